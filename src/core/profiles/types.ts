@@ -1,0 +1,59 @@
+/**
+ * What a connection profile says, after validation against schemas/profile.schema.json.
+ * The schema is the single source of truth; keep these types in step with it.
+ */
+
+/** Plain `ftp` is deliberately absent: it is refused everywhere (see profiles/url.ts). */
+export type Protocol = 'sftp' | 'ftpes' | 'ftps';
+
+export const DEFAULT_PORTS: Readonly<Record<Protocol, number>> = { sftp: 22, ftpes: 21, ftps: 990 };
+
+/** Where a connection goes. Secrets are keyed by exactly these four fields (never a profile name). */
+export interface ServerAddress {
+  protocol: Protocol;
+  host: string;
+  port: number;
+  username: string;
+}
+
+export type MfaMode = 'totp' | 'prompt' | 'none';
+
+export interface Profile extends ServerAddress {
+  /** Unique within its source. */
+  name: string;
+  /** Remote folder the tree and relative paths start from. Default: the login folder. */
+  remotePath?: string;
+  /** Pinned SSH host-key or TLS certificate fingerprints, `SHA256:<base64>` (OpenSSH's format). */
+  fingerprints?: string[];
+  /** SFTP: a private key file (a path; never key content). */
+  identityFile?: string;
+  /** SFTP: use the ssh-agent from $SSH_AUTH_SOCK (or this socket path). */
+  agent?: boolean | string;
+  /** FTPS: a PEM file with the CA certificates to trust in addition to the system's. */
+  caFile?: string;
+  /** FTPS: the TLS server name to verify, when it differs from `host`. */
+  tlsServerName?: string;
+  /** Minimum TLS version (never below 1.2). */
+  minTlsVersion?: 'TLSv1.2' | 'TLSv1.3';
+  mfa?: MfaMode;
+  /** FTPS servers that expect the one-time code appended to the password. */
+  appendTotpToPassword?: boolean;
+  /** Local folder mapped to remotePath (for upload on save / upload active file). */
+  localRoot?: string;
+  uploadOnSave?: boolean;
+  /** Extra ignore globs for uploads (`.git/` and the profile file are always ignored). */
+  ignore?: string[];
+  /** Seconds. */
+  connectTimeout?: number;
+}
+
+/** Where a profile came from, so errors can name the file and the UI can mark shared profiles. */
+export interface ProfileSource {
+  kind: 'workspace' | 'user' | 'cli';
+  /** A file path, or a settings key such as `secureTransfer.profiles`. */
+  location: string;
+}
+
+export interface LoadedProfile extends Profile {
+  source: ProfileSource;
+}

@@ -1,0 +1,97 @@
+/**
+ * The one interface the extension, the CLI and the transfer engine use for SFTP and FTPS alike.
+ * Paths are absolute POSIX paths on the server ("/home/u/file.txt"). Every method rejects with a
+ * SecureTransferError (NotFoundError for a missing path, CancelledError when aborted).
+ */
+import type { Readable } from 'node:stream';
+import type { Protocol } from '../profiles/types';
+
+export type EntryType = 'file' | 'directory' | 'symlink' | 'other';
+
+export interface RemoteEntry {
+  /** The bare name, never containing "/" (listings with hostile names are filtered, not trusted). */
+  name: string;
+  type: EntryType;
+  /** Bytes; 0 where unknown. */
+  size: number;
+  /** Modification time, ms since the epoch; 0 where unknown. */
+  mtime: number;
+  /** POSIX permission bits (0o777 range) where the server tells them. */
+  permissions?: number;
+  /** For symlinks, where they point, when known. */
+  target?: string;
+}
+
+export interface OpOptions {
+  signal?: AbortSignal;
+}
+
+export interface ReadOptions extends OpOptions {
+  /** Start reading at this byte (resume). */
+  offset?: number;
+}
+
+export interface WriteOptions extends OpOptions {
+  /** Write starting at this byte of an existing file (resume); default: create or truncate. */
+  offset?: number;
+}
+
+export interface TransferProgress {
+  /** Bytes moved so far in this call. */
+  bytes: number;
+  /** Total bytes, when known. */
+  total?: number;
+}
+
+export interface FileTransferOptions extends OpOptions {
+  offset?: number;
+  onProgress?: (p: TransferProgress) => void;
+}
+
+export interface ServerCapabilities {
+  /** `posix-rename@openssh.com`: rename that atomically replaces the target. */
+  atomicRename: boolean;
+  /** Largest read/write request the server accepts (SFTP `limits@openssh.com`), in bytes. */
+  maxRequestBytes?: number;
+  /** Hash commands the server offers (FTP HASH / XSHA256, SFTP check-file), lower-case names. */
+  hashes: string[];
+}
+
+export interface RemoteFileSystem {
+  readonly protocol: Protocol;
+  /** The login folder (where relative paths start). */
+  readonly homeDir: string;
+  readonly capabilities: ServerCapabilities;
+
+  list(path: string, opts?: OpOptions): Promise<RemoteEntry[]>;
+  /** Follows symlinks for type/size; `name` is the last path component. */
+  stat(path: string, opts?: OpOptions): Promise<RemoteEntry>;
+  /** Resolves "~", ".", ".." and relative paths against homeDir. */
+  realpath(path: string, opts?: OpOptions): Promise<string>;
+
+  /** A readable stream of the file's bytes (from `offset`). Destroying it stops the transfer. */
+  createReadStream(path: string, opts?: ReadOptions): Promise<Readable>;
+  /** Writes everything `source` yields to the file; resolves when the server has it all. */
+  writeFromStream(path: string, source: Readable, opts?: WriteOptions): Promise<void>;
+  readFile(path: string, opts?: OpOptions): Promise<Buffer>;
+  writeFile(path: string, data: Uint8Array, opts?: OpOptions): Promise<void>;
+
+  /** Fast paths for whole files (pipelined requests where the protocol allows). */
+  downloadFile(remotePath: string, localPath: string, opts?: FileTransferOptions): Promise<void>;
+  uploadFile(localPath: string, remotePath: string, opts?: FileTransferOptions): Promise<void>;
+
+  /** Creates the folder and any missing parents (mkdir -p); an existing folder is fine. */
+  mkdir(path: string, opts?: OpOptions): Promise<void>;
+  /** Deletes a file or symlink. */
+  delete(path: string, opts?: OpOptions): Promise<void>;
+  /** Removes a folder; with `recursive`, everything under it first. */
+  rmdir(path: string, opts?: OpOptions & { recursive?: boolean }): Promise<void>;
+  /** Renames; with `overwrite`, replaces an existing target (atomically where the server can). */
+  rename(from: string, to: string, opts?: OpOptions & { overwrite?: boolean }): Promise<void>;
+
+  /** True while the underlying connection is usable. */
+  readonly connected: boolean;
+  /** Called once when the connection drops or is closed. */
+  onClose(listener: (err?: Error) => void): void;
+  close(): Promise<void>;
+}
