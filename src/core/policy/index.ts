@@ -1,0 +1,11 @@
+export * from './types';
+export { mergePolicies, effectivePolicy, isEffectivePolicy } from './merge';
+export {
+  checkHostAllowed,
+  checkProfileAgainstPolicy,
+  enforcePolicy,
+  effectiveMinTlsVersion,
+  forbiddenAlgorithmEntry,
+  blocksAtSeverity,
+} from './check';
+export { parseIp, parseCidr, cidrContains, isValidHost, isValidHostEntry, isHostName, isHostGlob, hostGlobMatches } from './net';

@@ -1,0 +1,20 @@
+/** Profiles: the schema-backed file format, URLs and profile references. */
+export * from './types';
+export { parseUrl, parseTarget, parseProfileRef, formatUrl, formatProfileRef, redactUrl, isRemoteTarget, type RemoteUrl, type Target } from './url';
+export {
+  checkProfileFile,
+  validateProfileFile,
+  checkUserProfiles,
+  validateUserProfiles,
+  validateUserPolicy,
+  ProfileValidationError,
+  PROFILE_SCHEMA,
+  DEFAULT_CONNECT_TIMEOUT,
+  type ProfileProblem,
+  type ProblemCode,
+  type ProfileFile,
+  type ProfileFileCheck,
+  type ValidateOptions,
+} from './validate';
+export { loadProfileFile, parseProfileFileText, checkProfileFileText } from './load';
+export { parseJsonc, formatJsonPath, JsoncSyntaxError, type JsoncDocument, type SourcePosition } from './jsonc';
