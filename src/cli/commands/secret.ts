@@ -1,0 +1,105 @@
+/**
+ * `secure-transfer secret …`: store, forget and list secrets in the OS keychain.
+ *   secret set-password <url>   password from stdin
+ *   secret set-passphrase <url> private-key passphrase from stdin
+ *   secret set-totp <url>       TOTP seed (base32 or otpauth:// URI) from stdin; prints the current code once
+ *   secret forget <url>         every secret of that server
+ *   secret list                 servers and kinds, never values
+ * Values are read from stdin only (never argv, which other users can see in the process list).
+ */
+import { UsageError } from '../../core/errors';
+import { parseUrl } from '../../core/profiles/url';
+import type { ServerAddress } from '../../core/profiles/types';
+import { formatCode } from '../../core/mfa/totp';
+import { describeKind, forgetServer, listServers, setPassphrase, setPassword, setTotpSeed } from '../../core/secrets/secrets';
+import { describeServer, type SecretStore } from '../../core/secrets/secretStore';
+import { readStdin, type CliCommand, type CliContext } from '../context';
+import { KeyringSecretStore } from '../keyringStore';
+
+const USAGE = 'secure-transfer secret set-password URL | set-passphrase URL | set-totp URL | forget URL | list';
+
+function serverFromUrl(text: string): ServerAddress {
+  const url = parseUrl(text);
+  if (!url.username) {
+    throw new UsageError(`${text} has no user name, and secrets are stored per user: write it as ${url.protocol}://USER@${url.host}.`);
+  }
+  return { protocol: url.protocol, host: url.host, port: url.port, username: url.username };
+}
+
+async function readValue(ctx: CliContext, what: string): Promise<string> {
+  const value = await readStdin(ctx.stdin);
+  if (value === '') throw new UsageError(`No ${what} was given on stdin: pipe it in, e.g. \`secure-transfer secret … < file\` or type it and press Ctrl-D.`);
+  return value;
+}
+
+type Subcommand = { args: number; run: (ctx: CliContext, store: SecretStore, args: string[]) => Promise<number> };
+
+const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
+  'set-password': {
+    args: 1,
+    async run(ctx, store, [url]) {
+      const server = serverFromUrl(url);
+      await setPassword(store, server, await readValue(ctx, 'password'));
+      ctx.stdout.write(`Stored the password for ${describeServer(server)} in the OS keychain.\n`);
+      return 0;
+    },
+  },
+  'set-passphrase': {
+    args: 1,
+    async run(ctx, store, [url]) {
+      const server = serverFromUrl(url);
+      await setPassphrase(store, server, await readValue(ctx, 'passphrase'));
+      ctx.stdout.write(`Stored the key passphrase for ${describeServer(server)} in the OS keychain.\n`);
+      return 0;
+    },
+  },
+  'set-totp': {
+    args: 1,
+    async run(ctx, store, [url]) {
+      const server = serverFromUrl(url);
+      const stored = await setTotpSeed(store, server, await readValue(ctx, 'TOTP seed'));
+      ctx.stdout.write(`Stored the TOTP seed for ${describeServer(server)} in the OS keychain.\n`);
+      ctx.stdout.write(`Next code: ${formatCode(stored.code)} (valid ${stored.secondsLeft} s more) — compare with your authenticator app.\n`);
+      return 0;
+    },
+  },
+  forget: {
+    args: 1,
+    async run(ctx, store, [url]) {
+      const server = serverFromUrl(url);
+      const kinds = await forgetServer(store, server);
+      ctx.stdout.write(
+        kinds.length === 0
+          ? `No secrets were stored for ${describeServer(server)}.\n`
+          : `Forgot the ${kinds.map(describeKind).join(', ')} of ${describeServer(server)}.\n`,
+      );
+      return 0;
+    },
+  },
+  list: {
+    args: 0,
+    async run(ctx, store) {
+      const servers = await listServers(store);
+      if (servers.length === 0) ctx.stdout.write('No secrets are stored.\n');
+      for (const s of servers) ctx.stdout.write(`${describeServer(s.server)}  ${s.kinds.map(describeKind).join(', ')}\n`);
+      return 0;
+    },
+  },
+};
+
+/** The command over any store (tests pass an in-memory one). */
+export function createSecretCommand(openStore: () => SecretStore): CliCommand {
+  return async (ctx, argv) => {
+    const [name, ...rest] = argv;
+    const sub = name !== undefined && Object.hasOwn(SUBCOMMANDS, name) ? SUBCOMMANDS[name] : undefined;
+    if (!sub) {
+      throw new UsageError(`${name === undefined ? 'secret needs a subcommand' : `secret has no subcommand "${name}"`}. Usage: ${USAGE}`);
+    }
+    if (rest.length !== sub.args) {
+      throw new UsageError(`secret ${name} takes ${sub.args === 0 ? 'no arguments' : 'one URL'}, got ${rest.length}. Usage: ${USAGE}`);
+    }
+    return sub.run(ctx, openStore(), rest);
+  };
+}
+
+export const secretCommand: CliCommand = createSecretCommand(() => new KeyringSecretStore());

@@ -1,0 +1,160 @@
+/**
+ * The credential provider sessions use: passwords and one-time codes from the keychain, everything
+ * else asked of the user. Keychain lookups use the address of the server actually being
+ * authenticated to (protocol, host, port, user), so a profile edited to point at another host never
+ * receives a secret stored for the first one.
+ */
+import { CancelledError, SecureTransferError } from '../errors';
+import type { MfaMode, ServerAddress } from '../profiles/types';
+import type { CredentialProvider, InteractivePrompt } from '../session/credentials';
+import { getSecret, getTotpSeed } from '../secrets/secrets';
+import { describeServer } from '../secrets/secretStore';
+import type { SecretStore } from '../secrets/secretStore';
+import { createPromptClassifier, type PromptKind } from './prompts';
+import type { TotpSeed } from './seed';
+import { totpCodeForStep, totpSecondsLeft, totpStep } from './totp';
+
+/** Asks the user one question (CLI: a TTY prompt; extension: an InputBox). Undefined = cancelled. */
+export interface Prompter {
+  ask(question: { message: string; echo: boolean; server: ServerAddress }): Promise<string | undefined>;
+}
+
+export interface CredentialProviderOptions {
+  store: SecretStore;
+  /** The server the profile points at; `passwordOverride` applies to it only. */
+  server: ServerAddress;
+  mfa: MfaMode;
+  /** Phrases marking one-time-code prompts; default DEFAULT_OTP_PATTERNS. */
+  otpPatterns?: readonly string[];
+  /** Absent when nobody can answer (non-interactive): questions then fail with a clear error. */
+  prompter?: Prompter;
+  /** A password given for this run (e.g. --password-stdin); never stored. */
+  passwordOverride?: string;
+  /**
+   * FTPS servers that take the one-time code appended to the password (e.g. "secret123456"), because
+   * FTP has no second prompt: password() then returns password + current code (mfa 'totp'), or
+   * password + a code asked of the user (mfa 'prompt').
+   */
+  appendTotpToPassword?: boolean;
+  /** Seconds since the epoch; injectable for tests. */
+  now?: () => number;
+}
+
+/** A code generated with less time left than this may expire in transit: if rejected, retry once. */
+export const RETRY_IF_SECONDS_LEFT_BELOW = 5;
+
+interface IssuedCode {
+  server: string;
+  step: number;
+  secondsLeft: number;
+}
+
+export function createCredentialProvider(options: CredentialProviderOptions): CredentialProvider {
+  const { store, mfa, prompter } = options;
+  const classify = createPromptClassifier(options.otpPatterns);
+  const now = options.now ?? (() => Date.now() / 1000);
+  const sameServer = (a: ServerAddress, b: ServerAddress) => describeServer(a) === describeServer(b);
+  /** Answers typed by the user during this connection, so one password is not asked twice. */
+  const typed = new Map<string, string>();
+  let lastIssued: IssuedCode | undefined;
+  /** Steps that must not be used again after a rejected code (set by retryKeyboardInteractive). */
+  let minimumStep = 0;
+  let retried = false;
+
+  const ask = async (server: ServerAddress, message: string, echo: boolean, what: string): Promise<string> => {
+    if (!prompter) {
+      throw new SecureTransferError(
+        `${describeServer(server)} asks for ${what} ("${message.trim()}"), but there is no terminal or window to answer it: store the secret with \`secure-transfer secret\` or run interactively.`,
+        'failure',
+        'needs-interaction',
+      );
+    }
+    const answer = await prompter.ask({ message, echo, server });
+    if (answer === undefined) throw new CancelledError(`Cancelled: no answer was given for ${what} on ${describeServer(server)}.`);
+    return answer;
+  };
+
+  const storedPassword = async (server: ServerAddress): Promise<string | undefined> => {
+    if (options.passwordOverride !== undefined && sameServer(server, options.server)) return options.passwordOverride;
+    return (await getSecret(store, server, 'password')) ?? typed.get(`password ${describeServer(server)}`);
+  };
+
+  const passwordOrAsk = async (server: ServerAddress, message: string): Promise<string | undefined> => {
+    const known = await storedPassword(server);
+    if (known !== undefined || !prompter) return known;
+    const answer = await ask(server, message, false, 'a password');
+    typed.set(`password ${describeServer(server)}`, answer);
+    return answer;
+  };
+
+  const seedFor = async (server: ServerAddress): Promise<TotpSeed> => {
+    const seed = await getTotpSeed(store, server);
+    if (!seed) {
+      throw new SecureTransferError(
+        `${describeServer(server)} asks for a one-time code and its profile says mfa "totp", but no TOTP seed is stored for it: run \`secure-transfer secret set-totp ${describeServer(server)}\` or set mfa to "prompt".`,
+        'failure',
+        'no-totp-seed',
+      );
+    }
+    return seed;
+  };
+
+  const currentCode = async (server: ServerAddress): Promise<string> => {
+    const seed = await seedFor(server);
+    const t = now();
+    // After a rejected code, never reuse its window: take the next one even if the clock has not moved on.
+    const step = Math.max(totpStep(seed, t), minimumStep);
+    lastIssued = { server: describeServer(server), step, secondsLeft: step === totpStep(seed, t) ? totpSecondsLeft(seed, t) : seed.period };
+    return totpCodeForStep(seed, step);
+  };
+
+  const oneTimeCode = async (server: ServerAddress, message: string, echo: boolean): Promise<string> => {
+    // mfa "totp" without a stored seed still works interactively: the user types the code.
+    const automatic = mfa === 'totp' && (!prompter || (await getSecret(store, server, 'totp')) !== undefined);
+    return automatic ? currentCode(server) : ask(server, message, echo, 'a one-time code');
+  };
+
+  const answerers: Readonly<Record<PromptKind, (server: ServerAddress, p: InteractivePrompt) => Promise<string>>> = {
+    otp: (server, p) => (mfa === 'none' ? answerers.other(server, p) : oneTimeCode(server, p.prompt, p.echo)),
+    password: async (server, p) => {
+      const password = await passwordOrAsk(server, p.prompt);
+      if (password === undefined) return ask(server, p.prompt, p.echo, 'a password');
+      return password;
+    },
+    other: (server, p) => ask(server, p.prompt, p.echo, 'an answer'),
+  };
+
+  return {
+    async password(server) {
+      const password = await passwordOrAsk(server, `Password for ${describeServer(server)}: `);
+      if (password === undefined || !options.appendTotpToPassword || mfa === 'none') return password;
+      return password + (await oneTimeCode(server, `One-time code for ${describeServer(server)}: `, false));
+    },
+
+    async passphrase(server, keyFile) {
+      const stored = await getSecret(store, server, 'passphrase');
+      if (stored !== undefined || !prompter) return stored;
+      return ask(server, `Passphrase for ${keyFile}: `, false, 'a key passphrase');
+    },
+
+    async keyboardInteractive(server, _name, _instructions, prompts) {
+      const answers: string[] = [];
+      // One at a time, in order: the user may be asked several questions and must see them in sequence.
+      for (const p of prompts) answers.push(await answerers[classify(p.prompt)](server, p));
+      return answers;
+    },
+
+    onAuthFailure() {
+      typed.clear();
+    },
+
+    retryKeyboardInteractive(server) {
+      const issued = lastIssued;
+      if (retried || !issued || issued.server !== describeServer(server)) return false;
+      if (issued.secondsLeft >= RETRY_IF_SECONDS_LEFT_BELOW) return false;
+      retried = true;
+      minimumStep = issued.step + 1;
+      return true;
+    },
+  };
+}
