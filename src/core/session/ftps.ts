@@ -1,0 +1,208 @@
+/**
+ * FTPS sessions (explicit `ftpes`: AUTH TLS on port 21; implicit `ftps`: TLS from the first byte).
+ *
+ * The order is structural, not a convention: connect → TLS → certificate verified (pin, CA, trust
+ * store or the user) → only then is the CredentialProvider asked and `USER` sent. basic-ftp's
+ * `access()` is deliberately not used because it would log in on its own schedule. Plain FTP is
+ * never used, not even as a fallback, and PROT P (encrypted data connections) is required.
+ */
+import * as tls from 'node:tls';
+import { Client, FTPError, type FTPResponse } from 'basic-ftp';
+import { CancelledError, SecureTransferError, SecurityRefusal, UsageError, describeError } from '../errors';
+import type { Logger } from '../log';
+import { silentLogger } from '../log';
+import type { ServerAddress } from '../profiles/types';
+import { CertificateVerifier, type TlsMinVersion } from '../trust/certificates';
+import { TlsHandshakeError, openTls, tlsFailureReason, withTrustedTls, type OpenedTls } from '../trust/certTls';
+import type { TrustStore } from '../trust/trustStore';
+import type { TrustDecider } from '../trust/types';
+import type { CredentialProvider } from './credentials';
+import { replyText } from './ftpsErrors';
+import { FtpsFileSystem, parseFeatures } from './ftpsFileSystem';
+
+export { FtpsFileSystem } from './ftpsFileSystem';
+
+export interface FtpsTlsOptions {
+  /** Pinned leaf fingerprints (`SHA256:<base64>` or openssl hex): the pin is the identity. */
+  pinned?: string[];
+  /** PEM CA certificates trusted in addition to the system's. */
+  caFile?: string;
+  /** The name the certificate must carry, when it differs from the host. */
+  servername?: string;
+  minVersion?: TlsMinVersion;
+  trustStore: TrustStore;
+  /** Asked about certificates nobody vouches for (`refuseUnknown` when non-interactive). */
+  decide: TrustDecider;
+}
+
+export interface FtpsConnectOptions {
+  server: ServerAddress;
+  credentials: CredentialProvider;
+  tls: FtpsTlsOptions;
+  /** Applies to connecting, the handshake and every later reply (basic-ftp's timeout). Default 30 s. */
+  connectTimeoutMs?: number;
+  signal?: AbortSignal;
+  log?: Logger;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+export async function connectFtps(opts: FtpsConnectOptions): Promise<FtpsFileSystem> {
+  const { server } = opts;
+  if (server.protocol !== 'ftpes' && server.protocol !== 'ftps') {
+    throw new UsageError(`connectFtps() handles ftpes:// and ftps:// only, not ${server.protocol}://${server.host}: use the SFTP session for sftp.`, 'bad-protocol');
+  }
+  if (/[\r\n\0]/.test(server.username)) {
+    throw new UsageError(`The user name for ${server.host} contains a line break or NUL character: fix "username" in the profile.`, 'bad-username');
+  }
+  const log = opts.log ?? silentLogger;
+  const timeout = opts.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const verifier = await CertificateVerifier.create({ server, ...opts.tls });
+
+  const client = await withTrustedTls(verifier, (tlsOptions) => openSecureControl(server, tlsOptions, timeout, opts.signal)).catch(
+    (err: unknown) => {
+      throw connectError(err, server);
+    },
+  );
+  log.debug(`${where(server)}: TLS ${(client.ftp.socket as tls.TLSSocket).getProtocol()} verified, logging in as ${server.username}`);
+  const release = abortClosesClient(client, opts.signal);
+  try {
+    assertVerifiedTls(client, server);
+    await login(client, server, opts.credentials);
+    const features = await client.features();
+    await applySessionSettings(client, server, features);
+    const homeDir = await client.pwd();
+    return new FtpsFileSystem(client, server.protocol, homeDir, parseFeatures(features), where(server));
+  } catch (err) {
+    client.close();
+    if (opts.signal?.aborted) throw new CancelledError();
+    throw connectError(err, server);
+  } finally {
+    release();
+  }
+}
+
+function where(server: ServerAddress): string {
+  return `${server.protocol}://${server.host}:${server.port}`;
+}
+
+/** A TCP (+ AUTH TLS) connection whose TLS handshake and certificate verification have succeeded. */
+async function openSecureControl(server: ServerAddress, tlsOptions: tls.ConnectionOptions, timeout: number, signal?: AbortSignal): Promise<Client> {
+  const client = new Client(timeout);
+  const release = abortClosesClient(client, signal);
+  try {
+    if (server.protocol === 'ftps') {
+      const opened = await openTls({ ...tlsOptions, host: server.host, port: server.port }, timeout, signal);
+      adoptTls(client, opened, tlsOptions);
+      await expectWelcome(client);
+    } else {
+      await client.connect(server.host, server.port);
+      const auth = await client.sendIgnoringError('AUTH TLS');
+      if (auth.code !== 234) {
+        throw new SecurityRefusal(
+          `${where(server)} does not offer TLS (AUTH TLS answered "${replyText(new FTPError(auth))}"); plain FTP is refused, so no user name or password was sent: ask for FTPS on this server.`,
+          'ftps-not-offered',
+        );
+      }
+      const opened = await openTls({ ...tlsOptions, socket: client.ftp.socket }, timeout, signal);
+      adoptTls(client, opened, tlsOptions);
+    }
+    return client;
+  } catch (err) {
+    client.close();
+    throw signal?.aborted ? new CancelledError() : err;
+  } finally {
+    release();
+  }
+}
+
+/** Hands a verified TLS socket to basic-ftp; data connections reuse its options and TLS session. */
+function adoptTls(client: Client, opened: OpenedTls, tlsOptions: tls.ConnectionOptions): void {
+  client.ftp.socket = opened.socket;
+  client.ftp.tlsOptions = tlsOptions;
+  client.ftp.tlsSessionStore ??= opened.latestSession();
+}
+
+function expectWelcome(client: Client): Promise<FTPResponse> {
+  return client.ftp.handle(undefined, (res, task) => {
+    if (res instanceof Error) task.reject(res);
+    else if (res.code >= 200 && res.code < 300) task.resolve(res);
+    else task.reject(new FTPError(res));
+  });
+}
+
+/** The last line of defence before a credential is touched: the control channel must be verified TLS. */
+function assertVerifiedTls(client: Client, server: ServerAddress): void {
+  const socket = client.ftp.socket;
+  if (!(socket instanceof tls.TLSSocket) || !socket.authorized) {
+    throw new SecurityRefusal(`The control connection to ${where(server)} is not verified TLS, so no credentials were sent.`, 'ftps-not-verified');
+  }
+}
+
+async function login(client: Client, server: ServerAddress, credentials: CredentialProvider): Promise<void> {
+  const password = (await credentials.password(server)) ?? '';
+  if (/[\r\n\0]/.test(password)) {
+    throw new UsageError(`The password for ${server.username}@${server.host} contains a line break or NUL character, which FTP cannot send: store the password without it.`, 'bad-password');
+  }
+  try {
+    await client.login(server.username, password);
+  } catch (err) {
+    if (!(err instanceof FTPError)) throw err;
+    credentials.onAuthFailure?.(server);
+    throw new SecureTransferError(
+      `${where(server)} rejected the login of ${server.username} (${replyText(err)}): check the user name and password (and the one-time code, if the server expects it appended).`,
+      'failure',
+      'auth-failed',
+      { cause: err },
+    );
+  }
+}
+
+const LIST_COMMANDS = { mlsd: ['MLSD', 'LIST -a', 'LIST'], list: ['LIST -a', 'LIST'] };
+
+async function applySessionSettings(client: Client, server: ServerAddress, features: Map<string, string>): Promise<void> {
+  const mlst = features.has('MLST');
+  client.availableListCommands = mlst ? LIST_COMMANDS.mlsd : LIST_COMMANDS.list;
+  await client.send('TYPE I');
+  await client.sendIgnoringError('STRU F');
+  await client.sendIgnoringError('OPTS UTF8 ON');
+  if (mlst) await client.sendIgnoringError('OPTS MLST type;size;modify;unix.mode;');
+  // RFC 4217: PBSZ 0 then PROT P. A server that won't protect data connections is refused.
+  await client.sendIgnoringError('PBSZ 0');
+  const prot = await client.sendIgnoringError('PROT P');
+  if (prot.code < 200 || prot.code >= 300) {
+    throw new SecurityRefusal(
+      `${where(server)} refused to encrypt data connections (PROT P answered "${replyText(new FTPError(prot))}"), so files would travel in the clear: enable TLS for data connections on the server.`,
+      'ftps-data-unprotected',
+    );
+  }
+}
+
+function abortClosesClient(client: Client, signal: AbortSignal | undefined): () => void {
+  if (!signal) return () => undefined;
+  const onAbort = (): void => client.close();
+  signal.addEventListener('abort', onAbort, { once: true });
+  return () => signal.removeEventListener('abort', onAbort);
+}
+
+/** One sentence for anything that went wrong before the session was ready. */
+function connectError(err: unknown, server: ServerAddress): Error {
+  if (err instanceof SecureTransferError) return err;
+  if (err instanceof TlsHandshakeError) {
+    const mode = server.protocol === 'ftps' ? 'implicit FTPS (TLS from the first byte)' : 'explicit FTPS (AUTH TLS)';
+    return new SecurityRefusal(
+      `The TLS handshake with ${where(server)} failed (${tlsFailureReason(err.cause)}), so nothing secret was sent: check that this port speaks ${mode} with TLS 1.2 or newer.`,
+      'tls-handshake-failed',
+      { cause: err },
+    );
+  }
+  if (err instanceof FTPError) {
+    return new SecureTransferError(`${where(server)} refused the session: ${replyText(err)}.`, 'failure', `ftp-${err.code}`, { cause: err });
+  }
+  return new SecureTransferError(
+    `Could not connect to ${where(server)}: ${describeError(err).replace(/\.$/, '')}; check the host, the port and the protocol (ftpes uses AUTH TLS, usually port 21; ftps is implicit TLS, usually 990).`,
+    'failure',
+    'connect-failed',
+    { cause: err },
+  );
+}
