@@ -1,0 +1,457 @@
+/**
+ * SFTP over raw ssh2 (not ssh2-sftp-client), for control over request size, pipelining and
+ * posix-rename. The host key is verified inside ssh2's handshake (`hostVerifier`), before the
+ * authentication service is even requested; credentials are asked for only after that.
+ */
+import * as posix from 'node:path/posix';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Client, type Algorithms, type FileEntryWithStats, type SFTPWrapper, type Stats } from 'ssh2';
+import { CancelledError, SecureTransferError, throwIfAborted } from '../errors';
+import { silentLogger, type Logger } from '../log';
+import type { ServerAddress } from '../profiles/types';
+import { hostKeyInfo, verifyHostKey, type HostKeySource } from '../trust/hostKeyVerifier';
+import type { TrustStore } from '../trust/trustStore';
+import type { TrustDecider } from '../trust/types';
+import type { CredentialProvider } from './credentials';
+import type {
+  EntryType,
+  FileTransferOptions,
+  OpOptions,
+  ReadOptions,
+  RemoteEntry,
+  RemoteFileSystem,
+  ServerCapabilities,
+  WriteOptions,
+} from './remoteFileSystem';
+import { createAuthSession } from './sftpAuth';
+import { describeServer, mapConnectError, mapSftpError, recordOffer, type AlgorithmOffers } from './sftpErrors';
+import { CONCURRENCY, OPENSSH_MAX_REQUEST, SAFE_REQUEST } from './sftpTransfer';
+import { PartialTransferError, pipelinedDownload, pipelinedUpload, type PipelineOptions, type SftpChannel } from '../transfer/sftpPipeline';
+
+export interface SftpTrustOptions {
+  pinned?: string[];
+  knownHostsFiles?: string[];
+  trustStore: TrustStore;
+  decide: TrustDecider;
+}
+
+export interface SftpConnectOptions {
+  server: ServerAddress;
+  credentials: CredentialProvider;
+  trust: SftpTrustOptions;
+  identityFile?: string;
+  agent?: boolean | string;
+  connectTimeoutMs?: number;
+  /**
+   * After login: a connection whose server stops answering (keepalives unanswered) for about this
+   * long is closed, failing every pending request, so nothing hangs. Default 120 s.
+   */
+  idleTimeoutMs?: number;
+  signal?: AbortSignal;
+  /** ssh2 algorithm overrides (audit tests, legacy servers); default: ssh2's modern list, AES-GCM first. */
+  algorithms?: Algorithms;
+  log?: Logger;
+}
+
+/** The host key the session was opened with and why it was trusted (for status bars and audits). */
+export interface SftpHostKey {
+  keyType: string;
+  fingerprint: string;
+  source: HostKeySource;
+}
+
+const DEFAULT_TIMEOUT_MS = 20_000;
+const DEFAULT_IDLE_TIMEOUT_MS = 120_000;
+/** ssh2 gives up after this many unanswered keepalives, i.e. after (count + 1) intervals. */
+const KEEPALIVE_COUNT_MAX = 3;
+/** AES-GCM is the fastest choice with AES-NI and an AEAD (no separate MAC). */
+const PREFERRED_ALGORITHMS: Algorithms = { cipher: { prepend: ['aes128-gcm@openssh.com'] } } as unknown as Algorithms;
+
+const TYPE_BY_MODE: ReadonlyArray<[number, EntryType]> = [
+  [0o040000, 'directory'],
+  [0o100000, 'file'],
+  [0o120000, 'symlink'],
+];
+const S_IFMT = 0o170000;
+
+function entryType(mode: number | undefined): EntryType {
+  if (mode === undefined) return 'other';
+  return TYPE_BY_MODE.find(([bits]) => (mode & S_IFMT) === bits)?.[1] ?? 'other';
+}
+
+/** Hostile servers may send names that would escape the folder or confuse path handling. */
+function isSafeName(name: string): boolean {
+  return name !== '' && name !== '.' && name !== '..' && !name.includes('/') && !name.includes('\0');
+}
+
+function toEntry(name: string, attrs: Partial<Stats>): RemoteEntry {
+  return {
+    name,
+    type: entryType(attrs.mode),
+    size: attrs.size ?? 0,
+    mtime: (attrs.mtime ?? 0) * 1000,
+    ...(attrs.mode !== undefined ? { permissions: attrs.mode & 0o777 } : {}),
+  };
+}
+
+/** A timer that pauses while the user is being asked something (trust, passwords, codes). */
+class ConnectTimer {
+  private handle?: NodeJS.Timeout;
+  constructor(
+    private readonly ms: number,
+    private readonly onTimeout: () => void,
+  ) {}
+  start(): void {
+    this.stop();
+    if (this.ms > 0) this.handle = setTimeout(this.onTimeout, this.ms);
+  }
+  stop(): void {
+    if (this.handle) clearTimeout(this.handle);
+    this.handle = undefined;
+  }
+}
+
+export async function connectSftp(opts: SftpConnectOptions): Promise<SftpFileSystem> {
+  throwIfAborted(opts.signal);
+  const { server } = opts;
+  const log = opts.log ?? silentLogger;
+  const timeoutMs = opts.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const offers: AlgorithmOffers = new Map();
+  const client = new Client();
+  let hostKey: SftpHostKey | undefined;
+
+  const auth = createAuthSession({
+    server,
+    credentials: opts.credentials,
+    identityFile: opts.identityFile,
+    agent: opts.agent,
+    onWaiting: (waiting) => (waiting ? timer.stop() : timer.start()),
+  });
+
+  let settle!: { resolve: () => void; reject: (err: Error) => void };
+  const ready = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+  let done = false;
+  const fail = (err: Error): void => {
+    if (done) return;
+    done = true;
+    timer.stop();
+    client.end();
+    // A server that never answers would keep a half-closed socket (and the process) alive.
+    setTimeout(() => client.destroy(), 2000).unref();
+    settle.reject(err);
+  };
+  const timer = new ConnectTimer(timeoutMs, () =>
+    fail(mapConnectError(Object.assign(new Error('timeout'), { level: 'client-timeout' }), { server, timeoutMs, offers })),
+  );
+  const onAbort = () => fail(new CancelledError('Connecting was cancelled.'));
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+  client.on('connect', () => client.setNoDelay(true));
+  client.on('ready', () => {
+    if (done) return;
+    done = true;
+    timer.stop();
+    settle.resolve();
+  });
+  client.on('error', (err) => fail(auth.fatal ?? (isAuthFailure(err) ? auth.failedError() : mapConnectError(err, { server, timeoutMs, offers }))));
+  client.on('close', () => fail(new SecureTransferError(`${describeServer(server)} closed the connection during login: try again, and check the server's log if it keeps happening.`, 'failure', 'connection-closed')));
+
+  let handshakeDone = false;
+  client.on('handshake', (negotiated) => {
+    handshakeDone = true;
+    log.debug(`SSH handshake with ${describeServer(server)}: ${negotiated.kex}, ${negotiated.serverHostKey}, ${negotiated.cs.cipher}`);
+  });
+
+  timer.start();
+  client.connect({
+    host: server.host,
+    port: server.port,
+    username: server.username,
+    readyTimeout: 0, // our own timer, which pauses while the user answers questions
+    keepaliveInterval: Math.max(250, Math.round((opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS) / (KEEPALIVE_COUNT_MAX + 1))),
+    keepaliveCountMax: KEEPALIVE_COUNT_MAX,
+    algorithms: opts.algorithms ?? PREFERRED_ALGORITHMS,
+    // With `hostHash` unset ssh2 hands over the raw key blob; the callback form lets us ask the user.
+    hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
+      timer.stop();
+      verifyHostKey({ server, keyBlob: key, ...opts.trust })
+        .then((verdict) => {
+          hostKey = { ...hostKeyInfo(key), source: verdict.source };
+          log.info(`Host key of ${describeServer(server)} trusted (${verdict.source}): ${hostKey.fingerprint}`);
+          timer.start();
+          verify(true);
+        })
+        .catch((err: unknown) => {
+          fail(err instanceof Error ? err : new Error(String(err)));
+          verify(false);
+        });
+    },
+    authHandler: auth.handler,
+    debug: (line: string) => {
+      if (!handshakeDone) recordOffer(offers, line);
+    },
+  });
+
+  try {
+    await ready;
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+
+  try {
+    const sftp = await new Promise<SFTPWrapper>((resolve, reject) => client.sftp((err, s) => (err ? reject(err) : resolve(s))));
+    const fs = new SftpFileSystem(client, sftp, server, hostKey!, log);
+    await fs.init();
+    return fs;
+  } catch (err) {
+    client.end();
+    throw mapConnectError(err, { server, timeoutMs, offers });
+  }
+}
+
+function isAuthFailure(err: Error & { level?: string }): boolean {
+  return err.level === 'client-authentication';
+}
+
+/** ssh2 internals the typings don't show: negotiated request limits and offered extensions. */
+interface SftpInternals {
+  _extensions: Record<string, string>;
+  _maxReadLen: number;
+  _maxWriteLen: number;
+  maxOpenHandles?: number;
+}
+
+export class SftpFileSystem implements RemoteFileSystem {
+  readonly protocol = 'sftp' as const;
+  homeDir = '/';
+  capabilities: ServerCapabilities = { atomicRename: false, hashes: [] };
+  /** Bytes per read/write request in whole-file transfers. */
+  chunkSize = SAFE_REQUEST;
+  private isConnected = true;
+  private closeError?: Error;
+  private readonly closeListeners: Array<(err?: Error) => void> = [];
+
+  constructor(
+    private readonly client: Client,
+    private readonly sftp: SFTPWrapper,
+    readonly server: ServerAddress,
+    readonly hostKey: SftpHostKey,
+    private readonly log: Logger,
+  ) {
+    client.on('error', (err) => (this.closeError ??= err));
+    client.on('close', () => {
+      if (!this.isConnected) return;
+      this.isConnected = false;
+      for (const l of this.closeListeners.splice(0)) l(this.closeError);
+    });
+  }
+
+  /** Reads what the server offers and where the login folder is. */
+  async init(): Promise<void> {
+    const internals = this.sftp as unknown as SftpInternals;
+    const ext = internals._extensions ?? {};
+    // ssh2 sets maxOpenHandles only after the server answered limits@openssh.com.
+    const limitsKnown = internals.maxOpenHandles !== undefined;
+    const maxRequest = limitsKnown ? Math.min(internals._maxReadLen, internals._maxWriteLen) : undefined;
+    this.chunkSize = maxRequest ? Math.min(maxRequest, OPENSSH_MAX_REQUEST) : SAFE_REQUEST;
+    this.capabilities = {
+      atomicRename: ext['posix-rename@openssh.com'] === '1',
+      ...(maxRequest ? { maxRequestBytes: maxRequest } : {}),
+      hashes: [],
+    };
+    this.homeDir = await this.call('find the login folder of', '.', (cb) => this.sftp.realpath('.', cb));
+    this.log.debug(`SFTP ready: home ${this.homeDir}, chunk ${this.chunkSize}, extensions ${Object.keys(ext).join(' ')}`);
+  }
+
+  get connected(): boolean {
+    return this.isConnected;
+  }
+
+  onClose(listener: (err?: Error) => void): void {
+    if (!this.isConnected) queueMicrotask(() => listener(this.closeError));
+    else this.closeListeners.push(listener);
+  }
+
+  async close(): Promise<void> {
+    if (!this.isConnected) return;
+    await new Promise<void>((resolve) => {
+      this.client.once('close', () => resolve());
+      this.sftp.end();
+      this.client.end();
+    });
+  }
+
+  /** Runs one SFTP request, mapping its error and honouring the signal. */
+  private call<T>(op: string, path: string, fn: (cb: (err: Error | null | undefined, value: T) => void) => void, signal?: AbortSignal): Promise<T> {
+    throwIfAborted(signal);
+    if (!this.isConnected) return Promise.reject(mapSftpError(Object.assign(new Error('not connected'), { code: 6 }), op, path, this.server));
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(new CancelledError());
+      signal?.addEventListener('abort', onAbort, { once: true });
+      fn((err, value) => {
+        signal?.removeEventListener('abort', onAbort);
+        if (err) reject(mapSftpError(err, op, path, this.server));
+        else resolve(value);
+      });
+    });
+  }
+
+  async list(path: string, opts?: OpOptions): Promise<RemoteEntry[]> {
+    const items = await this.call<FileEntryWithStats[]>('list', path, (cb) => this.sftp.readdir(path, cb), opts?.signal);
+    const entries = items.filter((i) => isSafeName(i.filename)).map((i) => toEntry(i.filename, i.attrs));
+    await Promise.all(
+      entries
+        .filter((e) => e.type === 'symlink')
+        .map(async (e) => {
+          e.target = await this.call<string>('read the link', posix.join(path, e.name), (cb) => this.sftp.readlink(posix.join(path, e.name), cb)).catch(() => undefined);
+          if (e.target === undefined) delete e.target;
+        }),
+    );
+    return entries;
+  }
+
+  async stat(path: string, opts?: OpOptions): Promise<RemoteEntry> {
+    const attrs = await this.call<Stats>('inspect', path, (cb) => this.sftp.stat(path, cb), opts?.signal);
+    return toEntry(posix.basename(path) || '/', attrs);
+  }
+
+  async realpath(path: string, opts?: OpOptions): Promise<string> {
+    const expanded =
+      path === '~' ? this.homeDir : path.startsWith('~/') ? posix.join(this.homeDir, path.slice(2)) : posix.resolve(this.homeDir, path);
+    return this.call<string>('resolve', path, (cb) => this.sftp.realpath(expanded, cb), opts?.signal);
+  }
+
+  private open(path: string, flags: 'r' | 'r+' | 'w', op: string, signal?: AbortSignal): Promise<Buffer> {
+    return this.call<Buffer>(op, path, (cb) => this.sftp.open(path, flags, cb), signal);
+  }
+
+  async createReadStream(path: string, opts?: ReadOptions): Promise<Readable> {
+    // Opening first turns "no such file" into a rejected promise, not a later stream error.
+    const handle = await this.open(path, 'r', 'read', opts?.signal);
+    const stream = this.sftp.createReadStream(path, { handle, start: opts?.offset, autoClose: true, highWaterMark: 256 * 1024 });
+    if (opts?.signal) {
+      const signal = opts.signal;
+      const onAbort = () => stream.destroy(new CancelledError());
+      signal.addEventListener('abort', onAbort, { once: true });
+      stream.once('close', () => signal.removeEventListener('abort', onAbort));
+    }
+    return stream;
+  }
+
+  async writeFromStream(path: string, source: Readable, opts?: WriteOptions): Promise<void> {
+    const offset = opts?.offset ?? 0;
+    const handle = await this.open(path, offset > 0 ? 'r+' : 'w', 'write', opts?.signal);
+    const sink = this.sftp.createWriteStream(path, { handle, start: offset, autoClose: true });
+    // ssh2 closes the handle after 'finish' and then emits 'close': the server has it all by then.
+    const closed = new Promise<void>((resolve) => sink.once('close', () => resolve()));
+    try {
+      await pipeline(source, sink, { signal: opts?.signal });
+      await closed;
+    } catch (err) {
+      if (opts?.signal?.aborted) throw new CancelledError();
+      throw mapSftpError(err, 'write', path, this.server);
+    }
+  }
+
+  async readFile(path: string, opts?: OpOptions): Promise<Buffer> {
+    return this.call<Buffer>('read', path, (cb) => this.sftp.readFile(path, cb), opts?.signal);
+  }
+
+  async writeFile(path: string, data: Uint8Array, opts?: OpOptions): Promise<void> {
+    await this.call<void>('write', path, (cb) => this.sftp.writeFile(path, Buffer.from(data.buffer, data.byteOffset, data.byteLength), (err) => cb(err, undefined)), opts?.signal);
+  }
+
+  /**
+   * Pipelined (many requests in flight) from any offset. On failure the local file is cut back to
+   * its completely written prefix, so its size is a safe offset to resume from.
+   */
+  async downloadFile(remotePath: string, localPath: string, opts?: FileTransferOptions): Promise<void> {
+    throwIfAborted(opts?.signal);
+    try {
+      await pipelinedDownload(this.sftp as unknown as SftpChannel, remotePath, localPath, this.pipelineOptions(opts));
+    } catch (err) {
+      const cause = err instanceof PartialTransferError ? err.reason : err;
+      throw mapLocalOr(cause, () => mapSftpError(cause, 'download', remotePath, this.server), localPath);
+    }
+  }
+
+  async uploadFile(localPath: string, remotePath: string, opts?: FileTransferOptions): Promise<void> {
+    throwIfAborted(opts?.signal);
+    try {
+      await pipelinedUpload(this.sftp as unknown as SftpChannel, localPath, remotePath, this.pipelineOptions(opts));
+    } catch (err) {
+      const cause = err instanceof PartialTransferError ? err.reason : err;
+      throw mapLocalOr(cause, () => mapSftpError(cause, 'upload to', remotePath, this.server), localPath);
+    }
+  }
+
+  private pipelineOptions(opts?: FileTransferOptions): PipelineOptions {
+    return {
+      chunkSize: this.chunkSize,
+      inFlight: CONCURRENCY,
+      offset: opts?.offset ?? 0,
+      signal: opts?.signal,
+      onProgress: (bytes, total) => opts?.onProgress?.({ bytes, total }),
+    };
+  }
+
+  async mkdir(path: string, opts?: OpOptions): Promise<void> {
+    throwIfAborted(opts?.signal);
+    try {
+      await this.call<void>('create the folder', path, (cb) => this.sftp.mkdir(path, (err) => cb(err, undefined)), opts?.signal);
+      return;
+    } catch (err) {
+      if ((err as SecureTransferError).code === 'not-found' && posix.dirname(path) !== path) {
+        await this.mkdir(posix.dirname(path), opts);
+        return this.mkdir(path, opts);
+      }
+      // OpenSSH answers a plain FAILURE for "exists": fine if it is a folder already.
+      const existing = await this.stat(path, opts).catch(() => undefined);
+      if (existing?.type === 'directory') return;
+      if (existing) throw new SecureTransferError(`Cannot create the folder ${path} on ${describeServer(this.server)}: a file with that name exists.`, 'failure', 'not-a-directory');
+      throw err;
+    }
+  }
+
+  async delete(path: string, opts?: OpOptions): Promise<void> {
+    await this.call<void>('delete', path, (cb) => this.sftp.unlink(path, (err) => cb(err, undefined)), opts?.signal);
+  }
+
+  async rmdir(path: string, opts?: OpOptions & { recursive?: boolean }): Promise<void> {
+    if (opts?.recursive) {
+      // list() reports symlinks as links (lstat), so a link to a folder is unlinked, never followed.
+      for (const entry of await this.list(path, opts)) {
+        const child = posix.join(path, entry.name);
+        if (entry.type === 'directory') await this.rmdir(child, opts);
+        else await this.delete(child, opts);
+      }
+    }
+    await this.call<void>('remove the folder', path, (cb) => this.sftp.rmdir(path, (err) => cb(err, undefined)), opts?.signal);
+  }
+
+  async rename(from: string, to: string, opts?: OpOptions & { overwrite?: boolean }): Promise<void> {
+    const op = `rename ${from} to`;
+    if (opts?.overwrite && this.capabilities.atomicRename) {
+      await this.call<void>(op, to, (cb) => this.sftp.ext_openssh_rename(from, to, (err) => cb(err, undefined)), opts?.signal);
+      return;
+    }
+    if (opts?.overwrite) {
+      // No atomic replace on this server: remove the target first (a short window without it).
+      await this.delete(to, opts).catch((err: SecureTransferError) => {
+        if (err.code !== 'not-found') throw err;
+      });
+    }
+    await this.call<void>(op, to, (cb) => this.sftp.rename(from, to, (err) => cb(err, undefined)), opts?.signal);
+  }
+}
+
+/** Local file errors (ENOENT, EACCES on the local side) deserve their own sentence. */
+function mapLocalOr(err: unknown, remote: () => Error, localPath: string): Error {
+  if (err instanceof CancelledError || err instanceof SecureTransferError) return err;
+  const code = (err as NodeJS.ErrnoException).code;
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code) && (err as NodeJS.ErrnoException).path === localPath) {
+    return new SecureTransferError(`The local file ${localPath} cannot be used (${code}): check that it exists and is readable/writable.`, 'failure', 'local-file');
+  }
+  return remote();
+}

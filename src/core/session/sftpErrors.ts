@@ -1,0 +1,115 @@
+/**
+ * Turns what ssh2 throws into one sentence a user can act on. Both tables are data: add a row, not
+ * an if-branch.
+ */
+import { NotFoundError, SecureTransferError } from '../errors';
+import type { ServerAddress } from '../profiles/types';
+
+export function describeServer(server: Pick<ServerAddress, 'host' | 'port'>): string {
+  return server.host.includes(':') ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`;
+}
+
+/** What each side offered per algorithm category, captured from ssh2's handshake debug lines. */
+export type AlgorithmOffers = Map<string, { local?: string; remote?: string }>;
+
+const OFFER_LINE = /^Handshake: \((local|remote)\) (.+?): (.*)$/;
+
+/** Feeds one ssh2 debug line; records "(local) C->S cipher: a,b" style lines. */
+export function recordOffer(offers: AlgorithmOffers, debugLine: string): void {
+  const m = OFFER_LINE.exec(debugLine);
+  if (!m) return;
+  const [, side, category, list] = m;
+  const entry = offers.get(category) ?? {};
+  entry[side as 'local' | 'remote'] = list;
+  offers.set(category, entry);
+}
+
+/** ssh2's "no matching …" wording → the category name in its debug lines and a human name. */
+const NEGOTIATION_FAILURES: ReadonlyArray<{ suffix: string; category: string; what: string }> = [
+  { suffix: 'key exchange algorithm', category: 'KEX method', what: 'key-exchange algorithm' },
+  { suffix: 'host key format', category: 'Host key format', what: 'host-key algorithm' },
+  { suffix: 'C->S cipher', category: 'C->S cipher', what: 'cipher' },
+  { suffix: 'S->C cipher', category: 'S->C cipher', what: 'cipher' },
+  { suffix: 'C->S MAC', category: 'C->S MAC', what: 'MAC' },
+  { suffix: 'S->C MAC', category: 'S->C MAC', what: 'MAC' },
+  { suffix: 'C->S compression', category: 'C->S compression', what: 'compression method' },
+  { suffix: 'S->C compression', category: 'S->C compression', what: 'compression method' },
+];
+
+interface ConnectErrorContext {
+  server: ServerAddress;
+  timeoutMs: number;
+  offers: AlgorithmOffers;
+}
+
+type Ssh2Error = Error & { code?: string | number; level?: string };
+
+const CONNECT_FAILURES: ReadonlyArray<{ code: string; matches: (e: Ssh2Error) => boolean; message: (c: ConnectErrorContext, e: Ssh2Error) => string }> = [
+  {
+    code: 'connection-refused',
+    matches: (e) => e.code === 'ECONNREFUSED',
+    message: (c) => `The connection to ${describeServer(c.server)} was refused: check that an SSH server listens on that host and port.`,
+  },
+  {
+    code: 'host-not-found',
+    matches: (e) => e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN',
+    message: (c) => `The host name "${c.server.host}" could not be resolved: check its spelling and your network or DNS settings.`,
+  },
+  {
+    code: 'host-unreachable',
+    matches: (e) => e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH',
+    message: (c) => `${describeServer(c.server)} cannot be reached from this machine: check the address, your network and any VPN.`,
+  },
+  {
+    code: 'connect-timeout',
+    matches: (e) => e.level === 'client-timeout' || e.code === 'ETIMEDOUT',
+    message: (c) => `Timed out after ${+(c.timeoutMs / 1000).toFixed(1)} s connecting to ${describeServer(c.server)}: check the host, port and firewall, or raise the profile's connectTimeout.`,
+  },
+  {
+    code: 'no-common-algorithm',
+    matches: (e) => /no matching /.test(e.message),
+    message: (c, e) => {
+      const row = NEGOTIATION_FAILURES.find((r) => e.message.endsWith(r.suffix));
+      const offered = row ? c.offers.get(row.category) : undefined;
+      const what = row?.what ?? 'algorithm';
+      const detail = offered?.remote
+        ? ` the server offers ${offered.remote}, this client offers ${offered.local ?? 'its defaults'}`
+        : ` (${e.message})`;
+      return `${describeServer(c.server)} and Secure Transfer have no ${what} in common:${detail}; the server likely only supports outdated algorithms — ask its administrator to enable modern ones.`;
+    },
+  },
+  {
+    code: 'connection-closed',
+    matches: (e) => e.code === 'ECONNRESET' || e.code === 'EPIPE' || /before handshake|Connection lost/i.test(e.message),
+    message: (c) => `${describeServer(c.server)} closed the connection before the SSH login finished: check that this port runs SSH (not FTP or HTTP) and that the server allows your address.`,
+  },
+];
+
+export function mapConnectError(err: unknown, ctx: ConnectErrorContext): Error {
+  if (err instanceof SecureTransferError) return err;
+  const e = (err instanceof Error ? err : new Error(String(err))) as Ssh2Error;
+  const row = CONNECT_FAILURES.find((r) => r.matches(e));
+  if (row) return new SecureTransferError(row.message(ctx, e), 'failure', row.code, { cause: e });
+  return new SecureTransferError(`The SSH connection to ${describeServer(ctx.server)} failed: ${e.message}.`, 'failure', 'connection-failed', { cause: e });
+}
+
+/** SFTP status codes (draft-ietf-secsh-filexfer-02 §7) that need their own wording. */
+const STATUS_FAILURES: Readonly<Record<number, (op: string, path: string, where: string, user: string, cause: Error) => SecureTransferError>> = {
+  2: (op, path, where, _u, cause) => new NotFoundError(`Cannot ${op} ${path} on ${where}: it does not exist.`, { cause }),
+  3: (op, path, where, user, cause) =>
+    new SecureTransferError(`Permission denied: ${user} may not ${op} ${path} on ${where}; check the permissions of the file and its folder.`, 'failure', 'permission-denied', { cause }),
+  6: (op, path, where, _u, cause) => new SecureTransferError(`Cannot ${op} ${path}: the connection to ${where} is gone; reconnect and retry.`, 'failure', 'connection-lost', { cause }),
+  7: (op, path, where, _u, cause) => new SecureTransferError(`Cannot ${op} ${path}: the connection to ${where} was lost; reconnect and retry.`, 'failure', 'connection-lost', { cause }),
+  8: (op, path, where, _u, cause) => new SecureTransferError(`Cannot ${op} ${path}: the SFTP server at ${where} does not support this operation.`, 'failure', 'unsupported', { cause }),
+};
+
+/** Maps an SFTP error for operation `op` ("read", "create the folder", …) on `path`. */
+export function mapSftpError(err: unknown, op: string, path: string, server: ServerAddress): Error {
+  if (err instanceof SecureTransferError) return err;
+  const e = (err instanceof Error ? err : new Error(String(err))) as Ssh2Error;
+  const where = describeServer(server);
+  const byStatus = typeof e.code === 'number' ? STATUS_FAILURES[e.code] : undefined;
+  if (byStatus) return byStatus(op, path, where, server.username, e);
+  if (/no response|not connected|channel.*(closed|not open)/i.test(e.message)) return STATUS_FAILURES[7](op, path, where, server.username, e);
+  return new SecureTransferError(`Cannot ${op} ${path} on ${where}: the server said "${e.message}".`, 'failure', 'sftp-failure', { cause: e });
+}
