@@ -1,5 +1,8 @@
-// Bundles the extension and the CLI with esbuild. ssh2's optional native addons (sshcrypto.node,
-// cpu-features) are kept external: ssh2 loads them when present and falls back to JS crypto.
+// Bundles the extension and the CLI with esbuild.
+// - The CLI is installed with its node_modules (npm `bin`), so its dependencies stay external: ssh2 then
+//   finds its native crypto addon (sshcrypto.node), which a bundle would lose (25-35% slower transfers).
+// - The extension ships as one file without node_modules; ssh2's optional native pieces (sshcrypto.node,
+//   cpu-features) are left out, so it uses ssh2's JS crypto (an Electron ABI addon would not load anyway).
 import * as esbuild from 'esbuild';
 import { existsSync } from 'node:fs';
 
@@ -16,7 +19,7 @@ const common = {
 };
 
 const entries = [
-  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, packages: 'external' },
 ];
 if (existsSync('src/extension/extension.ts')) entries.push({ entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' });
 
