@@ -1,0 +1,297 @@
+/**
+ * The FTP/FTPS probe over raw sockets. Read-only and credential-free: the only login it may try is
+ * the opt-in anonymous one (USER anonymous / PASS audit@). The cleartext-login check sends a made-up
+ * user name — never a real user's — on a connection of its own and quits at the reply. Not
+ * `anonymous`: vsftpd answers 331 to it even with anonymous off and TLS-only logins, so only a
+ * non-anonymous name tells "logins need TLS" (530/550/421) from "cleartext login accepted" (331/230).
+ *
+ * Order: (1) greeting, FEAT and AUTH TLS in clear; (2) in parallel the TLS probes, the cleartext-USER
+ * probe and the opt-in plaintext-port probe; (3) a TLS session pinned to the exact certificate the
+ * TLS probe saw, to ask PBSZ/PROT C and (opt-in) log in anonymously.
+ */
+import { X509Certificate } from 'node:crypto';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { sha256Fingerprint } from '../../trust/fingerprint';
+import type { AuditTarget, FtpFacts } from '../types';
+import { detectProduct } from '../rules/versionRules';
+import { ProbeError, SocketReader, takeLine } from './socketReader';
+import { probeTls, type TlsOpener } from './tlsProbe';
+
+export interface FtpProbeOptions {
+  timeoutMs: number;
+  /** Opt-in: try USER anonymous / PASS audit@ (it logs in). */
+  anonymous?: boolean;
+  /** Opt-in: see whether a plaintext FTP service answers on this port of the same host (usually 21). */
+  plaintextPort?: number;
+}
+
+export interface FtpReply {
+  code: number;
+  lines: string[];
+}
+
+/** A complete (possibly multi-line, RFC 959 §4.2) reply, for `SocketReader.until`. */
+export function takeReply(buf: Buffer): [FtpReply, number] | undefined {
+  const lines: string[] = [];
+  let consumed = 0;
+  let firstCode: string | undefined;
+  for (;;) {
+    const got = takeLine(buf.subarray(consumed));
+    if (!got) return undefined;
+    const [line, used] = got;
+    consumed += used;
+    lines.push(line);
+    firstCode ??= /^\d{3}/.exec(line)?.[0];
+    if (firstCode === undefined) return [{ code: 0, lines }, consumed];
+    if (line.startsWith(firstCode + ' ') || line === firstCode) return [{ code: Number(firstCode), lines }, consumed];
+  }
+}
+
+/** One FTP control connection: send a command, read its reply, all before one deadline. */
+class FtpControl {
+  private reader: SocketReader;
+
+  /** Every wait on this connection ends by this time (one timeout per connection, not per reply). */
+  private readonly deadline: number;
+
+  constructor(
+    private socket: net.Socket | tls.TLSSocket,
+    timeoutMs: number,
+  ) {
+    this.reader = new SocketReader(socket);
+    this.deadline = Date.now() + timeoutMs;
+  }
+
+  static async open(socket: net.Socket | tls.TLSSocket, timeoutMs: number): Promise<{ ctl: FtpControl; greeting: FtpReply }> {
+    const ctl = new FtpControl(socket, timeoutMs);
+    try {
+      return { ctl, greeting: await ctl.reply('reading the FTP greeting') };
+    } catch (err) {
+      ctl.close();
+      throw err;
+    }
+  }
+
+  reply(what: string): Promise<FtpReply> {
+    return this.reader.until(takeReply, this.deadline, what);
+  }
+
+  send(command: string): Promise<FtpReply> {
+    this.socket.write(command + '\r\n');
+    return this.reply(`waiting for the answer to ${command.split(' ')[0]}`);
+  }
+
+  /** Hands the raw socket over for a TLS handshake; this object is finished with it. */
+  release(): net.Socket {
+    this.reader.detach();
+    return this.socket as net.Socket;
+  }
+
+  async upgrade(options: tls.ConnectionOptions): Promise<void> {
+    const secure = await handshake({ ...options, socket: this.release() });
+    this.socket = secure;
+    this.reader = new SocketReader(secure);
+  }
+
+  close(): void {
+    this.reader.detach();
+    this.socket.destroy();
+  }
+}
+
+function handshake(options: tls.ConnectionOptions): Promise<tls.TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const s = tls.connect(options);
+    s.once('secureConnect', () => resolve(s));
+    s.once('error', (err) => {
+      s.destroy();
+      reject(err);
+    });
+  });
+}
+
+function connectPlain(host: string, port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host, port });
+    s.once('connect', () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+/** TLS options that trust exactly the certificate the TLS probe saw, and nothing else, for the dialogue. */
+function pinnedTls(host: string, certificateDer: Buffer): tls.ConnectionOptions {
+  const expected = sha256Fingerprint(certificateDer);
+  return {
+    ...(net.isIP(host) ? {} : { servername: host }),
+    ca: [new X509Certificate(certificateDer).toString()],
+    // Name checks are reported by the certificate rules; this session only needs the same certificate.
+    checkServerIdentity: (_name, cert) => (sha256Fingerprint(cert.raw) === expected ? undefined : new Error('the server presented a different certificate')),
+    minVersion: 'TLSv1',
+    ciphers: 'DEFAULT:@SECLEVEL=0',
+  };
+}
+
+const featLines = (reply: FtpReply) => (reply.code === 211 ? reply.lines.slice(1, -1).map((l) => l.trim()).filter(Boolean) : []);
+
+/** A user name nobody has: the cleartext probe never names a real account and never sends PASS for it. */
+export const CLEARTEXT_PROBE_USER = 'secure-transfer-audit-probe';
+
+/**
+ * Sends USER in clear on its own connection and returns the reply code. Only with the opt-in anonymous
+ * check on a server without TLS does it go on to USER anonymous / PASS audit@.
+ */
+async function cleartextUserReply(host: string, port: number, timeoutMs: number, anonymous: boolean): Promise<{ user: number; pass?: number; banner: string }> {
+  const { ctl, greeting } = await FtpControl.open(await connectPlain(host, port), timeoutMs);
+  try {
+    const user = (await ctl.send(`USER ${CLEARTEXT_PROBE_USER}`)).code;
+    const anon = anonymous ? (await ctl.send('USER anonymous')).code : undefined;
+    const pass = anon === 331 ? (await ctl.send('PASS audit@')).code : anon;
+    return { user, pass, banner: greeting.lines.join('\n') };
+  } finally {
+    ctl.close();
+  }
+}
+
+export async function probeFtp(target: AuditTarget, options: FtpProbeOptions): Promise<FtpFacts> {
+  const { host, port } = target;
+  const { timeoutMs } = options;
+  const implicit = target.protocol === 'ftps';
+  const notes: string[] = [];
+  const facts: FtpFacts = { banner: [], feat: [], authTls: implicit, cccOffered: false, notes };
+
+  const explicitOpener: TlsOpener = async () => {
+    const { ctl } = await FtpControl.open(await connectPlain(host, port), timeoutMs);
+    const auth = await ctl.send('AUTH TLS');
+    if (auth.code !== 234) {
+      ctl.close();
+      throw new ProbeError(`AUTH TLS was answered ${auth.code}`);
+    }
+    return ctl.release();
+  };
+  const opener: TlsOpener = implicit ? () => connectPlain(host, port) : explicitOpener;
+
+  // (1) In clear: greeting, FEAT, AUTH TLS (explicit only; an implicit port speaks TLS from the start).
+  if (!implicit) {
+    const { ctl, greeting } = await FtpControl.open(await connectPlain(host, port), timeoutMs);
+    try {
+      facts.banner = greeting.lines;
+      facts.feat = featLines(await ctl.send('FEAT'));
+      facts.authTlsReply = (await ctl.send('AUTH TLS')).code;
+      facts.authTls = facts.authTlsReply === 234;
+    } finally {
+      ctl.close();
+    }
+  }
+
+  // (2) In parallel: TLS probes, cleartext USER, plaintext port (the target's own port needs no second look).
+  const plainPort = options.plaintextPort;
+  const samePort = plainPort === port && !implicit;
+  const [tlsResult, cleartext, plaintext] = await Promise.all([
+    facts.authTls ? probeTls(opener, host, timeoutMs) : undefined,
+    implicit ? undefined : settle(cleartextUserReply(host, port, timeoutMs, !!options.anonymous && !facts.authTls)),
+    plainPort !== undefined && !samePort ? settle(cleartextUserReply(host, plainPort, timeoutMs, false)) : undefined,
+  ]);
+  facts.tls = tlsResult?.facts;
+  if (cleartext?.ok) {
+    facts.cleartextUserReply = cleartext.value.user;
+    facts.anonymousLoginReply = cleartext.value.pass;
+  } else if (cleartext) notes.push(`The cleartext login check failed: ${cleartext.error}.`);
+  if (plainPort !== undefined) {
+    facts.plaintextPort = samePort
+      ? { port, banner: facts.banner.join('\n'), userReply: facts.cleartextUserReply }
+      : plaintext?.ok
+        ? { port: plainPort, banner: plaintext.value.banner, userReply: plaintext.value.user }
+        : { port: plainPort };
+  }
+
+  // (3) The protected dialogue, pinned to the certificate just seen.
+  const cert = tlsResult?.certificateDer;
+  if (facts.authTls && cert) {
+    try {
+      await protectedDialogue(facts, host, port, implicit, cert, timeoutMs, !!options.anonymous);
+    } catch (err) {
+      notes.push(`The protected FTP dialogue failed: ${(err as Error).message}.`);
+    }
+  } else if (facts.authTls) notes.push('PROT C was not checked: the TLS handshake did not complete.');
+
+  facts.product = detectProduct(facts.banner.join('\n'));
+  facts.cccOffered = facts.feat.some((f) => /^CCC\b/i.test(f));
+  return facts;
+}
+
+async function protectedDialogue(facts: FtpFacts, host: string, port: number, implicit: boolean, cert: Buffer, timeoutMs: number, anonymous: boolean): Promise<void> {
+  const pinned = pinnedTls(host, cert);
+  const raw = await connectPlain(host, port);
+  let ctl: FtpControl;
+  if (implicit) {
+    const opened = await FtpControl.open(await handshake({ ...pinned, socket: raw }), timeoutMs);
+    ctl = opened.ctl;
+    facts.banner = opened.greeting.lines;
+  } else {
+    ctl = (await FtpControl.open(raw, timeoutMs)).ctl;
+    const auth = await ctl.send('AUTH TLS');
+    if (auth.code !== 234) throw new ProbeError(`AUTH TLS was answered ${auth.code} the second time`);
+    await ctl.upgrade(pinned);
+  }
+  try {
+    const feat = featLines(await ctl.send('FEAT'));
+    facts.feat = [...new Set([...facts.feat, ...feat])];
+    await ctl.send('PBSZ 0');
+    facts.protCReply = (await ctl.send('PROT C')).code;
+    if (!anonymous) return;
+    const user = await ctl.send('USER anonymous');
+    facts.anonymousLoginReply = user.code === 331 ? (await ctl.send('PASS audit@')).code : user.code;
+    if (facts.anonymousLoginReply === 230) facts.protCTransfer = await clearListing(ctl, host, timeoutMs);
+  } finally {
+    ctl.close();
+  }
+}
+
+/**
+ * Logged in (anonymously): asks PROT C, then LIST over a passive data connection without TLS. The
+ * data connection goes to the control host, never to the address PASV names (bounce-safe).
+ */
+async function clearListing(ctl: FtpControl, host: string, timeoutMs: number): Promise<NonNullable<FtpFacts['protCTransfer']>> {
+  await ctl.send('PBSZ 0');
+  const protReply = (await ctl.send('PROT C')).code;
+  if (protReply < 200 || protReply >= 300) return { protReply, listed: false };
+  const pasv = await ctl.send('PASV');
+  const port = /\(\d+,\d+,\d+,\d+,(\d+),(\d+)\)/.exec(pasv.lines.join(' '));
+  if (pasv.code !== 227 || !port) return { protReply, listed: false };
+  const data = await connectPlain(host, Number(port[1]) * 256 + Number(port[2]));
+  const closed = untilClosed(data, timeoutMs);
+  try {
+    const start = await ctl.send('LIST');
+    if (start.code !== 125 && start.code !== 150) return { protReply, listReply: start.code, listed: false };
+    // The listing ends when the server closes the data connection; then the control reply follows.
+    await closed;
+    const done = await ctl.reply('waiting for the end of LIST');
+    return { protReply, listReply: done.code, listed: done.code === 226 || done.code === 250 };
+  } finally {
+    data.destroy();
+  }
+}
+
+/** Resolves when the peer closes the socket (or after the timeout); the data itself is discarded. */
+function untilClosed(socket: net.Socket, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    socket.resume();
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: string };
+
+async function settle<T>(p: Promise<T>): Promise<Settled<T>> {
+  try {
+    return { ok: true, value: await p };
+  } catch (err) {
+    return { ok: false, error: (err as Error).message };
+  }
+}

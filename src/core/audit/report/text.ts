@@ -1,0 +1,20 @@
+/** The terminal report: findings grouped by severity, worst first, each with its evidence and fix. */
+import { SEVERITIES, type AuditReport } from '../types';
+import { printable } from './escape';
+
+export function renderText(report: AuditReport): string {
+  const counts = SEVERITIES.map((s) => [s, report.findings.filter((f) => f.severity === s).length] as const).filter(([, n]) => n > 0);
+  const summary = counts.length ? counts.map(([s, n]) => `${n} ${s}`).join(', ') : 'no findings';
+  const lines = [`Audit of ${report.server} at ${report.probedAt} (${(report.durationMs / 1000).toFixed(1)} s): ${summary}`];
+  for (const severity of SEVERITIES) {
+    const group = report.findings.filter((f) => f.severity === severity);
+    if (group.length === 0) continue;
+    lines.push('', severity.toUpperCase());
+    for (const f of group) {
+      lines.push(`  [${f.id}] ${f.title}`, `      ${printable(f.evidence)}`, `      Fix: ${f.remediation}`);
+    }
+  }
+  const notes = [...(report.facts.ssh?.notes ?? []), ...(report.facts.ftp?.notes ?? []), ...(report.facts.ftp?.tls?.notes ?? [])];
+  if (notes.length) lines.push('', 'NOTES', ...notes.map((n) => `  ${printable(n)}`));
+  return lines.join('\n') + '\n';
+}

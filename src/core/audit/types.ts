@@ -1,0 +1,165 @@
+/**
+ * The audit's vocabulary: what probes observe (facts), what rules conclude (findings) and the report
+ * both end up in. Everything here is plain data so reports serialise as they are.
+ */
+import type { Protocol } from '../profiles/types';
+import type { Severity } from '../policy/types';
+
+/** One scale for audit findings and the policy's `blockOnSeverity`: defined once, in the policy types. */
+export type { Severity };
+export { SEVERITIES } from '../policy/types';
+
+/** What a rule is, independent of any server (rules are data: see rules/ruleTable.ts). */
+export interface AuditRule {
+  id: string;
+  /** The default severity; algorithm rules take each finding's severity from the algorithm table. */
+  severity: Severity;
+  title: string;
+  why: string;
+  remediation: string;
+  references: string[];
+}
+
+export interface Finding {
+  id: string;
+  severity: Severity;
+  title: string;
+  /** What the server said or did that triggered the rule (server-supplied text: escape before display). */
+  evidence: string;
+  why: string;
+  remediation: string;
+  references: string[];
+}
+
+/** The protocols an audit understands: the connectable ones plus plain `ftp` (audit only, never login). */
+export type AuditProtocol = Protocol | 'ftp';
+
+export interface AuditTarget {
+  protocol: AuditProtocol;
+  host: string;
+  port: number;
+  /** Only used as the user name of SSH's `none` request, which reveals the auth methods offered. */
+  username?: string;
+}
+
+export type SshDirection = { clientToServer: string[]; serverToClient: string[] };
+
+export interface SshKexInit {
+  cookie: string;
+  kex: string[];
+  serverHostKey: string[];
+  ciphers: SshDirection;
+  macs: SshDirection;
+  compression: SshDirection;
+  languages: SshDirection;
+  firstKexPacketFollows: boolean;
+}
+
+export interface SshHostKeyFact {
+  /** The algorithm the handshake used (`rsa-sha2-512`), and the key blob's own type (`ssh-rsa`). */
+  algorithm: string;
+  keyType: string;
+  /** RSA modulus or DSA p bits; ECDSA curve size; 256 for ed25519. */
+  bits?: number;
+  curve?: string;
+  fingerprint: string;
+}
+
+export interface SshFacts {
+  banner: string;
+  /** Lines a server may send before its identification string (RFC 4253 §4.2). */
+  preBannerLines: string[];
+  protocolVersion: string;
+  software: string;
+  supportsSsh1: boolean;
+  kexinit?: SshKexInit;
+  strictKex: boolean;
+  hostKeys: SshHostKeyFact[];
+  /** Host key algorithms offered that this probe could not inspect (e.g. certificates, FIDO keys). */
+  uninspectedHostKeyAlgorithms: string[];
+  /** The answer to a `none` auth request; undefined when the probe could not ask. */
+  authMethods?: string[];
+  /** Problems met while probing (a timeout, a refused handshake): shown, never fatal. */
+  notes: string[];
+}
+
+export type TlsVersionName = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+
+export interface CertificateFact {
+  subject: string;
+  issuer: string;
+  subjectAltName?: string;
+  validFrom: string;
+  validTo: string;
+  daysLeft: number;
+  selfSigned: boolean;
+  /** OpenSSL's verify code when the chain is not trusted (`DEPTH_ZERO_SELF_SIGNED_CERT`…). */
+  chainError?: string;
+  hostnameMatches: boolean;
+  keyType: string;
+  keyBits?: number;
+  signatureAlgorithm: string;
+  fingerprint: string;
+}
+
+export interface TlsFacts {
+  versions: Partial<Record<TlsVersionName, boolean>>;
+  /** Weak suite families (`NULL`, `anonymous`, `export`, `RC4`, `3DES`, `static-RSA`) → an accepted suite name. */
+  weakSuites: Record<string, string>;
+  /** True when only CBC suites can be negotiated (no AEAD at all). */
+  cbcOnly: boolean;
+  forwardSecrecy: boolean;
+  negotiated?: { protocol: string; cipher: string };
+  certificate?: CertificateFact;
+  notes: string[];
+}
+
+export interface FtpFacts {
+  banner: string[];
+  product?: { name: string; version?: string };
+  feat: string[];
+  authTls: boolean;
+  /** Reply code to AUTH TLS in clear (explicit FTPS; 234 = go ahead). */
+  authTlsReply?: number;
+  /** Reply code to `USER anonymous` sent in clear on its own connection (undefined: not asked). */
+  cleartextUserReply?: number;
+  /**
+   * Reply code to `PROT C` after AUTH TLS + PBSZ 0, before login. Servers such as vsftpd answer 200
+   * here and refuse clear transfers later (522), so this alone decides nothing.
+   */
+  protCReply?: number;
+  /**
+   * After the opt-in anonymous login: PROT C, then a LIST over a clear data connection. `listed` is
+   * true when the listing really crossed in clear — the only proof that clear data is allowed.
+   */
+  protCTransfer?: { protReply: number; listReply?: number; listed: boolean };
+  cccOffered: boolean;
+  /** Opt-in: reply code to PASS after USER anonymous. */
+  anonymousLoginReply?: number;
+  /** Opt-in: what a plaintext service on port 21 of the same host said. */
+  plaintextPort?: { port: number; banner?: string; userReply?: number };
+  tls?: TlsFacts;
+  notes: string[];
+}
+
+export interface AuditFacts {
+  ssh?: SshFacts;
+  ftp?: FtpFacts;
+}
+
+/** Fingerprints the user already vouched for: pins, trust-store records, known_hosts entries. */
+export interface KnownIdentity {
+  fingerprint: string;
+  /** Host key type (`ssh-ed25519`) when known; pins without a type match any key of the server. */
+  keyType?: string;
+  source: string;
+}
+
+export interface AuditReport {
+  server: string;
+  target: AuditTarget;
+  probedAt: string;
+  durationMs: number;
+  findings: Finding[];
+  facts: AuditFacts;
+}
