@@ -1,0 +1,93 @@
+/**
+ * One live session per profile: connects on demand (concurrent callers share one attempt), tracks the
+ * state the tree and the status bar show, and drops sessions when they close. All protocol work is
+ * core's connect(); transports load lazily inside it, so activation never loads ssh2 or basic-ftp.
+ */
+import * as vscode from 'vscode';
+import { connect, type ConnectContext } from '../core/connect';
+import { describeError, SecureTransferError } from '../core/errors';
+import type { LoadedProfile } from '../core/profiles/types';
+import type { RemoteFileSystem } from '../core/session/remoteFileSystem';
+import type { CredentialProvider } from '../core/session/credentials';
+
+export type ConnectionState =
+  | { status: 'disconnected' }
+  | { status: 'connecting' }
+  | { status: 'connected'; fs: RemoteFileSystem }
+  | { status: 'error'; message: string; code: string };
+
+export interface ConnectionDeps {
+  /** Everything connect() needs except the credentials, which are per profile. */
+  context(profile: LoadedProfile): Omit<ConnectContext, 'credentials' | 'signal'>;
+  credentials(profile: LoadedProfile): CredentialProvider;
+  /** Connection failures that need more than a line in the tree (a changed key). */
+  onConnectError(profile: LoadedProfile, err: unknown): void;
+}
+
+export class ConnectionManager implements vscode.Disposable {
+  private readonly states = new Map<string, ConnectionState>();
+  private readonly pending = new Map<string, Promise<RemoteFileSystem>>();
+  private readonly changed = new vscode.EventEmitter<string>();
+  /** Fires with the profile name whose connection state changed. */
+  readonly onDidChange = this.changed.event;
+
+  constructor(private readonly deps: ConnectionDeps) {}
+
+  state(name: string): ConnectionState {
+    return this.states.get(name) ?? { status: 'disconnected' };
+  }
+
+  connectedNames(): string[] {
+    return [...this.states].filter(([, s]) => s.status === 'connected').map(([n]) => n);
+  }
+
+  /** The live session of a profile, connecting first when needed. */
+  async get(profile: LoadedProfile, signal?: AbortSignal): Promise<RemoteFileSystem> {
+    const current = this.states.get(profile.name);
+    if (current?.status === 'connected' && current.fs.connected) return current.fs;
+    const inFlight = this.pending.get(profile.name);
+    if (inFlight) return inFlight;
+    const attempt = this.open(profile, signal).finally(() => this.pending.delete(profile.name));
+    this.pending.set(profile.name, attempt);
+    return attempt;
+  }
+
+  private async open(profile: LoadedProfile, signal?: AbortSignal): Promise<RemoteFileSystem> {
+    this.set(profile.name, { status: 'connecting' });
+    try {
+      const fs = await connect(profile, { ...this.deps.context(profile), credentials: this.deps.credentials(profile), signal });
+      fs.onClose(() => {
+        const s = this.states.get(profile.name);
+        if (s?.status === 'connected' && s.fs === fs) this.set(profile.name, { status: 'disconnected' });
+      });
+      this.set(profile.name, { status: 'connected', fs });
+      return fs;
+    } catch (err) {
+      const code = err instanceof SecureTransferError ? err.code : 'failure';
+      this.set(profile.name, { status: 'error', message: describeError(err), code });
+      this.deps.onConnectError(profile, err);
+      throw err;
+    }
+  }
+
+  async disconnect(name: string): Promise<void> {
+    const s = this.states.get(name);
+    this.states.delete(name);
+    if (s?.status === 'connected') await s.fs.close().catch(() => undefined);
+    this.changed.fire(name);
+  }
+
+  async disconnectAll(): Promise<void> {
+    await Promise.all([...this.states.keys()].map((n) => this.disconnect(n)));
+  }
+
+  private set(name: string, state: ConnectionState): void {
+    this.states.set(name, state);
+    this.changed.fire(name);
+  }
+
+  dispose(): void {
+    void this.disconnectAll();
+    this.changed.dispose();
+  }
+}

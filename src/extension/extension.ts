@@ -1,0 +1,108 @@
+/**
+ * Entry point. Wires core (connect, trust store, secrets, MFA) to VS Code: views, the
+ * `secure-transfer:` file system, commands, status bar, log. Activation stays cheap: ssh2 and
+ * basic-ftp load only when the first connection is made (core/connect imports them lazily).
+ */
+import * as vscode from 'vscode';
+import { createCredentialProvider } from '../core/mfa/provider';
+import { TrustStore } from '../core/trust/trustStore';
+import { ConnectionManager } from './connections';
+import { registerCommands, reportError } from './commands';
+import { RemoteFileSystemProvider } from './fileSystemProvider';
+import { createLogger } from './log';
+import { ProfileRegistry } from './profileRegistry';
+import { RemoteTreeProvider } from './remoteTree';
+import { remoteUri, SCHEME } from './remoteUri';
+import { secretStorageStore } from './secretStorageStore';
+import type { Services } from './services';
+import { createStatusBar } from './statusBar';
+import { TransferService } from './transfers';
+import { TransfersViewProvider } from './transfersView';
+import { createTrustDecider, isIdentityChanged, showIdentityChanged } from './trustPrompt';
+import { windowUi, type Ui } from './ui';
+import { registerUploadOnSave } from './uploadOnSave';
+
+/** Returned from activate() only when VS Code runs the extension's tests (ExtensionMode.Test). */
+export interface TestApi {
+  services: Services;
+  /** Replace its methods to answer prompts (trust, passwords, pickers) without UI. */
+  ui: Ui;
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<TestApi | undefined> {
+  // A mutable copy: tests swap methods on it; production code always calls through it.
+  const ui: Ui = { ...windowUi };
+  const log = createLogger(vscode.window.createOutputChannel('Secure Transfer', { log: true }));
+  const secrets = secretStorageStore(context.secrets);
+  const trustStore = TrustStore.inDir(context.globalStorageUri.fsPath);
+  const profiles = new ProfileRegistry();
+  const decide = createTrustDecider(ui);
+
+  const connections = new ConnectionManager({
+    context: (profile) => ({ trustStore, decide, log, policy: profiles.policyFor(profile) }),
+    credentials: (profile) =>
+      createCredentialProvider({
+        store: secrets,
+        server: profile,
+        mfa: profile.mfa ?? 'prompt',
+        appendTotpToPassword: profile.appendTotpToPassword,
+        prompter: {
+          ask: async ({ message, echo }) => {
+            const answer = await ui.input({ prompt: `${profile.name}: ${message.trim()}`, password: !echo, ignoreFocusOut: true });
+            if (!echo) log.redactor.add(answer);
+            return answer;
+          },
+        },
+      }),
+    onConnectError: (profile, err) => {
+      if (isIdentityChanged(err)) void showIdentityChanged(ui, err, profile.name);
+    },
+  });
+
+  const fsProvider = new RemoteFileSystemProvider({
+    profile: (name) => profiles.find(name),
+    session: (profile) => connections.get(profile),
+  });
+  const transfers = new TransferService(
+    (profile, signal) => connections.get(profile, signal),
+    log,
+    (profileName, remotePath) => fsProvider.fireChanged(remoteUri(profileName, remotePath)),
+  );
+  // `services` is filled below; the drop handler only runs after activation.
+  const services = {} as Services;
+  const tree = new RemoteTreeProvider(profiles, connections, async (folder, files) => {
+    try {
+      await vscode.commands.executeCommand('secureTransfer.uploadFile', { profileName: folder.profileName, path: folder.path, type: folder.path ? 'directory' : undefined }, files);
+    } catch (err) {
+      reportError(services, err);
+    }
+  });
+  Object.assign(services, { context, ui, log, profiles, connections, transfers, fsProvider, tree, secrets, trustStore } satisfies Services);
+
+  const treeView = vscode.window.createTreeView('secureTransfer.remoteFiles', { treeDataProvider: tree, dragAndDropController: tree, showCollapseAll: true, canSelectMany: false });
+  const setContext = () => void vscode.commands.executeCommand('setContext', 'secureTransfer.hasProfiles', profiles.profiles.length > 0 || profiles.problems.length > 0);
+  context.subscriptions.push(
+    profiles,
+    connections,
+    transfers,
+    treeView,
+    vscode.window.createTreeView('secureTransfer.transfers', { treeDataProvider: new TransfersViewProvider(transfers) }),
+    vscode.workspace.registerFileSystemProvider(SCHEME, fsProvider, { isCaseSensitive: true }),
+    profiles.onDidChange(() => {
+      setContext();
+      tree.refresh();
+    }),
+    connections.onDidChange(() => tree.refresh()),
+    createStatusBar(connections),
+    registerUploadOnSave(services),
+    ...registerCommands(services),
+    log.channel,
+  );
+  await profiles.reload();
+  log.info(`Secure Transfer activated (${profiles.profiles.length} profile(s)${profiles.restricted ? '; Restricted Mode: shared profiles ignored' : ''}).`);
+  return context.extensionMode === vscode.ExtensionMode.Test ? { services, ui } : undefined;
+}
+
+export function deactivate(): void {
+  // Sessions are closed by ConnectionManager.dispose() through context.subscriptions.
+}

@@ -1,0 +1,124 @@
+/**
+ * Remote files as ordinary VS Code documents (scheme `secure-transfer`). Saving is atomic: the new
+ * content goes to a hidden temporary sibling which is then renamed over the target, so the server
+ * never holds half a file. `watch` is a no-op (neither SFTP nor FTP can push changes); the provider
+ * fires change events for everything done through it, and Refresh re-reads the rest.
+ */
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { describeError, NotFoundError } from '../core/errors';
+import type { LoadedProfile } from '../core/profiles/types';
+import type { RemoteEntry, RemoteFileSystem } from '../core/session/remoteFileSystem';
+import { parseRemoteUri } from './remoteUri';
+
+const posix = path.posix;
+
+const FILE_TYPES: Readonly<Record<RemoteEntry['type'], vscode.FileType>> = {
+  file: vscode.FileType.File,
+  directory: vscode.FileType.Directory,
+  symlink: vscode.FileType.File | vscode.FileType.SymbolicLink,
+  other: vscode.FileType.Unknown,
+};
+
+export interface SessionSource {
+  profile(name: string): LoadedProfile | undefined;
+  session(profile: LoadedProfile): Promise<RemoteFileSystem>;
+}
+
+export function temporarySiblingPath(target: string): string {
+  return posix.join(posix.dirname(target), `.${posix.basename(target)}.st-${randomBytes(4).toString('hex')}.part`);
+}
+
+export class RemoteFileSystemProvider implements vscode.FileSystemProvider {
+  private readonly emitter = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
+  readonly onDidChangeFile = this.emitter.event;
+
+  constructor(private readonly sessions: SessionSource) {}
+
+  /** No server push exists for SFTP/FTP: a no-op, documented above. */
+  watch(): vscode.Disposable {
+    return new vscode.Disposable(() => undefined);
+  }
+
+  /** Lets other parts (uploads, deletes from the tree) tell open editors and explorers about changes. */
+  fireChanged(uri: vscode.Uri, type = vscode.FileChangeType.Changed): void {
+    this.emitter.fire([{ type, uri }]);
+  }
+
+  async stat(uri: vscode.Uri): Promise<vscode.FileStat> {
+    return this.run(uri, async (fs, p) => {
+      const e = await fs.stat(p);
+      return { type: FILE_TYPES[e.type], size: e.size, mtime: e.mtime, ctime: e.mtime };
+    });
+  }
+
+  async readDirectory(uri: vscode.Uri): Promise<[string, vscode.FileType][]> {
+    return this.run(uri, async (fs, p) => (await fs.list(p)).map((e) => [e.name, FILE_TYPES[e.type]] as [string, vscode.FileType]));
+  }
+
+  async readFile(uri: vscode.Uri): Promise<Uint8Array> {
+    return this.run(uri, (fs, p) => fs.readFile(p));
+  }
+
+  async writeFile(uri: vscode.Uri, content: Uint8Array, options: { create: boolean; overwrite: boolean }): Promise<void> {
+    await this.run(uri, async (fs, p) => {
+      const exists = await fs.stat(p).then((e) => e, (err) => (err instanceof NotFoundError ? undefined : Promise.reject(err)));
+      if (exists?.type === 'directory') throw vscode.FileSystemError.FileIsADirectory(uri);
+      if (exists && !options.overwrite) throw vscode.FileSystemError.FileExists(uri);
+      if (!exists && !options.create) throw vscode.FileSystemError.FileNotFound(uri);
+      const tmp = temporarySiblingPath(p);
+      try {
+        await fs.writeFile(tmp, content);
+        await fs.rename(tmp, p, { overwrite: true });
+      } catch (err) {
+        await fs.delete(tmp).catch(() => undefined);
+        throw err;
+      }
+    });
+    this.fireChanged(uri);
+  }
+
+  async createDirectory(uri: vscode.Uri): Promise<void> {
+    await this.run(uri, (fs, p) => fs.mkdir(p));
+    this.fireChanged(uri, vscode.FileChangeType.Created);
+  }
+
+  async delete(uri: vscode.Uri, options: { recursive: boolean }): Promise<void> {
+    await this.run(uri, async (fs, p) => {
+      const e = await fs.stat(p);
+      if (e.type === 'directory') await fs.rmdir(p, { recursive: options.recursive });
+      else await fs.delete(p);
+    });
+    this.fireChanged(uri, vscode.FileChangeType.Deleted);
+  }
+
+  async rename(oldUri: vscode.Uri, newUri: vscode.Uri, options: { overwrite: boolean }): Promise<void> {
+    if (parseRemoteUri(oldUri).profileName !== parseRemoteUri(newUri).profileName) {
+      throw vscode.FileSystemError.Unavailable('Renaming between two servers is not possible: download and upload instead.');
+    }
+    await this.run(oldUri, async (fs, from) => {
+      const to = parseRemoteUri(newUri).path;
+      if (!options.overwrite) {
+        const exists = await fs.stat(to).then(() => true, () => false);
+        if (exists) throw vscode.FileSystemError.FileExists(newUri);
+      }
+      await fs.rename(from, to, { overwrite: options.overwrite });
+    });
+    this.emitter.fire([{ type: vscode.FileChangeType.Deleted, uri: oldUri }, { type: vscode.FileChangeType.Created, uri: newUri }]);
+  }
+
+  /** Resolves the session for a URI and turns core errors into the FileSystemErrors VS Code expects. */
+  private async run<T>(uri: vscode.Uri, op: (fs: RemoteFileSystem, remotePath: string) => Promise<T>): Promise<T> {
+    const { profileName, path: remotePath } = parseRemoteUri(uri);
+    const profile = this.sessions.profile(profileName);
+    if (!profile) throw vscode.FileSystemError.Unavailable(`There is no Secure Transfer profile named "${profileName}": add it or check its name in ${uri.toString(true)}.`);
+    try {
+      return await op(await this.sessions.session(profile), remotePath);
+    } catch (err) {
+      if (err instanceof vscode.FileSystemError) throw err;
+      if (err instanceof NotFoundError) throw vscode.FileSystemError.FileNotFound(uri);
+      throw vscode.FileSystemError.Unavailable(describeError(err));
+    }
+  }
+}

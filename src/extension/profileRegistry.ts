@@ -1,0 +1,116 @@
+/**
+ * The profiles the extension knows: the team-shared file `.vscode/secure-transfer.json` of each
+ * workspace folder (only in a trusted workspace) and the user's `secureTransfer.profiles` setting
+ * (user level only: a workspace cannot inject "user" profiles through its settings). Loading and
+ * validation are core's; this only watches the sources and keeps the problems to show in the tree.
+ */
+import * as path from 'node:path';
+import { existsSync } from 'node:fs';
+import * as vscode from 'vscode';
+import { describeError } from '../core/errors';
+import { loadProfileFile } from '../core/profiles/load';
+import { validateUserProfiles } from '../core/profiles/validate';
+import type { Policy } from '../core/policy';
+import type { LoadedProfile } from '../core/profiles/types';
+
+export const PROFILE_FILE = path.join('.vscode', 'secure-transfer.json');
+export const SETTING_SECTION = 'secureTransfer';
+export const PROFILES_SETTING = 'profiles';
+export const PROFILES_SETTING_KEY = `${SETTING_SECTION}.${PROFILES_SETTING}`;
+
+export interface ProfileProblem {
+  /** The file or settings key. */
+  source: string;
+  message: string;
+}
+
+export class ProfileRegistry implements vscode.Disposable {
+  private list: LoadedProfile[] = [];
+  private problemList: ProfileProblem[] = [];
+  /** The team policy of each shared profile file, by file. */
+  private policies = new Map<string, Policy>();
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor() {
+    const watcher = vscode.workspace.createFileSystemWatcher(`**/${PROFILE_FILE.split(path.sep).join('/')}`);
+    const reload = () => void this.reload();
+    this.disposables.push(
+      watcher,
+      watcher.onDidChange(reload),
+      watcher.onDidCreate(reload),
+      watcher.onDidDelete(reload),
+      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(PROFILES_SETTING_KEY) && reload()),
+      vscode.workspace.onDidChangeWorkspaceFolders(reload),
+      vscode.workspace.onDidGrantWorkspaceTrust(reload),
+      this.changed,
+    );
+  }
+
+  get profiles(): readonly LoadedProfile[] {
+    return this.list;
+  }
+
+  get problems(): readonly ProfileProblem[] {
+    return this.problemList;
+  }
+
+  /** In Restricted Mode the workspace's shared profile file is ignored (it could point anywhere). */
+  get restricted(): boolean {
+    return !vscode.workspace.isTrusted;
+  }
+
+  /** The policy a profile's connections obey: its shared file's `policy` block (user profiles: none). */
+  policyFor(profile: LoadedProfile): Policy | undefined {
+    return profile.source.kind === 'workspace' ? this.policies.get(profile.source.location) : undefined;
+  }
+
+  find(name: string): LoadedProfile | undefined {
+    return this.list.find((p) => p.name === name) ?? this.list.find((p) => p.name.toLowerCase() === name.toLowerCase());
+  }
+
+  /** The workspace profile files that exist (or would be created) per workspace folder. */
+  profileFiles(): string[] {
+    return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => path.join(f.uri.fsPath, PROFILE_FILE));
+  }
+
+  async reload(): Promise<void> {
+    const profiles: LoadedProfile[] = [];
+    const problems: ProfileProblem[] = [];
+    const policies = new Map<string, Policy>();
+    if (!this.restricted) {
+      for (const file of this.profileFiles().filter((f) => existsSync(f))) {
+        try {
+          const loaded = await loadProfileFile(file);
+          profiles.push(...loaded.profiles);
+          if (loaded.policy) policies.set(file, loaded.policy);
+        } catch (err) {
+          problems.push({ source: file, message: describeError(err) });
+        }
+      }
+    }
+    const userValue = vscode.workspace.getConfiguration(SETTING_SECTION).inspect<unknown>(PROFILES_SETTING)?.globalValue;
+    if (userValue !== undefined) {
+      try {
+        profiles.push(...validateUserProfiles(userValue, PROFILES_SETTING_KEY));
+      } catch (err) {
+        problems.push({ source: PROFILES_SETTING_KEY, message: describeError(err) });
+      }
+    }
+    // The first profile of a name wins (workspace before user); a shadowed one is reported, not merged.
+    const seen = new Set<string>();
+    this.list = profiles.filter((p) => {
+      if (!seen.has(p.name)) return seen.add(p.name);
+      problems.push({ source: p.source.location, message: `The profile "${p.name}" in ${p.source.location} is hidden by another profile of the same name: rename one of them.` });
+      return false;
+    });
+    this.problemList = problems;
+    this.policies = policies;
+    this.changed.fire();
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * The Remote Files view: profiles at the root (workspace-shared or user), folders listed lazily,
+ * folders first, theme file icons through `resourceUri`. Failures appear in place as a child item,
+ * so the reason stays visible next to what failed. Dropping Explorer files on a folder uploads them.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { describeError } from '../core/errors';
+import type { LoadedProfile } from '../core/profiles/types';
+import type { RemoteEntry } from '../core/session/remoteFileSystem';
+import type { ConnectionManager, ConnectionState } from './connections';
+import type { ProfileRegistry } from './profileRegistry';
+import { remoteUri } from './remoteUri';
+import { IDENTITY_CHANGED_CODES } from './trustPrompt';
+
+export type RemoteNode =
+  | { kind: 'profile'; profile: LoadedProfile }
+  | { kind: 'entry'; profileName: string; path: string; type: RemoteEntry['type']; size: number }
+  | { kind: 'message'; text: string; detail?: string; profileName?: string; severity: 'error' | 'info'; contextValue?: string };
+
+const STATE_LOOK: Readonly<Record<ConnectionState['status'], { icon: string; label: string }>> = {
+  disconnected: { icon: 'vm-outline', label: 'not connected' },
+  connecting: { icon: 'loading~spin', label: 'connecting…' },
+  connected: { icon: 'vm-active', label: 'connected' },
+  error: { icon: 'vm-outline', label: 'failed' },
+};
+
+const SOURCE_LABEL: Readonly<Record<LoadedProfile['source']['kind'], string>> = { workspace: 'shared', user: 'user', cli: 'cli' };
+
+export const RESTRICTED_MESSAGE =
+  'Restricted Mode: the shared profiles in .vscode/secure-transfer.json are ignored until you trust this workspace.';
+
+/** Where a remote folder node points: its path, or the profile's start folder. */
+export function folderOf(node: RemoteNode | undefined): { profileName: string; path?: string } | undefined {
+  if (node?.kind === 'profile') return { profileName: node.profile.name, path: node.profile.remotePath };
+  if (node?.kind === 'entry') return { profileName: node.profileName, path: node.type === 'directory' ? node.path : path.posix.dirname(node.path) };
+  return undefined;
+}
+
+export class RemoteTreeProvider implements vscode.TreeDataProvider<RemoteNode>, vscode.TreeDragAndDropController<RemoteNode> {
+  private readonly changed = new vscode.EventEmitter<RemoteNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  readonly dropMimeTypes = ['text/uri-list'];
+  readonly dragMimeTypes: string[] = [];
+
+  constructor(
+    private readonly profiles: ProfileRegistry,
+    private readonly connections: ConnectionManager,
+    private readonly onDropFiles: (target: { profileName: string; path?: string }, files: vscode.Uri[]) => Promise<void>,
+  ) {}
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  getTreeItem(node: RemoteNode): vscode.TreeItem {
+    if (node.kind === 'profile') return this.profileItem(node.profile);
+    if (node.kind === 'message') {
+      const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
+      item.iconPath = new vscode.ThemeIcon(node.severity === 'error' ? 'error' : 'info', new vscode.ThemeColor(node.severity === 'error' ? 'errorForeground' : 'foreground'));
+      item.tooltip = node.detail ?? node.text;
+      item.contextValue = node.contextValue ?? 'message';
+      return item;
+    }
+    const uri = remoteUri(node.profileName, node.path);
+    const isDir = node.type === 'directory';
+    const item = new vscode.TreeItem(uri, isDir ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    item.id = `${node.profileName}\n${node.path}`;
+    item.contextValue = isDir ? 'remoteFolder' : 'remoteFile';
+    item.iconPath = isDir ? vscode.ThemeIcon.Folder : vscode.ThemeIcon.File;
+    item.tooltip = node.path;
+    if (!isDir) item.command = { command: 'vscode.open', title: 'Open', arguments: [uri] };
+    return item;
+  }
+
+  private profileItem(p: LoadedProfile): vscode.TreeItem {
+    const state = this.connections.state(p.name);
+    const look = STATE_LOOK[state.status];
+    const item = new vscode.TreeItem(p.name, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `profile\n${p.name}`;
+    item.description = `${SOURCE_LABEL[p.source.kind]} · ${look.label}`;
+    item.iconPath = new vscode.ThemeIcon(look.icon, state.status === 'error' ? new vscode.ThemeColor('errorForeground') : undefined);
+    item.contextValue = `profile.${state.status}.${p.source.kind}`;
+    const md = new vscode.MarkdownString();
+    md.appendText(`${p.protocol}://${p.username}@${p.host}:${p.port}${p.remotePath ?? ''}\n`);
+    md.appendText(`From: ${p.source.location}\nState: ${look.label}`);
+    item.tooltip = md;
+    return item;
+  }
+
+  async getChildren(node?: RemoteNode): Promise<RemoteNode[]> {
+    if (!node) return this.roots();
+    if (node.kind === 'message') return [];
+    const profile = this.profiles.find(node.kind === 'profile' ? node.profile.name : node.profileName);
+    if (!profile) return [];
+    // After a failed connection, show why instead of reconnecting on every refresh (which would ask
+    // the same trust question again and again); the Connect command retries.
+    const before = this.connections.state(profile.name);
+    if (before.status === 'error') return [this.errorNode(profile.name, before.message, before.code)];
+    try {
+      const fs = await this.connections.get(profile);
+      const dir = node.kind === 'profile' ? (profile.remotePath ? await fs.realpath(profile.remotePath) : fs.homeDir) : node.path;
+      const entries = await fs.list(dir);
+      return entries
+        .sort((a, b) => Number(b.type === 'directory') - Number(a.type === 'directory') || a.name.localeCompare(b.name))
+        .map((e) => ({ kind: 'entry', profileName: profile.name, path: path.posix.join(dir, e.name), type: e.type, size: e.size }));
+    } catch (err) {
+      const state = this.connections.state(profile.name);
+      return [this.errorNode(profile.name, describeError(err), state.status === 'error' ? state.code : undefined)];
+    }
+  }
+
+  private errorNode(profileName: string, text: string, code?: string): RemoteNode {
+    const changed = code !== undefined && IDENTITY_CHANGED_CODES.has(code);
+    return {
+      kind: 'message', severity: 'error', text, profileName,
+      contextValue: changed ? 'message.identityChanged' : 'message.error',
+      detail: changed ? `${text}\nRun "Secure Transfer: Replace Pinned Key…" only if the administrator confirms the change.` : `${text}\nRun "Secure Transfer: Connect" to try again.`,
+    };
+  }
+
+  private roots(): RemoteNode[] {
+    const nodes: RemoteNode[] = this.profiles.profiles.map((profile) => ({ kind: 'profile', profile }));
+    const messages: RemoteNode[] = this.profiles.problems.map((p) => ({ kind: 'message', severity: 'error', text: p.message, detail: `${p.source}: ${p.message}` }));
+    // With no profile at all the welcome view (Add Profile) shows instead, and says why in Restricted Mode.
+    if (nodes.length === 0 && messages.length === 0) return [];
+    if (this.profiles.restricted) messages.unshift({ kind: 'message', severity: 'info', text: RESTRICTED_MESSAGE });
+    return [...messages, ...nodes];
+  }
+
+  async handleDrop(target: RemoteNode | undefined, data: vscode.DataTransfer): Promise<void> {
+    const folder = folderOf(target);
+    const list = await data.get('text/uri-list')?.asString();
+    if (!folder || !list) return;
+    const files = list.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#')).map((l) => vscode.Uri.parse(l)).filter((u) => u.scheme === 'file');
+    if (files.length) await this.onDropFiles(folder, files);
+  }
+}

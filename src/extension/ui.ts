@@ -1,0 +1,41 @@
+/**
+ * Every question the extension asks a person goes through this one object, so extension-host tests
+ * can answer it (they replace a method) and commands stay callable without any UI.
+ */
+import * as vscode from 'vscode';
+
+export interface Ui {
+  pick<T extends vscode.QuickPickItem>(items: readonly T[], options: vscode.QuickPickOptions): Promise<T | undefined>;
+  input(options: vscode.InputBoxOptions): Promise<string | undefined>;
+  /**
+   * A modal warning; resolves with the chosen action, or undefined for Cancel. VS Code makes the first
+   * button the default (Enter): with `safeDefault`, that first button is this refusing label instead.
+   */
+  confirm(message: string, detail: string, ...actions: string[]): Promise<string | undefined>;
+  /** Like confirm(), but Enter picks `safeDefault` (which refuses), never an action. */
+  confirmSafe(message: string, detail: string, safeDefault: string, ...actions: string[]): Promise<string | undefined>;
+  /** A modal error with only a way out (no action that continues). */
+  modalError(message: string, detail: string): Promise<void>;
+  openDialog(options: vscode.OpenDialogOptions): Promise<vscode.Uri[] | undefined>;
+  saveDialog(options: vscode.SaveDialogOptions): Promise<vscode.Uri | undefined>;
+  info(message: string): void;
+  error(message: string): void;
+}
+
+export const windowUi: Ui = {
+  pick: async (items, options) => vscode.window.showQuickPick(items, options),
+  input: async (options) => vscode.window.showInputBox(options),
+  confirm: async (message, detail, ...actions) => vscode.window.showWarningMessage(message, { modal: true, detail }, ...actions),
+  confirmSafe: async (message, detail, safeDefault, ...actions) => {
+    // VS Code always adds Cancel (Escape) and focuses the first button: make that one refuse too.
+    const chosen = await vscode.window.showWarningMessage(message, { modal: true, detail }, safeDefault, ...actions);
+    return chosen === safeDefault ? undefined : chosen;
+  },
+  modalError: async (message, detail) => {
+    await vscode.window.showErrorMessage(message, { modal: true, detail });
+  },
+  openDialog: async (options) => vscode.window.showOpenDialog(options),
+  saveDialog: async (options) => vscode.window.showSaveDialog(options),
+  info: (message) => void vscode.window.showInformationMessage(message),
+  error: (message) => void vscode.window.showErrorMessage(message),
+};

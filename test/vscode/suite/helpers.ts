@@ -1,0 +1,78 @@
+/// <reference types="mocha" />
+/** Shared by the extension-host tests: the extension's test API and a recording, answering Ui. */
+import * as vscode from 'vscode';
+import type { TestApi } from '../../../src/extension/extension';
+import type { Ui } from '../../../src/extension/ui';
+import { loadTestConfig, type VscodeTestConfig } from '../testConfig';
+
+export const EXTENSION_ID = 'secure-transfer.secure-transfer';
+
+let cached: TestApi | undefined;
+export async function getApi(): Promise<TestApi> {
+  if (cached) return cached;
+  const ext = vscode.extensions.getExtension<TestApi | undefined>(EXTENSION_ID);
+  if (!ext) throw new Error(`${EXTENSION_ID} is not loaded`);
+  const api = await ext.activate();
+  if (!api) throw new Error('activate() returned no test API: is the extension running in test mode?');
+  cached = api;
+  return api;
+}
+
+export const config: VscodeTestConfig = loadTestConfig();
+
+export interface Recorded {
+  confirms: { message: string; detail: string; actions: string[]; safeDefault?: string }[];
+  modalErrors: { message: string; detail: string }[];
+  errors: string[];
+  infos: string[];
+  inputs: vscode.InputBoxOptions[];
+}
+
+/**
+ * Replaces every prompt with a recorder. `answers` decides what each kind of question gets; anything
+ * not answered is cancelled (as a user pressing Escape), so a missing answer can never pass silently.
+ */
+export function answerUi(api: TestApi, answers: {
+  confirm?: (message: string, actions: string[]) => string | undefined;
+  input?: (o: vscode.InputBoxOptions) => string | undefined;
+  pick?: (items: readonly vscode.QuickPickItem[]) => vscode.QuickPickItem | undefined;
+  openDialog?: () => vscode.Uri[] | undefined;
+  saveDialog?: () => vscode.Uri | undefined;
+} = {}): Recorded {
+  const rec: Recorded = { confirms: [], modalErrors: [], errors: [], infos: [], inputs: [] };
+  const ui: Ui = {
+    pick: async (items) => answers.pick?.(items) as never,
+    input: async (o) => {
+      rec.inputs.push(o);
+      return answers.input?.(o);
+    },
+    confirm: async (message, detail, ...actions) => {
+      rec.confirms.push({ message, detail, actions });
+      return answers.confirm?.(message, actions);
+    },
+    confirmSafe: async (message, detail, safeDefault, ...actions) => {
+      rec.confirms.push({ message, detail, actions, safeDefault });
+      const chosen = answers.confirm?.(message, actions);
+      return chosen === safeDefault ? undefined : chosen;
+    },
+    modalError: async (message, detail) => {
+      rec.modalErrors.push({ message, detail });
+    },
+    openDialog: async () => answers.openDialog?.(),
+    saveDialog: async () => answers.saveDialog?.(),
+    info: (m) => rec.infos.push(m),
+    error: (m) => rec.errors.push(m),
+  };
+  Object.assign(api.ui, ui);
+  return rec;
+}
+
+export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
