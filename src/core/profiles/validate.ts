@@ -199,6 +199,12 @@ interface Collector {
   claimed: Set<string>;
 }
 
+/** Keys and values quoted from the file may hold line breaks or escapes: show them escaped, on one line. */
+function oneLine(message: string): string {
+  // eslint-disable-next-line no-control-regex
+  return message.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 function report(c: Collector, segments: readonly PathSegment[], code: ProblemCode, text: string): void {
   const key = formatJsonPath(segments);
   if (c.claimed.has(key)) return;
@@ -208,7 +214,7 @@ function report(c: Collector, segments: readonly PathSegment[], code: ProblemCod
   const pos = nearestPosition(c.positions, segments);
   c.problems.push({
     path,
-    message: path === '' ? `${c.where}: ${sentence}` : `${c.where}: ${path}: ${sentence}`,
+    message: oneLine(path === '' ? `${c.where}: ${sentence}` : `${c.where}: ${path}: ${sentence}`),
     code,
     security: SECURITY_CODES.has(code),
     ...(pos ? { line: pos.line, column: pos.column } : {}),
@@ -271,10 +277,10 @@ function hostProblem(host: string): { code: ProblemCode; text: string } | undefi
     if (/^[^/]*\/\/[^/@]*:[^@]*@/.test(host)) return { code: 'secret-in-profile', text: 'holds a URL with a password, and secrets belong in the OS keychain — write only the host name here and run "Secure Transfer: Set Password"' };
     return { code: 'invalid-value', text: 'is a URL — write only the server\'s name or address here and put protocol, username, port and remotePath in their own settings' };
   }
-  if (host.includes('@')) return { code: 'invalid-value', text: `"${host}" includes a user — write only the host here and the user in "username"` };
-  if (/^\[.*\]$/.test(host)) return { code: 'invalid-value', text: `"${host}" has brackets — write an IPv6 address without them` };
-  if (/^[^:]+:\d+$/.test(host)) return { code: 'invalid-value', text: `"${host}" includes a port — write only the host here and the port in "port"` };
-  return { code: 'invalid-value', text: `"${host.slice(0, 80)}" is not a valid host name or IP address — use a name like files.example.com or an address like 192.0.2.10` };
+  if (host.includes('@')) return { code: 'invalid-value', text: `${JSON.stringify(host.slice(0, 80))} includes a user — write only the host here and the user in "username"` };
+  if (/^\[.*\]$/.test(host)) return { code: 'invalid-value', text: `${JSON.stringify(host.slice(0, 80))} has brackets — write an IPv6 address without them` };
+  if (/^[^:]+:\d+$/.test(host)) return { code: 'invalid-value', text: `${JSON.stringify(host.slice(0, 80))} includes a port — write only the host here and the port in "port"` };
+  return { code: 'invalid-value', text: `${JSON.stringify(host.slice(0, 80))} is not a valid host name or IP address — use a name like files.example.com or an address like 192.0.2.10` };
 }
 
 function checkProfile(c: Collector, segments: PathSegment[], profile: unknown, names: Map<string, string>): void {

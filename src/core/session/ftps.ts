@@ -19,6 +19,7 @@ import type { TrustDecider } from '../trust/types';
 import type { CredentialProvider } from './credentials';
 import { replyText } from './ftpsErrors';
 import { FtpsFileSystem, parseFeatures } from './ftpsFileSystem';
+import { tolerantParseList } from './ftpsListing';
 
 export { FtpsFileSystem } from './ftpsFileSystem';
 
@@ -119,7 +120,10 @@ async function openSecureControl(server: ServerAddress, tlsOptions: tls.Connecti
 /** Hands a verified TLS socket to basic-ftp; data connections reuse its options and TLS session. */
 function adoptTls(client: Client, opened: OpenedTls, tlsOptions: tls.ConnectionOptions): void {
   client.ftp.socket = opened.socket;
-  client.ftp.tlsOptions = tlsOptions;
+  // Every file opens a TLS data connection: build the CA list into a context once, not per file
+  // (parsing ~140 root certificates each time cost ~30 ms a file). Verification is unchanged.
+  const secureContext = tls.createSecureContext({ ca: tlsOptions.ca, minVersion: tlsOptions.minVersion });
+  client.ftp.tlsOptions = { ...tlsOptions, secureContext };
   client.ftp.tlsSessionStore ??= opened.latestSession();
 }
 
@@ -163,6 +167,7 @@ const LIST_COMMANDS = { mlsd: ['MLSD', 'LIST -a', 'LIST'], list: ['LIST -a', 'LI
 async function applySessionSettings(client: Client, server: ServerAddress, features: Map<string, string>): Promise<void> {
   const mlst = features.has('MLST');
   client.availableListCommands = mlst ? LIST_COMMANDS.mlsd : LIST_COMMANDS.list;
+  client.parseList = tolerantParseList;
   await client.send('TYPE I');
   await client.sendIgnoringError('STRU F');
   await client.sendIgnoringError('OPTS UTF8 ON');

@@ -9,7 +9,9 @@ const NOT_FOUND_TEXT = /no such file|not found|does not exist|doesn't exist|cann
 const MAYBE_NOT_FOUND_CODES = new Set([450, 550]);
 
 export function replyText(err: FTPError): string {
-  return err.message.replace(/\s+/g, ' ').trim();
+  // A hostile reply must not reach the user's terminal with escape sequences in it.
+  // eslint-disable-next-line no-control-regex
+  return err.message.replace(/\s+/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]/g, '').trim();
 }
 
 export function saysNotFound(err: unknown): boolean {
@@ -34,7 +36,10 @@ export function ftpError(err: unknown, what: string, subject: string, where: str
     }
     return new SecureTransferError(`${where} refused to ${what} ${subject}: ${text}.`, 'failure', `ftp-${err.code}`, { cause: err });
   }
-  const reason = err instanceof Error && /SSL routines/.test(err.message) ? tlsFailureReason(err) : describeError(err).replace(/\.$/, '');
+  const said = err instanceof Error && /SSL routines/.test(err.message) ? tlsFailureReason(err) : describeError(err).replace(/\.$/, '');
+  // basic-ftp quotes server replies in its own errors ("Can't parse response to 'PASV': …").
+  // eslint-disable-next-line no-control-regex
+  const reason = said.replace(/\s+/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
   return new SecureTransferError(`Could not ${what} ${subject} on ${where}: ${reason}.`, 'failure', 'connection', {
     cause: err,
   });

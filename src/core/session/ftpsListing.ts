@@ -2,7 +2,7 @@
  * FTP listings → RemoteEntry. Server listings are untrusted input: names that could escape a folder
  * or break a line-based protocol are dropped, never "repaired".
  */
-import { FileType, type FileInfo } from 'basic-ftp';
+import { FileType, parseList, type FileInfo } from 'basic-ftp';
 import type { EntryType, RemoteEntry } from './remoteFileSystem';
 
 const TYPE_OF: Readonly<Record<FileType, EntryType>> = {
@@ -15,6 +15,27 @@ const TYPE_OF: Readonly<Record<FileType, EntryType>> = {
 /** A name is usable only if it names one entry inside the listed folder and is safe on a command line. */
 export function isSafeEntryName(name: string): boolean {
   return name !== '' && name !== '.' && name !== '..' && !/[/\0\r\n]/.test(name);
+}
+
+/**
+ * basic-ftp's parser, except that a line it chokes on (e.g. `modify=` garbage throws a RangeError)
+ * costs only that line, not the whole listing.
+ */
+export function tolerantParseList(raw: string): FileInfo[] {
+  try {
+    return parseList(raw);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+  }
+  const parsable = raw.split(/\r?\n/).filter((line) => {
+    try {
+      parseList(line);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  return parseList(parsable.join('\n'));
 }
 
 export function toRemoteEntries(files: FileInfo[], now = new Date()): RemoteEntry[] {

@@ -45,6 +45,8 @@ export interface TransferProgress {
 
 export interface FileTransferOptions extends OpOptions {
   offset?: number;
+  /** The source's size when the caller already knows it (from a listing): saves a stat per file. */
+  size?: number;
   onProgress?: (p: TransferProgress) => void;
 }
 

@@ -3,6 +3,7 @@
  * posix-rename. The host key is verified inside ssh2's handshake (`hostVerifier`), before the
  * authentication service is even requested; credentials are asked for only after that.
  */
+import { setMaxListeners } from 'node:events';
 import * as posix from 'node:path/posix';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -231,6 +232,7 @@ export class SftpFileSystem implements RemoteFileSystem {
   private isConnected = true;
   private closeError?: Error;
   private readonly closeListeners: Array<(err?: Error) => void> = [];
+  private readonly connectionLost = new AbortController();
 
   constructor(
     private readonly client: Client,
@@ -241,6 +243,7 @@ export class SftpFileSystem implements RemoteFileSystem {
   ) {
     client.on('error', (err) => (this.closeError ??= err));
     client.on('close', () => {
+      this.connectionLost.abort(); // pipelined transfers stop waiting for requests ssh2 won't answer
       if (!this.isConnected) return;
       this.isConnected = false;
       for (const l of this.closeListeners.splice(0)) l(this.closeError);
@@ -288,9 +291,16 @@ export class SftpFileSystem implements RemoteFileSystem {
     if (!this.isConnected) return Promise.reject(mapSftpError(Object.assign(new Error('not connected'), { code: 6 }), op, path, this.server));
     return new Promise<T>((resolve, reject) => {
       const onAbort = () => reject(new CancelledError());
+      // ssh2 never answers a request made after its channel closed (e.g. the CLOSE readFile sends
+      // after a failed READ): a lost connection fails the call here instead of hanging forever.
+      const onLost = () => reject(mapSftpError(Object.assign(new Error('connection lost'), { code: 7 }), op, path, this.server));
+      const lost = this.connectionLost.signal;
+      setMaxListeners(0, lost); // one listener per request in flight, and many may be
       signal?.addEventListener('abort', onAbort, { once: true });
+      lost.addEventListener('abort', onLost, { once: true });
       fn((err, value) => {
         signal?.removeEventListener('abort', onAbort);
+        lost.removeEventListener('abort', onLost);
         if (err) reject(mapSftpError(err, op, path, this.server));
         else resolve(value);
       });
@@ -391,7 +401,9 @@ export class SftpFileSystem implements RemoteFileSystem {
       chunkSize: this.chunkSize,
       inFlight: CONCURRENCY,
       offset: opts?.offset ?? 0,
+      ...(opts?.size !== undefined ? { size: opts.size } : {}),
       signal: opts?.signal,
+      connectionLost: this.connectionLost.signal,
       onProgress: (bytes, total) => opts?.onProgress?.({ bytes, total }),
     };
   }
