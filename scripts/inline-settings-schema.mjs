@@ -1,6 +1,7 @@
-// VS Code does not resolve a $ref to a file from `contributes.configuration`, so the profile schema of
-// the `secureTransfer.profiles` setting is generated from schemas/profile.schema.json (the one source)
-// into package.json. `--check` fails when package.json is out of date (tests and CI run it).
+// VS Code does not resolve a $ref to a file from `contributes.configuration`, so the schemas of the
+// `secureTransfer.profiles` and `secureTransfer.policy` settings are generated from
+// schemas/profile.schema.json (the one source) into package.json. `--check` fails when package.json
+// is out of date (tests and CI run it).
 import { readFileSync, writeFileSync } from 'node:fs';
 
 const SCHEMA = 'schemas/profile.schema.json';
@@ -24,22 +25,44 @@ export function settingsItems() {
   return inline(schema.definitions.profile);
 }
 
+/** The whole `secureTransfer.policy` setting: the schema's policy plus what only a setting has. */
+export function policySetting() {
+  return {
+    ...inline(schema.definitions.policy),
+    scope: 'application',
+    default: {},
+    markdownDescription:
+      'Your own policy for every connection (user settings only). Where a workspace\'s `.vscode/secure-transfer.json` also has a `policy`, the stricter of the two wins for every rule. With a policy set, each server is audited before connecting.',
+  };
+}
+
+/** Which part of package.json each generated schema goes to, and how to compare it. */
+const TARGETS = [
+  { key: 'secureTransfer.profiles', get: (s) => s.items, set: (s, v) => (s.items = v), wanted: settingsItems },
+  { key: 'secureTransfer.policy', get: (s) => s, set: (s, v) => Object.assign(s, v), wanted: policySetting },
+];
+
 const pkgText = readFileSync('package.json', 'utf8');
 const pkg = JSON.parse(pkgText);
-const setting = pkg.contributes?.configuration?.properties?.['secureTransfer.profiles'];
-if (!setting) {
-  console.error('package.json has no contributes.configuration.properties["secureTransfer.profiles"].');
-  process.exit(1);
-}
-const wanted = settingsItems();
-if (process.argv.includes('--check')) {
-  if (JSON.stringify(setting.items) !== JSON.stringify(wanted)) {
-    console.error(`package.json's secureTransfer.profiles schema differs from ${SCHEMA}: run node scripts/inline-settings-schema.mjs.`);
+const properties = pkg.contributes?.configuration?.properties;
+let stale = false;
+for (const t of TARGETS) {
+  const setting = properties?.[t.key];
+  if (!setting) {
+    console.error(`package.json has no contributes.configuration.properties["${t.key}"].`);
     process.exit(1);
   }
-  console.log('secureTransfer.profiles schema is up to date.');
+  const wanted = t.wanted();
+  if (JSON.stringify(t.get(setting)) === JSON.stringify(wanted)) continue;
+  stale = true;
+  if (process.argv.includes('--check')) console.error(`package.json's ${t.key} schema differs from ${SCHEMA}: run node scripts/inline-settings-schema.mjs.`);
+  else if (t.key === 'secureTransfer.policy') properties[t.key] = wanted;
+  else t.set(setting, wanted);
+}
+if (process.argv.includes('--check')) {
+  if (stale) process.exit(1);
+  console.log('secureTransfer.profiles and secureTransfer.policy schemas are up to date.');
 } else {
-  setting.items = wanted;
   writeFileSync('package.json', JSON.stringify(pkg, null, 2) + '\n');
-  console.log(`Inlined ${SCHEMA}#/definitions/profile into package.json.`);
+  console.log(`Inlined ${SCHEMA}#/definitions/profile and #/definitions/policy into package.json.`);
 }

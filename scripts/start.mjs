@@ -1,13 +1,18 @@
-// `npm start`: builds the CLI, starts the embedded demo SFTP server on 127.0.0.1 with a few files, and
-// runs the real CLI against it as a user would, printing each command and what it printed:
-// an unknown host key is refused (exit 3), the pinned one is accepted, a file goes up and comes back.
-//   npm start                  the walk-through above, then stops the server
-//   npm start -- --serve       keeps the server running and prints how to connect, until Ctrl-C
-// Everything lives in a temp folder (served files, trust state, known_hosts) removed at the end;
-// the user's own trust store and ~/.ssh/known_hosts are never read or written.
+// `npm start`: the demo. Starts the embedded demo SFTP server (src/demo: fresh host key, demo user,
+// a temp folder with a few files) and opens VS Code with the extension loaded on a demo workspace
+// whose shared profile (.vscode/secure-transfer.json) points at it, the host key pinned.
+//   npm start                  VS Code: desktop `code` when it is on PATH, otherwise code-server in the
+//                              browser (URL and passwords printed), until Ctrl-C
+//   npm start -- --browser     code-server in the browser even when `code` is on PATH
+//   npm start -- --cli         the CLI walk-through: an unknown host key is refused (exit 3), the pinned
+//                              one is accepted, a file goes up and comes back; then everything stops
+//   npm start -- --serve       only the demo server, printing how to connect, until Ctrl-C
+// Everything lives in a temp folder (served files, workspace, trust state, code-server's data) removed
+// at the end; the user's own trust store, ~/.ssh/known_hosts and VS Code settings are never touched.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as net from 'node:net';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -17,7 +22,12 @@ import * as esbuild from 'esbuild';
 const REPO = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const CLI = path.join(REPO, 'dist', 'cli.js');
 const DEMO_SERVER_BUNDLE = path.join(REPO, 'dist', 'demo-server.js');
-const serve = process.argv.includes('--serve');
+const CODE_SERVER = path.join(REPO, '.cache', 'code-server', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+const MODES = ['--cli', '--serve', '--browser'];
+const mode = MODES.find((m) => process.argv.includes(m))?.slice(2) ?? 'vscode';
+const serve = mode === 'serve';
+/** Set while code-server runs, so every way out (Ctrl-C during startup too) stops it. */
+let stopCodeServer;
 
 const DEMO_FILES = {
   'README.txt': 'Welcome to the Secure Transfer demo server.\nEverything here lives in a temporary folder on your machine.\n',
@@ -135,25 +145,194 @@ Demo SFTP server running — press Ctrl-C to stop it.
   return new Promise((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve));
 }
 
+/** Bundles the extension alone (same options as scripts/build.mjs), so a half-edited CLI can't block the demo. */
+async function buildExtension() {
+  console.log('Building the extension…');
+  await esbuild.build({
+    entryPoints: [path.join(REPO, 'src', 'extension', 'extension.ts')], outfile: path.join(REPO, 'dist', 'extension.js'),
+    bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning',
+    external: ['vscode', 'cpu-features', '*.node', '@napi-rs/keyring'],
+  });
+}
+
+const DEMO_SITE = {
+  'site/index.html': '<!doctype html>\n<title>Demo site</title>\n<h1>Hello from the demo workspace</h1>\n',
+  'site/style.css': 'h1 { font-family: sans-serif; }\n',
+};
+
+function demoGuide(server) {
+  return `# Secure Transfer demo
+
+The **Secure Transfer** view (shield icon in the activity bar) lists the shared profile **demo** from
+\`.vscode/secure-transfer.json\`. Its host key is pinned there (\`${server.hostKeyFingerprint}\`), so no
+trust question comes up — change one character of it and see the connection refused.
+
+1. Expand **demo**: you are asked for the password printed in the terminal (or run
+   *Secure Transfer: Set Password* first — it goes to the OS keychain / VS Code's secret storage, never to a file).
+2. Browse, open \`README.txt\`, edit and save: the save is atomic on the server.
+3. Right-click \`site/index.html\` in the Explorer → *Upload to Remote…*, or drag it onto a remote folder.
+4. *Secure Transfer: Show Security Report* audits the server; *Show Activity Log* lists what happened.
+`;
+}
+
+/** The folder VS Code opens: a shared profile pointing at the demo server, its host key pinned. */
+function makeDemoWorkspace(ws, server) {
+  const dir = path.join(ws.base, 'workspace');
+  mkdirSync(path.join(dir, '.vscode'), { recursive: true });
+  const profile = {
+    name: 'demo', protocol: 'sftp', host: server.host, port: server.port, username: server.username,
+    remotePath: '/', fingerprints: [server.hostKeyFingerprint], localRoot: 'site',
+  };
+  writeFileSync(path.join(dir, '.vscode', 'secure-transfer.json'), JSON.stringify({ profiles: [profile] }, null, 2) + '\n');
+  for (const [name, text] of Object.entries(DEMO_SITE)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), text);
+  }
+  writeFileSync(path.join(dir, 'DEMO.md'), demoGuide(server));
+  return dir;
+}
+
+function onPath(command) {
+  return (process.env.PATH ?? '').split(path.delimiter).some((d) => d && existsSync(path.join(d, command)));
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer().once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHttp(url, child, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`code-server exited (code ${child.exitCode}) before it was ready`);
+    if (await globalThis.fetch(url).then((r) => r.ok, () => false)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`code-server did not answer on ${url} within ${timeoutMs / 1000} s`);
+}
+
+/**
+ * code-server (VS Code 1.100 in the browser) in its own process group, all its state under `base`.
+ * It asks for a random password: on a shared machine any local user could otherwise reach it.
+ * Resolves with the workbench URL and a stop() that kills the whole group (extension hosts too).
+ */
+async function startCodeServer(base, workspace) {
+  if (!existsSync(CODE_SERVER)) {
+    console.log('code-server is not installed yet: installing it into .cache/code-server (about 80 s, once)…');
+    if (spawnSync('bash', [path.join(REPO, 'scripts', 'setup-code-server.sh')], { cwd: REPO, stdio: 'inherit' }).status !== 0) {
+      throw new Error('installing code-server failed (see above); run `bash scripts/setup-code-server.sh` and try again');
+    }
+  }
+  const dirs = Object.fromEntries(['user-data', 'extensions', 'config', 'data', 'cache', 'tmp'].map((d) => [d, path.join(base, 'code-server', d)]));
+  for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true, mode: 0o700 });
+  mkdirSync(path.join(dirs['user-data'], 'User'), { recursive: true });
+  // The demo workspace is made by this script, so Workspace Trust would only ask about our own folder.
+  writeFileSync(path.join(dirs['user-data'], 'User', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none' }, null, 2));
+  const port = Number(process.env.SECURE_TRANSFER_DEMO_PORT) || (await freePort());
+  const password = randomBytes(12).toString('base64url');
+  const child = spawn(process.execPath, [
+    CODE_SERVER, '--auth', 'password', '--bind-addr', `127.0.0.1:${port}`,
+    '--user-data-dir', dirs['user-data'], '--extensions-dir', dirs.extensions,
+    '--disable-telemetry', '--disable-update-check', '--disable-getting-started-override', '--disable-workspace-trust',
+    workspace,
+  ], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PASSWORD: password, XDG_CONFIG_HOME: dirs.config, XDG_DATA_HOME: dirs.data, XDG_CACHE_HOME: dirs.cache, TMPDIR: dirs.tmp },
+  });
+  let output = '';
+  const keep = (d) => (output = (output + d).slice(-4000));
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const stop = (stopCodeServer = async () => {
+    if (child.exitCode !== null || !child.pid) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    try { process.kill(-child.pid, 'SIGTERM'); } catch { /* already gone */ }
+    const force = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, 3000);
+    await exited;
+    clearTimeout(force);
+  });
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/healthz`, child, 60_000);
+  } catch (err) {
+    await stop();
+    throw new Error(`${err.message}; its last output:\n${output}`);
+  }
+  const remote = (p) => `vscode-remote://127.0.0.1:${port}${p}`;
+  const payload = [['extensionDevelopmentPath', remote(REPO)], ['skipWelcome', 'true']];
+  const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  return { url, password, stop };
+}
+
+function waitForSignal() {
+  return new Promise((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve).once('SIGHUP', resolve));
+}
+
+function printDemoServer(server) {
+  return `  Demo SFTP server:   sftp://${server.username}@${server.host}:${server.port}/  (host key ${server.hostKeyFingerprint}, pinned in the workspace)
+  Demo password:      ${server.password}   (VS Code asks for it when you expand "demo")`;
+}
+
+async function openVsCode(server, ws) {
+  await buildExtension();
+  const workspace = makeDemoWorkspace(ws, server);
+  const desktop = mode === 'vscode' && onPath('code');
+  if (desktop) {
+    const r = spawnSync('code', [`--extensionDevelopmentPath=${REPO}`, '--new-window', workspace], { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('`code` failed to open the demo workspace; try `npm start -- --browser`');
+    console.log(`\nVS Code opened the demo workspace ${workspace} with the extension loaded — press Ctrl-C here to stop the demo server.\n${printDemoServer(server)}\n`);
+    await waitForSignal();
+    return;
+  }
+  console.log('Starting VS Code in the browser (code-server)…');
+  const vscode = await startCodeServer(ws.base, workspace);
+  try {
+    console.log(`
+Secure Transfer demo running — press Ctrl-C to stop everything.
+  Open in your browser: ${vscode.url}
+  code-server password: ${vscode.password}   (asked once by the login page)
+${printDemoServer(server)}
+  Workspace:          ${workspace}   (see DEMO.md there)
+`);
+    await waitForSignal();
+  } finally {
+    await vscode.stop();
+  }
+}
+
 async function main() {
-  if (!buildCli()) {
-    if (!serve) fail('the build failed (see the errors above); fix them and run `npm start` again.');
-    console.log('The CLI did not build; the server still starts, use OpenSSH\'s sftp to try it.');
+  if (mode === 'cli' || mode === 'serve') {
+    if (!buildCli()) {
+      if (!serve) fail('the build failed (see the errors above); fix them and run `npm start -- --cli` again.');
+      console.log('The CLI did not build; the server still starts, use OpenSSH\'s sftp to try it.');
+    }
   }
   const { startDemoServer } = await loadDemoServer();
   const ws = makeWorkspace();
   let server;
   let problem;
+  // Ctrl-C while starting must still clean up: the handlers below only resolve waits.
+  const interrupted = waitForSignal().then(() => (problem ??= 'interrupted'));
   try {
-    server = await startDemoServer({ root: ws.served, log: serve ? (line) => console.log(`[server] ${line}`) : undefined });
-    if (serve) await waitForCtrlC(server);
-    else problem = await walkThrough(server, ws);
+    server = await startDemoServer({ root: ws.served, log: mode !== 'cli' ? (line) => console.log(`[server] ${line}`) : undefined });
+    if (mode === 'serve') await waitForCtrlC(server);
+    else if (mode === 'cli') problem = await walkThrough(server, ws);
+    else await Promise.race([openVsCode(server, ws), interrupted]);
   } finally {
+    await stopCodeServer?.();
     await server?.close();
     rmSync(ws.base, { recursive: true, force: true });
   }
+  if (problem === 'interrupted' && mode !== 'cli') problem = undefined;
   if (problem) fail(`the demo went wrong: ${problem}`);
-  if (!serve) console.log('\nDemo finished; the server is stopped and its temp folder removed. `npm start -- --serve` keeps it running.');
+  if (mode === 'cli') console.log('\nDemo finished; the server is stopped and its temp folder removed. `npm start -- --serve` keeps it running.');
+  else console.log('\nDemo stopped; its temp folder is removed.');
+  process.exit(0);
 }
 
 main().catch((err) => fail(err instanceof Error ? err.message : String(err)));

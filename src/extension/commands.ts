@@ -21,6 +21,7 @@ import { isIdentityChanged } from './trustPrompt';
 import type { TransferRecord } from './transfers';
 import { isIgnored, mapLocalToRemote } from './uploadMapping';
 import { showSecurityReport } from './securityReport';
+import { showActivityLog } from './activityView';
 
 const posix = path.posix;
 
@@ -414,6 +415,7 @@ export const COMMANDS: Readonly<Record<string, Handler>> = {
   'secureTransfer.replacePinnedKey': replacePinnedKey,
   'secureTransfer.showSecurityReport': (s, arg?: TargetArg) => showSecurityReport(s, arg),
   'secureTransfer.showLog': async (s) => s.log.channel.show(),
+  'secureTransfer.showActivityLog': (s, server?: string) => showActivityLog(s, server),
   'secureTransfer.cancelTransfer': cancelTransfer,
   'secureTransfer.clearTransfers': async (s) => s.transfers.clearFinished(),
 };

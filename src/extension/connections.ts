@@ -22,6 +22,8 @@ export interface ConnectionDeps {
   credentials(profile: LoadedProfile): CredentialProvider;
   /** Connection failures that need more than a line in the tree (a changed key). */
   onConnectError(profile: LoadedProfile, err: unknown): void;
+  /** After every successful connection (the background audit starts here). */
+  onConnected?(profile: LoadedProfile): void;
 }
 
 export class ConnectionManager implements vscode.Disposable {
@@ -61,6 +63,7 @@ export class ConnectionManager implements vscode.Disposable {
         if (s?.status === 'connected' && s.fs === fs) this.set(profile.name, { status: 'disconnected' });
       });
       this.set(profile.name, { status: 'connected', fs });
+      this.deps.onConnected?.(profile);
       return fs;
     } catch (err) {
       const code = err instanceof SecureTransferError ? err.code : 'failure';

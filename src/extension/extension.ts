@@ -4,8 +4,12 @@
  * basic-ftp load only when the first connection is made (core/connect imports them lazily).
  */
 import * as vscode from 'vscode';
+import { ActivityLog } from '../core/audit/activityLog';
+import { describeError } from '../core/errors';
 import { createCredentialProvider } from '../core/mfa/provider';
 import { TrustStore } from '../core/trust/trustStore';
+import { ACTIVITY_SCHEME, ActivityDocuments } from './activityView';
+import { AuditMonitor, serverOf } from './auditMonitor';
 import { ConnectionManager } from './connections';
 import { registerCommands, reportError } from './commands';
 import { RemoteFileSystemProvider } from './fileSystemProvider';
@@ -16,7 +20,7 @@ import { remoteUri, SCHEME } from './remoteUri';
 import { secretStorageStore } from './secretStorageStore';
 import type { Services } from './services';
 import { createStatusBar } from './statusBar';
-import { TransferService } from './transfers';
+import { TransferService, type TransferState } from './transfers';
 import { TransfersViewProvider } from './transfersView';
 import { createTrustDecider, isIdentityChanged, showIdentityChanged } from './trustPrompt';
 import { windowUi, type Ui } from './ui';
@@ -29,6 +33,9 @@ export interface TestApi {
   ui: Ui;
 }
 
+/** How a finished transfer is written in the activity log. */
+const TRANSFER_RESULT: Readonly<Record<TransferState, string>> = { queued: 'cancelled', running: 'failed', done: 'ok', failed: 'failed', cancelled: 'cancelled' };
+
 export async function activate(context: vscode.ExtensionContext): Promise<TestApi | undefined> {
   // A mutable copy: tests swap methods on it; production code always calls through it.
   const ui: Ui = { ...windowUi };
@@ -37,9 +44,24 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
   const trustStore = TrustStore.inDir(context.globalStorageUri.fsPath);
   const profiles = new ProfileRegistry();
   const decide = createTrustDecider(ui);
+  // Monitoring: JSON lines in the extension's log folder; core keeps secrets out of it.
+  const activity = new ActivityLog(context.logUri.fsPath);
+  const audits = new AuditMonitor({
+    state: context.globalState,
+    trustStore,
+    ui,
+    log,
+    activity,
+    enabled: () => vscode.workspace.getConfiguration('secureTransfer').get<boolean>('auditOnConnect', true),
+  });
 
   const connections = new ConnectionManager({
-    context: (profile) => ({ trustStore, decide, log, policy: profiles.policyFor(profile) }),
+    context: (profile) => ({
+      trustStore, decide, log, activity,
+      policy: profiles.policyFor(profile),
+      // With a policy, connect() audits before connecting: that report is the one to remember.
+      onAudit: (report) => void audits.record(profile, report).catch((err: unknown) => log.warn(`Could not record the audit of ${profile.name}: ${describeError(err)}`)),
+    }),
     credentials: (profile) =>
       createCredentialProvider({
         store: secrets,
@@ -55,18 +77,27 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
         },
       }),
     onConnectError: (profile, err) => {
-      if (isIdentityChanged(err)) void showIdentityChanged(ui, err, profile.name);
+      if (!isIdentityChanged(err)) return;
+      audits.identityChanged(profile, describeError(err));
+      void showIdentityChanged(ui, err, profile.name);
     },
+    onConnected: (profile) => void audits.afterConnect(profile),
   });
 
   const fsProvider = new RemoteFileSystemProvider({
     profile: (name) => profiles.find(name),
     session: (profile) => connections.get(profile),
+    onDelete: (profile, remotePath, result, detail) =>
+      void activity.append({ server: serverOf(profile), action: 'delete', result, path: remotePath, detail }).catch(() => undefined),
   });
   const transfers = new TransferService(
     (profile, signal) => connections.get(profile, signal),
     log,
     (profileName, remotePath) => fsProvider.fireChanged(remoteUri(profileName, remotePath)),
+    (record, profile) =>
+      void activity
+        .append({ server: serverOf(profile), action: record.direction, result: TRANSFER_RESULT[record.state], bytes: record.bytes, path: record.remote, detail: record.error })
+        .catch(() => undefined),
   );
   // `services` is filled below; the drop handler only runs after activation.
   const services = {} as Services;
@@ -77,9 +108,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
       reportError(services, err);
     }
   });
-  Object.assign(services, { context, ui, log, profiles, connections, transfers, fsProvider, tree, secrets, trustStore } satisfies Services);
-
   const treeView = vscode.window.createTreeView('secureTransfer.remoteFiles', { treeDataProvider: tree, dragAndDropController: tree, showCollapseAll: true, canSelectMany: false });
+  const activityDocuments = new ActivityDocuments(activity);
+  const statusBar = createStatusBar(connections);
+  Object.assign(services, {
+    context, ui, log, profiles, connections, transfers, fsProvider, tree, secrets, trustStore,
+    remoteFilesView: treeView, activity, activityDocuments, audits, statusBar: statusBar.item,
+  } satisfies Services);
   const setContext = () => void vscode.commands.executeCommand('setContext', 'secureTransfer.hasProfiles', profiles.profiles.length > 0 || profiles.problems.length > 0);
   context.subscriptions.push(
     profiles,
@@ -93,7 +128,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
       tree.refresh();
     }),
     connections.onDidChange(() => tree.refresh()),
-    createStatusBar(connections),
+    audits,
+    audits.onDidChange(() => (treeView.badge = audits.badge())),
+    vscode.workspace.registerTextDocumentContentProvider(ACTIVITY_SCHEME, activityDocuments),
+    statusBar,
     registerUploadOnSave(services),
     ...registerCommands(services),
     log.channel,

@@ -24,6 +24,8 @@ const FILE_TYPES: Readonly<Record<RemoteEntry['type'], vscode.FileType>> = {
 export interface SessionSource {
   profile(name: string): LoadedProfile | undefined;
   session(profile: LoadedProfile): Promise<RemoteFileSystem>;
+  /** Told about every delete and how it ended (the activity log). */
+  onDelete?(profile: LoadedProfile, remotePath: string, result: 'ok' | 'failed', detail?: string): void;
 }
 
 export function temporarySiblingPath(target: string): string {
@@ -86,9 +88,16 @@ export class RemoteFileSystemProvider implements vscode.FileSystemProvider {
 
   async delete(uri: vscode.Uri, options: { recursive: boolean }): Promise<void> {
     await this.run(uri, async (fs, p) => {
-      const e = await fs.stat(p);
-      if (e.type === 'directory') await fs.rmdir(p, { recursive: options.recursive });
-      else await fs.delete(p);
+      const profile = this.sessions.profile(parseRemoteUri(uri).profileName)!;
+      try {
+        const e = await fs.stat(p);
+        if (e.type === 'directory') await fs.rmdir(p, { recursive: options.recursive });
+        else await fs.delete(p);
+        this.sessions.onDelete?.(profile, p, 'ok');
+      } catch (err) {
+        this.sessions.onDelete?.(profile, p, 'failed', describeError(err));
+        throw err;
+      }
     });
     this.fireChanged(uri, vscode.FileChangeType.Deleted);
   }

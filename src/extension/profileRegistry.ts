@@ -7,16 +7,18 @@
 import * as path from 'node:path';
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
-import { describeError } from '../core/errors';
+import { describeError, SecurityRefusal } from '../core/errors';
 import { loadProfileFile } from '../core/profiles/load';
-import { validateUserProfiles } from '../core/profiles/validate';
-import type { Policy } from '../core/policy';
+import { validateUserPolicy, validateUserProfiles } from '../core/profiles/validate';
+import { mergePolicies, type EffectivePolicy, type Policy } from '../core/policy';
 import type { LoadedProfile } from '../core/profiles/types';
 
 export const PROFILE_FILE = path.join('.vscode', 'secure-transfer.json');
 export const SETTING_SECTION = 'secureTransfer';
 export const PROFILES_SETTING = 'profiles';
 export const PROFILES_SETTING_KEY = `${SETTING_SECTION}.${PROFILES_SETTING}`;
+export const POLICY_SETTING = 'policy';
+export const POLICY_SETTING_KEY = `${SETTING_SECTION}.${POLICY_SETTING}`;
 
 export interface ProfileProblem {
   /** The file or settings key. */
@@ -29,6 +31,9 @@ export class ProfileRegistry implements vscode.Disposable {
   private problemList: ProfileProblem[] = [];
   /** The team policy of each shared profile file, by file. */
   private policies = new Map<string, Policy>();
+  /** The user's own `secureTransfer.policy` (user settings only, like the profiles). */
+  private userPolicy: Policy | undefined;
+  private userPolicyProblem: string | undefined;
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [];
@@ -41,7 +46,7 @@ export class ProfileRegistry implements vscode.Disposable {
       watcher.onDidChange(reload),
       watcher.onDidCreate(reload),
       watcher.onDidDelete(reload),
-      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(PROFILES_SETTING_KEY) && reload()),
+      vscode.workspace.onDidChangeConfiguration((e) => (e.affectsConfiguration(PROFILES_SETTING_KEY) || e.affectsConfiguration(POLICY_SETTING_KEY)) && reload()),
       vscode.workspace.onDidChangeWorkspaceFolders(reload),
       vscode.workspace.onDidGrantWorkspaceTrust(reload),
       this.changed,
@@ -61,9 +66,16 @@ export class ProfileRegistry implements vscode.Disposable {
     return !vscode.workspace.isTrusted;
   }
 
-  /** The policy a profile's connections obey: its shared file's `policy` block (user profiles: none). */
-  policyFor(profile: LoadedProfile): Policy | undefined {
-    return profile.source.kind === 'workspace' ? this.policies.get(profile.source.location) : undefined;
+  /**
+   * The policy a profile's connections obey: its shared file's `policy` block merged with the user's
+   * `secureTransfer.policy` (the stricter wins). Undefined when neither says anything, so connect()
+   * skips its pre-connection audit.
+   */
+  policyFor(profile: LoadedProfile): EffectivePolicy | undefined {
+    // A broken policy must not mean "no policy": every connection is refused until it is fixed.
+    if (this.userPolicyProblem) throw new SecurityRefusal(`Connections are refused while ${POLICY_SETTING_KEY} is invalid: ${this.userPolicyProblem}`, 'policy-invalid');
+    const workspace = profile.source.kind === 'workspace' ? this.policies.get(profile.source.location) : undefined;
+    return workspace || this.userPolicy ? mergePolicies(workspace, this.userPolicy) : undefined;
   }
 
   find(name: string): LoadedProfile | undefined {
@@ -90,6 +102,14 @@ export class ProfileRegistry implements vscode.Disposable {
         }
       }
     }
+    let userPolicy: Policy | undefined;
+    let userPolicyProblem: string | undefined;
+    try {
+      userPolicy = validateUserPolicy(vscode.workspace.getConfiguration(SETTING_SECTION).inspect<unknown>(POLICY_SETTING)?.globalValue, POLICY_SETTING_KEY);
+    } catch (err) {
+      userPolicyProblem = describeError(err);
+      problems.push({ source: POLICY_SETTING_KEY, message: userPolicyProblem });
+    }
     const userValue = vscode.workspace.getConfiguration(SETTING_SECTION).inspect<unknown>(PROFILES_SETTING)?.globalValue;
     if (userValue !== undefined) {
       try {
@@ -107,6 +127,8 @@ export class ProfileRegistry implements vscode.Disposable {
     });
     this.problemList = problems;
     this.policies = policies;
+    this.userPolicy = userPolicy;
+    this.userPolicyProblem = userPolicyProblem;
     this.changed.fire();
   }
 

@@ -27,6 +27,22 @@ const STATE_LOOK: Readonly<Record<ConnectionState['status'], { icon: string; lab
 
 const SOURCE_LABEL: Readonly<Record<LoadedProfile['source']['kind'], string>> = { workspace: 'shared', user: 'user', cli: 'cli' };
 
+/** How a failed connection is shown in place, by error code: what it is (context menus) and what to do. */
+interface ErrorLook {
+  contextValue: string;
+  hint: string;
+}
+const DEFAULT_ERROR_LOOK: ErrorLook = { contextValue: 'message.error', hint: 'Run "Secure Transfer: Connect" to try again.' };
+const IDENTITY_CHANGED_LOOK: ErrorLook = {
+  contextValue: 'message.identityChanged',
+  hint: 'Run "Secure Transfer: Replace Pinned Key…" only if the administrator confirms the change.',
+};
+const POLICY_LOOK: ErrorLook = {
+  contextValue: 'message.policy',
+  hint: 'The policy comes from the "policy" block of .vscode/secure-transfer.json and your user setting secureTransfer.policy (the stricter wins).',
+};
+const ERROR_LOOK: Readonly<Record<string, ErrorLook>> = { 'policy-violation': POLICY_LOOK, 'policy-invalid': POLICY_LOOK };
+
 export const RESTRICTED_MESSAGE =
   'Restricted Mode: the shared profiles in .vscode/secure-transfer.json are ignored until you trust this workspace.';
 
@@ -111,12 +127,8 @@ export class RemoteTreeProvider implements vscode.TreeDataProvider<RemoteNode>, 
   }
 
   private errorNode(profileName: string, text: string, code?: string): RemoteNode {
-    const changed = code !== undefined && IDENTITY_CHANGED_CODES.has(code);
-    return {
-      kind: 'message', severity: 'error', text, profileName,
-      contextValue: changed ? 'message.identityChanged' : 'message.error',
-      detail: changed ? `${text}\nRun "Secure Transfer: Replace Pinned Key…" only if the administrator confirms the change.` : `${text}\nRun "Secure Transfer: Connect" to try again.`,
-    };
+    const look = (code !== undefined && ERROR_LOOK[code]) || (code !== undefined && IDENTITY_CHANGED_CODES.has(code) ? IDENTITY_CHANGED_LOOK : DEFAULT_ERROR_LOOK);
+    return { kind: 'message', severity: 'error', text, profileName, contextValue: look.contextValue, detail: `${text}\n${look.hint}` };
   }
 
   private roots(): RemoteNode[] {

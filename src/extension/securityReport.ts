@@ -31,7 +31,10 @@ async function runAudit(s: Services, profile: LoadedProfile): Promise<AuditRepor
   const audit = await import('../core/audit');
   const target = { protocol: profile.protocol, host: profile.host, port: profile.port, username: profile.username };
   const known = audit.knownIdentities(target, await s.trustStore.all(), profile.fingerprints ?? []);
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Auditing ${profile.name}…` }, () => audit.auditServer(target, { known }));
+  const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Auditing ${profile.name}…` }, () => audit.auditServer(target, { known }));
+  // The user is reading this report: it becomes the baseline, and the server's alert is cleared.
+  await s.audits.record(profile, report, { seen: true });
+  return report;
 }
 
 async function render(s: Services, panel: vscode.WebviewPanel, report: AuditReport): Promise<void> {

@@ -1,12 +1,15 @@
 /** Everything the commands work with, created once in activate(). */
 import type * as vscode from 'vscode';
+import type { ActivityLog } from '../core/audit/activityLog';
 import type { SecretStore } from '../core/secrets/secretStore';
 import type { TrustStore } from '../core/trust/trustStore';
+import type { ActivityDocuments } from './activityView';
+import type { AuditMonitor } from './auditMonitor';
 import type { ConnectionManager } from './connections';
 import type { RemoteFileSystemProvider } from './fileSystemProvider';
 import type { ExtensionLogger } from './log';
 import type { ProfileRegistry } from './profileRegistry';
-import type { RemoteTreeProvider } from './remoteTree';
+import type { RemoteNode, RemoteTreeProvider } from './remoteTree';
 import type { TransferService } from './transfers';
 import type { Ui } from './ui';
 
@@ -21,4 +24,12 @@ export interface Services {
   tree: RemoteTreeProvider;
   secrets: SecretStore;
   trustStore: TrustStore;
+  /** The Remote Files view itself (its badge shows unseen security alerts). */
+  remoteFilesView: vscode.TreeView<RemoteNode>;
+  /** Local activity log (monitoring): connects, trust decisions, transfers, deletes, audits. */
+  activity: ActivityLog;
+  activityDocuments: ActivityDocuments;
+  audits: AuditMonitor;
+  /** The connection state in the status bar. */
+  statusBar: vscode.StatusBarItem;
 }

@@ -2,7 +2,11 @@
 import * as vscode from 'vscode';
 import type { ConnectionManager } from './connections';
 
-export function createStatusBar(connections: ConnectionManager): vscode.Disposable {
+export interface ConnectionStatusBar extends vscode.Disposable {
+  readonly item: vscode.StatusBarItem;
+}
+
+export function createStatusBar(connections: ConnectionManager): ConnectionStatusBar {
   const item = vscode.window.createStatusBarItem('secureTransfer.status', vscode.StatusBarAlignment.Left, 10);
   item.name = 'Secure Transfer';
   item.command = 'workbench.view.extension.secureTransfer';
@@ -14,5 +18,5 @@ export function createStatusBar(connections: ConnectionManager): vscode.Disposab
   };
   update();
   const sub = connections.onDidChange(update);
-  return vscode.Disposable.from(item, sub);
+  return { item, dispose: () => vscode.Disposable.from(item, sub).dispose() };
 }

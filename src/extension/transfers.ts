@@ -72,6 +72,8 @@ export class TransferService implements vscode.Disposable {
     private readonly log: Logger,
     /** Told after a remote file changed, so open editors and the tree refresh. */
     private readonly onRemoteChanged: (profileName: string, remotePath: string) => void,
+    /** Told when a transfer ends, however it ended (the activity log). */
+    private readonly onFinished?: (record: TransferRecord, profile: LoadedProfile) => void,
   ) {}
 
   get all(): readonly TransferRecord[] {
@@ -122,6 +124,7 @@ export class TransferService implements vscode.Disposable {
           cancelSub.dispose();
           record.finishedAt = Date.now();
           this.changed.fire(record);
+          this.onFinished?.(record, req.profile);
         }
       },
     );

@@ -20,6 +20,8 @@ export interface Ui {
   saveDialog(options: vscode.SaveDialogOptions): Promise<vscode.Uri | undefined>;
   info(message: string): void;
   error(message: string): void;
+  /** A non-modal warning with buttons (e.g. "Show Security Report"); resolves with the one clicked. */
+  notify(message: string, ...actions: string[]): Promise<string | undefined>;
 }
 
 export const windowUi: Ui = {
@@ -38,4 +40,5 @@ export const windowUi: Ui = {
   saveDialog: async (options) => vscode.window.showSaveDialog(options),
   info: (message) => void vscode.window.showInformationMessage(message),
   error: (message) => void vscode.window.showErrorMessage(message),
+  notify: async (message, ...actions) => vscode.window.showWarningMessage(message, ...actions),
 };

@@ -116,6 +116,18 @@ describe('Secure Transfer in the VS Code UI', { timeout: 240_000 }, () => {
     await shot('05-browsing');
   });
 
+  it('audits the server after connecting: a notification with Show Security Report and a badge on the view', async () => {
+    const toast = page.locator('.notification-toast', { hasText: 'Security audit of "demo"' });
+    await toast.waitFor({ timeout: 30_000 });
+    await toast.getByRole('button', { name: 'Show Security Report' }).waitFor();
+    assert.equal((await page.locator('.activitybar .badge[aria-label^="Secure Transfer"]').first().innerText()).trim(), '1');
+    await page.waitForTimeout(400); // let the toast finish fading in for the screenshot
+    await shot('05b-audit-alert');
+    // Out of the way of the progress notifications below.
+    await runCommand('Notifications: Clear All Notifications');
+    await toast.waitFor({ state: 'detached' });
+  });
+
   it('opens a remote file, edits and saves it to the server', async () => {
     await page.getByRole('treeitem', { name: /hello\.txt/ }).click();
     const editor = page.locator('.editor-instance .monaco-editor .view-lines').first();
@@ -139,8 +151,10 @@ describe('Secure Transfer in the VS Code UI', { timeout: 240_000 }, () => {
     await page.locator('.tab', { hasText: 'page.html' }).waitFor();
     await runCommand('Secure Transfer: Upload Active File');
     const deadline = Date.now() + 30_000;
-    while (!existsSync(remote('page.html')) && Date.now() < deadline) await page.waitForTimeout(200);
-    assert.equal(readFileSync(remote('page.html'), 'utf8'), '<p>uploaded from the palette</p>\n');
+    const uploaded = () => (existsSync(remote('page.html')) ? readFileSync(remote('page.html'), 'utf8') : undefined);
+    // The file appears on the server before its bytes do: wait for the content, not the name.
+    while (uploaded() !== '<p>uploaded from the palette</p>\n' && Date.now() < deadline) await page.waitForTimeout(200);
+    assert.equal(uploaded(), '<p>uploaded from the palette</p>\n');
     await shot('07-uploaded-from-palette');
   });
 
@@ -151,13 +165,20 @@ describe('Secure Transfer in the VS Code UI', { timeout: 240_000 }, () => {
     await row.click({ button: 'right' });
     await page.locator('.context-view .action-label', { hasText: 'Upload to Remote…' }).click();
     const input = page.locator('.quick-input-widget input');
-    await input.waitFor();
+    await input.waitFor().catch(async (err) => {
+      await shot('08-FAILED-no-folder-prompt');
+      throw err;
+    });
     await page.keyboard.press('Enter'); // the remote folder: the profile's remotePath, prefilled
     const toast = page.locator('.notification-toast', { hasText: 'Uploading big.bin' });
     await toast.waitFor({ timeout: 30_000 });
+    // The progress shows bytes and rate ("12.0 MiB of 2.0 GiB · 30.1 MiB/s").
+    await page.locator('.notification-toast', { hasText: /Uploading big\.bin.* of 2\.0 GiB · .*\/s/ }).waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(400); // let the toast finish fading in for the screenshot
     await shot('08-upload-in-progress');
     await toast.getByRole('button', { name: 'Cancel' }).click();
-    await page.locator('.activitybar [aria-label^="Secure Transfer"]').first().click();
+    // force: the security badge on the icon takes the pointer events (the click still reaches the icon).
+    await page.locator('.activitybar [aria-label^="Secure Transfer"]').first().click({ force: true });
     await page.getByRole('treeitem', { name: /upload big\.bin .*cancelled/ }).waitFor({ timeout: 30_000 }).catch(async (err) => {
       await shot('09-upload-cancelled-FAILED');
       throw err;
@@ -165,5 +186,15 @@ describe('Secure Transfer in the VS Code UI', { timeout: 240_000 }, () => {
     await shot('09-upload-cancelled');
     const size = existsSync(remote('big.bin')) ? statSync(remote('big.bin')).size : 0;
     assert.ok(size < BIG, `the server has only part of the file (${size} of ${BIG} bytes)`);
+  });
+
+  it('shows the security report of the server in a webview panel', async () => {
+    await runCommand('Secure Transfer: Show Security Report');
+    await page.locator('.tab', { hasText: 'Security Report: demo' }).waitFor({ timeout: 30_000 });
+    // The report renders inside the webview's nested iframes.
+    const report = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
+    await report.getByText(`127.0.0.1:${sshd.port}`).first().waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(500);
+    await shot('10-security-report');
   });
 });

@@ -1,15 +1,23 @@
 /**
- * `npm start` end to end: builds, starts the demo server and drives the real CLI through the
- * walk-through (refusal of the unknown host key with exit 3, pinning, put/ls/get, equal hashes).
+ * `npm start` end to end.
+ * - `--cli`: builds, starts the demo server and drives the real CLI through the walk-through (refusal
+ *   of the unknown host key with exit 3, pinning, put/ls/get, equal hashes).
+ * - browser mode (what `npm start` does without desktop VS Code): code-server serves the workbench
+ *   behind its login, the demo workspace pins the demo server's key, and the demo server answers.
  */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { REPO_ROOT } from '../harness/common';
+import { CODE_SERVER_ENTRY } from '../harness/codeServer';
 
-it('npm start refuses the unknown host key, then round-trips a file with the pinned fingerprint', () => {
-  const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'start.mjs')], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 });
+const START = path.join(REPO_ROOT, 'scripts', 'start.mjs');
+
+it('npm start -- --cli refuses the unknown host key, then round-trips a file with the pinned fingerprint', () => {
+  const r = spawnSync(process.execPath, [START, '--cli'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 });
   const output = `${r.stdout}\n${r.stderr}`;
   assert.equal(r.status, 0, output);
   const fingerprint = /host key fingerprint is (SHA256:[A-Za-z0-9+/]{43})/.exec(output)?.[1];
@@ -21,4 +29,66 @@ it('npm start refuses the unknown host key, then round-trips a file with the pin
   assert.ok(!untrusted.split('\n')[0].includes('--fingerprint'), untrusted);
   assert.ok(pinned.length >= 5 && pinned.every((b) => b.includes(`--fingerprint ${fingerprint}`) && b.includes('(exit 0)')), output);
   assert.match(output, /Equal: the file made the round trip intact\./);
+});
+
+/** The first line a TCP server sends (the SSH identification string). */
+function firstLine(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let data = '';
+    socket.setTimeout(5000, () => socket.destroy(new Error('no banner within 5 s')));
+    socket.on('data', (d) => {
+      data += d.toString('latin1');
+      if (data.includes('\n')) {
+        socket.destroy();
+        resolve(data.split(/\r?\n/)[0]);
+      }
+    });
+    socket.on('error', reject);
+  });
+}
+
+it('npm start (browser mode) serves the VS Code workbench with the extension and a demo workspace pinned to the running demo server', { skip: !existsSync(CODE_SERVER_ENTRY) && 'code-server is not installed (scripts/setup-code-server.sh)', timeout: 90_000 }, async () => {
+  const child = spawn(process.execPath, [START, '--browser'], { cwd: REPO_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  try {
+    const deadline = Date.now() + 75_000;
+    while (!/code-server password: \S+/.test(output)) {
+      assert.ok(Date.now() < deadline && child.exitCode === null, `npm start printed no URL:\n${output}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const url = /Open in your browser: (\S+)/.exec(output)![1];
+    const password = /code-server password: (\S+)/.exec(output)![1];
+    const sftpPort = Number(/Demo SFTP server: +sftp:\/\/demo@127\.0\.0\.1:(\d+)\//.exec(output)![1]);
+    const fingerprint = /host key (SHA256:[A-Za-z0-9+/]{43})/.exec(output)![1];
+    const parsed = new URL(url);
+    const payload = JSON.parse(parsed.searchParams.get('payload')!) as [string, string][];
+    assert.deepEqual(payload.find(([k]) => k === 'extensionDevelopmentPath')?.[1], `vscode-remote://${parsed.host}${REPO_ROOT}`);
+
+    // The workbench sits behind code-server's login, which keeps the folder and payload.
+    const anonymous = await fetch(url, { redirect: 'manual' });
+    assert.equal(anonymous.status, 302);
+    assert.match(anonymous.headers.get('location') ?? '', /login/);
+    const login = await fetch(new URL(`/login${parsed.search}`, url), { method: 'POST', body: new URLSearchParams({ password }), redirect: 'manual' });
+    const cookie = login.headers.get('set-cookie')?.split(';')[0];
+    assert.ok(cookie, `login refused (${login.status})`);
+    const workbench = await fetch(url, { headers: { cookie }, redirect: 'manual' });
+    assert.equal(workbench.status, 200);
+    assert.match(await workbench.text(), /workbench/);
+
+    // The demo workspace's shared profile points at the running demo server, its key pinned.
+    const profileFile = path.join(parsed.searchParams.get('folder')!, '.vscode', 'secure-transfer.json');
+    const [profile] = (JSON.parse(readFileSync(profileFile, 'utf8')) as { profiles: { port: number; fingerprints: string[] }[] }).profiles;
+    assert.equal(profile.port, sftpPort);
+    assert.deepEqual(profile.fingerprints, [fingerprint]);
+    assert.match(await firstLine(sftpPort), /^SSH-2\.0-/);
+  } finally {
+    if (child.exitCode === null) process.kill(-child.pid!, 'SIGTERM');
+    const code = await exited;
+    assert.equal(code, 0, `npm start did not stop cleanly on SIGTERM:\n${output}`);
+  }
+  assert.match(output, /Demo stopped; its temp folder is removed\./);
 });

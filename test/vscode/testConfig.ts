@@ -16,6 +16,8 @@ export interface VscodeTestConfig {
   user: { name: string; password: string };
   sftp: ServerInfo & { keyType: string };
   ftpes: ServerInfo & { caFile: string };
+  /** An sshd with legacy algorithms and an RSA-1024 host key (plus ed25519): the audit finds high findings. */
+  weakSftp: Omit<ServerInfo, 'fingerprint'> & { fingerprints: string[] };
   /** A folder in the test user's home (same absolute path locally and on every server). */
   remoteDir: string;
   /** The workspace folder VS Code opened. */

@@ -26,6 +26,8 @@ export interface Recorded {
   errors: string[];
   infos: string[];
   inputs: vscode.InputBoxOptions[];
+  /** Non-modal warnings with buttons (security alerts). */
+  notifications: { message: string; actions: string[] }[];
 }
 
 /**
@@ -38,8 +40,9 @@ export function answerUi(api: TestApi, answers: {
   pick?: (items: readonly vscode.QuickPickItem[]) => vscode.QuickPickItem | undefined;
   openDialog?: () => vscode.Uri[] | undefined;
   saveDialog?: () => vscode.Uri | undefined;
+  notify?: (message: string, actions: string[]) => string | undefined;
 } = {}): Recorded {
-  const rec: Recorded = { confirms: [], modalErrors: [], errors: [], infos: [], inputs: [] };
+  const rec: Recorded = { confirms: [], modalErrors: [], errors: [], infos: [], inputs: [], notifications: [] };
   const ui: Ui = {
     pick: async (items) => answers.pick?.(items) as never,
     input: async (o) => {
@@ -62,6 +65,10 @@ export function answerUi(api: TestApi, answers: {
     saveDialog: async () => answers.saveDialog?.(),
     info: (m) => rec.infos.push(m),
     error: (m) => rec.errors.push(m),
+    notify: async (message, ...actions) => {
+      rec.notifications.push({ message, actions });
+      return answers.notify?.(message, actions);
+    },
   };
   Object.assign(api.ui, ui);
   return rec;

@@ -1,0 +1,191 @@
+/**
+ * Audit on connect: after a successful connection the server is audited in the background (read-only
+ * probes, no credentials), at most once per AUDIT_MAX_AGE_MS per server so reconnects don't probe it
+ * again and again. Each audit is compared with the last one kept in globalState (finding ids with
+ * their worst severity, key/certificate fingerprints, certificate days left). A new or worse finding,
+ * a changed key or a certificate about to expire raises one notification and a badge on the Remote
+ * Files view; opening the server's Security Report clears its alert.
+ */
+import * as vscode from 'vscode';
+import type { AuditReport, Severity } from '../core/audit';
+import type { ActivityLog } from '../core/audit/activityLog';
+import { describeError } from '../core/errors';
+import { SEVERITIES } from '../core/policy/types';
+import type { LoadedProfile } from '../core/profiles/types';
+import type { TrustStore } from '../core/trust/trustStore';
+import type { ExtensionLogger } from './log';
+import type { Ui } from './ui';
+
+/** What is remembered of one audit: enough to tell "new or worse" next time, nothing the server could use. */
+export interface AuditSnapshot {
+  probedAt: string;
+  /** Finding id → its worst severity in that audit. */
+  findings: Record<string, Severity>;
+  /** Host-key or certificate fingerprints the server presented. */
+  fingerprints: string[];
+  certificateDaysLeft?: number;
+}
+
+export interface AuditAlert {
+  server: string;
+  profileName: string;
+  reasons: string[];
+}
+
+export const SHOW_REPORT = 'Show Security Report';
+/** Findings below this severity are listed in the report but never interrupt anyone. */
+export const NOTIFY_AT: Severity = 'medium';
+export const EXPIRY_WARNING_DAYS = 30;
+export const AUDIT_MAX_AGE_MS = 6 * 60 * 60 * 1000;
+const STATE_PREFIX = 'secureTransfer.audit/';
+
+const rank = (s: Severity): number => SEVERITIES.indexOf(s);
+
+export function serverOf(p: Pick<LoadedProfile, 'protocol' | 'host' | 'port'>): string {
+  const host = p.host.includes(':') ? `[${p.host}]` : p.host;
+  return `${p.protocol}://${host}:${p.port}`;
+}
+
+export function snapshotOf(report: AuditReport): AuditSnapshot {
+  const findings: Record<string, Severity> = {};
+  for (const f of report.findings) if (!findings[f.id] || rank(f.severity) < rank(findings[f.id])) findings[f.id] = f.severity;
+  const cert = report.facts.ftp?.tls?.certificate;
+  const fingerprints = [...(report.facts.ssh?.hostKeys ?? []).map((k) => k.fingerprint), ...(cert ? [cert.fingerprint] : [])];
+  return { probedAt: report.probedAt, findings, fingerprints: [...new Set(fingerprints)].sort(), certificateDaysLeft: cert?.daysLeft };
+}
+
+/** Why this audit deserves attention compared with the previous one (empty: it doesn't). */
+export function alertReasons(previous: AuditSnapshot | undefined, current: AuditSnapshot, titles: ReadonlyMap<string, string>): string[] {
+  const reasons: string[] = [];
+  const title = (id: string) => titles.get(id) ?? id;
+  for (const [id, severity] of Object.entries(current.findings)) {
+    if (rank(severity) > rank(NOTIFY_AT)) continue;
+    const before = previous?.findings[id];
+    if (before === undefined) reasons.push(`new: ${title(id)} (${severity})`);
+    else if (rank(severity) < rank(before)) reasons.push(`worse: ${title(id)} (${before} → ${severity})`);
+  }
+  const changed = previous && previous.fingerprints.length > 0 && current.fingerprints.some((f) => !previous.fingerprints.includes(f));
+  if (changed) reasons.push(`the server's key or certificate changed since the last audit (now ${current.fingerprints.join(', ')})`);
+  const days = current.certificateDaysLeft;
+  const wasExpiring = previous?.certificateDaysLeft !== undefined && previous.certificateDaysLeft <= EXPIRY_WARNING_DAYS;
+  if (days !== undefined && days <= EXPIRY_WARNING_DAYS && !wasExpiring) reasons.push(days < 0 ? 'the certificate has expired' : `the certificate expires in ${days} day(s)`);
+  return reasons;
+}
+
+export interface AuditMonitorDeps {
+  state: vscode.Memento;
+  trustStore: TrustStore;
+  ui: Ui;
+  log: ExtensionLogger;
+  activity: ActivityLog;
+  /** Whether background audits after connecting are on (setting secureTransfer.auditOnConnect). */
+  enabled(): boolean;
+}
+
+export class AuditMonitor implements vscode.Disposable {
+  private readonly alertList = new Map<string, AuditAlert>();
+  private readonly running = new Map<string, Promise<AuditReport | undefined>>();
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires when the set of alerts changes (the badge follows it). */
+  readonly onDidChange = this.changed.event;
+
+  constructor(private readonly deps: AuditMonitorDeps) {}
+
+  get alerts(): readonly AuditAlert[] {
+    return [...this.alertList.values()];
+  }
+
+  lastSnapshot(server: string): AuditSnapshot | undefined {
+    return this.deps.state.get<AuditSnapshot>(STATE_PREFIX + server);
+  }
+
+  /** Called after every successful connection: audits unless a recent audit of this server exists. */
+  afterConnect(profile: LoadedProfile): Promise<AuditReport | undefined> {
+    const server = serverOf(profile);
+    const last = this.lastSnapshot(server);
+    const fresh = last !== undefined && Date.now() - Date.parse(last.probedAt) < AUDIT_MAX_AGE_MS;
+    if (!this.deps.enabled() || fresh) return Promise.resolve(undefined);
+    return this.audit(profile);
+  }
+
+  /** Runs an audit now (one at a time per server) and records it; failures are logged, never thrown. */
+  audit(profile: LoadedProfile): Promise<AuditReport | undefined> {
+    const server = serverOf(profile);
+    const inFlight = this.running.get(server);
+    if (inFlight) return inFlight;
+    const run = this.probe(profile)
+      .then(async (report) => {
+        await this.record(profile, report);
+        return report;
+      })
+      .catch((err: unknown) => {
+        this.deps.log.warn(`Background audit of ${server} failed: ${describeError(err)}`);
+        return undefined;
+      })
+      .finally(() => this.running.delete(server));
+    this.running.set(server, run);
+    return run;
+  }
+
+  /** Wait for the background audits in progress (tests, and a clean shutdown). */
+  async idle(): Promise<void> {
+    await Promise.all([...this.running.values()]);
+  }
+
+  private async probe(profile: LoadedProfile): Promise<AuditReport> {
+    const audit = await import('../core/audit');
+    const target = { protocol: profile.protocol, host: profile.host, port: profile.port, username: profile.username };
+    const known = audit.knownIdentities(target, await this.deps.trustStore.all(), profile.fingerprints ?? []);
+    return audit.auditServer(target, { known });
+  }
+
+  /**
+   * Compares a report with the last one of its server, remembers it, logs it, and alerts when it
+   * needs attention. `seen`: the user is looking at this report right now (no alert, clears one).
+   */
+  async record(profile: LoadedProfile, report: AuditReport, options: { seen?: boolean } = {}): Promise<string[]> {
+    const { worstSeverity } = await import('../core/audit');
+    const server = serverOf(profile);
+    const current = snapshotOf(report);
+    const reasons = alertReasons(this.lastSnapshot(server), current, new Map(report.findings.map((f) => [f.id, f.title])));
+    await this.deps.state.update(STATE_PREFIX + server, current);
+    const worst = worstSeverity(report.findings);
+    await this.deps.activity
+      .append({ server, action: 'audit', result: 'ok', fingerprint: current.fingerprints[0], detail: worst ? `${report.findings.length} finding(s), worst ${worst}` : 'no findings' })
+      .catch(() => undefined);
+    if (options.seen) this.clear(server);
+    else if (reasons.length > 0) this.raise({ server, profileName: profile.name, reasons });
+    return reasons;
+  }
+
+  /** A connection was refused because the pinned key or certificate changed. */
+  identityChanged(profile: LoadedProfile, message: string): void {
+    this.raise({ server: serverOf(profile), profileName: profile.name, reasons: [message] }, false);
+  }
+
+  clear(server: string): void {
+    if (this.alertList.delete(server)) this.changed.fire();
+  }
+
+  private raise(alert: AuditAlert, notify = true): void {
+    this.alertList.set(alert.server, alert);
+    this.changed.fire();
+    this.deps.log.warn(`Security audit of ${alert.server} (${alert.profileName}): ${alert.reasons.join('; ')}.`);
+    if (!notify) return;
+    const shown = alert.reasons.slice(0, 3).join('; ') + (alert.reasons.length > 3 ? `; and ${alert.reasons.length - 3} more` : '');
+    void this.deps.ui.notify(`Security audit of "${alert.profileName}" (${alert.server}): ${shown}.`, SHOW_REPORT).then((choice) => {
+      if (choice === SHOW_REPORT) void vscode.commands.executeCommand('secureTransfer.showSecurityReport', alert.profileName);
+    });
+  }
+
+  /** The Remote Files view's badge: one per server with an unseen alert. */
+  badge(): vscode.ViewBadge | undefined {
+    const list = this.alerts;
+    if (list.length === 0) return undefined;
+    return { value: list.length, tooltip: `Security: ${list.map((a) => a.profileName).join(', ')} — run "Show Security Report"` };
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}
