@@ -1,13 +1,19 @@
 /**
  * The one way to open a session: profile → policy → trust → session. The extension and the CLI both
- * call this. Transports are imported lazily so that activation and `--help` don't pay for ssh2.
+ * call this. Transports (and the audit probes) are imported lazily so that activation and `--help`
+ * don't pay for ssh2.
  */
-import type { Profile } from './profiles/types';
+import { lookup } from 'node:dns/promises';
+import type { Profile, ServerAddress } from './profiles/types';
 import type { RemoteFileSystem } from './session/remoteFileSystem';
 import type { CredentialProvider } from './session/credentials';
 import type { TrustDecider } from './trust/types';
 import type { TrustStore } from './trust/trustStore';
-import type { Logger } from './log';
+import { silentLogger, type Logger } from './log';
+import { describeError, SecureTransferError } from './errors';
+import { blocksAtSeverity, effectiveMinTlsVersion, enforcePolicy, PolicyViolation, type EffectivePolicy, type Policy } from './policy';
+import type { ActivityLog } from './audit/activityLog';
+import type { AuditReport } from './audit/types';
 
 export interface ConnectContext {
   credentials: CredentialProvider;
@@ -18,12 +24,98 @@ export interface ConnectContext {
   pinned?: string[];
   /** OpenSSH known_hosts files to consult (read-only); default ~/.ssh/known_hosts{,2}. */
   knownHostsFiles?: string[];
+  /** Checked before any packet is sent to the server; a violation is a SecurityRefusal naming the rule. */
+  policy?: Policy | EffectivePolicy;
+  /**
+   * With a policy, the server is audited (read-only probes, no credentials) before connecting, and a
+   * finding at or above `blockOnSeverity` refuses the connection. The report is handed here.
+   */
+  onAudit?: (report: AuditReport) => void;
+  /** Records connects and trust decisions (never secrets). */
+  activity?: ActivityLog;
   signal?: AbortSignal;
   log?: Logger;
 }
 
+const DEFAULT_CONNECT_TIMEOUT_S = 20;
+
+function label(p: Profile): string {
+  const host = p.host.includes(':') ? `[${p.host}]` : p.host;
+  return `${p.protocol}://${host}:${p.port}`;
+}
+
+async function enforceAuditPolicy(profile: Profile, policy: Policy | EffectivePolicy, ctx: ConnectContext): Promise<void> {
+  const { auditServer, knownIdentities } = await import('./audit/auditServer');
+  const target = { protocol: profile.protocol, host: profile.host, port: profile.port, username: profile.username };
+  const records = await ctx.trustStore.all();
+  const report = await auditServer(target, { known: knownIdentities(target, records, [...(profile.fingerprints ?? []), ...(ctx.pinned ?? [])]) });
+  ctx.onAudit?.(report);
+  const blocking = report.findings.filter((f) => blocksAtSeverity(f.severity, policy));
+  if (blocking.length > 0) {
+    const f = blocking[0];
+    throw new PolicyViolation(
+      'policy.blockOnSeverity',
+      `The policy (policy.blockOnSeverity) refuses ${label(profile)}: the audit found "${f.title}" (${f.severity})${blocking.length > 1 ? ` and ${blocking.length - 1} more` : ''}; fix the server (run \`secure-transfer audit\` for the remediation) or change the policy.`,
+    );
+  }
+}
+
 export async function connect(profile: Profile, ctx: ConnectContext): Promise<RemoteFileSystem> {
-  void profile;
-  void ctx;
-  throw new Error('connect(): being implemented');
+  const log = ctx.log ?? silentLogger;
+  const decide: TrustDecider = async (q) => {
+    const answer = await ctx.decide(q);
+    await ctx.activity?.append({ server: label(profile), action: 'trust-decision', result: answer, fingerprint: q.fingerprint }).catch(() => undefined);
+    return answer;
+  };
+  try {
+    if (ctx.policy) {
+      // Judge the addresses the connection will really use, so a name can't slip past a CIDR rule.
+      const ips = (await lookup(profile.host, { all: true }).catch(() => [])).map((a) => a.address);
+      enforcePolicy(profile, ctx.policy, ips);
+      profile = { ...profile, minTlsVersion: effectiveMinTlsVersion(profile, ctx.policy) };
+      await enforceAuditPolicy(profile, ctx.policy, ctx);
+    }
+    const server: ServerAddress = { protocol: profile.protocol, host: profile.host, port: profile.port, username: profile.username };
+    const rfs = await openTransport(profile, server, { ...ctx, decide }, log);
+    await ctx.activity?.append({ server: label(profile), action: 'connect', result: 'ok', fingerprint: (rfs as { hostKey?: { fingerprint?: string } }).hostKey?.fingerprint }).catch(() => undefined);
+    return rfs;
+  } catch (err) {
+    const result = err instanceof SecureTransferError && err.kind === 'security' ? 'refused' : 'failed';
+    await ctx.activity?.append({ server: label(profile), action: 'connect', result, detail: describeError(err) }).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function openTransport(profile: Profile, server: ServerAddress, ctx: ConnectContext, log: Logger): Promise<RemoteFileSystem> {
+  const pinned = [...(profile.fingerprints ?? []), ...(ctx.pinned ?? [])];
+  const connectTimeoutMs = (profile.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_S) * 1000;
+  log.info(`Connecting to ${profile.protocol}://${profile.username}@${profile.host}:${profile.port}`);
+  if (profile.protocol === 'sftp') {
+    const { connectSftp } = await import('./session/sftp');
+    return connectSftp({
+      server,
+      credentials: ctx.credentials,
+      trust: { pinned, knownHostsFiles: ctx.knownHostsFiles, trustStore: ctx.trustStore, decide: ctx.decide },
+      identityFile: profile.identityFile,
+      agent: profile.agent,
+      connectTimeoutMs,
+      signal: ctx.signal,
+      log,
+    });
+  }
+  const { connectFtps } = await import('./session/ftps');
+  return connectFtps({
+    server,
+    credentials: ctx.credentials,
+    tls: {
+      pinned,
+      caFile: profile.caFile,
+      servername: profile.tlsServerName,
+      minVersion: profile.minTlsVersion,
+      trustStore: ctx.trustStore,
+      decide: ctx.decide,
+    },
+    connectTimeoutMs,
+    signal: ctx.signal,
+  });
 }

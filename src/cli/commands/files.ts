@@ -1,0 +1,150 @@
+/** ls, get, put, mkdir, rm, mv: thin wrappers over core's RemoteFileSystem and transfer functions. */
+import * as path from 'node:path';
+import { CONNECTION_OPTIONS, parseCommandArgs, type OptionSpec } from '../args';
+import type { CliCommand, CliContext } from '../context';
+import { connectContext, openSession, remotePathFor, resolveTarget, type ConnectionArgs, type Target } from '../connection';
+import type { RemoteEntry, RemoteFileSystem } from '../../core/session/remoteFileSystem';
+import { download, upload } from '../../core/transfer/engine';
+import { SessionPool } from '../../core/transfer/sessionPool';
+import { sessionFactory } from '../../core/transfer/sessionFactory';
+import { FileRemoteState } from '../../core/transfer/remoteState';
+import { defaultStateDir } from '../../core/paths';
+import { UsageError } from '../../core/errors';
+
+async function withSession<T>(ctx: CliContext, target: Target, args: ConnectionArgs, fn: (rfs: RemoteFileSystem) => Promise<T>): Promise<T> {
+  const rfs = await openSession(ctx, target, args);
+  try {
+    return await fn(rfs);
+  } finally {
+    await rfs.close().catch(() => undefined);
+  }
+}
+
+/**
+ * A pool of sessions for get/put: the first connection asks any trust question, the others reuse
+ * its answer. `fn` gets the pool and the first session (to resolve paths against its home folder).
+ */
+async function withPool<T>(ctx: CliContext, target: Target, args: ConnectionArgs, fn: (pool: SessionPool, first: RemoteFileSystem, state: FileRemoteState) => Promise<T>): Promise<T> {
+  const factory = sessionFactory(target.profile, await connectContext(ctx, target, args));
+  const first = await factory();
+  // One session when every login needs a code typed in: nobody wants to be asked four times.
+  const pool = new SessionPool({ seed: first, factory, shape: target.profile.mfa === 'prompt' ? { sessions: 1 } : undefined });
+  try {
+    return await fn(pool, first, FileRemoteState.inDir(defaultStateDir(ctx.env), target.profile));
+  } finally {
+    await pool.close();
+    await first.close().catch(() => undefined);
+  }
+}
+
+const TYPE_CHAR: Record<RemoteEntry['type'], string> = { directory: 'd', file: '-', symlink: 'l', other: '?' };
+
+function mode(e: RemoteEntry): string {
+  if (e.permissions === undefined) return TYPE_CHAR[e.type] + '?????????';
+  const bits = 'rwxrwxrwx';
+  return TYPE_CHAR[e.type] + [...bits].map((c, i) => (e.permissions! & (1 << (8 - i)) ? c : '-')).join('');
+}
+
+/** Names come from the server: show control characters escaped so they can't rewrite the terminal. */
+export function printableName(name: string): string {
+  // eslint-disable-next-line no-control-regex
+  return name.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+function formatEntries(entries: RemoteEntry[]): string {
+  const width = Math.max(1, ...entries.map((e) => String(e.size).length));
+  return entries
+    .map((e) => {
+      const when = e.mtime ? new Date(e.mtime).toISOString().slice(0, 16).replace('T', ' ') : '                ';
+      const link = e.target ? ` -> ${printableName(e.target)}` : '';
+      return `${mode(e)} ${String(e.size).padStart(width)} ${when} ${printableName(e.name)}${link}\n`;
+    })
+    .join('');
+}
+
+function sortEntries(entries: RemoteEntry[]): RemoteEntry[] {
+  return [...entries].sort((a, b) => (a.type === 'directory') === (b.type === 'directory') ? a.name.localeCompare(b.name) : a.type === 'directory' ? -1 : 1);
+}
+
+export const lsCommand: CliCommand = async (ctx, argv) => {
+  const { values, positionals } = parseCommandArgs('ls', argv, { ...CONNECTION_OPTIONS, json: { type: 'boolean' } } satisfies OptionSpec, { min: 1, max: 1, usage: 'ls <url> [--json]' });
+  const target = await resolveTarget(ctx, positionals[0], values);
+  return withSession(ctx, target, values, async (rfs) => {
+    const p = remotePathFor(rfs, target.profile, target.path);
+    const st = await rfs.stat(p);
+    const entries = st.type === 'directory' ? sortEntries(await rfs.list(p)) : [{ ...st, name: path.posix.basename(p) }];
+    ctx.stdout.write(values.json ? JSON.stringify(entries, null, 2) + '\n' : formatEntries(entries));
+    return 0;
+  });
+};
+
+const RECURSIVE = { recursive: { type: 'boolean', short: 'r' } } as const satisfies OptionSpec;
+
+function report(ctx: CliContext, verb: string, r: { files: number; bytes: number; skipped: string[] }, ms: number): void {
+  const rate = ms > 0 ? ` (${((r.bytes / 1e6) / (ms / 1000)).toFixed(1)} MB/s)` : '';
+  ctx.stderr.write(`${verb} ${r.files} file${r.files === 1 ? '' : 's'}, ${r.bytes} bytes${rate}.\n`);
+  for (const s of r.skipped) ctx.stderr.write(`skipped: ${printableName(s)}\n`);
+}
+
+export const getCommand: CliCommand = async (ctx, argv) => {
+  const { values, positionals } = parseCommandArgs('get', argv, { ...CONNECTION_OPTIONS, ...RECURSIVE }, { min: 2, max: 2, usage: 'get <url> <local> [-r]' });
+  const target = await resolveTarget(ctx, positionals[0], values);
+  const local = path.resolve(ctx.cwd, positionals[1]);
+  return withPool(ctx, target, values, async (pool, rfs, remoteState) => {
+    const t0 = Date.now();
+    const r = await download(pool, remotePathFor(rfs, target.profile, target.path), local, { recursive: values.recursive, remoteState });
+    report(ctx, 'Downloaded', r, Date.now() - t0);
+    return 0;
+  });
+};
+
+export const putCommand: CliCommand = async (ctx, argv) => {
+  const { values, positionals } = parseCommandArgs('put', argv, { ...CONNECTION_OPTIONS, ...RECURSIVE, force: { type: 'boolean' } }, { min: 2, max: 2, usage: 'put <local> <url> [-r] [--force]' });
+  const local = path.resolve(ctx.cwd, positionals[0]);
+  const target = await resolveTarget(ctx, positionals[1], values);
+  return withPool(ctx, target, values, async (pool, rfs, remoteState) => {
+    const t0 = Date.now();
+    const r = await upload(pool, local, remotePathFor(rfs, target.profile, target.path), { recursive: values.recursive, ignore: target.profile.ignore, force: values.force, remoteState });
+    report(ctx, 'Uploaded', r, Date.now() - t0);
+    return 0;
+  });
+};
+
+export const mkdirCommand: CliCommand = async (ctx, argv) => {
+  const { values, positionals } = parseCommandArgs('mkdir', argv, CONNECTION_OPTIONS, { min: 1, max: 1, usage: 'mkdir <url>' });
+  const target = await resolveTarget(ctx, positionals[0], values);
+  return withSession(ctx, target, values, async (rfs) => {
+    await rfs.mkdir(remotePathFor(rfs, target.profile, target.path));
+    return 0;
+  });
+};
+
+export const rmCommand: CliCommand = async (ctx, argv) => {
+  const { values, positionals } = parseCommandArgs('rm', argv, { ...CONNECTION_OPTIONS, ...RECURSIVE }, { min: 1, max: 1, usage: 'rm <url> [-r]' });
+  const target = await resolveTarget(ctx, positionals[0], values);
+  return withSession(ctx, target, values, async (rfs) => {
+    const p = remotePathFor(rfs, target.profile, target.path);
+    if (p === '/' || p === rfs.homeDir) throw new UsageError(`Refusing to remove ${p}: name a path inside it.`);
+    const st = await rfs.stat(p);
+    if (st.type === 'directory') {
+      if (!values.recursive) throw new UsageError(`${p} is a folder: add -r to remove it with everything inside.`);
+      await rfs.rmdir(p, { recursive: true });
+    } else {
+      await rfs.delete(p);
+    }
+    return 0;
+  });
+};
+
+export const mvCommand: CliCommand = async (ctx, argv) => {
+  const { values, positionals } = parseCommandArgs('mv', argv, CONNECTION_OPTIONS, { min: 2, max: 2, usage: 'mv <url> <newpath>' });
+  const target = await resolveTarget(ctx, positionals[0], values);
+  return withSession(ctx, target, values, async (rfs) => {
+    const from = remotePathFor(rfs, target.profile, target.path);
+    const written = positionals[1];
+    // A relative new path is taken relative to the source's folder, like a rename in a file manager.
+    const to = written.startsWith('/') || written.startsWith('~') ? remotePathFor(rfs, target.profile, written) : path.posix.join(path.posix.dirname(from), written);
+    await rfs.rename(from, to);
+    return 0;
+  });
+};

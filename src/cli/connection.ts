@@ -1,0 +1,103 @@
+/**
+ * Turns a command-line target (`sftp://user@host/path` or `profile:NAME/path`) plus the connection
+ * options into a verified session. Everything security-relevant happens in core's connect().
+ */
+import * as path from 'node:path';
+import { existsSync } from 'node:fs';
+import { connect, type ConnectContext } from '../core/connect';
+import { UsageError } from '../core/errors';
+import { normalizeFingerprint } from '../core/trust/fingerprint';
+import { TrustStore } from '../core/trust/trustStore';
+import { defaultStateDir } from '../core/paths';
+import { parseTarget } from '../core/profiles/url';
+import { loadProfileFile } from '../core/profiles/load';
+import type { Profile } from '../core/profiles/types';
+import type { RemoteFileSystem } from '../core/session/remoteFileSystem';
+import type { Logger } from '../core/log';
+import { readStdin, type CliContext } from './context';
+import { cliTrustDecider } from './trust';
+import { cliCredentials } from './credentials';
+import type { Policy } from '../core/policy';
+
+export interface ConnectionArgs {
+  config?: string;
+  'known-hosts'?: string[];
+  fingerprint?: string[];
+  ca?: string;
+  identity?: string;
+  'password-stdin'?: boolean;
+  'accept-new'?: boolean;
+  verbose?: boolean;
+}
+
+export const DEFAULT_CONFIG = path.join('.vscode', 'secure-transfer.json');
+
+export interface Target {
+  profile: Profile;
+  /** As written: absolute, `~/…`, relative to the profile's folder, or empty for the start folder. */
+  path: string;
+  configFile?: string;
+  /** The team file's policy block, which applies to every connection made from this folder. */
+  policy?: Policy;
+}
+
+export async function resolveTarget(ctx: CliContext, text: string, args: ConnectionArgs): Promise<Target> {
+  const parsed = parseTarget(text);
+  const configFile = path.resolve(ctx.cwd, args.config ?? DEFAULT_CONFIG);
+  let profile: Profile;
+  const loaded = existsSync(configFile) ? await loadProfileFile(configFile) : undefined;
+  if (parsed.kind === 'profile') {
+    if (!loaded) {
+      throw new UsageError(`${text} names a profile, but ${configFile} does not exist: create it or pass --config FILE.`);
+    }
+    const found = loaded.profiles.find((p) => p.name === parsed.name);
+    if (!found) {
+      const names = loaded.profiles.map((p) => p.name).join(', ') || 'none';
+      throw new UsageError(`There is no profile "${parsed.name}" in ${configFile} (profiles: ${names}).`);
+    }
+    profile = { ...found };
+  } else {
+    const u = parsed.url;
+    if (!u.username) throw new UsageError(`${text} has no user name: write it as ${u.protocol}://USER@${u.host}/path.`);
+    profile = { name: text, protocol: u.protocol, host: u.host, port: u.port, username: u.username, fingerprints: u.fingerprints };
+  }
+  if (args.identity) profile.identityFile = path.resolve(ctx.cwd, args.identity);
+  if (args.ca) profile.caFile = path.resolve(ctx.cwd, args.ca);
+  const pins = (args.fingerprint ?? []).map((f) => normalizeFingerprint(f, '--fingerprint'));
+  profile.fingerprints = [...(profile.fingerprints ?? []), ...pins];
+  return { profile, path: parsed.path, configFile: loaded ? configFile : undefined, policy: loaded?.policy };
+}
+
+export function stderrLogger(ctx: CliContext): Logger {
+  const write = (level: string) => (m: string) => {
+    if (ctx.verbose) ctx.stderr.write(`[${level}] ${m}\n`);
+  };
+  return { trace: write('trace'), debug: write('debug'), info: write('info'), warn: (m) => ctx.stderr.write(`warning: ${m}\n`), error: write('error') };
+}
+
+export async function openSession(ctx: CliContext, target: Target, args: ConnectionArgs): Promise<RemoteFileSystem> {
+  return connect(target.profile, await connectContext(ctx, target, args));
+}
+
+/** Everything connect() needs, built once (stdin is read once) so a transfer pool can reuse it. */
+export async function connectContext(ctx: CliContext, target: Target, args: ConnectionArgs): Promise<ConnectContext> {
+  const password = args['password-stdin'] ? await readStdin(ctx.stdin) : undefined;
+  const trustStore = TrustStore.inDir(defaultStateDir(ctx.env));
+  return {
+    credentials: await cliCredentials(ctx, target.profile, password),
+    trustStore,
+    decide: cliTrustDecider(ctx, Boolean(args['accept-new'])),
+    knownHostsFiles: args['known-hosts']?.map((f) => path.resolve(ctx.cwd, f)),
+    policy: target.policy,
+    log: stderrLogger(ctx),
+  };
+}
+
+/** Resolves a path as written on the command line against the session's folders. */
+export function remotePathFor(rfs: RemoteFileSystem, profile: Profile, written: string): string {
+  const base = profile.remotePath ?? rfs.homeDir;
+  if (written === '' || written === '~') return base === '' ? '/' : base;
+  if (written.startsWith('~/')) return path.posix.join(rfs.homeDir, written.slice(2));
+  if (written.startsWith('/')) return path.posix.normalize(written);
+  return path.posix.join(base, written);
+}

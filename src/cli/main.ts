@@ -1,0 +1,105 @@
+/**
+ * `secure-transfer`: a thin command line over the core. Exit codes: 0 ok, 1 failure, 2 usage,
+ * 3 refused for security, 4 audit finding at or above --fail-on. Errors are one sentence on stderr;
+ * a stack trace only with --verbose.
+ */
+import { describeError, exitCodeFor } from '../core/errors';
+import type { CliCommand, CliContext } from './context';
+import { getCommand, lsCommand, mkdirCommand, mvCommand, putCommand, rmCommand } from './commands/files';
+
+const VERSION = '0.1.0';
+
+const USAGE = `Usage: secure-transfer <command> [options]
+
+Commands:
+  ls <url> [--json]              list a remote folder
+  get <url> <local> [-r]         download a file (or a folder with -r)
+  put <local> <url> [-r]         upload a file (or a folder with -r)
+  mkdir <url>                    create a remote folder and its parents
+  rm <url> [-r]                  delete a remote file (or a folder with -r)
+  mv <url> <newpath>             rename or move a remote file or folder
+  audit <url> [--format text|json|sarif] [--fail-on SEVERITY]
+                                 check a server's security settings
+  secret set-password <url>      store a password in the OS keychain (read from stdin)
+  secret set-passphrase <url>    store a private-key passphrase (read from stdin)
+  secret set-totp <url>          store a TOTP seed or otpauth:// URI (read from stdin)
+  secret forget <url>            remove every secret stored for a server
+  secret list                    list servers that have secrets (never the values)
+
+<url>: sftp://user@host[:port]/path, ftpes://… (explicit FTPS), ftps://… (implicit FTPS),
+       or profile:NAME/path with profiles from --config FILE (default .vscode/secure-transfer.json).
+       Plain ftp:// is refused: it sends passwords and files in cleartext.
+
+Options:
+  --known-hosts FILE      OpenSSH known_hosts file to trust (read-only; default ~/.ssh/known_hosts)
+  --fingerprint SHA256:…  pin the host key or certificate (repeatable)
+  --ca FILE               extra CA certificates (PEM) for FTPS
+  --identity FILE         SSH private key
+  --password-stdin        read the password from standard input
+  --accept-new            trust an unknown host key or certificate and record it
+  --verbose               log the steps (never secrets); stack traces on errors
+
+Exit codes: 0 ok, 1 failure, 2 usage, 3 refused for security, 4 audit threshold reached.
+`;
+
+
+const COMMANDS: Record<string, () => Promise<CliCommand>> = {
+  ls: async () => lsCommand,
+  get: async () => getCommand,
+  put: async () => putCommand,
+  mkdir: async () => mkdirCommand,
+  rm: async () => rmCommand,
+  mv: async () => mvCommand,
+  audit: async () => (await import('./commands/audit')).auditCommand,
+  secret: async () => (await import('./commands/secret')).secretCommand,
+};
+
+export async function runCli(ctx: CliContext, argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    (name ? ctx.stdout : ctx.stderr).write(USAGE);
+    return name ? 0 : 2;
+  }
+  if (name === '--version' || name === 'version') {
+    ctx.stdout.write(`secure-transfer ${VERSION}\n`);
+    return 0;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    ctx.stderr.write(`secure-transfer: unknown command "${name}". Run "secure-transfer --help" for the list.\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    ctx.stdout.write(USAGE);
+    return 0;
+  }
+  try {
+    return await (await load())(ctx, rest);
+  } catch (err) {
+    ctx.stderr.write(`secure-transfer ${name}: ${describeError(err)}\n`);
+    if (ctx.verbose && err instanceof Error && err.stack) ctx.stderr.write(err.stack + '\n');
+    return exitCodeFor(err);
+  }
+}
+
+if (require.main === module) {
+  const argv = process.argv.slice(2);
+  const ctx: CliContext = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    cwd: process.cwd(),
+    interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
+    verbose: argv.includes('--verbose') || argv.includes('-v'),
+  };
+  runCli(ctx, argv).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      process.stderr.write(`secure-transfer: ${describeError(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

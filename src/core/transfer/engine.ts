@@ -1,0 +1,342 @@
+/**
+ * The transfer engine: recursive upload/download over a pool of sessions, with bounded
+ * concurrency, progress, cancellation, atomic replacement, resume and conflict detection.
+ *
+ * Every file is written under a deterministic hidden partial name in its target folder and renamed
+ * over the target only when complete and verified, so an interrupted transfer leaves the old file
+ * intact, and a retry finds the partial and resumes at its size. The partial name includes the
+ * source's size and mtime: a changed source never resumes onto stale bytes.
+ */
+import { setMaxListeners } from 'node:events';
+import { promises as fs, type Stats } from 'node:fs';
+import * as path from 'node:path';
+import { NotFoundError, SecureTransferError, UsageError, throwIfAborted } from '../errors';
+import type { Protocol } from '../profiles/types';
+import type { RemoteEntry, RemoteFileSystem } from '../session/remoteFileSystem';
+import { ignoreMatcher, type IgnoreMatcher } from './ignore';
+import { isPartialName, partialName } from './partialName';
+import { ProgressMeter, type ProgressListener } from './progress';
+import { runBounded } from './queue';
+import { ConflictError, sameVersion, versionOf, type RemoteStateStore } from './remoteState';
+import { remote, safeLocalJoin } from './remotePath';
+import { SessionPool } from './sessionPool';
+
+export interface TransferOptions {
+  recursive?: boolean;
+  signal?: AbortSignal;
+  /** Extra ignore globs, relative to the transfer root (`.git/` and the profile file always are). */
+  ignore?: string[];
+  /** Upload even over remote files that changed since they were last read. */
+  force?: boolean;
+  /** Where the remote versions we last read or wrote are remembered (conflict detection). */
+  remoteState?: RemoteStateStore;
+  onProgress?: ProgressListener;
+  onFileDone?: (path: string, bytes: number) => void;
+  /** Files in flight at once; default: what the pool can run. */
+  concurrency?: number;
+}
+
+export interface TransferResult {
+  files: number;
+  /** Bytes of the transferred files (including resumed prefixes that were already there). */
+  bytes: number;
+  /** Bytes actually sent over the wire in this run. */
+  movedBytes: number;
+  /** Files that continued an earlier, interrupted transfer. */
+  resumed: number;
+  skipped: string[];
+}
+
+export type SessionSource = RemoteFileSystem | SessionPool;
+
+/**
+ * On a resumed SFTP upload, start this far before the end of the partial: a server may have written
+ * the last requests in flight out of order, leaving holes (64 requests × 255 KiB).
+ */
+const RESUME_BACKOFF_BYTES: Readonly<Record<Protocol, number>> = { sftp: 64 * 255 * 1024, ftpes: 0, ftps: 0 };
+/**
+ * Resumed files and large ones get their size checked before the rename; small fresh ones that
+ * completed without error are not (a stat each cost ~5–25% of a many-small-files transfer).
+ */
+const VERIFY_FROM_BYTES = 1024 * 1024;
+
+interface FileJob {
+  from: string;
+  to: string;
+  /** Absolute partial path on the receiving side. */
+  partial: string;
+  size: number;
+  offset: number;
+  /** Remote version to record afterwards (downloads). */
+  version?: { size: number; mtime: number };
+}
+
+function asPool(source: SessionSource): { pool: SessionPool; owned: boolean } {
+  return source instanceof SessionPool ? { pool: source, owned: false } : { pool: new SessionPool({ seed: source }), owned: true };
+}
+
+async function localStat(p: string): Promise<Stats | undefined> {
+  try {
+    return await fs.stat(p);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+async function remoteStat(rfs: RemoteFileSystem, p: string, signal?: AbortSignal): Promise<RemoteEntry | undefined> {
+  try {
+    return await rfs.stat(p, { signal });
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  }
+}
+
+async function remoteList(rfs: RemoteFileSystem, p: string, signal?: AbortSignal): Promise<RemoteEntry[] | undefined> {
+  try {
+    return await rfs.list(p, { signal });
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  }
+}
+
+function relJoin(rel: string, name: string): string {
+  return rel ? `${rel}/${name}` : name;
+}
+
+function sizeMismatch(where: string, got: number, want: number): SecureTransferError {
+  return new SecureTransferError(`${where} has ${got} bytes after the transfer instead of ${want}: it was left under its temporary name; run the transfer again.`, 'failure', 'size-mismatch');
+}
+
+/** Runs the per-file jobs over the pool, with progress; returns the result. */
+async function runJobs(
+  pool: SessionPool,
+  jobs: FileJob[],
+  opts: TransferOptions,
+  skipped: string[],
+  one: (rfs: RemoteFileSystem, job: FileJob, onBytes: (n: number) => void) => Promise<void>,
+): Promise<TransferResult> {
+  // Every job in flight listens to the caller's signal: many listeners are expected, not a leak.
+  if (opts.signal) setMaxListeners(0, opts.signal);
+  const meter = new ProgressMeter(opts.onProgress);
+  const result: TransferResult = { files: 0, bytes: 0, movedBytes: 0, resumed: 0, skipped };
+  meter.setTotals(
+    jobs.reduce((n, j) => n + j.size - j.offset, 0),
+    jobs.length,
+  );
+  // Big files first: their pipelines fill the link while the small ones fill the lanes.
+  const ordered = [...jobs].sort((a, b) => b.size - a.size);
+  await runBounded(
+    ordered,
+    opts.concurrency ?? pool.capacity,
+    (job) =>
+      pool.use(async (rfs) => {
+        let seen = 0;
+        await one(rfs, job, (bytes) => {
+          meter.addBytes(bytes - seen);
+          result.movedBytes += bytes - seen;
+          seen = bytes;
+        });
+        result.files++;
+        result.bytes += job.size;
+        if (job.offset > 0) result.resumed++;
+        meter.fileDone();
+        opts.onFileDone?.(job.to, job.size);
+      }, opts.signal),
+    opts.signal,
+  );
+  meter.finish();
+  await opts.remoteState?.flush?.();
+  return result;
+}
+
+// ---------------------------------------------------------------- download
+
+export async function download(source: SessionSource, remotePath: string, localTarget: string, opts: TransferOptions = {}): Promise<TransferResult> {
+  const { pool, owned } = asPool(source);
+  try {
+    const rfs = await pool.any(opts.signal);
+    const entry = await rfs.stat(remotePath, { signal: opts.signal });
+    if (entry.type === 'directory' && !opts.recursive) {
+      throw new UsageError(`${remotePath} is a folder: add -r to download it with everything inside.`);
+    }
+    const existing = await localStat(localTarget);
+    const dest = existing?.isDirectory() ? path.join(localTarget, remote.basename(remotePath) || 'download') : localTarget;
+    const skipped: string[] = [];
+    const jobs: FileJob[] = [];
+    const ignored = ignoreMatcher(opts.ignore);
+    if (entry.type === 'directory') {
+      await planDownloadTree(pool, rfs.protocol, remotePath, dest, ignored, jobs, skipped, opts.signal);
+    } else {
+      jobs.push(await downloadJob(rfs.protocol, remotePath, dest, entry));
+    }
+    return await runJobs(pool, jobs, opts, skipped, async (session, job, onBytes) => {
+      await session.downloadFile(job.from, job.partial, { offset: job.offset, size: job.size, signal: opts.signal, onProgress: (p) => onBytes(p.bytes) });
+      if (job.offset > 0 || job.size >= VERIFY_FROM_BYTES) {
+        const got = (await fs.stat(job.partial)).size;
+        if (got !== job.size) throw sizeMismatch(job.partial, got, job.size);
+      }
+      await fs.rename(job.partial, job.to);
+      if (job.version) await opts.remoteState?.set(job.from, job.version);
+    });
+  } finally {
+    if (owned) await pool.close();
+  }
+}
+
+/** `localNames`: what the target folder holds, when known (saves a stat per file in big trees). */
+async function downloadJob(protocol: Protocol, from: string, to: string, entry: RemoteEntry, localNames?: Set<string>): Promise<FileJob> {
+  const name = partialName(path.basename(to), `${protocol}:${from}:${entry.size}:${entry.mtime}`, to);
+  const partial = path.join(path.dirname(to), name);
+  const have = localNames && !localNames.has(name) ? 0 : ((await localStat(partial))?.size ?? 0);
+  // A partial longer than the source can't be a prefix of it: start over.
+  const offset = have <= entry.size ? have : 0;
+  return { from, to, partial, size: entry.size, offset, version: versionOf(entry) };
+}
+
+/** Lists the remote tree level by level (listings in parallel) and creates the local folders. */
+async function planDownloadTree(pool: SessionPool, protocol: Protocol, root: string, dest: string, ignored: IgnoreMatcher, jobs: FileJob[], skipped: string[], signal?: AbortSignal): Promise<void> {
+  let level: Array<{ from: string; to: string; rel: string }> = [{ from: root, to: dest, rel: '' }];
+  while (level.length > 0) {
+    const nextLevel: typeof level = [];
+    await runBounded(
+      level,
+      pool.capacity,
+      async (dir) => {
+        await fs.mkdir(dir.to, { recursive: true });
+        const localNames = new Set(await fs.readdir(dir.to));
+        const entries = await pool.use((rfs) => rfs.list(dir.from, { signal }), signal);
+        for (const child of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+          const from = remote.join(dir.from, child.name);
+          const rel = relJoin(dir.rel, child.name);
+          if (ignored(rel) || isPartialName(child.name)) continue;
+          let to: string;
+          try {
+            to = safeLocalJoin(dir.to, child.name);
+          } catch {
+            skipped.push(from);
+            continue;
+          }
+          let e = child;
+          // A link is followed for files only: following links to folders could loop forever.
+          if (e.type === 'symlink') e = { ...(await pool.use((rfs) => rfs.stat(from, { signal }), signal)), name: child.name };
+          if (e.type === 'directory' && child.type === 'directory') nextLevel.push({ from, to, rel });
+          else if (e.type === 'file') jobs.push(await downloadJob(protocol, from, to, e, localNames));
+          else skipped.push(from);
+        }
+      },
+      signal,
+    );
+    level = nextLevel;
+  }
+}
+
+// ---------------------------------------------------------------- upload
+
+export async function upload(source: SessionSource, localPath: string, remoteTarget: string, opts: TransferOptions = {}): Promise<TransferResult> {
+  const { pool, owned } = asPool(source);
+  try {
+    const st = await localStat(localPath);
+    if (!st) throw new UsageError(`${localPath} does not exist: check the local path.`);
+    if (st.isDirectory() && !opts.recursive) {
+      throw new UsageError(`${localPath} is a folder: add -r to upload it with everything inside.`);
+    }
+    if (ignoreMatcher()(path.resolve(localPath).split(path.sep).join('/').replace(/^\//, ''))) {
+      throw new UsageError(`${localPath} is never uploaded (version control data and the team profile file stay local).`);
+    }
+    const rfs = await pool.any(opts.signal);
+    const existing = await remoteStat(rfs, remoteTarget, opts.signal);
+    const dest = existing?.type === 'directory' ? remote.join(remoteTarget, path.basename(localPath)) : remoteTarget;
+    const skipped: string[] = [];
+    const jobs: FileJob[] = [];
+    const ignored = ignoreMatcher(opts.ignore);
+    const backoff = RESUME_BACKOFF_BYTES[rfs.protocol];
+    const conflicts: ConflictError[] = [];
+
+    /** One file: compare with what is there now, find a partial to resume. */
+    const addFile = async (from: string, s: Stats, to: string, there: Map<string, RemoteEntry>): Promise<void> => {
+      const base = remote.basename(to);
+      const partial = remote.join(remote.dirname(to), partialName(base, `${path.resolve(from)}:${s.size}:${s.mtimeMs}`, to));
+      const now = there.get(base);
+      const known = await opts.remoteState?.get(to);
+      if (known && now && now.type === 'file' && !sameVersion(known, versionOf(now)) && !opts.force) {
+        conflicts.push(new ConflictError(to, known, versionOf(now)));
+      }
+      const have = there.get(remote.basename(partial))?.size ?? 0;
+      const offset = have > 0 && have <= s.size ? Math.max(0, have - backoff) : 0;
+      jobs.push({ from, to, partial, size: s.size, offset });
+    };
+
+    if (st.isDirectory()) {
+      await planUploadTree(pool, localPath, dest, ignored, skipped, addFile, opts.signal);
+    } else {
+      const dir = remote.dirname(dest);
+      const names = [remote.basename(dest), partialName(remote.basename(dest), `${path.resolve(localPath)}:${st.size}:${st.mtimeMs}`, dest)];
+      const there = new Map<string, RemoteEntry>();
+      for (const name of names) {
+        const e = await remoteStat(rfs, remote.join(dir, name), opts.signal);
+        if (e) there.set(name, e);
+      }
+      await addFile(localPath, st, dest, there);
+    }
+    if (conflicts.length > 0) {
+      const first = conflicts[0];
+      if (conflicts.length === 1) throw first;
+      throw new ConflictError(first.remotePath, first.expected, first.found, conflicts.length - 1);
+    }
+
+    return await runJobs(pool, jobs, opts, skipped, async (session, job, onBytes) => {
+      await session.uploadFile(job.from, job.partial, { offset: job.offset, signal: opts.signal, onProgress: (p) => onBytes(p.bytes) });
+      if (job.offset > 0 || job.size >= VERIFY_FROM_BYTES) {
+        const got = (await session.stat(job.partial, { signal: opts.signal })).size;
+        if (got !== job.size) throw sizeMismatch(job.partial, got, job.size);
+      }
+      throwIfAborted(opts.signal);
+      await session.rename(job.partial, job.to, { overwrite: true, signal: opts.signal });
+      if (opts.remoteState) await opts.remoteState.set(job.to, versionOf(await session.stat(job.to, { signal: opts.signal })));
+    });
+  } finally {
+    if (owned) await pool.close();
+  }
+}
+
+/** Walks the local tree; per remote folder, one listing (or a mkdir) tells what is already there. */
+async function planUploadTree(
+  pool: SessionPool,
+  root: string,
+  dest: string,
+  ignored: IgnoreMatcher,
+  skipped: string[],
+  addFile: (from: string, s: Stats, to: string, there: Map<string, RemoteEntry>) => Promise<void>,
+  signal?: AbortSignal,
+): Promise<void> {
+  let level: Array<{ from: string; to: string; rel: string }> = [{ from: root, to: dest, rel: '' }];
+  while (level.length > 0) {
+    const nextLevel: typeof level = [];
+    await runBounded(
+      level,
+      pool.capacity,
+      async (dir) => {
+        const listed = await pool.use((rfs) => remoteList(rfs, dir.to, signal), signal);
+        if (!listed) await pool.use((rfs) => rfs.mkdir(dir.to, { signal }), signal);
+        const there = new Map((listed ?? []).map((e) => [e.name, e]));
+        for (const name of (await fs.readdir(dir.from)).sort()) {
+          const from = path.join(dir.from, name);
+          const rel = relJoin(dir.rel, name);
+          if (ignored(rel)) {
+            skipped.push(from);
+            continue;
+          }
+          const s = await fs.lstat(from);
+          if (s.isDirectory()) nextLevel.push({ from, to: remote.join(dir.to, name), rel });
+          else if (s.isFile()) await addFile(from, s, remote.join(dir.to, name), there);
+          else skipped.push(from);
+        }
+      },
+      signal,
+    );
+    level = nextLevel;
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * Which paths a transfer skips. Version-control data and the team profile file are never
+ * transferred, whatever the user's globs say (the profile file leaking to a web root is how
+ * vscode-sftp users got attacked).
+ */
+import { Minimatch } from 'minimatch';
+
+/** Always skipped, on upload and download. Matched against `/`-separated relative paths. */
+export const ALWAYS_IGNORED: readonly string[] = ['**/.git', '**/.git/**', '**/.vscode/secure-transfer.json'];
+
+export type IgnoreMatcher = (relPath: string) => boolean;
+
+/**
+ * A matcher for paths relative to the transfer root (`a/b.txt`). A user glob without a slash
+ * matches at any depth (like .gitignore): `*.log` skips `x/y.log` too; `dir/` skips the folder.
+ */
+export function ignoreMatcher(userGlobs: readonly string[] = []): IgnoreMatcher {
+  // Compiled once: a tree of thousands of files is matched against every glob.
+  const globs = [...ALWAYS_IGNORED, ...userGlobs.flatMap(expandGlob)].map((g) => new Minimatch(g, { dot: true }));
+  return (relPath) => relPath !== '' && globs.some((g) => g.match(relPath));
+}
+
+function expandGlob(glob: string): string[] {
+  const trimmed = glob.trim().replace(/^\.\//, '');
+  if (!trimmed) return [];
+  const folder = trimmed.endsWith('/');
+  const body = folder ? trimmed.slice(0, -1) : trimmed;
+  const anchored = body.startsWith('/');
+  const base = anchored ? body.slice(1) : body.includes('/') || body.startsWith('**') ? body : `**/${body}`;
+  return [base, `${base}/**`];
+}

@@ -1,0 +1,116 @@
+/**
+ * What a remote file looked like when we last read or wrote it (size and mtime), so an upload can
+ * tell that somebody else changed it meanwhile and refuse to overwrite their work silently.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { SecureTransferError } from '../errors';
+import { writeFileAtomic } from '../fsutil';
+import type { ServerAddress } from '../profiles/types';
+import type { RemoteEntry } from '../session/remoteFileSystem';
+
+export interface RemoteVersion {
+  size: number;
+  /** ms since the epoch; 0 where the server doesn't tell. */
+  mtime: number;
+}
+
+export interface RemoteStateStore {
+  get(remotePath: string): Promise<RemoteVersion | undefined>;
+  set(remotePath: string, version: RemoteVersion): Promise<void>;
+  /** Persists what `set` recorded (called once when a transfer ends). */
+  flush?(): Promise<void>;
+}
+
+export class MemoryRemoteState implements RemoteStateStore {
+  private readonly map = new Map<string, RemoteVersion>();
+  async get(p: string) {
+    return this.map.get(p);
+  }
+  async set(p: string, v: RemoteVersion) {
+    this.map.set(p, { size: v.size, mtime: v.mtime });
+  }
+}
+
+/**
+ * A JSON file (in the CLI's state folder) keyed by server and path. Writes are batched: call
+ * `flush()` when the transfer ends.
+ */
+export class FileRemoteState implements RemoteStateStore {
+  private data?: Record<string, RemoteVersion>;
+  private dirty = false;
+
+  constructor(
+    private readonly file: string,
+    private readonly server: Pick<ServerAddress, 'protocol' | 'host' | 'port' | 'username'>,
+  ) {}
+
+  static inDir(dir: string, server: Pick<ServerAddress, 'protocol' | 'host' | 'port' | 'username'>): FileRemoteState {
+    return new FileRemoteState(path.join(dir, 'remote-versions.json'), server);
+  }
+
+  private key(p: string): string {
+    const s = this.server;
+    return `${s.protocol}://${s.username}@${s.host}:${s.port}${p}`;
+  }
+
+  private async load(): Promise<Record<string, RemoteVersion>> {
+    if (this.data) return this.data;
+    try {
+      const parsed: unknown = JSON.parse(await fs.readFile(this.file, 'utf8'));
+      this.data = parsed && typeof parsed === 'object' ? (parsed as Record<string, RemoteVersion>) : {};
+    } catch (err) {
+      // A missing or damaged record only means no conflict can be detected: start afresh.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && !(err instanceof SyntaxError)) throw err;
+      this.data = {};
+    }
+    return this.data;
+  }
+
+  async get(p: string): Promise<RemoteVersion | undefined> {
+    const v = (await this.load())[this.key(p)];
+    return v && typeof v.size === 'number' && typeof v.mtime === 'number' ? v : undefined;
+  }
+
+  async set(p: string, v: RemoteVersion): Promise<void> {
+    (await this.load())[this.key(p)] = { size: v.size, mtime: v.mtime };
+    this.dirty = true;
+  }
+
+  async flush(): Promise<void> {
+    if (!this.dirty || !this.data) return;
+    await writeFileAtomic(this.file, JSON.stringify(this.data, null, 1) + '\n');
+    this.dirty = false;
+  }
+}
+
+/** The remote file changed since it was last read: overwriting it would lose somebody's work. */
+export class ConflictError extends SecureTransferError {
+  constructor(
+    readonly remotePath: string,
+    readonly expected: RemoteVersion,
+    readonly found: RemoteVersion,
+    /** Further files in the same transfer that changed too. */
+    readonly others = 0,
+  ) {
+    const when = found.mtime ? `, modified ${new Date(found.mtime).toISOString().replace('T', ' ').slice(0, 19)} UTC` : '';
+    const more = others > 0 ? ` (and ${others} more file${others === 1 ? '' : 's'})` : '';
+    super(
+      `${remotePath}${more} changed on the server since it was last read (now ${found.size} bytes${when}; we last saw ${expected.size} bytes): nothing was uploaded; download it and merge first, or overwrite it anyway with --force.`,
+      'failure',
+      'remote-changed',
+    );
+    this.name = 'ConflictError';
+  }
+}
+
+export function versionOf(e: Pick<RemoteEntry, 'size' | 'mtime'>): RemoteVersion {
+  return { size: e.size, mtime: e.mtime };
+}
+
+/** Same size and, where both are known, the same mtime (to the second: FTP's MDTM has no more). */
+export function sameVersion(a: RemoteVersion, b: RemoteVersion): boolean {
+  if (a.size !== b.size) return false;
+  if (!a.mtime || !b.mtime) return true;
+  return Math.floor(a.mtime / 1000) === Math.floor(b.mtime / 1000);
+}

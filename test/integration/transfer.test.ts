@@ -1,0 +1,265 @@
+/**
+ * The transfer engine against REAL servers (OpenSSH sshd, vsftpd explicit FTPS): pooled transfers
+ * verified by SHA-256, atomic replacement when aborted, resume after a cut connection, conflicts.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { scratchDir, startSshd, startTcpProxy, startVsftpd, stopAll, TEST_USER, type RunningServer } from '../harness';
+import { connectSftp } from '../../src/core/session/sftp';
+import { connectFtps } from '../../src/core/session/ftps';
+import { staticCredentials } from '../../src/core/session/credentials';
+import type { RemoteFileSystem } from '../../src/core/session/remoteFileSystem';
+import { TrustStore } from '../../src/core/trust/trustStore';
+import { refuseUnknown } from '../../src/core/trust/types';
+import { CancelledError, SecureTransferError } from '../../src/core/errors';
+import { download, upload, type TransferResult } from '../../src/core/transfer/engine';
+import { SessionPool } from '../../src/core/transfer/sessionPool';
+import { ConflictError, MemoryRemoteState } from '../../src/core/transfer/remoteState';
+import { isPartialName } from '../../src/core/transfer/partialName';
+
+after(stopAll);
+
+const MiB = 1024 * 1024;
+
+async function sha256OfFile(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+async function writeRandomFile(file: string, size: number): Promise<void> {
+  const handle = await fs.open(file, 'w');
+  for (let written = 0; written < size; written += MiB) await handle.write(randomBytes(Math.min(MiB, size - written)));
+  await handle.close();
+}
+
+/** Every regular file under `dir` → its SHA-256, by relative path. */
+async function treeHashes(dir: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const walk = async (d: string, rel: string): Promise<void> => {
+    for (const e of await fs.readdir(d, { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) await walk(path.join(d, e.name), r);
+      else if (e.isFile()) out.set(r, await sha256OfFile(path.join(d, e.name)));
+    }
+  };
+  await walk(dir, '');
+  return out;
+}
+
+/** A tree of many small files, one large file, and things that must never be uploaded. */
+async function makeTree(root: string, smallFiles: number, bigBytes: number): Promise<void> {
+  await fs.mkdir(path.join(root, 'sub', 'deeper'), { recursive: true });
+  await fs.mkdir(path.join(root, '.git'), { recursive: true });
+  await fs.mkdir(path.join(root, '.vscode'), { recursive: true });
+  await fs.writeFile(path.join(root, '.git', 'HEAD'), 'ref: refs/heads/main\n');
+  await fs.writeFile(path.join(root, '.vscode', 'secure-transfer.json'), '{"profiles": []}\n');
+  await fs.writeFile(path.join(root, 'debug.log'), 'ignored by a user glob\n');
+  await fs.writeFile(path.join(root, 'empty.txt'), '');
+  for (let i = 0; i < smallFiles; i++) {
+    const dir = i % 3 === 0 ? root : i % 3 === 1 ? path.join(root, 'sub') : path.join(root, 'sub', 'deeper');
+    await fs.writeFile(path.join(dir, `f${i}.bin`), randomBytes(1 + ((i * 977) % 8192)));
+  }
+  await writeRandomFile(path.join(root, 'big.bin'), bigBytes);
+}
+
+const NEVER_UPLOADED = ['.git/HEAD', '.vscode/secure-transfer.json', 'debug.log'];
+
+function expectedAfterUpload(source: Map<string, string>): Map<string, string> {
+  return new Map([...source].filter(([rel]) => !NEVER_UPLOADED.includes(rel)));
+}
+
+/** Sessions the way the CLI makes them: a factory whose every session pins the verified identity. */
+function countingFactory(open: () => Promise<RemoteFileSystem>): { factory: () => Promise<RemoteFileSystem>; opened: () => number } {
+  let n = 0;
+  return {
+    factory: async () => {
+      n++;
+      return open();
+    },
+    opened: () => n,
+  };
+}
+
+async function trustStore(): Promise<TrustStore> {
+  const { local } = await scratchDir('transfer-trust');
+  return new TrustStore(path.join(local, 'trust.json'));
+}
+
+function openSftp(server: RunningServer, port = server.port, store?: TrustStore): () => Promise<RemoteFileSystem> {
+  return async () =>
+    connectSftp({
+      server: { protocol: 'sftp', host: server.host, port, username: TEST_USER.name },
+      credentials: staticCredentials(TEST_USER.password),
+      trust: { pinned: server.hostKeys!.map((k) => k.fingerprint), knownHostsFiles: [], trustStore: store ?? (await trustStore()), decide: refuseUnknown },
+      connectTimeoutMs: 10_000,
+    });
+}
+
+function openFtps(server: RunningServer): () => Promise<RemoteFileSystem> {
+  return async () =>
+    connectFtps({
+      server: { protocol: 'ftpes', host: server.host, port: server.port, username: TEST_USER.name },
+      credentials: staticCredentials(TEST_USER.password),
+      tls: { pinned: [server.cert!.fingerprint], trustStore: await trustStore(), decide: refuseUnknown },
+      connectTimeoutMs: 10_000,
+    });
+}
+
+async function remoteNames(dir: string): Promise<string[]> {
+  return (await fs.readdir(dir)).sort();
+}
+
+const SERVERS: Array<[string, () => Promise<RunningServer>, (s: RunningServer) => () => Promise<RemoteFileSystem>, number]> = [
+  ['SFTP (OpenSSH)', () => startSshd(), (s) => openSftp(s), 2],
+  ['FTPS (vsftpd explicit)', () => startVsftpd({ mode: 'explicit' }), openFtps, 4],
+];
+
+for (const [label, start, opener, sessions] of SERVERS) {
+  describe(`transfer engine over ${label}`, () => {
+    let server: RunningServer;
+    before(async () => {
+      server = await start();
+    });
+
+    test(`a tree of many small files and a large one round-trips over a pool of ${sessions} sessions with equal SHA-256`, async () => {
+      const { local, remote } = await scratchDir(`pool-${server.name}`);
+      const src = path.join(local, 'src');
+      await makeTree(src, 240, 24 * MiB);
+      const { factory, opened } = countingFactory(opener(server));
+      const pool = new SessionPool({ factory, protocol: server.protocol === 'sftp' ? 'sftp' : 'ftpes' });
+      try {
+        const progress: number[] = [];
+        const up = await upload(pool, src, path.posix.join(remote, 'site'), { recursive: true, ignore: ['*.log'], onProgress: (p) => progress.push(p.bytes) });
+        assert.equal(up.files, 240 + 2);
+        assert.deepEqual(await treeHashes(path.join(remote, 'site')), expectedAfterUpload(await treeHashes(src)));
+        assert.equal(opened(), sessions, 'small files spread over the whole pool');
+        assert.ok(progress.length > 1 && progress.at(-1)! === up.movedBytes, 'progress ends at the bytes moved');
+
+        const back = path.join(local, 'back');
+        const down = await download(pool, path.posix.join(remote, 'site'), back, { recursive: true });
+        assert.equal(down.files, 240 + 2);
+        assert.deepEqual(await treeHashes(back), expectedAfterUpload(await treeHashes(src)));
+        assert.equal(opened(), sessions, 'the download reused the pool');
+      } finally {
+        await pool.close();
+      }
+      assert.deepEqual((await remoteNames(path.join(remote, 'site'))).filter(isPartialName), [], 'no partial files are left after success');
+    });
+
+    test('an aborted upload and download leave the old target intact and nothing else under its name', async () => {
+      const { local, remote } = await scratchDir(`abort-${server.name}`);
+      const rfs = await opener(server)();
+      try {
+        const big = path.join(local, 'big.bin');
+        await writeRandomFile(big, 64 * MiB);
+        const target = path.posix.join(remote, 'big.bin');
+        await fs.writeFile(target, 'old remote content\n');
+        await fs.chown(target, (await fs.stat(remote)).uid, (await fs.stat(remote)).gid);
+
+        const ac = new AbortController();
+        const err = await upload(rfs, big, target, { signal: ac.signal, onProgress: (p) => p.bytes > 4 * MiB && ac.abort() }).catch((e: unknown) => e);
+        assert.ok(err instanceof CancelledError, `expected CancelledError, got ${String(err)}`);
+        assert.equal(await fs.readFile(target, 'utf8'), 'old remote content\n');
+        const names = await remoteNames(remote);
+        assert.equal(names.length, 2, `only the target and one hidden partial: ${names.join(', ')}`);
+        assert.ok(isPartialName(names.find((n) => n !== 'big.bin')!));
+      } finally {
+        await rfs.close();
+      }
+
+      const rfs2 = await opener(server)();
+      try {
+        const remoteBig = path.posix.join(remote, 'remote-big.bin');
+        await writeRandomFile(remoteBig, 64 * MiB);
+        const localTarget = path.join(local, 'download.bin');
+        await fs.writeFile(localTarget, 'old local content\n');
+        const ac = new AbortController();
+        const err = await download(rfs2, remoteBig, localTarget, { signal: ac.signal, onProgress: (p) => p.bytes > 4 * MiB && ac.abort() }).catch((e: unknown) => e);
+        assert.ok(err instanceof CancelledError, `expected CancelledError, got ${String(err)}`);
+        assert.equal(await fs.readFile(localTarget, 'utf8'), 'old local content\n');
+        const partials = (await fs.readdir(local)).filter(isPartialName);
+        assert.equal(partials.length, 1, 'one hidden partial kept for resuming');
+      } finally {
+        await rfs2.close();
+      }
+    });
+
+    test('a remote file changed since it was last read is not overwritten unless forced', async () => {
+      const { local, remote } = await scratchDir(`conflict-${server.name}`);
+      const rfs = await opener(server)();
+      try {
+        const file = path.join(local, 'page.html');
+        const target = path.posix.join(remote, 'page.html');
+        const remoteState = new MemoryRemoteState();
+        await fs.writeFile(file, '<p>mine v1</p>\n');
+        await upload(rfs, file, target, { remoteState });
+        await fs.writeFile(target, '<p>a colleague changed this</p>\n'); // someone else, behind our back
+        await fs.writeFile(file, '<p>mine v2</p>\n');
+
+        const err = await upload(rfs, file, target, { remoteState }).catch((e: unknown) => e);
+        assert.ok(err instanceof ConflictError, `expected ConflictError, got ${String(err)}`);
+        assert.equal(err.kind, 'failure');
+        assert.match(err.message, /page\.html changed on the server .*--force/);
+        assert.equal(await fs.readFile(target, 'utf8'), '<p>a colleague changed this</p>\n');
+
+        await upload(rfs, file, target, { remoteState, force: true });
+        assert.equal(await fs.readFile(target, 'utf8'), '<p>mine v2</p>\n');
+        // What we wrote is the new baseline: the next upload goes through without force.
+        await fs.writeFile(file, '<p>mine v3</p>\n');
+        await upload(rfs, file, target, { remoteState });
+        assert.equal(await fs.readFile(target, 'utf8'), '<p>mine v3</p>\n');
+      } finally {
+        await rfs.close();
+      }
+    });
+  });
+}
+
+describe('resume after a cut SFTP connection', () => {
+  let sshd: RunningServer;
+  before(async () => {
+    sshd = await startSshd();
+  });
+
+  async function cutThenResume(direction: 'download' | 'upload'): Promise<{ first: unknown; retry: TransferResult; size: number }> {
+    const { local, remote } = await scratchDir(`resume-${direction}`);
+    const size = 48 * MiB;
+    const localFile = path.join(local, 'data.bin');
+    const remoteFile = path.posix.join(remote, 'data.bin');
+    const localTarget = path.join(local, 'copy.bin');
+    const remoteTarget = path.posix.join(remote, 'copy.bin');
+    if (direction === 'download') await writeRandomFile(remoteFile, size);
+    else await writeRandomFile(localFile, size);
+    const run = (rfs: RemoteFileSystem) => (direction === 'download' ? download(rfs, remoteFile, localTarget) : upload(rfs, localFile, remoteTarget));
+
+    const proxy = await startTcpProxy(sshd, { cutAfterBytes: 20 * MiB });
+    const cut = await openSftp(sshd, proxy.port)();
+    const first = await run(cut).catch((e: unknown) => e);
+    await cut.close().catch(() => undefined);
+    await proxy.stop();
+
+    const rfs = await openSftp(sshd)();
+    try {
+      const retry = await run(rfs);
+      const [a, b] = direction === 'download' ? [remoteFile, localTarget] : [localFile, remoteTarget];
+      assert.equal(await sha256OfFile(b), await sha256OfFile(a), 'the resumed file is identical');
+      return { first, retry, size };
+    } finally {
+      await rfs.close();
+    }
+  }
+
+  for (const direction of ['download', 'upload'] as const) {
+    test(`a ${direction} cut mid-way fails, and the retry resumes (moves fewer bytes) to an identical file`, async () => {
+      const { first, retry, size } = await cutThenResume(direction);
+      assert.ok(first instanceof SecureTransferError && !(first instanceof CancelledError), `the cut transfer failed with a clear error: ${String(first)}`);
+      assert.equal(retry.resumed, 1);
+      assert.equal(retry.bytes, size);
+      assert.ok(retry.movedBytes < size - 2 * MiB, `retry moved ${retry.movedBytes} of ${size} bytes`);
+    });
+  }
+});

@@ -1,0 +1,237 @@
+/**
+ * The transfer engine's pure parts: the bounded queue, the session pool's lanes and lazy opening,
+ * progress/ETA, ignore globs, partial names, remembered remote versions and trust reuse.
+ * (Transfers against real servers are in test/integration/transfer.test.ts.)
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CancelledError } from '../../src/core/errors';
+import { runBounded } from '../../src/core/transfer/queue';
+import { SessionPool } from '../../src/core/transfer/sessionPool';
+import { ProgressMeter, type TransferProgressSnapshot } from '../../src/core/transfer/progress';
+import { ignoreMatcher } from '../../src/core/transfer/ignore';
+import { isPartialName, partialName } from '../../src/core/transfer/partialName';
+import { ConflictError, FileRemoteState, sameVersion } from '../../src/core/transfer/remoteState';
+import { trustOnceFactory } from '../../src/core/transfer/sessionFactory';
+import type { RemoteFileSystem } from '../../src/core/session/remoteFileSystem';
+import type { TrustDecision, TrustQuestion } from '../../src/core/trust/types';
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+test('runBounded never runs more jobs at once than allowed, and runs them all', async () => {
+  let running = 0;
+  let peak = 0;
+  const done: number[] = [];
+  await runBounded([...Array(20).keys()], 3, async (i) => {
+    running++;
+    peak = Math.max(peak, running);
+    await tick();
+    running--;
+    done.push(i);
+  });
+  assert.equal(peak, 3);
+  assert.deepEqual(done.sort((a, b) => a - b), [...Array(20).keys()]);
+});
+
+test('runBounded stops starting jobs after the first failure, waits for running ones, throws that failure', async () => {
+  const started: number[] = [];
+  let finished = 0;
+  const err = await runBounded([...Array(10).keys()], 2, async (i) => {
+    started.push(i);
+    await tick();
+    finished++;
+    if (i === 1) throw new Error('boom');
+  }).catch((e: Error) => e);
+  assert.equal((err as Error).message, 'boom');
+  assert.ok(started.length <= 3, `started ${started.length}`);
+  assert.equal(finished, started.length, 'nothing left running behind the caller');
+});
+
+test('runBounded rejects with CancelledError once the signal aborts', async () => {
+  const ac = new AbortController();
+  let ran = 0;
+  const err = await runBounded([1, 2, 3, 4], 1, async () => {
+    ran++;
+    ac.abort();
+  }, ac.signal).catch((e: unknown) => e);
+  assert.ok(err instanceof CancelledError);
+  assert.equal(ran, 1);
+});
+
+/** A stand-in session for pool bookkeeping only (no protocol involved). */
+function fakeSession(id: number): RemoteFileSystem & { id: number; closed: boolean } {
+  const s = {
+    id,
+    closed: false,
+    protocol: 'sftp' as const,
+    homeDir: '/',
+    capabilities: { atomicRename: true, hashes: [] },
+    get connected() {
+      return !s.closed;
+    },
+    async close() {
+      s.closed = true;
+    },
+    onClose() {},
+  };
+  return s as unknown as RemoteFileSystem & { id: number; closed: boolean };
+}
+
+test('the pool opens the first session alone, more only when jobs wait, and never more than its shape', async () => {
+  const opened: ReturnType<typeof fakeSession>[] = [];
+  let concurrentOpens = 0;
+  let peakOpens = 0;
+  const factory = async () => {
+    concurrentOpens++;
+    peakOpens = Math.max(peakOpens, concurrentOpens);
+    await tick();
+    concurrentOpens--;
+    const s = fakeSession(opened.length);
+    opened.push(s);
+    return s;
+  };
+  const pool = new SessionPool({ factory, shape: { sessions: 3, lanesPerSession: 2 } });
+  // One job: one session.
+  await pool.use(async () => undefined);
+  assert.equal(opened.length, 1);
+  // Many jobs at once: up to 3 sessions × 2 lanes.
+  let running = 0;
+  let peak = 0;
+  const perSession = new Map<number, number>();
+  await Promise.all(
+    [...Array(12).keys()].map(() =>
+      pool.use(async (rfs) => {
+        const id = (rfs as unknown as { id: number }).id;
+        perSession.set(id, (perSession.get(id) ?? 0) + 1);
+        running++;
+        peak = Math.max(peak, running);
+        await tick();
+        await tick();
+        running--;
+        perSession.set(id, perSession.get(id)! - 1);
+      }),
+    ),
+  );
+  assert.equal(opened.length, 3);
+  assert.ok(peak <= 6, `peak ${peak}`);
+  await pool.close();
+  assert.ok(opened.every((s) => s.closed), 'the pool closes what it opened');
+});
+
+test('the pool replaces a session that dropped, leaves a seed open for its owner, and fails when the first open fails', async () => {
+  const seed = fakeSession(100);
+  let n = 0;
+  const pool = new SessionPool({ seed, factory: async () => fakeSession(n++), shape: { sessions: 2, lanesPerSession: 1 } });
+  assert.equal(await pool.any(), seed);
+  seed.closed = true; // the connection dropped
+  const next = await pool.any();
+  assert.notEqual(next, seed);
+  assert.ok(next.connected);
+  await pool.close();
+
+  const failing = new SessionPool({ factory: async () => Promise.reject(new Error('auth failed')) });
+  await assert.rejects(failing.use(async () => undefined), /auth failed/);
+});
+
+test('progress reports bytes, files, a windowed rate and an ETA', () => {
+  let now = 0;
+  const seen: TransferProgressSnapshot[] = [];
+  const meter = new ProgressMeter((p) => seen.push(p), () => now);
+  meter.setTotals(1000, 2);
+  now = 1000;
+  meter.addBytes(100);
+  now = 2000;
+  meter.addBytes(100);
+  meter.fileDone();
+  const p = meter.snapshot();
+  assert.equal(p.bytes, 200);
+  assert.equal(p.files, 1);
+  assert.equal(p.totalBytes, 1000);
+  assert.equal(p.bytesPerSecond, 100);
+  assert.equal(p.etaSeconds, 8);
+  assert.equal(p.elapsedSeconds, 2);
+  // Old samples leave the window: a stall shows as a falling rate.
+  now = 10_000;
+  assert.ok(meter.snapshot().bytesPerSecond < 100 / 3);
+  meter.finish();
+  assert.equal(seen.at(-1)!.bytes, 200);
+});
+
+test('progress listeners are throttled but always hear the final state', () => {
+  const now = 0;
+  const seen: number[] = [];
+  const meter = new ProgressMeter((p) => seen.push(p.bytes), () => now);
+  for (let i = 0; i < 50; i++) meter.addBytes(1); // same instant: one emit at most
+  meter.finish();
+  assert.ok(seen.length <= 3, `emitted ${seen.length} times`);
+  assert.equal(seen.at(-1), 50);
+});
+
+test('.git and the profile file are always ignored; user globs match at any depth like .gitignore', () => {
+  const always = ignoreMatcher();
+  for (const p of ['.git', '.git/HEAD', 'sub/.git/config', '.vscode/secure-transfer.json', 'a/.vscode/secure-transfer.json']) assert.ok(always(p), p);
+  for (const p of ['src/a.ts', '.gitignore', '.vscode/settings.json', 'git/x']) assert.ok(!always(p), p);
+  const user = ignoreMatcher(['*.log', 'node_modules/', '/build']);
+  assert.ok(user('debug.log'));
+  assert.ok(user('deep/dir/x.log'));
+  assert.ok(user('node_modules/x/index.js'));
+  assert.ok(user('a/node_modules'));
+  assert.ok(user('build/out.js'));
+  assert.ok(!user('src/build/out.js'), 'a leading / anchors at the root');
+  assert.ok(!user('src/logger.ts'));
+});
+
+test('partial names are hidden, recognisable and the same for the same source and target only', () => {
+  const a = partialName('index.html', 'sftp:/srv/index.html:10:1000', '/tmp/index.html');
+  assert.equal(a, partialName('index.html', 'sftp:/srv/index.html:10:1000', '/tmp/index.html'));
+  assert.notEqual(a, partialName('index.html', 'sftp:/srv/index.html:11:1000', '/tmp/index.html'), 'a changed source never resumes');
+  assert.notEqual(a, partialName('index.html', 'sftp:/srv/index.html:10:1000', '/tmp/other/index.html'));
+  assert.match(a, /^\.index\.html\.st-[0-9a-f]{12}\.part$/);
+  assert.ok(isPartialName(a));
+  assert.ok(!isPartialName('index.html'));
+  assert.ok(Buffer.byteLength(partialName('é'.repeat(127), 's', 't')) <= 255);
+});
+
+test('remembered remote versions persist per server and tell a changed file from the same one', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'st-remote-state-'));
+  const server = { protocol: 'sftp' as const, host: 'example.com', port: 22, username: 'deploy' };
+  const store = FileRemoteState.inDir(dir, server);
+  await store.set('/srv/a.txt', { size: 10, mtime: 1_700_000_000_500 });
+  await store.flush();
+  const again = FileRemoteState.inDir(dir, server);
+  assert.deepEqual(await again.get('/srv/a.txt'), { size: 10, mtime: 1_700_000_000_500 });
+  assert.equal(await FileRemoteState.inDir(dir, { ...server, host: 'other.example' }).get('/srv/a.txt'), undefined);
+  assert.ok(sameVersion({ size: 10, mtime: 1_700_000_000_500 }, { size: 10, mtime: 1_700_000_000_000 }), 'FTP gives whole seconds');
+  assert.ok(!sameVersion({ size: 10, mtime: 1_700_000_000_000 }, { size: 10, mtime: 1_700_000_060_000 }));
+  assert.ok(!sameVersion({ size: 10, mtime: 0 }, { size: 11, mtime: 0 }));
+  await fs.writeFile(path.join(dir, 'remote-versions.json'), '{ damaged');
+  assert.equal(await FileRemoteState.inDir(dir, server).get('/srv/a.txt'), undefined, 'a damaged record means "unknown", not a crash');
+  const err = new ConflictError('/srv/a.txt', { size: 10, mtime: 0 }, { size: 12, mtime: 0 });
+  assert.match(err.message, /^\/srv\/a\.txt changed on the server since it was last read .*--force\.$/);
+  assert.equal(err.code, 'remote-changed');
+});
+
+test('trust is decided once: later sessions accept exactly what the first accepted and refuse the rest', async () => {
+  const asked: string[] = [];
+  const q = (fingerprint: string): TrustQuestion => ({ kind: 'host-key', server: { protocol: 'sftp', host: 'h', port: 22 }, fingerprint, keyType: 'ssh-ed25519', reason: 'unknown' });
+  const decisions: TrustDecision[] = [];
+  const factory = trustOnceFactory(
+    async (question) => {
+      asked.push(question.fingerprint);
+      return 'once';
+    },
+    async (decide) => {
+      decisions.push(await decide(q('SHA256:first')));
+      if (decisions.length > 1) decisions.push(await decide(q('SHA256:changed')));
+      return fakeSession(decisions.length);
+    },
+  );
+  await factory();
+  await factory();
+  await factory();
+  assert.deepEqual(asked, ['SHA256:first'], 'the user is asked once');
+  assert.deepEqual(decisions, ['once', 'once', 'reject', 'once', 'reject']);
+});
