@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup-test-servers.sh
-if [ -f scripts/setup-code-server.sh ]; then bash scripts/setup-code-server.sh; fi
+bash scripts/setup-code-server.sh
 
 echo "== build"
 rm -rf out
@@ -14,10 +14,11 @@ npx tsc -p .
 echo "== lint"
 npx eslint .
 
-echo "== unit and integration tests (real servers)"
-node scripts/run-tests.mjs out/test/unit out/test/integration
+echo "== unit, integration and fault tests (real servers)"
+node scripts/run-tests.mjs out/test/unit out/test/integration out/test/faults
 
-if [ -f scripts/test-vscode.mjs ]; then
-  echo "== tests inside VS Code (code-server)"
-  node scripts/test-vscode.mjs
-fi
+echo "== tests inside VS Code (code-server): extension host"
+node scripts/test-vscode.mjs
+
+echo "== tests inside VS Code (code-server): browser UI"
+node scripts/test-e2e.mjs
