@@ -5,7 +5,8 @@
 import * as path from 'node:path';
 import { existsSync } from 'node:fs';
 import { connect, type ConnectContext } from '../core/connect';
-import { UsageError } from '../core/errors';
+import { CancelledError, describeError, UsageError } from '../core/errors';
+import { ActivityLog, type ActivityAction } from '../core/audit/activityLog';
 import { normalizeFingerprint } from '../core/trust/fingerprint';
 import { TrustStore } from '../core/trust/trustStore';
 import { defaultStateDir } from '../core/paths';
@@ -89,8 +90,32 @@ export async function connectContext(ctx: CliContext, target: Target, args: Conn
     decide: cliTrustDecider(ctx, Boolean(args['accept-new'])),
     knownHostsFiles: args['known-hosts']?.map((f) => path.resolve(ctx.cwd, f)),
     policy: target.policy,
+    activity: activityLog(ctx),
     log: stderrLogger(ctx),
   };
+}
+
+/** The CLI's activity log (connects, trust decisions, transfers, deletes, audits; never a secret). */
+export function activityLog(ctx: CliContext): ActivityLog {
+  return new ActivityLog(path.join(defaultStateDir(ctx.env), 'activity'));
+}
+
+/** Runs a transfer or delete and records it with its result; a log that can't be written only warns. */
+export async function recorded<T>(ctx: CliContext, target: Target, action: ActivityAction, remotePath: string, run: () => Promise<T>, bytesOf: (r: T) => number | undefined = () => undefined): Promise<T> {
+  const p = target.profile;
+  const server = `${p.protocol}://${p.host.includes(':') ? `[${p.host}]` : p.host}:${p.port}`;
+  const write = (result: string, bytes?: number, detail?: string) =>
+    activityLog(ctx)
+      .append({ server, action, result, path: remotePath, bytes, detail })
+      .catch((err: Error) => ctx.stderr.write(`warning: the activity log could not be written: ${err.message}\n`));
+  try {
+    const r = await run();
+    await write('ok', bytesOf(r));
+    return r;
+  } catch (err) {
+    await write(err instanceof CancelledError ? 'cancelled' : 'failed', undefined, describeError(err));
+    throw err;
+  }
 }
 
 /** Resolves a path as written on the command line against the session's folders. */

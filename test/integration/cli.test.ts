@@ -101,6 +101,17 @@ describe('secure-transfer over SFTP (OpenSSH)', () => {
     const gone = await cli(['ls', url(`${base}/a`), ...auth], { stdin: TEST_USER.password });
     assert.equal(gone.code, 1, gone.stderr);
     assert.match(gone.stderr, /not (exist|found)|No such/i);
+
+    // Monitoring: every step above is in the activity log, with the host key, and no secret is.
+    const activityDir = path.join(stateDir, 'activity');
+    const log = (await Promise.all((await fs.readdir(activityDir)).map((f) => fs.readFile(path.join(activityDir, f), 'utf8')))).join('');
+    const entries = log.trim().split('\n').map((l) => JSON.parse(l) as { action: string; result: string; path?: string; bytes?: number; fingerprint?: string });
+    assert.ok(entries.some((e) => e.action === 'connect' && e.result === 'ok' && e.fingerprint === pin), 'connect with fingerprint');
+    assert.ok(entries.some((e) => e.action === 'upload' && e.result === 'ok' && e.bytes === content.length), 'upload with bytes');
+    assert.ok(entries.some((e) => e.action === 'download' && e.result === 'ok' && e.path?.endsWith('renamed.bin')), 'download');
+    assert.ok(entries.some((e) => e.action === 'delete' && e.result === 'ok' && e.path === `${base}/a`), 'delete');
+    assert.ok(entries.some((e) => e.action === 'connect' && e.result === 'refused'), 'refused connections are recorded too');
+    assert.ok(!log.includes(TEST_USER.password), 'never a secret');
   });
 
   test('put -r and get -r copy a folder tree, never uploading .git', async () => {

@@ -15,7 +15,7 @@ import { parseUrl } from '../../core/profiles/url';
 import { normalizeFingerprint } from '../../core/trust/fingerprint';
 import { defaultKnownHostsFiles, loadKnownHosts, lookupHost } from '../../core/trust/knownHosts';
 import { TrustStore } from '../../core/trust/trustStore';
-import { ActivityLog } from '../../core/audit/activityLog';
+import { activityLog } from '../connection';
 import { auditServer, knownIdentities } from '../../core/audit/auditServer';
 import { atLeast, isSeverity, worstSeverity } from '../../core/audit/rules/evaluate';
 import { renderJson } from '../../core/audit/report/json';
@@ -69,7 +69,7 @@ export const auditCommand: CliCommand = async (ctx, argv) => {
   ctx.stdout.write(render(report));
 
   const worst = worstSeverity(report.findings);
-  await new ActivityLog(path.join(defaultStateDir(ctx.env), 'activity'))
+  await activityLog(ctx)
     .append({
       server: report.server,
       action: 'audit',

@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { CONNECTION_OPTIONS, parseCommandArgs, type OptionSpec } from '../args';
 import type { CliCommand, CliContext } from '../context';
-import { connectContext, openSession, remotePathFor, resolveTarget, type ConnectionArgs, type Target } from '../connection';
+import { connectContext, openSession, recorded, remotePathFor, resolveTarget, type ConnectionArgs, type Target } from '../connection';
 import type { RemoteEntry, RemoteFileSystem } from '../../core/session/remoteFileSystem';
 import { download, upload } from '../../core/transfer/engine';
 import { SessionPool } from '../../core/transfer/sessionPool';
@@ -92,7 +92,8 @@ export const getCommand: CliCommand = async (ctx, argv) => {
   const local = path.resolve(ctx.cwd, positionals[1]);
   return withPool(ctx, target, values, async (pool, rfs, remoteState) => {
     const t0 = Date.now();
-    const r = await download(pool, remotePathFor(rfs, target.profile, target.path), local, { recursive: values.recursive, remoteState });
+    const from = remotePathFor(rfs, target.profile, target.path);
+    const r = await recorded(ctx, target, 'download', from, () => download(pool, from, local, { recursive: values.recursive, remoteState }), (x) => x.bytes);
     report(ctx, 'Downloaded', r, Date.now() - t0);
     return 0;
   });
@@ -104,7 +105,8 @@ export const putCommand: CliCommand = async (ctx, argv) => {
   const target = await resolveTarget(ctx, positionals[1], values);
   return withPool(ctx, target, values, async (pool, rfs, remoteState) => {
     const t0 = Date.now();
-    const r = await upload(pool, local, remotePathFor(rfs, target.profile, target.path), { recursive: values.recursive, ignore: target.profile.ignore, force: values.force, remoteState });
+    const to = remotePathFor(rfs, target.profile, target.path);
+    const r = await recorded(ctx, target, 'upload', to, () => upload(pool, local, to, { recursive: values.recursive, ignore: target.profile.ignore, force: values.force, remoteState }), (x) => x.bytes);
     report(ctx, 'Uploaded', r, Date.now() - t0);
     return 0;
   });
@@ -126,12 +128,8 @@ export const rmCommand: CliCommand = async (ctx, argv) => {
     const p = remotePathFor(rfs, target.profile, target.path);
     if (p === '/' || p === rfs.homeDir) throw new UsageError(`Refusing to remove ${p}: name a path inside it.`);
     const st = await rfs.stat(p);
-    if (st.type === 'directory') {
-      if (!values.recursive) throw new UsageError(`${p} is a folder: add -r to remove it with everything inside.`);
-      await rfs.rmdir(p, { recursive: true });
-    } else {
-      await rfs.delete(p);
-    }
+    if (st.type === 'directory' && !values.recursive) throw new UsageError(`${p} is a folder: add -r to remove it with everything inside.`);
+    await recorded(ctx, target, 'delete', p, () => (st.type === 'directory' ? rfs.rmdir(p, { recursive: true }) : rfs.delete(p)));
     return 0;
   });
 };

@@ -12,10 +12,8 @@ import { CancelledError, SecureTransferError, SecurityRefusal, UsageError, descr
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
 import type { ServerAddress } from '../profiles/types';
-import { CertificateVerifier, type TlsMinVersion } from '../trust/certificates';
+import { CertificateVerifier, type CertificatePolicy } from '../trust/certificates';
 import { TlsHandshakeError, openTls, tlsFailureReason, withTrustedTls, type OpenedTls } from '../trust/certTls';
-import type { TrustStore } from '../trust/trustStore';
-import type { TrustDecider } from '../trust/types';
 import type { CredentialProvider } from './credentials';
 import { replyText } from './ftpsErrors';
 import { FtpsFileSystem, parseFeatures } from './ftpsFileSystem';
@@ -23,18 +21,8 @@ import { tolerantParseList } from './ftpsListing';
 
 export { FtpsFileSystem } from './ftpsFileSystem';
 
-export interface FtpsTlsOptions {
-  /** Pinned leaf fingerprints (`SHA256:<base64>` or openssl hex): the pin is the identity. */
-  pinned?: string[];
-  /** PEM CA certificates trusted in addition to the system's. */
-  caFile?: string;
-  /** The name the certificate must carry, when it differs from the host. */
-  servername?: string;
-  minVersion?: TlsMinVersion;
-  trustStore: TrustStore;
-  /** Asked about certificates nobody vouches for (`refuseUnknown` when non-interactive). */
-  decide: TrustDecider;
-}
+/** How the server's certificate is judged: the certificate policy, minus what the session fills in. */
+export type FtpsTlsOptions = Omit<CertificatePolicy, 'server' | 'now'>;
 
 export interface FtpsConnectOptions {
   server: ServerAddress;
