@@ -11,7 +11,7 @@ import type { TrustDecider } from './trust/types';
 import type { TrustStore } from './trust/trustStore';
 import { silentLogger, type Logger } from './log';
 import { describeError, SecureTransferError } from './errors';
-import { blocksAtSeverity, effectiveMinTlsVersion, enforcePolicy, PolicyViolation, type EffectivePolicy, type Policy } from './policy';
+import { blocksAtSeverity, effectivePolicy, effectiveMinTlsVersion, enforcePolicy, forbiddenAlgorithmEntry, PolicyViolation, type EffectivePolicy, type Policy } from './policy';
 import type { ActivityLog } from './audit/activityLog';
 import type { AuditReport } from './audit/types';
 
@@ -86,13 +86,26 @@ export async function connect(profile: Profile, ctx: ConnectContext): Promise<Re
   }
 }
 
+/** Client algorithm lists without policy.forbiddenAlgorithms (undefined: ssh2's defaults apply). */
+async function sshAlgorithmsFor(profile: Profile, policy: Policy | EffectivePolicy | undefined) {
+  if (!policy || effectivePolicy(policy).forbiddenAlgorithms.length === 0) return undefined;
+  const { withoutForbidden } = await import('./session/sshAlgorithms');
+  const { algorithms, emptied } = withoutForbidden((a) => forbiddenAlgorithmEntry(a, policy) !== undefined);
+  if (emptied) {
+    throw new PolicyViolation('policy.forbiddenAlgorithms', `policy.forbiddenAlgorithms leaves no ${emptied} algorithm to connect to ${label(profile)} with: allow at least one.`);
+  }
+  return algorithms;
+}
+
 async function openTransport(profile: Profile, server: ServerAddress, ctx: ConnectContext, log: Logger): Promise<RemoteFileSystem> {
   const pinned = [...(profile.fingerprints ?? []), ...(ctx.pinned ?? [])];
   const connectTimeoutMs = (profile.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_S) * 1000;
   log.info(`Connecting to ${profile.protocol}://${profile.username}@${profile.host}:${profile.port}`);
   if (profile.protocol === 'sftp') {
     const { connectSftp } = await import('./session/sftp');
+    const algorithms = await sshAlgorithmsFor(profile, ctx.policy);
     return connectSftp({
+      ...(algorithms ? { algorithms } : {}),
       server,
       credentials: ctx.credentials,
       trust: { pinned, knownHostsFiles: ctx.knownHostsFiles, trustStore: ctx.trustStore, decide: ctx.decide },
@@ -101,6 +114,12 @@ async function openTransport(profile: Profile, server: ServerAddress, ctx: Conne
       connectTimeoutMs,
       signal: ctx.signal,
       log,
+    }).catch((err: unknown) => {
+      // With a policy filter, "nothing in common" means the policy forbids all the server offers.
+      if (algorithms && err instanceof SecureTransferError && err.code === 'no-common-algorithm') {
+        throw new PolicyViolation('policy.forbiddenAlgorithms', `${err.message.replace(/;.*$/, '')}; this client left out what policy.forbiddenAlgorithms forbids, so the server must enable an allowed algorithm or the policy must change.`);
+      }
+      throw err;
     });
   }
   const { connectFtps } = await import('./session/ftps');

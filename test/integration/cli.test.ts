@@ -189,6 +189,20 @@ describe('secure-transfer over SFTP (OpenSSH)', () => {
     assert.match(r.stderr, /allowedHosts/);
   });
 
+  test('policy.forbiddenAlgorithms is never offered: forbidding the server\'s only host key type refuses the connection (exit 3)', async () => {
+    const dirs = await scratchDir('cli-policy-alg');
+    await fs.mkdir(path.join(dirs.local, '.vscode'));
+    const file = path.join(dirs.local, '.vscode', 'secure-transfer.json');
+    await fs.writeFile(file, JSON.stringify({ profiles: [], policy: { forbiddenAlgorithms: ['ssh-ed25519'] } }));
+    const r = await cli(['ls', url('/'), '--password-stdin', '--fingerprint', pin], { stdin: TEST_USER.password, cwd: dirs.local });
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /host-key algorithm/);
+    assert.match(r.stderr, /policy\.forbiddenAlgorithms/);
+    await fs.writeFile(file, JSON.stringify({ profiles: [], policy: { forbiddenAlgorithms: ['aes128-gcm@openssh.com', 'chacha20-poly1305@openssh.com'] } }));
+    const ok = await cli(['ls', url('/'), '--password-stdin', '--fingerprint', pin], { stdin: TEST_USER.password, cwd: dirs.local });
+    assert.equal(ok.code, 0, ok.stderr);
+  });
+
   test('a policy with blockOnSeverity refuses a server whose audit reaches it (exit 3), before any login', async () => {
     const dirs = await scratchDir('cli-policy-audit');
     await fs.mkdir(path.join(dirs.local, '.vscode'));
