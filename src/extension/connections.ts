@@ -8,6 +8,7 @@ import { connect, type ConnectContext } from '../core/connect';
 import { describeError, SecureTransferError } from '../core/errors';
 import type { LoadedProfile } from '../core/profiles/types';
 import type { RemoteFileSystem } from '../core/session/remoteFileSystem';
+import { ReconnectingFileSystem, type LinkState } from '../core/session/reconnecting';
 import type { CredentialProvider } from '../core/session/credentials';
 
 export type ConnectionState =
@@ -57,7 +58,21 @@ export class ConnectionManager implements vscode.Disposable {
   private async open(profile: LoadedProfile, signal?: AbortSignal): Promise<RemoteFileSystem> {
     this.set(profile.name, { status: 'connecting' });
     try {
-      const fs = await connect(profile, { ...this.deps.context(profile), credentials: this.deps.credentials(profile), signal });
+      // Later reconnects rerun the full connect (identity verified again); only the first honours the caller's signal.
+      let first = true;
+      const openSession = () => {
+        const ctx = { ...this.deps.context(profile), credentials: this.deps.credentials(profile), signal: first ? signal : undefined };
+        first = false;
+        return connect(profile, ctx);
+      };
+      let restoring = false;
+      const onLink = (link: LinkState, err?: Error) => {
+        if (link === 'reconnecting') restoring = true;
+        if (link === 'connected') restoring = false;
+        // A reconnect that failed (a changed key, a refused login, a server still down) ends the session visibly.
+        if (link === 'disconnected' && restoring) void this.reconnectFailed(profile, fs, err);
+      };
+      const fs = await ReconnectingFileSystem.connect(openSession, { onStateChange: (l, e) => onLink(l, e), where: `${profile.protocol}://${profile.host}:${profile.port}` });
       fs.onClose(() => {
         const s = this.states.get(profile.name);
         if (s?.status === 'connected' && s.fs === fs) this.set(profile.name, { status: 'disconnected' });
@@ -71,6 +86,15 @@ export class ConnectionManager implements vscode.Disposable {
       this.deps.onConnectError(profile, err);
       throw err;
     }
+  }
+
+  private async reconnectFailed(profile: LoadedProfile, fs: RemoteFileSystem, err: unknown): Promise<void> {
+    const s = this.states.get(profile.name);
+    if (s?.status !== 'connected' || s.fs !== fs) return;
+    const code = err instanceof SecureTransferError ? err.code : 'failure';
+    this.set(profile.name, { status: 'error', message: describeError(err), code });
+    await fs.close().catch(() => undefined);
+    this.deps.onConnectError(profile, err);
   }
 
   async disconnect(name: string): Promise<void> {

@@ -87,6 +87,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
   const fsProvider = new RemoteFileSystemProvider({
     profile: (name) => profiles.find(name),
     session: (profile) => connections.get(profile),
+    confirmOverwriteChanged: async (uri) =>
+      (await ui.confirmSafe(
+        'The remote file changed since you opened it. Overwrite it?',
+        `${uri.toString(true)} was changed on the server after you opened it: Overwrite replaces that change with your version; Cancel keeps the editor unsaved so you can compare first.`,
+        'Cancel',
+        'Overwrite',
+      )) === 'Overwrite',
     onDelete: (profile, remotePath, result, detail) =>
       void activity.append({ server: serverOf(profile), action: 'delete', result, path: remotePath, detail }).catch(() => undefined),
   });

@@ -24,8 +24,20 @@ const FILE_TYPES: Readonly<Record<RemoteEntry['type'], vscode.FileType>> = {
 export interface SessionSource {
   profile(name: string): LoadedProfile | undefined;
   session(profile: LoadedProfile): Promise<RemoteFileSystem>;
+  /** The remote file changed since it was read: true overwrites it anyway (asks the user; Cancel is the default). */
+  confirmOverwriteChanged?(uri: vscode.Uri): Promise<boolean>;
   /** Told about every delete and how it ended (the activity log). */
   onDelete?(profile: LoadedProfile, remotePath: string, result: 'ok' | 'failed', detail?: string): void;
+}
+
+/** Enough to notice that a remote file changed (servers give no content hash). */
+interface Version {
+  mtime: number;
+  size: number;
+}
+
+function versionOf(e: RemoteEntry): Version {
+  return { mtime: e.mtime, size: e.size };
 }
 
 export function temporarySiblingPath(target: string): string {
@@ -34,6 +46,8 @@ export function temporarySiblingPath(target: string): string {
 
 export class RemoteFileSystemProvider implements vscode.FileSystemProvider {
   private readonly emitter = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
+  /** What each file looked like on the server when it was last read or written here (conflict check on save). */
+  private readonly lastSeen = new Map<string, Version>();
   readonly onDidChangeFile = this.emitter.event;
 
   constructor(private readonly sessions: SessionSource) {}
@@ -60,7 +74,12 @@ export class RemoteFileSystemProvider implements vscode.FileSystemProvider {
   }
 
   async readFile(uri: vscode.Uri): Promise<Uint8Array> {
-    return this.run(uri, (fs, p) => fs.readFile(p));
+    return this.run(uri, async (fs, p) => {
+      const version = versionOf(await fs.stat(p));
+      const content = await fs.readFile(p);
+      this.lastSeen.set(uri.toString(), version);
+      return content;
+    });
   }
 
   async writeFile(uri: vscode.Uri, content: Uint8Array, options: { create: boolean; overwrite: boolean }): Promise<void> {
@@ -69,6 +88,7 @@ export class RemoteFileSystemProvider implements vscode.FileSystemProvider {
       if (exists?.type === 'directory') throw vscode.FileSystemError.FileIsADirectory(uri);
       if (exists && !options.overwrite) throw vscode.FileSystemError.FileExists(uri);
       if (!exists && !options.create) throw vscode.FileSystemError.FileNotFound(uri);
+      await this.checkUnchanged(uri, exists && versionOf(exists));
       const tmp = temporarySiblingPath(p);
       try {
         await fs.writeFile(tmp, content);
@@ -77,6 +97,8 @@ export class RemoteFileSystemProvider implements vscode.FileSystemProvider {
         await fs.delete(tmp).catch(() => undefined);
         throw err;
       }
+      // Our own write is the new baseline (a failed stat only means the next save cannot compare).
+      await fs.stat(p).then((e) => this.lastSeen.set(uri.toString(), versionOf(e)), () => this.lastSeen.delete(uri.toString()));
     });
     this.fireChanged(uri);
   }
@@ -115,6 +137,17 @@ export class RemoteFileSystemProvider implements vscode.FileSystemProvider {
       await fs.rename(from, to, { overwrite: options.overwrite });
     });
     this.emitter.fire([{ type: vscode.FileChangeType.Deleted, uri: oldUri }, { type: vscode.FileChangeType.Created, uri: newUri }]);
+  }
+
+  /**
+   * Silent overwrites of someone else's change are what users of other tools complain about most:
+   * when the server's copy differs from the one read, the user decides (Cancel keeps the editor dirty).
+   */
+  private async checkUnchanged(uri: vscode.Uri, now: Version | undefined): Promise<void> {
+    const seen = this.lastSeen.get(uri.toString());
+    if (!seen || !now || (seen.mtime === now.mtime && seen.size === now.size)) return;
+    if (await this.sessions.confirmOverwriteChanged?.(uri)) return;
+    throw vscode.FileSystemError.Unavailable(`Not saved: ${uri.toString(true)} changed on the server since you opened it; reopen it to see the change, or save again and choose Overwrite.`);
   }
 
   /** Resolves the session for a URI and turns core errors into the FileSystemErrors VS Code expects. */

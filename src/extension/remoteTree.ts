@@ -10,6 +10,7 @@ import type { LoadedProfile } from '../core/profiles/types';
 import type { RemoteEntry } from '../core/session/remoteFileSystem';
 import type { ConnectionManager, ConnectionState } from './connections';
 import type { ProfileRegistry } from './profileRegistry';
+import { escapeControlChars } from './displayText';
 import { remoteUri } from './remoteUri';
 import { IDENTITY_CHANGED_CODES } from './trustPrompt';
 
@@ -81,10 +82,12 @@ export class RemoteTreeProvider implements vscode.TreeDataProvider<RemoteNode>, 
     const uri = remoteUri(node.profileName, node.path);
     const isDir = node.type === 'directory';
     const item = new vscode.TreeItem(uri, isDir ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    // The server picks names: show control characters escaped rather than let them reshape the view.
+    item.label = escapeControlChars(path.posix.basename(node.path));
     item.id = `${node.profileName}\n${node.path}`;
     item.contextValue = isDir ? 'remoteFolder' : 'remoteFile';
     item.iconPath = isDir ? vscode.ThemeIcon.Folder : vscode.ThemeIcon.File;
-    item.tooltip = node.path;
+    item.tooltip = escapeControlChars(node.path);
     if (!isDir) item.command = { command: 'vscode.open', title: 'Open', arguments: [uri] };
     return item;
   }
@@ -126,7 +129,8 @@ export class RemoteTreeProvider implements vscode.TreeDataProvider<RemoteNode>, 
     }
   }
 
-  private errorNode(profileName: string, text: string, code?: string): RemoteNode {
+  private errorNode(profileName: string, message: string, code?: string): RemoteNode {
+    const text = escapeControlChars(message); // errors quote remote names
     const look = (code !== undefined && ERROR_LOOK[code]) || (code !== undefined && IDENTITY_CHANGED_CODES.has(code) ? IDENTITY_CHANGED_LOOK : DEFAULT_ERROR_LOOK);
     return { kind: 'message', severity: 'error', text, profileName, contextValue: look.contextValue, detail: `${text}\n${look.hint}` };
   }
