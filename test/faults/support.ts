@@ -5,10 +5,13 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, promises as fs, readdirSync, readFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { TEST_USER, type RunningServer } from '../harness';
+import { sha256File, TEST_USER, type RunningServer } from '../harness';
+
+// Shared with the integration and VS Code suites: one copy, in the harness.
+export { MiB, sha256File, stopWithConnections, writeRandomFile } from '../harness';
 import { SecureTransferError } from '../../src/core/errors';
 import { connectSftp, type SftpConnectOptions, type SftpFileSystem } from '../../src/core/session/sftp';
 import { connectFtps, type FtpsFileSystem } from '../../src/core/session/ftps';
@@ -17,7 +20,6 @@ import { TrustStore } from '../../src/core/trust/trustStore';
 import { refuseUnknown } from '../../src/core/trust/types';
 import { count } from './stats';
 
-export const MiB = 1024 * 1024;
 
 /** A test that counts itself (and its failure) for the summary table. */
 export function faultTest(name: string, fn: (t: TestContext) => Promise<void>, options: { timeout?: number } = {}): void {
@@ -62,11 +64,6 @@ export async function openFtps(server: RunningServer, via?: Via, timeoutMs = 10_
   });
 }
 
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 export function sha256(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
@@ -78,17 +75,6 @@ export async function assertHash(file: string, expected: string, what: string): 
   count('transfersVerifiedByHash');
 }
 
-export async function writeRandomFile(file: string, size: number): Promise<string> {
-  const hash = createHash('sha256');
-  const handle = await fs.open(file, 'w');
-  for (let written = 0; written < size; written += MiB) {
-    const chunk = randomBytes(Math.min(MiB, size - written));
-    hash.update(chunk);
-    await handle.write(chunk);
-  }
-  await handle.close();
-  return hash.digest('hex');
-}
 
 /** Remote scratch files belong to the test user, so its servers can replace and delete them. */
 export async function giveToTestUser(file: string): Promise<void> {
@@ -153,41 +139,4 @@ export async function measureLoginBytes(open: (via: Via) => Promise<{ close(): P
   }
 }
 
-/** PIDs of every process descended from `pid` (sshd's per-connection processes run in their own session). */
-export function descendants(pid: number): number[] {
 
-  const parentOf = new Map<number, number>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      parentOf.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // The process ended meanwhile.
-    }
-  }
-  const found: number[] = [];
-  const walk = (p: number) => {
-    for (const [child, parent] of parentOf) {
-      if (parent === p) {
-        found.push(child);
-        walk(child);
-      }
-    }
-  };
-  walk(pid);
-  return found;
-}
-
-/** A real restart: the server stops AND its open connections drop (sshd's session processes survive a SIGTERM to the listener). */
-export async function stopWithConnections(server: RunningServer): Promise<void> {
-  const sessions = descendants(server.pid);
-  await server.stop();
-  for (const pid of sessions) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // Already gone with the listener.
-    }
-  }
-}

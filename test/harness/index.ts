@@ -17,6 +17,8 @@ export { startPureFtpd, type PureFtpdOptions } from './pureftpd';
 export { startTcpProxy, type TcpProxy, type TcpProxyOptions } from './tcpProxy';
 export { REPO_ROOT, SERVERS_ROOT } from './common';
 export { reapOrphans } from './reaper';
+export { descendants, stopWithConnections } from './restart';
+export { MiB, sha256File, writeRandomFile } from './files';
 
 /** Stops every server and proxy this process started (also done automatically at process exit). */
 export async function stopAll(): Promise<void> {

@@ -5,14 +5,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { createReadStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { generate } from 'otplib';
-import { clientKeys, freePort, scratchDir, startProftpd, startSshd, startTcpProxy, stopAll, TEST_USER, type RunningServer } from '../harness';
+import { clientKeys, freePort, MiB, scratchDir, sha256File, startProftpd, startSshd, startTcpProxy, stopAll, TEST_USER, writeRandomFile, type RunningServer } from '../harness';
 import { connectSftp, type SftpConnectOptions, type SftpFileSystem } from '../../src/core/session/sftp';
 import { scanHostKey } from '../../src/core/session/sftpHostKey';
 import type { CredentialProvider, InteractivePrompt } from '../../src/core/session/credentials';
@@ -23,7 +23,6 @@ import { CancelledError, EXIT_CODES, NotFoundError, SecureTransferError, Securit
 after(stopAll);
 
 const NON_ASCII = 'Grüße – 日本.txt';
-const MiB = 1024 * 1024;
 
 /** A provider that records every call, so tests can prove what was (not) asked. */
 function spyCredentials(answers: {
@@ -60,17 +59,7 @@ async function options(server: RunningServer, over: Partial<SftpConnectOptions> 
   };
 }
 
-async function sha256OfFile(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
-async function writeRandomFile(file: string, size: number): Promise<void> {
-  const handle = await fs.open(file, 'w');
-  for (let written = 0; written < size; written += MiB) await handle.write(randomBytes(Math.min(MiB, size - written)));
-  await handle.close();
-}
 
 async function rejection(p: Promise<unknown>): Promise<SecureTransferError> {
   try {
@@ -133,9 +122,9 @@ for (const { name, start } of SERVERS) {
         const progress: number[] = [];
         await sftp.uploadFile(src, target, { onProgress: (p) => progress.push(p.bytes) });
         // The remote path is this machine's own file: check it independently of our download.
-        assert.equal(await sha256OfFile(target), await sha256OfFile(src));
+        assert.equal(await sha256File(target), await sha256File(src));
         await sftp.downloadFile(target, back);
-        assert.equal(await sha256OfFile(back), await sha256OfFile(src));
+        assert.equal(await sha256File(back), await sha256File(src));
         if (size > 0) assert.equal(progress.at(-1), size);
         const listed = (await sftp.list(remote)).find((e) => e.name === `${label}-${NON_ASCII}`);
         assert.deepEqual({ type: listed?.type, size: listed?.size }, { type: 'file', size });

@@ -4,10 +4,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { scratchDir, startSshd, startTcpProxy, startVsftpd, stopAll, TEST_USER, type RunningServer } from '../harness';
+import { MiB, scratchDir, sha256File, startSshd, startTcpProxy, startVsftpd, stopAll, TEST_USER, writeRandomFile, type RunningServer } from '../harness';
 import { connectSftp } from '../../src/core/session/sftp';
 import { connectFtps } from '../../src/core/session/ftps';
 import { staticCredentials } from '../../src/core/session/credentials';
@@ -22,19 +22,8 @@ import { isPartialName } from '../../src/core/transfer/partialName';
 
 after(stopAll);
 
-const MiB = 1024 * 1024;
 
-async function sha256OfFile(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
-async function writeRandomFile(file: string, size: number): Promise<void> {
-  const handle = await fs.open(file, 'w');
-  for (let written = 0; written < size; written += MiB) await handle.write(randomBytes(Math.min(MiB, size - written)));
-  await handle.close();
-}
 
 /** Every regular file under `dir` → its SHA-256, by relative path. */
 async function treeHashes(dir: string): Promise<Map<string, string>> {
@@ -43,7 +32,7 @@ async function treeHashes(dir: string): Promise<Map<string, string>> {
     for (const e of await fs.readdir(d, { withFileTypes: true })) {
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) await walk(path.join(d, e.name), r);
-      else if (e.isFile()) out.set(r, await sha256OfFile(path.join(d, e.name)));
+      else if (e.isFile()) out.set(r, await sha256File(path.join(d, e.name)));
     }
   };
   await walk(dir, '');
@@ -246,7 +235,7 @@ describe('resume after a cut SFTP connection', () => {
     try {
       const retry = await run(rfs);
       const [a, b] = direction === 'download' ? [remoteFile, localTarget] : [localFile, remoteTarget];
-      assert.equal(await sha256OfFile(b), await sha256OfFile(a), 'the resumed file is identical');
+      assert.equal(await sha256File(b), await sha256File(a), 'the resumed file is identical');
       return { first, retry, size };
     } finally {
       await rfs.close();

@@ -7,9 +7,9 @@
  */
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { mkdirSync, promises as fsp, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, promises as fsp, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import * as vscode from 'vscode';
-import { startSshd, type RunningServer } from '../../harness';
+import { startSshd, stopWithConnections, type RunningServer } from '../../harness';
 import type { ReconnectingFileSystem } from '../../../src/core/session/reconnecting';
 import { remoteUri } from '../../../src/extension/remoteUri';
 import { answerUi, config, getApi, waitFor } from './helpers';
@@ -20,35 +20,7 @@ const exec = <T>(cmd: string, ...args: unknown[]) => vscode.commands.executeComm
 const logins = (server: RunningServer) => readFileSync(server.logFile, 'utf8').split('\n').filter((l) => l.includes('Accepted')).length;
 
 /** Every process below `pid` (sshd's per-connection children), from /proc. */
-function descendants(pid: number): number[] {
-  const parentOf = new Map<number, number>();
-  for (const name of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      parentOf.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // The process ended meanwhile.
-    }
-  }
-  const found: number[] = [];
-  for (let i = -1, parent = pid; ; parent = found[++i]) {
-    for (const [child, p] of parentOf) if (p === parent) found.push(child);
-    if (i + 1 >= found.length) return found;
-  }
-}
 
-/** Stops the server and kills its open sessions too (stopping the listener alone leaves them up). */
-async function stopWithConnections(server: RunningServer): Promise<void> {
-  const sessions = descendants(server.pid);
-  await server.stop();
-  for (const pid of sessions) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // Already gone with the listener.
-    }
-  }
-}
 
 describe('Own sshd: reconnect, hostile names, save conflicts', function () {
   this.timeout(120_000);
