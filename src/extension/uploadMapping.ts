@@ -4,15 +4,12 @@
  * uploaded to a live site is how other tools' users got attacked.
  */
 import * as path from 'node:path';
-import { minimatch } from 'minimatch';
 import type { Profile } from '../core/profiles/types';
+import { ignoreMatcher } from '../core/transfer/ignore';
 
-/** Always skipped, whatever the profile says. Paths are relative to the local root, with "/". */
-export const ALWAYS_IGNORED: readonly string[] = ['.vscode/secure-transfer.json', '**/.vscode/secure-transfer.json', '.git/**', '**/.git/**', '.git', '**/.git'];
-
+/** The transfer engine's rules (`.git/` and the profile file always; the profile's globs like .gitignore). */
 export function isIgnored(relativePath: string, extraGlobs: readonly string[] = []): boolean {
-  const rel = relativePath.split(path.sep).join('/').replace(/\/$/, '');
-  return [...ALWAYS_IGNORED, ...extraGlobs].some((g) => minimatch(rel, g, { dot: true, matchBase: !g.includes('/') }) || minimatch(rel, g.replace(/\/$/, '/**'), { dot: true }));
+  return ignoreMatcher(extraGlobs)(relativePath.split(path.sep).join('/').replace(/\/$/, ''));
 }
 
 export type Mapping =
