@@ -225,7 +225,9 @@ describe('resume after a cut SFTP connection', () => {
     else await writeRandomFile(localFile, size);
     const run = (rfs: RemoteFileSystem) => (direction === 'download' ? download(rfs, remoteFile, localTarget) : upload(rfs, localFile, remoteTarget));
 
-    const proxy = await startTcpProxy(sshd, { cutAfterBytes: 20 * MiB });
+    // Cut past the upload's resume back-off (64 requests × 255 KiB may be unconfirmed), so a resume
+    // must save real bytes, not just restart near zero.
+    const proxy = await startTcpProxy(sshd, { cutAfterBytes: 32 * MiB });
     const cut = await openSftp(sshd, proxy.port)();
     const first = await run(cut).catch((e: unknown) => e);
     await cut.close().catch(() => undefined);

@@ -150,6 +150,8 @@ function pump(size: number, start: number, opts: PipelineOptions, move: MovePiec
         return await io();
       } finally {
         localBusy--;
+        // After a lost connection only local I/O is waited for: the last one to finish settles.
+        if (lost) settleIfDone();
       }
     };
     const fill = (): void => {
@@ -219,7 +221,7 @@ export async function pipelinedDownload(ch: SftpChannel, remotePath: string, loc
     if (offset > 0) await fsFtruncate(fd, offset);
     const localFd = fd;
     const result = await pump(size, offset, opts, (pos, len, buf, local) =>
-      call<number>((cb) => ch.read(handle, buf, 0, len, pos, cb)).then(async (n) => {
+      call<number>((cb) => ch.read(handle, buf, 0, len, pos, cb), lost).then(async (n) => {
         if (n > 0) await local(() => writeAllLocal(localFd, buf, n, pos));
         return n;
       }),
@@ -253,7 +255,7 @@ export async function pipelinedUpload(ch: SftpChannel, localPath: string, remote
       result = await pump(size, offset, opts, async (pos, len, buf, local) => {
         const n = await local(() => new Promise<number>((resolve, reject) => fs.read(fd, buf, 0, len, pos, (err, got) => (err ? reject(err) : resolve(got)))));
         if (n === 0) return 0;
-        await call<void>((cb) => ch.write(handle, buf, 0, n, pos, (err) => cb(err, undefined)));
+        await call<void>((cb) => ch.write(handle, buf, 0, n, pos, (err) => cb(err, undefined)), lost);
         return n;
       });
     } catch (err) {
