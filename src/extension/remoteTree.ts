@@ -10,7 +10,7 @@ import type { LoadedProfile } from '../core/profiles/types';
 import type { RemoteEntry } from '../core/session/remoteFileSystem';
 import type { ConnectionManager, ConnectionState } from './connections';
 import type { ProfileRegistry } from './profileRegistry';
-import { escapeControlChars } from './displayText';
+import { escapeControlChars } from '../core/displayText';
 import { remoteUri } from './remoteUri';
 import { IDENTITY_CHANGED_CODES } from './trustPrompt';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { escapeControlChars } from '../../src/extension/displayText';
+import { escapeControlChars } from '../../src/core/displayText';
 
 test('ordinary names, including non-ASCII ones, are shown as they are', () => {
   for (const name of ['index.html', 'Übersicht 2024.pdf', 'файл.txt', '日本語', 'a b-c_d.e']) assert.equal(escapeControlChars(name), name);

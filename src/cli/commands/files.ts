@@ -10,6 +10,7 @@ import { sessionFactory } from '../../core/transfer/sessionFactory';
 import { FileRemoteState } from '../../core/transfer/remoteState';
 import { defaultStateDir } from '../../core/paths';
 import { UsageError } from '../../core/errors';
+import { escapeControlChars } from '../../core/displayText';
 
 async function withSession<T>(ctx: CliContext, target: Target, args: ConnectionArgs, fn: (rfs: RemoteFileSystem) => Promise<T>): Promise<T> {
   const rfs = await openSession(ctx, target, args);
@@ -45,11 +46,8 @@ function mode(e: RemoteEntry): string {
   return TYPE_CHAR[e.type] + [...bits].map((c, i) => (e.permissions! & (1 << (8 - i)) ? c : '-')).join('');
 }
 
-/** Names come from the server: show control characters escaped so they can't rewrite the terminal. */
-export function printableName(name: string): string {
-  // eslint-disable-next-line no-control-regex
-  return name.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
+/** Names come from the server: shown with control characters escaped, as in the extension's tree. */
+export const printableName = escapeControlChars;
 
 function formatEntries(entries: RemoteEntry[]): string {
   const width = Math.max(1, ...entries.map((e) => String(e.size).length));
