@@ -27,8 +27,8 @@ import type {
 } from './remoteFileSystem';
 import { createAuthSession } from './sftpAuth';
 import { describeServer, mapConnectError, mapSftpError, recordOffer, type AlgorithmOffers } from './sftpErrors';
-import { CONCURRENCY, OPENSSH_MAX_REQUEST, SAFE_REQUEST } from './sftpTransfer';
-import { PartialTransferError, pipelinedDownload, pipelinedUpload, type PipelineOptions, type SftpChannel } from '../transfer/sftpPipeline';
+import { CONCURRENCY, OPENSSH_MAX_REQUEST, SAFE_REQUEST, uploadRequestBudget } from './sftpTransfer';
+import { PartialTransferError, RequestBudget, pipelinedDownload, pipelinedUpload, type PipelineOptions, type SftpChannel } from '../transfer/sftpPipeline';
 
 export interface SftpTrustOptions {
   pinned?: string[];
@@ -221,6 +221,8 @@ interface SftpInternals {
   _maxReadLen: number;
   _maxWriteLen: number;
   maxOpenHandles?: number;
+  /** What the server still lets us send; right after the channel opened, its initial window. */
+  outgoing?: { window?: number };
 }
 
 export class SftpFileSystem implements RemoteFileSystem {
@@ -229,6 +231,8 @@ export class SftpFileSystem implements RemoteFileSystem {
   capabilities: ServerCapabilities = { atomicRename: false, hashes: [] };
   /** Bytes per read/write request in whole-file transfers. */
   chunkSize = SAFE_REQUEST;
+  /** Upload requests in flight on this connection, shared by all its uploads. */
+  private uploadBudget = new RequestBudget(uploadRequestBudget(undefined, SAFE_REQUEST));
   private isConnected = true;
   private closeError?: Error;
   private readonly closeListeners: Array<(err?: Error) => void> = [];
@@ -258,6 +262,7 @@ export class SftpFileSystem implements RemoteFileSystem {
     const limitsKnown = internals.maxOpenHandles !== undefined;
     const maxRequest = limitsKnown ? Math.min(internals._maxReadLen, internals._maxWriteLen) : undefined;
     this.chunkSize = maxRequest ? Math.min(maxRequest, OPENSSH_MAX_REQUEST) : SAFE_REQUEST;
+    this.uploadBudget = new RequestBudget(uploadRequestBudget(internals.outgoing?.window, this.chunkSize));
     this.capabilities = {
       atomicRename: ext['posix-rename@openssh.com'] === '1',
       ...(maxRequest ? { maxRequestBytes: maxRequest } : {}),
@@ -389,7 +394,7 @@ export class SftpFileSystem implements RemoteFileSystem {
   async uploadFile(localPath: string, remotePath: string, opts?: FileTransferOptions): Promise<void> {
     throwIfAborted(opts?.signal);
     try {
-      await pipelinedUpload(this.sftp as unknown as SftpChannel, localPath, remotePath, this.pipelineOptions(opts));
+      await pipelinedUpload(this.sftp as unknown as SftpChannel, localPath, remotePath, { ...this.pipelineOptions(opts), budget: this.uploadBudget });
     } catch (err) {
       const cause = err instanceof PartialTransferError ? err.reason : err;
       throw mapLocalOr(cause, () => mapSftpError(cause, 'upload to', remotePath, this.server), localPath);

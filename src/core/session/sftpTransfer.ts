@@ -8,3 +8,18 @@ export const OPENSSH_MAX_REQUEST = 255 * 1024;
 /** What every SFTP server must accept (draft-ietf-secsh-filexfer: 32768 data bytes). */
 export const SAFE_REQUEST = 32 * 1024;
 export const CONCURRENCY = 64;
+
+/** The channel window OpenSSH's sshd offers a session (CHAN_SES_WINDOW_DEFAULT), when ssh2 doesn't say. */
+const OPENSSH_SESSION_WINDOW = 2 * 1024 * 1024;
+
+/**
+ * Upload requests in flight on one connection, across all its transfers: as many as fill half the
+ * server's channel window. More only waits in the server's buffers, and OpenSSH's sshd grows those
+ * by copying them: with 64 × 255 KiB in flight against its 2 MiB window, sshd spent ~1.3 s of CPU
+ * per new connection on memmove and page faults and a 256 MiB upload ran at ~100 MB/s; with 4 in
+ * flight it ran at 220–280 MB/s (bench/README.md). Downloads are paced by our own window instead.
+ */
+export function uploadRequestBudget(serverWindow: number | undefined, chunkSize: number): number {
+  const window = serverWindow && serverWindow > 0 ? serverWindow : OPENSSH_SESSION_WINDOW;
+  return Math.max(1, Math.min(CONCURRENCY, Math.floor(window / 2 / chunkSize)));
+}

@@ -37,6 +37,30 @@ export interface PipelineOptions {
   connectionLost?: AbortSignal;
   /** Bytes of the contiguous prefix completed in this call, and the bytes this call moves in all. */
   onProgress?: (bytes: number, total: number) => void;
+  /** Shared by every transfer on one connection: requests in flight across all of them. */
+  budget?: RequestBudget;
+}
+
+/**
+ * A count of requests that may be in flight on one connection, shared by all its transfers.
+ * Uploads need it: see uploadRequestBudget in session/sftpTransfer.ts for why and how many.
+ */
+export class RequestBudget {
+  private waiting: Array<() => void> = [];
+  constructor(private free: number) {}
+  tryTake(): boolean {
+    if (this.free <= 0) return false;
+    this.free--;
+    return true;
+  }
+  /** `wake` runs once, at the next give(); every waiter is woken, so no transfer is left behind. */
+  whenFree(wake: () => void): void {
+    this.waiting.push(wake);
+  }
+  give(): void {
+    this.free++;
+    for (const wake of this.waiting.splice(0)) wake();
+  }
 }
 
 export const DEFAULT_IN_FLIGHT = 64;
@@ -118,7 +142,9 @@ function pump(size: number, start: number, opts: PipelineOptions, move: MovePiec
   let localBusy = 0;
   let lost = false;
   let settled = false;
+  let waitingForBudget = false;
   let error: unknown;
+  const budget = opts.budget;
   // Every file in flight listens to the same two signals: many listeners are expected, not a leak.
   for (const s of [opts.signal, opts.connectionLost]) if (s) setMaxListeners(0, s);
   return new Promise((resolve) => {
@@ -155,13 +181,22 @@ function pump(size: number, start: number, opts: PipelineOptions, move: MovePiec
       }
     };
     const fill = (): void => {
-      while (!error && active < inFlight) {
+      waitingForBudget = false;
+      while (!error && active < inFlight && (retry.length > 0 || next < size)) {
+        if (budget && !budget.tryTake()) {
+          if (!waitingForBudget) budget.whenFree(fill);
+          waitingForBudget = true;
+          break;
+        }
         let piece = retry.shift();
         if (!piece && next < size) {
           piece = [next, Math.min(chunk, size - next)];
           next += piece[1];
         }
-        if (!piece) break;
+        if (!piece) {
+          budget?.give();
+          break;
+        }
         const [pos, len] = piece;
         // Small files get small buffers: a 255 KiB one per 4 KiB file would keep the GC busy.
         const buf = spare.pop() ?? Buffer.allocUnsafe(Math.min(chunk, size - start));
@@ -169,6 +204,7 @@ function pump(size: number, start: number, opts: PipelineOptions, move: MovePiec
         move(pos, len, buf, local).then(
           (n) => {
             active--;
+            budget?.give();
             spare.push(buf);
             if (n <= 0) return fail(new SecureTransferError(`The file ended at byte ${pos} of ${size}: it changed while being transferred; try again.`, 'failure', 'file-changed'));
             prefix.complete(pos, pos + n);
@@ -178,6 +214,7 @@ function pump(size: number, start: number, opts: PipelineOptions, move: MovePiec
           },
           (err: unknown) => {
             active--;
+            budget?.give();
             fail(err);
           },
         );

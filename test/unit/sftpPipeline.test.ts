@@ -1,0 +1,133 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { RequestBudget, pipelinedDownload, pipelinedUpload, type SftpChannel } from '../../src/core/transfer/sftpPipeline';
+import { uploadRequestBudget } from '../../src/core/session/sftpTransfer';
+
+/**
+ * An in-memory stand-in for ssh2's SFTP channel (the structural slice the pipeline uses), answering
+ * in a shuffled order like a busy server, and counting requests in flight. The pipeline's scheduling
+ * is what is under test here; the real protocol is covered by the integration tests.
+ */
+class MemoryChannel implements SftpChannel {
+  readonly files = new Map<string, Buffer>();
+  inFlight = 0;
+  maxInFlight = 0;
+  private readonly handles = new Map<string, string>();
+  private next = 0;
+
+  private later(fn: () => void): void {
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    // 0–2 turns of the event loop: answers overtake each other.
+    const turns = Math.floor(Math.random() * 3);
+    const run = (left: number): void => {
+      if (left > 0) setImmediate(() => run(left - 1));
+      else {
+        this.inFlight--;
+        fn();
+      }
+    };
+    run(turns);
+  }
+  open(p: string, flags: string, cb: (err: Error | null | undefined, handle: Buffer) => void): void {
+    if (flags === 'w') this.files.set(p, Buffer.alloc(0));
+    const id = String(this.next++);
+    this.handles.set(id, p);
+    setImmediate(() => cb(this.files.has(p) ? null : new Error('no such file'), Buffer.from(id)));
+  }
+  close(_h: Buffer, cb: (err?: Error | null) => void): void {
+    setImmediate(() => cb(null));
+  }
+  fstat(h: Buffer, cb: (err: Error | null | undefined, stats: { size?: number }) => void): void {
+    setImmediate(() => cb(null, { size: this.files.get(this.handles.get(h.toString())!)!.length }));
+  }
+  read(h: Buffer, buf: Buffer, off: number, len: number, pos: number, cb: (err: Error | null | undefined, n: number) => void): void {
+    const data = this.files.get(this.handles.get(h.toString())!)!;
+    this.later(() => cb(null, data.copy(buf, off, pos, Math.min(pos + len, data.length))));
+  }
+  write(h: Buffer, buf: Buffer, off: number, len: number, pos: number, cb: (err?: Error | null) => void): void {
+    const p = this.handles.get(h.toString())!;
+    const copy = Buffer.from(buf.subarray(off, off + len)); // the caller reuses buf once we answer
+    this.later(() => {
+      const old = this.files.get(p)!;
+      const grown = Buffer.alloc(Math.max(old.length, pos + len));
+      old.copy(grown);
+      copy.copy(grown, pos);
+      this.files.set(p, grown);
+      cb(null);
+    });
+  }
+}
+
+async function scratch(): Promise<string> {
+  return fs.mkdtemp(path.join(os.tmpdir(), 'st-pipeline-'));
+}
+
+test('uploads keep half the server window in flight: 4 × 255 KiB for OpenSSH, capped at 64, at least 1', () => {
+  assert.equal(uploadRequestBudget(2 * 1024 * 1024, 255 * 1024), 4);
+  assert.equal(uploadRequestBudget(undefined, 255 * 1024), 4, 'unknown window: OpenSSH session default');
+  assert.equal(uploadRequestBudget(2 * 1024 * 1024, 32 * 1024), 32);
+  assert.equal(uploadRequestBudget(1024 * 1024 * 1024, 32 * 1024), 64);
+  assert.equal(uploadRequestBudget(16 * 1024, 32 * 1024), 1);
+});
+
+test('uploads sharing one budget never have more requests in flight together than it allows, and arrive intact', async () => {
+  const dir = await scratch();
+  try {
+    const ch = new MemoryChannel();
+    const a = randomBytes(40 * 1000 + 7);
+    const b = randomBytes(33 * 1000);
+    await fs.writeFile(path.join(dir, 'a'), a);
+    await fs.writeFile(path.join(dir, 'b'), b);
+    const budget = new RequestBudget(3);
+    await Promise.all([
+      pipelinedUpload(ch, path.join(dir, 'a'), '/a', { chunkSize: 1000, inFlight: 64, budget }),
+      pipelinedUpload(ch, path.join(dir, 'b'), '/b', { chunkSize: 1000, inFlight: 64, budget }),
+    ]);
+    assert.equal(ch.maxInFlight, 3);
+    assert.deepEqual(ch.files.get('/a'), a);
+    assert.deepEqual(ch.files.get('/b'), b);
+    // The budget is whole again: a third upload can use all of it.
+    ch.maxInFlight = 0;
+    await pipelinedUpload(ch, path.join(dir, 'a'), '/c', { chunkSize: 1000, inFlight: 64, budget });
+    assert.equal(ch.maxInFlight, 3);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a cancelled upload waiting for budget settles and returns what it held', async () => {
+  const dir = await scratch();
+  try {
+    const ch = new MemoryChannel();
+    await fs.writeFile(path.join(dir, 'a'), randomBytes(20_000));
+    const budget = new RequestBudget(1);
+    const controller = new AbortController();
+    const first = pipelinedUpload(ch, path.join(dir, 'a'), '/a', { chunkSize: 1000, budget });
+    const second = pipelinedUpload(ch, path.join(dir, 'a'), '/b', { chunkSize: 1000, budget, signal: controller.signal });
+    setImmediate(() => controller.abort());
+    await assert.rejects(second, /cancel/i);
+    await first;
+    assert.ok(budget.tryTake(), 'the budget was given back');
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('downloads with answers out of order write every byte in place, several and at most inFlight requests at once', async () => {
+  const dir = await scratch();
+  try {
+    const ch = new MemoryChannel();
+    const data = randomBytes(64 * 1000 + 123);
+    ch.files.set('/big', data);
+    await pipelinedDownload(ch, '/big', path.join(dir, 'big'), { chunkSize: 1000, inFlight: 8 });
+    assert.deepEqual(await fs.readFile(path.join(dir, 'big')), data);
+    assert.ok(ch.maxInFlight > 1 && ch.maxInFlight <= 8, `${ch.maxInFlight} reads were in flight at most`);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});
