@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { RequestBudget, pipelinedDownload, pipelinedUpload, type SftpChannel } from '../../src/core/transfer/sftpPipeline';
-import { uploadRequestBudget } from '../../src/core/session/sftpTransfer';
+import { InFlightBudget, pipelinedDownload, pipelinedUpload, type SftpChannel } from '../../src/core/transfer/sftpPipeline';
+import { uploadBytesInFlight } from '../../src/core/session/sftpTransfer';
 
 /**
  * An in-memory stand-in for ssh2's SFTP channel (the structural slice the pipeline uses), answering
@@ -67,15 +67,13 @@ async function scratch(): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), 'st-pipeline-'));
 }
 
-test('uploads keep half the server window in flight: 4 × 255 KiB for OpenSSH, capped at 64, at least 1', () => {
-  assert.equal(uploadRequestBudget(2 * 1024 * 1024, 255 * 1024), 4);
-  assert.equal(uploadRequestBudget(undefined, 255 * 1024), 4, 'unknown window: OpenSSH session default');
-  assert.equal(uploadRequestBudget(2 * 1024 * 1024, 32 * 1024), 32);
-  assert.equal(uploadRequestBudget(1024 * 1024 * 1024, 32 * 1024), 64);
-  assert.equal(uploadRequestBudget(16 * 1024, 32 * 1024), 1);
+test('uploads keep half the server window in flight (half of OpenSSH 2 MiB when the server does not say)', () => {
+  assert.equal(uploadBytesInFlight(4 * 1024 * 1024), 2 * 1024 * 1024);
+  assert.equal(uploadBytesInFlight(undefined), 1024 * 1024);
+  assert.equal(uploadBytesInFlight(0), 1024 * 1024);
 });
 
-test('uploads sharing one budget never have more requests in flight together than it allows, and arrive intact', async () => {
+test('uploads sharing one budget never have more bytes in flight together than it allows, and arrive intact', async () => {
   const dir = await scratch();
   try {
     const ch = new MemoryChannel();
@@ -83,7 +81,7 @@ test('uploads sharing one budget never have more requests in flight together tha
     const b = randomBytes(33 * 1000);
     await fs.writeFile(path.join(dir, 'a'), a);
     await fs.writeFile(path.join(dir, 'b'), b);
-    const budget = new RequestBudget(3);
+    const budget = new InFlightBudget(3000);
     await Promise.all([
       pipelinedUpload(ch, path.join(dir, 'a'), '/a', { chunkSize: 1000, inFlight: 64, budget }),
       pipelinedUpload(ch, path.join(dir, 'b'), '/b', { chunkSize: 1000, inFlight: 64, budget }),
@@ -105,17 +103,31 @@ test('a cancelled upload waiting for budget settles and returns what it held', a
   try {
     const ch = new MemoryChannel();
     await fs.writeFile(path.join(dir, 'a'), randomBytes(20_000));
-    const budget = new RequestBudget(1);
+    const budget = new InFlightBudget(1000);
     const controller = new AbortController();
     const first = pipelinedUpload(ch, path.join(dir, 'a'), '/a', { chunkSize: 1000, budget });
     const second = pipelinedUpload(ch, path.join(dir, 'a'), '/b', { chunkSize: 1000, budget, signal: controller.signal });
     setImmediate(() => controller.abort());
     await assert.rejects(second, /cancel/i);
     await first;
-    assert.ok(budget.tryTake(), 'the budget was given back');
+    assert.ok(budget.tryTake(1000), 'the budget was given back');
+    assert.ok(!budget.tryTake(1), 'and only that');
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
+});
+
+test('many small requests share what a few large ones would use; one larger than the budget still goes, alone', () => {
+  const budget = new InFlightBudget(1000);
+  for (let i = 0; i < 10; i++) assert.ok(budget.tryTake(100), `small request ${i + 1}`);
+  assert.ok(!budget.tryTake(100));
+  for (let i = 0; i < 10; i++) budget.give(100);
+  assert.ok(budget.tryTake(5000), 'alone, it may exceed the budget');
+  assert.ok(!budget.tryTake(1), 'nothing else meanwhile');
+  let woken = 0;
+  budget.whenFree(() => woken++);
+  budget.give(5000);
+  assert.equal(woken, 1);
 });
 
 test('downloads with answers out of order write every byte in place, several and at most inFlight requests at once', async () => {

@@ -27,8 +27,8 @@ import type {
 } from './remoteFileSystem';
 import { createAuthSession } from './sftpAuth';
 import { describeServer, mapConnectError, mapSftpError, recordOffer, type AlgorithmOffers } from './sftpErrors';
-import { CONCURRENCY, OPENSSH_MAX_REQUEST, SAFE_REQUEST, uploadRequestBudget } from './sftpTransfer';
-import { PartialTransferError, RequestBudget, pipelinedDownload, pipelinedUpload, type PipelineOptions, type SftpChannel } from '../transfer/sftpPipeline';
+import { CONCURRENCY, OPENSSH_MAX_REQUEST, SAFE_REQUEST, uploadBytesInFlight } from './sftpTransfer';
+import { InFlightBudget, PartialTransferError, pipelinedDownload, pipelinedUpload, type PipelineOptions, type SftpChannel } from '../transfer/sftpPipeline';
 
 export interface SftpTrustOptions {
   pinned?: string[];
@@ -231,8 +231,8 @@ export class SftpFileSystem implements RemoteFileSystem {
   capabilities: ServerCapabilities = { atomicRename: false, hashes: [] };
   /** Bytes per read/write request in whole-file transfers. */
   chunkSize = SAFE_REQUEST;
-  /** Upload requests in flight on this connection, shared by all its uploads. */
-  private uploadBudget = new RequestBudget(uploadRequestBudget(undefined, SAFE_REQUEST));
+  /** Upload bytes in flight on this connection, shared by all its uploads. */
+  private uploadBudget = new InFlightBudget(uploadBytesInFlight(undefined));
   private isConnected = true;
   private closeError?: Error;
   private readonly closeListeners: Array<(err?: Error) => void> = [];
@@ -262,7 +262,7 @@ export class SftpFileSystem implements RemoteFileSystem {
     const limitsKnown = internals.maxOpenHandles !== undefined;
     const maxRequest = limitsKnown ? Math.min(internals._maxReadLen, internals._maxWriteLen) : undefined;
     this.chunkSize = maxRequest ? Math.min(maxRequest, OPENSSH_MAX_REQUEST) : SAFE_REQUEST;
-    this.uploadBudget = new RequestBudget(uploadRequestBudget(internals.outgoing?.window, this.chunkSize));
+    this.uploadBudget = new InFlightBudget(uploadBytesInFlight(internals.outgoing?.window));
     this.capabilities = {
       atomicRename: ext['posix-rename@openssh.com'] === '1',
       ...(maxRequest ? { maxRequestBytes: maxRequest } : {}),

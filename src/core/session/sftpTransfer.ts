@@ -13,13 +13,12 @@ export const CONCURRENCY = 64;
 const OPENSSH_SESSION_WINDOW = 2 * 1024 * 1024;
 
 /**
- * Upload requests in flight on one connection, across all its transfers: as many as fill half the
- * server's channel window. More only waits in the server's buffers, and OpenSSH's sshd grows those
- * by copying them: with 64 × 255 KiB in flight against its 2 MiB window, sshd spent ~1.3 s of CPU
- * per new connection on memmove and page faults and a 256 MiB upload ran at ~100 MB/s; with 4 in
- * flight it ran at 220–280 MB/s (bench/README.md). Downloads are paced by our own window instead.
+ * Upload bytes in flight on one connection, across all its transfers: half the server's channel
+ * window. More only waits in the server's buffers, and OpenSSH's sshd grows those by copying them:
+ * with 64 × 255 KiB in flight against its 2 MiB window, sshd spent ~1.3 s of CPU per new connection
+ * on memmove and page faults and a 256 MiB upload ran at ~100 MB/s; with 4 × 255 KiB (1 MiB) in
+ * flight it ran at 220–280 MB/s. Downloads are paced by our own window instead.
  */
-export function uploadRequestBudget(serverWindow: number | undefined, chunkSize: number): number {
-  const window = serverWindow && serverWindow > 0 ? serverWindow : OPENSSH_SESSION_WINDOW;
-  return Math.max(1, Math.min(CONCURRENCY, Math.floor(window / 2 / chunkSize)));
+export function uploadBytesInFlight(serverWindow: number | undefined): number {
+  return Math.floor((serverWindow && serverWindow > 0 ? serverWindow : OPENSSH_SESSION_WINDOW) / 2);
 }

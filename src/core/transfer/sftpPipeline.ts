@@ -38,27 +38,32 @@ export interface PipelineOptions {
   /** Bytes of the contiguous prefix completed in this call, and the bytes this call moves in all. */
   onProgress?: (bytes: number, total: number) => void;
   /** Shared by every transfer on one connection: requests in flight across all of them. */
-  budget?: RequestBudget;
+  budget?: InFlightBudget;
 }
 
 /**
- * A count of requests that may be in flight on one connection, shared by all its transfers.
- * Uploads need it: see uploadRequestBudget in session/sftpTransfer.ts for why and how many.
+ * Bytes that may be in flight on one connection, shared by all its transfers. Uploads need it:
+ * see uploadBytesInFlight in session/sftpTransfer.ts for why and how much. Counting bytes, not
+ * requests, lets many small files share what a few large requests would use.
  */
-export class RequestBudget {
+export class InFlightBudget {
   private waiting: Array<() => void> = [];
-  constructor(private free: number) {}
-  tryTake(): boolean {
-    if (this.free <= 0) return false;
-    this.free--;
+  private free: number;
+  constructor(private readonly total: number) {
+    this.free = total;
+  }
+  /** A request larger than the whole budget still goes, alone, so nothing waits forever. */
+  tryTake(bytes: number): boolean {
+    if (bytes > this.free && this.free < this.total) return false;
+    this.free -= bytes;
     return true;
   }
   /** `wake` runs once, at the next give(); every waiter is woken, so no transfer is left behind. */
   whenFree(wake: () => void): void {
     this.waiting.push(wake);
   }
-  give(): void {
-    this.free++;
+  give(bytes: number): void {
+    this.free += bytes;
     for (const wake of this.waiting.splice(0)) wake();
   }
 }
@@ -182,29 +187,24 @@ function pump(size: number, start: number, opts: PipelineOptions, move: MovePiec
     };
     const fill = (): void => {
       waitingForBudget = false;
-      while (!error && active < inFlight && (retry.length > 0 || next < size)) {
-        if (budget && !budget.tryTake()) {
+      while (!error && active < inFlight) {
+        const piece: [number, number] | undefined = retry[0] ?? (next < size ? [next, Math.min(chunk, size - next)] : undefined);
+        if (!piece) break;
+        const [pos, len] = piece;
+        if (budget && !budget.tryTake(len)) {
           if (!waitingForBudget) budget.whenFree(fill);
           waitingForBudget = true;
           break;
         }
-        let piece = retry.shift();
-        if (!piece && next < size) {
-          piece = [next, Math.min(chunk, size - next)];
-          next += piece[1];
-        }
-        if (!piece) {
-          budget?.give();
-          break;
-        }
-        const [pos, len] = piece;
+        if (retry.length > 0) retry.shift();
+        else next += len;
         // Small files get small buffers: a 255 KiB one per 4 KiB file would keep the GC busy.
         const buf = spare.pop() ?? Buffer.allocUnsafe(Math.min(chunk, size - start));
         active++;
         move(pos, len, buf, local).then(
           (n) => {
             active--;
-            budget?.give();
+            budget?.give(len);
             spare.push(buf);
             if (n <= 0) return fail(new SecureTransferError(`The file ended at byte ${pos} of ${size}: it changed while being transferred; try again.`, 'failure', 'file-changed'));
             prefix.complete(pos, pos + n);
@@ -214,7 +214,7 @@ function pump(size: number, start: number, opts: PipelineOptions, move: MovePiec
           },
           (err: unknown) => {
             active--;
-            budget?.give();
+            budget?.give(len);
             fail(err);
           },
         );
