@@ -166,6 +166,8 @@ async function main(): Promise<void> {
     await fs.writeFile(file, commands + '\n');
     await run('sftp', ['-q', '-P', String(sshd.port), ...sshOptions, '-b', file, at]);
   };
+  /** `ssh host cat`: one SSH stream and no SFTP at all — the ceiling for any SFTP client on one connection here. */
+  const sshCat = (command: string, redirect: string) => run('sh', ['-c', `ssh -q -p ${sshd.port} ${sshOptions.join(' ')} ${at} ${command} ${redirect}`]);
   const scp = (...args: string[]) => run('scp', ['-q', '-O', '-P', String(sshd.port), ...sshOptions, ...args]);
   /** `tls12`: lftp's parallel mirror over TLS 1.3 fails against vsftpd (gnutls "unexpected TLS packet"). */
   const lftp = async (commands: string, tls12 = false, failExit = true): Promise<void> => {
@@ -246,6 +248,7 @@ async function main(): Promise<void> {
       tools: [
         { name: 'sftp', run: () => sftpBatch(`get ${R('big-sftp.bin')} ${L('dl-sftp.bin')}`), reset: () => fresh(L('dl-sftp.bin')) },
         { name: 'scp -O', run: () => scp(`${at}:${R('big-sftp.bin')}`, L('dl-scp.bin')), reset: () => fresh(L('dl-scp.bin')) },
+        { name: 'ssh cat (no SFTP: the ceiling)', run: () => sshCat(`cat ${R('big-sftp.bin')}`, `> ${L('dl-cat.bin')}`), reset: () => fresh(L('dl-cat.bin')) },
         { name: OURS, run: sftpLargeDown, reset: () => fresh(L('dl-ours.bin')) },
       ],
     },
@@ -260,6 +263,7 @@ async function main(): Promise<void> {
       tools: [
         { name: 'sftp', run: () => sftpBatch(`put ${L('big-sftp.bin')} ${R('up-sftp.bin')}`), reset: () => fresh(R('up-sftp.bin')) },
         { name: 'scp -O', run: () => scp(L('big-sftp.bin'), `${at}:${R('up-scp.bin')}`), reset: () => fresh(R('up-scp.bin')) },
+        { name: 'ssh cat (no SFTP: the ceiling)', run: () => sshCat(`'cat > ${R('up-cat.bin')}'`, `< ${L('big-sftp.bin')}`), reset: () => fresh(R('up-cat.bin')) },
         { name: OURS, run: sftpLargeUp, reset: () => fresh(R('up-ours.bin')) },
       ],
     },
