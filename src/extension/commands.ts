@@ -19,7 +19,7 @@ import type { Services } from './services';
 import { resolveProfile, toTarget, type RemoteTarget, type TargetArg } from './targets';
 import { isIdentityChanged } from './trustPrompt';
 import type { TransferRecord } from './transfers';
-import { isIgnored, mapLocalToRemote } from './uploadMapping';
+import { mapLocalToRemote } from './uploadMapping';
 import { showSecurityReport } from './securityReport';
 import { showActivityLog } from './activityView';
 
@@ -172,7 +172,8 @@ async function uploadPaths(s: Services, folder: { profile: LoadedProfile; dir: s
     const st = await fsp.stat(local);
     const remote = posix.join(folder.dir, path.basename(local));
     if (st.isDirectory()) {
-      results.push(await s.transfers.run({ direction: 'upload', profile: folder.profile, local, remote, recursive: true, skip: (rel) => isIgnored(rel, folder.profile.ignore) }));
+      // The engine skips `.git/`, the profile file and the profile's ignore globs.
+      results.push(await s.transfers.run({ direction: 'upload', profile: folder.profile, local, remote, recursive: true }));
     } else if (local.endsWith(path.join(path.sep + '.vscode', 'secure-transfer.json'))) {
       throw new UsageError(`${local} is the Secure Transfer profile file; it is never uploaded.`);
     } else {

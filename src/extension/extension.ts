@@ -6,6 +6,8 @@
 import * as vscode from 'vscode';
 import { ActivityLog } from '../core/audit/activityLog';
 import { describeError } from '../core/errors';
+import type { AuditReport } from '../core/audit/types';
+import type { LoadedProfile } from '../core/profiles/types';
 import { createCredentialProvider } from '../core/mfa/provider';
 import { TrustStore } from '../core/trust/trustStore';
 import { ACTIVITY_SCHEME, ActivityDocuments } from './activityView';
@@ -25,6 +27,9 @@ import { TransfersViewProvider } from './transfersView';
 import { createTrustDecider, isIdentityChanged, showIdentityChanged } from './trustPrompt';
 import { windowUi, type Ui } from './ui';
 import { registerUploadOnSave } from './uploadOnSave';
+import { RemoteVersions } from './remoteVersions';
+import { extraSessionFactory } from './transferSessions';
+import { confirmOverwriteChanged } from './conflictPrompt';
 
 /** Returned from activate() only when VS Code runs the extension's tests (ExtensionMode.Test). */
 export interface TestApi {
@@ -55,13 +60,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
     enabled: () => vscode.workspace.getConfiguration('secureTransfer').get<boolean>('auditOnConnect', true),
   });
 
+  const connectContext = (profile: LoadedProfile) => ({
+    trustStore, log, activity,
+    policy: profiles.policyFor(profile),
+    // With a policy, connect() audits before connecting: that report is the one to remember.
+    onAudit: (report: AuditReport) => void audits.record(profile, report).catch((err: unknown) => log.warn(`Could not record the audit of ${profile.name}: ${describeError(err)}`)),
+  });
   const connections = new ConnectionManager({
-    context: (profile) => ({
-      trustStore, decide, log, activity,
-      policy: profiles.policyFor(profile),
-      // With a policy, connect() audits before connecting: that report is the one to remember.
-      onAudit: (report) => void audits.record(profile, report).catch((err: unknown) => log.warn(`Could not record the audit of ${profile.name}: ${describeError(err)}`)),
-    }),
+    context: (profile) => ({ ...connectContext(profile), decide }),
     credentials: (profile) =>
       createCredentialProvider({
         store: secrets,
@@ -84,7 +90,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
     onConnected: (profile) => void audits.afterConnect(profile),
   });
 
+  // One record of the remote versions read and written, for the editor's save check and uploads alike.
+  const remoteVersions = new RemoteVersions();
   const fsProvider = new RemoteFileSystemProvider({
+    versions: remoteVersions,
     profile: (name) => profiles.find(name),
     session: (profile) => connections.get(profile),
     confirmOverwriteChanged: async (uri) =>
@@ -105,6 +114,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
       void activity
         .append({ server: serverOf(profile), action: record.direction, result: TRANSFER_RESULT[record.state], bytes: record.bytes, path: record.remote, detail: record.error })
         .catch(() => undefined),
+    {
+      versions: remoteVersions,
+      extraSessions: (profile) => extraSessionFactory(profile, { context: connectContext, secrets, trustStore, log }),
+      confirmOverwrite: (profile, conflict) => confirmOverwriteChanged(ui, profile.name, conflict),
+    },
   );
   // `services` is filled below; the drop handler only runs after activation.
   const services = {} as Services;

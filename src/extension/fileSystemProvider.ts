@@ -11,6 +11,7 @@ import { describeError, NotFoundError } from '../core/errors';
 import type { LoadedProfile } from '../core/profiles/types';
 import type { RemoteEntry, RemoteFileSystem } from '../core/session/remoteFileSystem';
 import { parseRemoteUri } from './remoteUri';
+import { RemoteVersions } from './remoteVersions';
 
 const posix = path.posix;
 
@@ -28,6 +29,8 @@ export interface SessionSource {
   confirmOverwriteChanged?(uri: vscode.Uri): Promise<boolean>;
   /** Told about every delete and how it ended (the activity log). */
   onDelete?(profile: LoadedProfile, remotePath: string, result: 'ok' | 'failed', detail?: string): void;
+  /** Where the versions read and written here are kept; shared with uploads so both see the same baseline. */
+  versions?: RemoteVersions;
 }
 
 /** Enough to notice that a remote file changed (servers give no content hash). */
@@ -46,11 +49,13 @@ export function temporarySiblingPath(target: string): string {
 
 export class RemoteFileSystemProvider implements vscode.FileSystemProvider {
   private readonly emitter = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
-  /** What each file looked like on the server when it was last read or written here (conflict check on save). */
-  private readonly lastSeen = new Map<string, Version>();
+  /** What each file looked like on the server when it was last read or written (here or by a transfer). */
+  private readonly lastSeen: RemoteVersions;
   readonly onDidChangeFile = this.emitter.event;
 
-  constructor(private readonly sessions: SessionSource) {}
+  constructor(private readonly sessions: SessionSource) {
+    this.lastSeen = sessions.versions ?? new RemoteVersions();
+  }
 
   /** No server push exists for SFTP/FTP: a no-op, documented above. */
   watch(): vscode.Disposable {
@@ -74,21 +79,21 @@ export class RemoteFileSystemProvider implements vscode.FileSystemProvider {
   }
 
   async readFile(uri: vscode.Uri): Promise<Uint8Array> {
-    return this.run(uri, async (fs, p) => {
+    return this.run(uri, async (fs, p, profile) => {
       const version = versionOf(await fs.stat(p));
       const content = await fs.readFile(p);
-      this.lastSeen.set(uri.toString(), version);
+      this.lastSeen.set(profile, p, version);
       return content;
     });
   }
 
   async writeFile(uri: vscode.Uri, content: Uint8Array, options: { create: boolean; overwrite: boolean }): Promise<void> {
-    await this.run(uri, async (fs, p) => {
+    await this.run(uri, async (fs, p, profile) => {
       const exists = await fs.stat(p).then((e) => e, (err) => (err instanceof NotFoundError ? undefined : Promise.reject(err)));
       if (exists?.type === 'directory') throw vscode.FileSystemError.FileIsADirectory(uri);
       if (exists && !options.overwrite) throw vscode.FileSystemError.FileExists(uri);
       if (!exists && !options.create) throw vscode.FileSystemError.FileNotFound(uri);
-      await this.checkUnchanged(uri, exists && versionOf(exists));
+      await this.checkUnchanged(uri, this.lastSeen.get(profile, p), exists && versionOf(exists));
       const tmp = temporarySiblingPath(p);
       try {
         await fs.writeFile(tmp, content);
@@ -98,7 +103,7 @@ export class RemoteFileSystemProvider implements vscode.FileSystemProvider {
         throw err;
       }
       // Our own write is the new baseline (a failed stat only means the next save cannot compare).
-      await fs.stat(p).then((e) => this.lastSeen.set(uri.toString(), versionOf(e)), () => this.lastSeen.delete(uri.toString()));
+      await fs.stat(p).then((e) => this.lastSeen.set(profile, p, versionOf(e)), () => this.lastSeen.delete(profile, p));
     });
     this.fireChanged(uri);
   }
@@ -143,20 +148,19 @@ export class RemoteFileSystemProvider implements vscode.FileSystemProvider {
    * Silent overwrites of someone else's change are what users of other tools complain about most:
    * when the server's copy differs from the one read, the user decides (Cancel keeps the editor dirty).
    */
-  private async checkUnchanged(uri: vscode.Uri, now: Version | undefined): Promise<void> {
-    const seen = this.lastSeen.get(uri.toString());
+  private async checkUnchanged(uri: vscode.Uri, seen: Version | undefined, now: Version | undefined): Promise<void> {
     if (!seen || !now || (seen.mtime === now.mtime && seen.size === now.size)) return;
     if (await this.sessions.confirmOverwriteChanged?.(uri)) return;
     throw vscode.FileSystemError.Unavailable(`Not saved: ${uri.toString(true)} changed on the server since you opened it; reopen it to see the change, or save again and choose Overwrite.`);
   }
 
   /** Resolves the session for a URI and turns core errors into the FileSystemErrors VS Code expects. */
-  private async run<T>(uri: vscode.Uri, op: (fs: RemoteFileSystem, remotePath: string) => Promise<T>): Promise<T> {
+  private async run<T>(uri: vscode.Uri, op: (fs: RemoteFileSystem, remotePath: string, profile: LoadedProfile) => Promise<T>): Promise<T> {
     const { profileName, path: remotePath } = parseRemoteUri(uri);
     const profile = this.sessions.profile(profileName);
     if (!profile) throw vscode.FileSystemError.Unavailable(`There is no Secure Transfer profile named "${profileName}": add it or check its name in ${uri.toString(true)}.`);
     try {
-      return await op(await this.sessions.session(profile), remotePath);
+      return await op(await this.sessions.session(profile), remotePath, profile);
     } catch (err) {
       if (err instanceof vscode.FileSystemError) throw err;
       if (err instanceof NotFoundError) throw vscode.FileSystemError.FileNotFound(uri);

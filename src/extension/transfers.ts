@@ -1,8 +1,9 @@
 /**
- * Uploads and downloads with visible progress. Each transfer runs under window.withProgress; its
- * Cancel (or the Transfers view's Cancel) aborts an AbortController whose signal goes down to the
- * transport. Until the transfer engine (issue 6) exists this calls RemoteFileSystem.uploadFile /
- * downloadFile directly. Records stay listed (finished ones too) for the Transfers view.
+ * Uploads and downloads with visible progress, through core's transfer engine (temporary partial
+ * names renamed into place, resume, ignore rules, conflict detection, bounded concurrency). Each
+ * transfer runs under window.withProgress; its Cancel (or the Transfers view's Cancel) aborts an
+ * AbortController whose signal goes down to the transport. Records stay listed (finished ones too)
+ * for the Transfers view.
  */
 import * as path from 'node:path';
 import { promises as fsp } from 'node:fs';
@@ -10,8 +11,14 @@ import * as vscode from 'vscode';
 import { CancelledError, describeError, throwIfAborted } from '../core/errors';
 import type { LoadedProfile } from '../core/profiles/types';
 import type { RemoteFileSystem } from '../core/session/remoteFileSystem';
-import { safeLocalJoin } from '../core/transfer/remotePath';
+import { download, upload, type TransferOptions } from '../core/transfer/engine';
+import { ConflictError } from '../core/transfer/remoteState';
+import { SessionPool, type SessionFactory } from '../core/transfer/sessionPool';
 import type { Logger } from '../core/log';
+import { RemoteVersions } from './remoteVersions';
+import { formatBytes, progressMessage } from './transferProgress';
+
+export { formatBytes };
 
 export type TransferState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 export type Direction = 'upload' | 'download';
@@ -32,40 +39,37 @@ export interface TransferRecord {
   readonly controller: AbortController;
 }
 
-/** One file to move; a folder transfer is a list of these plus the folders to create. */
-interface FileJob {
-  local: string;
-  remote: string;
-  size: number;
-}
-
 export interface TransferRequest {
   direction: Direction;
   profile: LoadedProfile;
+  /** The exact local file or folder (a download creates it). */
   local: string;
+  /** The exact remote file or folder (an upload creates it). */
   remote: string;
   /** Transfer a whole folder. */
   recursive?: boolean;
-  /** Skips local files (uploads) by their path relative to `local`. */
-  skip?: (relativePath: string) => boolean;
+  /** Ignore globs on top of the profile's (`.git/` and the profile file are always skipped). */
+  ignore?: readonly string[];
 }
 
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-export function formatBytes(n: number): string {
-  let i = 0;
-  let v = n;
-  while (v >= 1024 && i < UNITS.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(1)} ${UNITS[i]}`;
+export interface TransferServiceOptions {
+  /** What the extension last read or wrote of each remote file (shared with the file system provider). */
+  versions?: RemoteVersions;
+  /** Extra sessions for a transfer, or undefined when opening one might ask the user something. */
+  extraSessions?: (profile: LoadedProfile) => Promise<SessionFactory | undefined>;
+  /** A remote file changed since it was last read: true overwrites it (asks the user; Cancel is the default). */
+  confirmOverwrite?: (profile: LoadedProfile, conflict: ConflictError) => Promise<boolean>;
 }
+
+/** The user kept the server's changed file: the transfer ends cancelled, with this sentence. */
+class KeptRemoteVersion extends CancelledError {}
 
 export class TransferService implements vscode.Disposable {
   private nextId = 1;
   private readonly records: TransferRecord[] = [];
   private readonly changed = new vscode.EventEmitter<TransferRecord | undefined>();
   readonly onDidChange = this.changed.event;
+  readonly versions: RemoteVersions;
 
   constructor(
     private readonly session: (profile: LoadedProfile, signal: AbortSignal) => Promise<RemoteFileSystem>,
@@ -74,7 +78,10 @@ export class TransferService implements vscode.Disposable {
     private readonly onRemoteChanged: (profileName: string, remotePath: string) => void,
     /** Told when a transfer ends, however it ended (the activity log). */
     private readonly onFinished?: (record: TransferRecord, profile: LoadedProfile) => void,
-  ) {}
+    private readonly options: TransferServiceOptions = {},
+  ) {
+    this.versions = options.versions ?? new RemoteVersions();
+  }
 
   get all(): readonly TransferRecord[] {
     return this.records;
@@ -118,8 +125,8 @@ export class TransferService implements vscode.Disposable {
         } catch (err) {
           const cancelled = record.controller.signal.aborted || err instanceof CancelledError;
           record.state = cancelled ? 'cancelled' : 'failed';
-          record.error = cancelled ? 'Cancelled.' : describeError(err);
-          this.log[cancelled ? 'info' : 'error'](`${verb} ${name} ${cancelled ? 'cancelled' : `failed: ${record.error}`}`);
+          record.error = err instanceof KeptRemoteVersion ? err.message : cancelled ? 'Cancelled.' : describeError(err);
+          this.log[cancelled ? 'info' : 'error'](`${verb} ${name} ${cancelled ? `cancelled: ${record.error}` : `failed: ${record.error}`}`);
         } finally {
           cancelSub.dispose();
           record.finishedAt = Date.now();
@@ -133,94 +140,66 @@ export class TransferService implements vscode.Disposable {
 
   private async execute(req: TransferRequest, record: TransferRecord, progress: vscode.Progress<{ message?: string; increment?: number }>): Promise<void> {
     const signal = record.controller.signal;
-    const fs = await this.session(req.profile, signal);
+    const seed = await this.session(req.profile, signal);
     throwIfAborted(signal);
-    const { jobs, folders } = req.direction === 'upload' ? await planUpload(req) : await planDownload(fs, req, signal);
-    record.total = jobs.reduce((n, j) => n + j.size, 0);
+    // Only a folder gains from more sessions; one file moves over the profile's connection.
+    const factory = req.recursive ? await this.options.extraSessions?.(req.profile) : undefined;
+    const pool = new SessionPool({ seed, factory });
     record.state = 'running';
     record.startedAt = Date.now();
     this.changed.fire(record);
-
     let reportedPct = 0;
-    let lastUi = 0;
-    const report = (bytes: number) => {
-      record.bytes = bytes;
-      const now = Date.now();
-      if (now - lastUi < 200 && bytes !== record.total) return;
-      lastUi = now;
-      const seconds = Math.max((now - (record.startedAt ?? now)) / 1000, 0.001);
-      const pct = record.total ? (bytes / record.total) * 100 : 0;
-      progress.report({ message: `${formatBytes(bytes)} of ${formatBytes(record.total ?? 0)} · ${formatBytes(bytes / seconds)}/s`, increment: pct - reportedPct });
-      reportedPct = pct;
-      this.changed.fire(record);
+    const opts: TransferOptions = {
+      recursive: req.recursive,
+      signal,
+      remoteState: this.versions.forServer(req.profile),
+      onProgress: (p) => {
+        record.bytes = p.bytes;
+        record.total = p.totalBytes;
+        record.files = p.files;
+        const pct = p.totalBytes ? (p.bytes / p.totalBytes) * 100 : 0;
+        progress.report({ message: progressMessage(p), increment: pct - reportedPct });
+        reportedPct = pct;
+        this.changed.fire(record);
+      },
+      onFileDone: (to) => {
+        if (req.direction === 'upload') this.onRemoteChanged(req.profile.name, to);
+      },
     };
-
-    for (const dir of folders) {
-      throwIfAborted(signal);
-      if (req.direction === 'upload') await fs.mkdir(dir, { signal });
-      else await fsp.mkdir(dir, { recursive: true });
-    }
-    let done = 0;
-    for (const job of jobs) {
-      throwIfAborted(signal);
-      const onProgress = (p: { bytes: number }) => report(done + p.bytes);
-      if (req.direction === 'upload') {
-        await fs.uploadFile(job.local, job.remote, { signal, onProgress });
-        this.onRemoteChanged(req.profile.name, job.remote);
-      } else {
-        await fsp.mkdir(path.dirname(job.local), { recursive: true });
-        await fs.downloadFile(job.remote, job.local, { signal, onProgress });
-      }
-      done += job.size;
-      record.files++;
-      report(done);
+    try {
+      if (req.direction === 'download') await this.download(pool, req, opts);
+      else await this.upload(pool, seed, req, opts);
+    } finally {
+      // Closes only the extra sessions: the profile's connection stays for the tree and editors.
+      await pool.close();
     }
   }
-}
 
-async function planUpload(req: TransferRequest): Promise<{ jobs: FileJob[]; folders: string[] }> {
-  if (!req.recursive) {
-    const st = await fsp.stat(req.local);
-    return { jobs: [{ local: req.local, remote: req.remote, size: st.size }], folders: [path.posix.dirname(req.remote)] };
+  private async download(pool: SessionPool, req: TransferRequest, opts: TransferOptions): Promise<void> {
+    // The engine puts a download into an existing folder of the same name (like cp); the request
+    // names the exact target, so give it the parent then.
+    const existing = await fsp.stat(req.local).catch(() => undefined);
+    const into = existing?.isDirectory() && path.basename(req.local) === path.posix.basename(req.remote) ? path.dirname(req.local) : req.local;
+    if (!existing) await fsp.mkdir(path.dirname(req.local), { recursive: true });
+    await download(pool, req.remote, into, opts);
   }
-  const jobs: FileJob[] = [];
-  const folders: string[] = [req.remote];
-  const walk = async (dir: string, rel: string): Promise<void> => {
-    for (const ent of await fsp.readdir(dir, { withFileTypes: true })) {
-      const relPath = rel ? `${rel}/${ent.name}` : ent.name;
-      if (req.skip?.(relPath + (ent.isDirectory() ? '/' : ''))) continue;
-      const local = path.join(dir, ent.name);
-      const remote = path.posix.join(req.remote, relPath);
-      if (ent.isDirectory()) {
-        folders.push(remote);
-        await walk(local, relPath);
-      } else if (ent.isFile()) {
-        jobs.push({ local, remote, size: (await fsp.stat(local)).size });
-      }
-    }
-  };
-  await walk(req.local, '');
-  return { jobs, folders };
-}
 
-async function planDownload(fs: RemoteFileSystem, req: TransferRequest, signal: AbortSignal): Promise<{ jobs: FileJob[]; folders: string[] }> {
-  const top = await fs.stat(req.remote, { signal });
-  if (top.type !== 'directory') return { jobs: [{ local: req.local, remote: req.remote, size: top.size }], folders: [] };
-  const jobs: FileJob[] = [];
-  const folders: string[] = [req.local];
-  const walk = async (remoteDir: string, localDir: string): Promise<void> => {
-    for (const e of await fs.list(remoteDir, { signal })) {
-      // Names come from the server: safeLocalJoin refuses any that could escape the target folder.
-      const local = safeLocalJoin(localDir, e.name);
-      const remote = path.posix.join(remoteDir, e.name);
-      if (e.type === 'directory') {
-        folders.push(local);
-        await walk(remote, local);
-      } else if (e.type === 'file' || e.type === 'symlink') {
-        jobs.push({ local, remote, size: e.size });
+  /** Uploads; a conflict asks the user, and Overwrite runs the same upload again with `force`. */
+  private async upload(pool: SessionPool, seed: RemoteFileSystem, req: TransferRequest, opts: TransferOptions): Promise<void> {
+    const parent = path.posix.dirname(req.remote);
+    await seed.mkdir(parent, { signal: opts.signal });
+    // A folder whose remote twin exists would land inside it (cp semantics): aim at the parent then.
+    const target = req.recursive && path.posix.basename(req.remote) === path.basename(req.local) ? parent : req.remote;
+    const ignore = [...(req.profile.ignore ?? []), ...(req.ignore ?? [])];
+    try {
+      await upload(pool, req.local, target, { ...opts, ignore });
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+      if (!(await this.options.confirmOverwrite?.(req.profile, err))) {
+        throw new KeptRemoteVersion(`Not uploaded: ${err.remotePath} changed on the server since it was last read, and its version was kept.`);
       }
+      throwIfAborted(opts.signal);
+      await upload(pool, req.local, target, { ...opts, ignore, force: true });
     }
-  };
-  await walk(req.remote, req.local);
-  return { jobs, folders };
+  }
 }
