@@ -15,6 +15,10 @@ export interface ProftpdOptions {
   cert?: CertFiles; // TLS modes; default makeCertificate()
   hostKeyTypes?: HostKeyType[]; // sftp mode; default ['ed25519', 'rsa']
   port?: number;
+  /** ftps/weak modes: load mod_digest, which offers HASH and XSHA256/XSHA1/XMD5 (listed in FEAT). */
+  digest?: boolean;
+  /** FTP modes: `AllowStoreRestart on`, so uploads can resume (APPE/REST+STOR); off by default, as in ProFTPD. */
+  allowStoreRestart?: boolean;
 }
 
 const PROFTPD = path.join(SERVERS_ROOT, 'usr/sbin/proftpd');
@@ -105,6 +109,7 @@ export async function startProftpd(opts: ProftpdOptions): Promise<RunningServer>
     `ModulePath ${MODULES}`,
     'LoadModule mod_tls.c',
     'LoadModule mod_sftp.c',
+    ...(opts.digest ? ['LoadModule mod_digest.c'] : []),
     'User nobody',
     'Group nogroup',
     `PidFile ${path.join(dir, 'proftpd.pid')}`,
@@ -119,6 +124,7 @@ export async function startProftpd(opts: ProftpdOptions): Promise<RunningServer>
     'MaxInstances 100',
     `PassivePorts ${pasv.min} ${pasv.max}`,
     'AllowOverwrite on',
+    ...(opts.allowStoreRestart ? ['AllowStoreRestart on'] : []),
     'Umask 022',
     ...mode.config({ cert, hostKeyFiles: hostKeys.map((k) => k.privateKeyFile), authorizedDir, anonDir, logFile }),
   ];

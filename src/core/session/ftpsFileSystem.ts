@@ -17,8 +17,10 @@ import { CancelledError, NotFoundError, SecureTransferError, throwIfAborted } fr
 import type { Protocol } from '../profiles/types';
 import { assertSafeFtpPath, ftpError, mayBeNotFound, saysNotFound } from './ftpsErrors';
 import { parseMlstReply, parseMlsxTime, toRemoteEntries } from './ftpsListing';
+import { chooseFtpHash, parseFtpCommandHashReply, parseFtpHashReply, type FtpHashPlan, type RemoteHash } from './remoteHash';
 import type {
   FileTransferOptions,
+  HashOptions,
   OpOptions,
   ReadOptions,
   RemoteEntry,
@@ -312,6 +314,19 @@ export class FtpsFileSystem implements RemoteFileSystem {
     });
   }
 
+  /**
+   * HASH (after `OPTS HASH <algorithm>`) or an X-command such as XSHA256, whichever FEAT offered for
+   * the most wanted algorithm. A refusal or an unreadable reply means "no hash", never an error.
+   */
+  hashFile(path: string, opts?: HashOptions): Promise<RemoteHash | undefined> {
+    const plan = chooseFtpHash(this.features.hashes, opts?.algorithms);
+    if (!plan) return Promise.resolve(undefined);
+    return this.run({ what: 'hash', subject: path, probe: path, signal: opts?.signal }, [path], async () => {
+      const hex = await this.hashNow(path, plan);
+      return hex === undefined ? undefined : { algorithm: plan.algorithm, hex };
+    });
+  }
+
   // ---- internals (run inside the queue; they throw raw errors, `run` maps them) ----
 
   /** Serialises calls, validates paths, honours the signal and maps errors to one sentence. */
@@ -457,6 +472,20 @@ export class FtpsFileSystem implements RemoteFileSystem {
         { cause: err },
       );
     }
+  }
+
+  private async hashNow(path: string, plan: FtpHashPlan): Promise<string | undefined> {
+    if (plan.via === 'command') {
+      const res = await this.client.sendIgnoringError(`${plan.command} ${path}`);
+      return parseFtpCommandHashReply(res.message, plan.algorithm);
+    }
+    const chosen = await this.client.sendIgnoringError(`OPTS HASH ${plan.name}`);
+    if (chosen.code < 200 || chosen.code >= 300) return undefined;
+    // The reply names the byte range: it must be the whole file, so SIZE says how long that is.
+    const size = await this.client.sendIgnoringError(`SIZE ${path}`);
+    if (size.code !== 213) return undefined;
+    const res = await this.client.sendIgnoringError(`HASH ${path}`);
+    return parseFtpHashReply(res.message, plan.algorithm, Number(size.message.slice(4).trim()));
   }
 
   /** Resuming appends, so the remote file must be exactly `offset` bytes long. */

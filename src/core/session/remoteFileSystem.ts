@@ -5,6 +5,9 @@
  */
 import type { Readable } from 'node:stream';
 import type { Protocol } from '../profiles/types';
+import type { HashAlgorithm, RemoteHash } from './remoteHash';
+
+export type { HashAlgorithm, RemoteHash } from './remoteHash';
 
 export type EntryType = 'file' | 'directory' | 'symlink' | 'other';
 
@@ -55,8 +58,16 @@ export interface ServerCapabilities {
   atomicRename: boolean;
   /** Largest read/write request the server accepts (SFTP `limits@openssh.com`), in bytes. */
   maxRequestBytes?: number;
-  /** Hash commands the server offers (FTP HASH / XSHA256, SFTP check-file), lower-case names. */
+  /**
+   * Hash commands the server offers (FTP HASH / XSHA256, SFTP check-file), lower-case names. SFTP
+   * servers that list check-file only for protocol v5+ (ProFTPD) show it after the first hashFile().
+   */
   hashes: string[];
+}
+
+export interface HashOptions extends OpOptions {
+  /** Acceptable algorithms, most wanted first; default HASH_PREFERENCE (sha256, then the strongest). */
+  algorithms?: readonly HashAlgorithm[];
 }
 
 export interface RemoteFileSystem {
@@ -90,6 +101,12 @@ export interface RemoteFileSystem {
   rmdir(path: string, opts?: OpOptions & { recursive?: boolean }): Promise<void>;
   /** Renames; with `overwrite`, replaces an existing target (atomically where the server can). */
   rename(from: string, to: string, opts?: OpOptions & { overwrite?: boolean }): Promise<void>;
+
+  /**
+   * The server's own hash of the whole file (it reads the file; no bytes cross the wire). Resolves
+   * undefined when the server offers no usable hash; optional, so other implementations need none.
+   */
+  hashFile?(path: string, opts?: HashOptions): Promise<RemoteHash | undefined>;
 
   /** True while the underlying connection is usable. */
   readonly connected: boolean;

@@ -18,6 +18,8 @@ import type { CredentialProvider } from './credentials';
 import type {
   EntryType,
   FileTransferOptions,
+  HashOptions,
+  RemoteHash,
   OpOptions,
   ReadOptions,
   RemoteEntry,
@@ -25,6 +27,7 @@ import type {
   ServerCapabilities,
   WriteOptions,
 } from './remoteFileSystem';
+import { CHECK_FILE_ALGORITHMS, advertisesCheckFile, checkFileHash, mayOfferCheckFile } from './sftpCheckFile';
 import { createAuthSession } from './sftpAuth';
 import { describeServer, mapConnectError, mapSftpError, recordOffer, type AlgorithmOffers } from './sftpErrors';
 import { CONCURRENCY, OPENSSH_MAX_REQUEST, SAFE_REQUEST, uploadBytesInFlight } from './sftpTransfer';
@@ -266,7 +269,7 @@ export class SftpFileSystem implements RemoteFileSystem {
     this.capabilities = {
       atomicRename: ext['posix-rename@openssh.com'] === '1',
       ...(maxRequest ? { maxRequestBytes: maxRequest } : {}),
-      hashes: [],
+      hashes: advertisesCheckFile(Object.keys(ext)) ? [...CHECK_FILE_ALGORITHMS] : [],
     };
     this.homeDir = await this.call('find the login folder of', '.', (cb) => this.sftp.realpath('.', cb));
     this.log.debug(`SFTP ready: home ${this.homeDir}, chunk ${this.chunkSize}, extensions ${Object.keys(ext).join(' ')}`);
@@ -445,6 +448,14 @@ export class SftpFileSystem implements RemoteFileSystem {
       }
     }
     await this.call<void>('remove the folder', path, (cb) => this.sftp.rmdir(path, (err) => cb(err, undefined)), opts?.signal);
+  }
+
+  /** check-file on a side channel (see sftpCheckFile.ts); undefined on servers without it (OpenSSH). */
+  async hashFile(path: string, opts?: HashOptions): Promise<RemoteHash | undefined> {
+    if (!this.isConnected || !mayOfferCheckFile((this.sftp as unknown as SftpInternals)._extensions ?? {})) return undefined;
+    const result = await checkFileHash(this.client, path, { algorithms: opts?.algorithms, signal: opts?.signal, connectionLost: this.connectionLost.signal });
+    this.capabilities.hashes = result.offered ? [...CHECK_FILE_ALGORITHMS] : [];
+    return result.hash;
   }
 
   async rename(from: string, to: string, opts?: OpOptions & { overwrite?: boolean }): Promise<void> {

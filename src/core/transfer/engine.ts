@@ -7,14 +7,15 @@
  * intact, and a retry finds the partial and resumes at its size. The partial name includes the
  * source's size and mtime: a changed source never resumes onto stale bytes.
  */
+import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { promises as fs, type Stats } from 'node:fs';
+import { createReadStream, promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { NotFoundError, SecureTransferError, UsageError, throwIfAborted } from '../errors';
 import type { Protocol } from '../profiles/types';
-import type { RemoteEntry, RemoteFileSystem } from '../session/remoteFileSystem';
+import type { HashAlgorithm, RemoteEntry, RemoteFileSystem, RemoteHash } from '../session/remoteFileSystem';
 import { ignoreMatcher, type IgnoreMatcher } from './ignore';
-import { isPartialName, partialName } from './partialName';
+import { isOlderPartialOf, isPartialName, partialName } from './partialName';
 import { ProgressMeter, type ProgressListener } from './progress';
 import { runBounded } from './queue';
 import { ConflictError, sameVersion, versionOf, type RemoteStateStore } from './remoteState';
@@ -44,6 +45,8 @@ export interface TransferResult {
   movedBytes: number;
   /** Files that continued an earlier, interrupted transfer. */
   resumed: number;
+  /** Resumed files whose result matched the server's own hash (where the server offers one). */
+  verifiedByHash: number;
   skipped: string[];
 }
 
@@ -69,6 +72,22 @@ interface FileJob {
   offset: number;
   /** Remote version to record afterwards (downloads). */
   version?: { size: number; mtime: number };
+  /** Partials of the same target from an older source version, deleted when the file starts. */
+  stale: string[];
+  /** Whether the resumed result matched the server's hash; undefined when the server offers none. */
+  verified?: boolean;
+}
+
+/** How one file moves, seen from the engine: the parts that differ between upload and download. */
+interface FileMover {
+  /** Writes the source into job.partial from `offset`; `onBytes` gets the bytes moved in this call. */
+  transfer(offset: number, onBytes: (bytes: number) => void): Promise<void>;
+  partialSize(): Promise<number>;
+  /** The server's hash of the file on its side (the source of a download, the partial of an upload). */
+  serverHash(): Promise<RemoteHash | undefined>;
+  /** The file on this machine (the partial of a download, the source of an upload). */
+  localFile: string;
+  deletePartial(): Promise<void>;
 }
 
 function asPool(source: SessionSource): { pool: SessionPool; owned: boolean } {
@@ -106,6 +125,60 @@ function relJoin(rel: string, name: string): string {
   return rel ? `${rel}/${name}` : name;
 }
 
+async function hashLocalFile(file: string, algorithm: HashAlgorithm): Promise<string> {
+  const hash = createHash(algorithm);
+  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** true/false when the server offers a hash, undefined when it offers none (then the size check stands alone). */
+async function matchesServerHash(mover: FileMover): Promise<boolean | undefined> {
+  const theirs = await mover.serverHash();
+  if (!theirs) return undefined;
+  return (await hashLocalFile(mover.localFile, theirs.algorithm)) === theirs.hex;
+}
+
+/** Best effort: a stale partial that can't be deleted now is retried by the next transfer. */
+async function deleteStale(job: FileJob, remove: (p: string) => Promise<void>): Promise<void> {
+  for (const p of job.stale) await remove(p).catch(() => undefined);
+}
+
+/**
+ * Moves one file into its partial and checks it. A resumed file is compared with the server's hash
+ * (only then: hashing costs the server a full read of the file); on a mismatch the partial is
+ * deleted and the file sent again from byte 0, once. A mismatching file is never renamed into place.
+ */
+async function moveChecked(job: FileJob, mover: FileMover, onBytes: (bytes: number) => void): Promise<void> {
+  let earlier = 0;
+  let moved = 0;
+  const attempt = async (offset: number): Promise<void> => {
+    await mover.transfer(offset, (bytes) => onBytes((moved = earlier + bytes)));
+    if (offset > 0 || job.size >= VERIFY_FROM_BYTES) {
+      const got = await mover.partialSize();
+      if (got !== job.size) throw sizeMismatch(job.partial, got, job.size);
+    }
+  };
+  await attempt(job.offset);
+  if (job.offset === 0) return;
+  const match = await matchesServerHash(mover);
+  if (match !== false) {
+    job.verified = match;
+    return;
+  }
+  await mover.deletePartial();
+  earlier = moved;
+  await attempt(0);
+  job.verified = await matchesServerHash(mover);
+  if (job.verified === false) {
+    await mover.deletePartial();
+    throw new SecureTransferError(
+      `${job.to} still differs from the server's hash after a full second transfer, so it was not put in place: check the server's disk and the connection, then run the transfer again.`,
+      'failure',
+      'hash-mismatch',
+    );
+  }
+}
+
 function sizeMismatch(where: string, got: number, want: number): SecureTransferError {
   return new SecureTransferError(`${where} has ${got} bytes after the transfer instead of ${want}: it was left under its temporary name; run the transfer again.`, 'failure', 'size-mismatch');
 }
@@ -121,7 +194,7 @@ async function runJobs(
   // Every job in flight listens to the caller's signal: many listeners are expected, not a leak.
   if (opts.signal) setMaxListeners(0, opts.signal);
   const meter = new ProgressMeter(opts.onProgress);
-  const result: TransferResult = { files: 0, bytes: 0, movedBytes: 0, resumed: 0, skipped };
+  const result: TransferResult = { files: 0, bytes: 0, movedBytes: 0, resumed: 0, verifiedByHash: 0, skipped };
   meter.setTotals(
     jobs.reduce((n, j) => n + j.size - j.offset, 0),
     jobs.length,
@@ -142,6 +215,7 @@ async function runJobs(
         result.files++;
         result.bytes += job.size;
         if (job.offset > 0) result.resumed++;
+        if (job.verified) result.verifiedByHash++;
         meter.fileDone();
         opts.onFileDone?.(job.to, job.size);
       }, opts.signal),
@@ -173,11 +247,18 @@ export async function download(source: SessionSource, remotePath: string, localT
       jobs.push(await downloadJob(rfs.protocol, remotePath, dest, entry));
     }
     return await runJobs(pool, jobs, opts, skipped, async (session, job, onBytes) => {
-      await session.downloadFile(job.from, job.partial, { offset: job.offset, size: job.size, signal: opts.signal, onProgress: (p) => onBytes(p.bytes) });
-      if (job.offset > 0 || job.size >= VERIFY_FROM_BYTES) {
-        const got = (await fs.stat(job.partial)).size;
-        if (got !== job.size) throw sizeMismatch(job.partial, got, job.size);
-      }
+      await deleteStale(job, (p) => fs.rm(p, { force: true }));
+      await moveChecked(
+        job,
+        {
+          transfer: (offset, onMoved) => session.downloadFile(job.from, job.partial, { offset, size: job.size, signal: opts.signal, onProgress: (p) => onMoved(p.bytes) }),
+          partialSize: async () => (await fs.stat(job.partial)).size,
+          serverHash: async () => session.hashFile?.(job.from, { signal: opts.signal }),
+          localFile: job.partial,
+          deletePartial: () => fs.rm(job.partial, { force: true }),
+        },
+        onBytes,
+      );
       await fs.rename(job.partial, job.to);
       if (job.version) await opts.remoteState?.set(job.from, job.version);
     });
@@ -193,7 +274,9 @@ async function downloadJob(protocol: Protocol, from: string, to: string, entry: 
   const have = localNames && !localNames.has(name) ? 0 : ((await localStat(partial))?.size ?? 0);
   // A partial longer than the source can't be a prefix of it: start over.
   const offset = have <= entry.size ? have : 0;
-  return { from, to, partial, size: entry.size, offset, version: versionOf(entry) };
+  const names = localNames ?? (await fs.readdir(path.dirname(to)).catch(() => []));
+  const stale = [...names].filter((n) => isOlderPartialOf(n, name)).map((n) => path.join(path.dirname(to), n));
+  return { from, to, partial, size: entry.size, offset, version: versionOf(entry), stale };
 }
 
 /** Lists the remote tree level by level (listings in parallel) and creates the local folders. */
@@ -266,7 +349,8 @@ export async function upload(source: SessionSource, localPath: string, remoteTar
       }
       const have = there.get(remote.basename(partial))?.size ?? 0;
       const offset = have > 0 && have <= s.size ? Math.max(0, have - backoff) : 0;
-      jobs.push({ from, to, partial, size: s.size, offset });
+      const stale = [...there.keys()].filter((n) => isOlderPartialOf(n, remote.basename(partial))).map((n) => remote.join(remote.dirname(to), n));
+      jobs.push({ from, to, partial, size: s.size, offset, stale });
     };
 
     if (st.isDirectory()) {
@@ -279,6 +363,14 @@ export async function upload(source: SessionSource, localPath: string, remoteTar
         const e = await remoteStat(rfs, remote.join(dir, name), opts.signal);
         if (e) there.set(name, e);
       }
+      // Older partials of this target are found by name only: list the folder (best effort). Only for
+      // large files: a listing may cost more than a small file's upload (upload on save), and an
+      // interrupted small upload leaves little behind.
+      if (st.size >= VERIFY_FROM_BYTES) {
+        for (const e of (await remoteList(rfs, dir, opts.signal).catch(() => undefined)) ?? []) {
+          if (isPartialName(e.name) && !there.has(e.name)) there.set(e.name, e);
+        }
+      }
       await addFile(localPath, st, dest, there);
     }
     if (conflicts.length > 0) {
@@ -288,11 +380,18 @@ export async function upload(source: SessionSource, localPath: string, remoteTar
     }
 
     return await runJobs(pool, jobs, opts, skipped, async (session, job, onBytes) => {
-      await session.uploadFile(job.from, job.partial, { offset: job.offset, signal: opts.signal, onProgress: (p) => onBytes(p.bytes) });
-      if (job.offset > 0 || job.size >= VERIFY_FROM_BYTES) {
-        const got = (await session.stat(job.partial, { signal: opts.signal })).size;
-        if (got !== job.size) throw sizeMismatch(job.partial, got, job.size);
-      }
+      await deleteStale(job, (p) => session.delete(p, { signal: opts.signal }));
+      await moveChecked(
+        job,
+        {
+          transfer: (offset, onMoved) => session.uploadFile(job.from, job.partial, { offset, signal: opts.signal, onProgress: (p) => onMoved(p.bytes) }),
+          partialSize: async () => (await session.stat(job.partial, { signal: opts.signal })).size,
+          serverHash: async () => session.hashFile?.(job.partial, { signal: opts.signal }),
+          localFile: job.from,
+          deletePartial: () => session.delete(job.partial, { signal: opts.signal }).catch((err: unknown) => (err instanceof NotFoundError ? undefined : Promise.reject(err))),
+        },
+        onBytes,
+      );
       throwIfAborted(opts.signal);
       await session.rename(job.partial, job.to, { overwrite: true, signal: opts.signal });
       if (opts.remoteState) await opts.remoteState.set(job.to, versionOf(await session.stat(job.to, { signal: opts.signal })));

@@ -2,19 +2,47 @@
  * The temporary name a file is written under before it is renamed over its target. It is
  * deterministic for the same source and target, so a retry finds what an interrupted run left and
  * resumes it; it is hidden and ends in `.part` so nobody mistakes it for the real file.
+ *
+ * Format: `.<target name>.st-<target id: 4 hex><version id: 8 hex>.part`. The target id depends on
+ * the target path only (it tells apart long names cut to the same prefix), the version id on the
+ * source with its size and mtime too: partials of the same target from an older source version
+ * share everything but the version id, so they can be found and deleted without touching anything
+ * else. (Before, all 12 hex hashed source and target; such partials are still recognised.)
  */
 import { createHash } from 'node:crypto';
 
+const TARGET_ID_HEX = 4;
+const VERSION_ID_HEX = 8;
+const SUFFIX = '.part';
 const PARTIAL = /^\..+\.st-[0-9a-f]{12}\.part$/;
 
-/** `source` identifies where the bytes come from (server + path, or a local absolute path). */
+function hexId(length: number, ...parts: string[]): string {
+  return createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, length);
+}
+
+/** `source` identifies where the bytes come from and which version (server + path + size + mtime, or a local path + size + mtime). */
 export function partialName(targetBaseName: string, source: string, target: string): string {
-  const id = createHash('sha256').update(source).update('\0').update(target).digest('hex').slice(0, 12);
   // Keep the whole name within the usual 255-byte limit even for very long target names.
   const base = Buffer.byteLength(targetBaseName) > 200 ? targetBaseName.slice(0, 60) : targetBaseName;
-  return `.${base}.st-${id}.part`;
+  return `.${base}.st-${hexId(TARGET_ID_HEX, target)}${hexId(VERSION_ID_HEX, source, target)}${SUFFIX}`;
 }
 
 export function isPartialName(name: string): boolean {
   return PARTIAL.test(name);
+}
+
+/**
+ * Whether `name` (in the same folder) is a partial of the same target as `current` but of another
+ * source version: same name and target id, different version id. Anything else is never matched.
+ */
+export function isOlderPartialOf(name: string, current: string): boolean {
+  const stem = current.length - SUFFIX.length - VERSION_ID_HEX;
+  return (
+    name !== current &&
+    name.length === current.length &&
+    isPartialName(name) &&
+    isPartialName(current) &&
+    name.startsWith(current.slice(0, stem)) &&
+    /^[0-9a-f]+$/.test(name.slice(stem, -SUFFIX.length))
+  );
 }
