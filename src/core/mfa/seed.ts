@@ -3,7 +3,7 @@
  * display them) or an `otpauth://totp/...` URI whose digits/period/algorithm are honoured.
  * Error messages never repeat the seed.
  */
-import { parse as parseOtpauthUri } from '@otplib/uri';
+import type * as OtpauthUri from '@otplib/uri';
 import { UsageError } from '../errors';
 
 export type TotpAlgorithm = 'sha1' | 'sha256' | 'sha512';
@@ -77,7 +77,9 @@ function uriProblem(err: unknown): string {
 function parseUri(text: string): TotpSeed {
   let parsed;
   try {
-    parsed = parseOtpauthUri(text);
+    // Loaded here, not with the module: the extension imports this at activation.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    parsed = (require('@otplib/uri') as typeof OtpauthUri).parse(text);
   } catch (err) {
     throw new UsageError(`The otpauth:// URI could not be read (${uriProblem(err)}): copy it again from your provider.`, 'bad-totp-seed');
   }

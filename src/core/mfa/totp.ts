@@ -1,8 +1,18 @@
 /** Time-based one-time codes (RFC 6238) over otplib, accepting the 80-bit seeds many providers issue. */
-import { createGuardrails, generateSync } from 'otplib';
+import type * as Otplib from 'otplib';
 import { decodeBase32, MIN_SEED_BYTES, type TotpSeed } from './seed';
 
-const guardrails = createGuardrails({ MIN_SECRET_BYTES: MIN_SEED_BYTES });
+let otplib: { generateSync: typeof Otplib.generateSync; guardrails: ReturnType<typeof Otplib.createGuardrails> } | undefined;
+
+/** otplib and its hash libraries load with the first code: the extension imports this at activation. */
+function lib(): NonNullable<typeof otplib> {
+  if (!otplib) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { createGuardrails, generateSync } = require('otplib') as typeof Otplib;
+    otplib = { generateSync, guardrails: createGuardrails({ MIN_SECRET_BYTES: MIN_SEED_BYTES }) };
+  }
+  return otplib;
+}
 
 /** The window (time step) a moment falls in. */
 export function totpStep(seed: TotpSeed, epochSeconds: number): number {
@@ -16,6 +26,7 @@ export function totpSecondsLeft(seed: TotpSeed, epochSeconds: number): number {
 
 /** The code for one time step. */
 export function totpCodeForStep(seed: TotpSeed, step: number): string {
+  const { generateSync, guardrails } = lib();
   return generateSync({
     secret: decodeBase32(seed.secret),
     algorithm: seed.algorithm,
