@@ -179,6 +179,26 @@ async function moveChecked(job: FileJob, mover: FileMover, onBytes: (bytes: numb
   }
 }
 
+/** A folder of a tree walk: where it is read, where it goes, and its path below the transfer root. */
+interface TreeDir {
+  from: string;
+  to: string;
+  rel: string;
+}
+
+/**
+ * Visits a tree level by level, the folders of one level in parallel: each listing is a round trip,
+ * so a deep or wide tree is planned in about as many round trips as it has levels.
+ */
+async function walkLevels(root: TreeDir, parallel: number, visit: (dir: TreeDir, descend: (child: TreeDir) => void) => Promise<void>, signal?: AbortSignal): Promise<void> {
+  let level = [root];
+  while (level.length > 0) {
+    const next: TreeDir[] = [];
+    await runBounded(level, parallel, (dir) => visit(dir, (child) => next.push(child)), signal);
+    level = next;
+  }
+}
+
 function sizeMismatch(where: string, got: number, want: number): SecureTransferError {
   return new SecureTransferError(`${where} has ${got} bytes after the transfer instead of ${want}: it was left under its temporary name; run the transfer again.`, 'failure', 'size-mismatch');
 }
@@ -281,39 +301,34 @@ async function downloadJob(protocol: Protocol, from: string, to: string, entry: 
 
 /** Lists the remote tree level by level (listings in parallel) and creates the local folders. */
 async function planDownloadTree(pool: SessionPool, protocol: Protocol, root: string, dest: string, ignored: IgnoreMatcher, jobs: FileJob[], skipped: string[], signal?: AbortSignal): Promise<void> {
-  let level: Array<{ from: string; to: string; rel: string }> = [{ from: root, to: dest, rel: '' }];
-  while (level.length > 0) {
-    const nextLevel: typeof level = [];
-    await runBounded(
-      level,
-      pool.capacity,
-      async (dir) => {
-        await fs.mkdir(dir.to, { recursive: true });
-        const localNames = new Set(await fs.readdir(dir.to));
-        const entries = await pool.use((rfs) => rfs.list(dir.from, { signal }), signal);
-        for (const child of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-          const from = remote.join(dir.from, child.name);
-          const rel = relJoin(dir.rel, child.name);
-          if (ignored(rel) || isPartialName(child.name)) continue;
-          let to: string;
-          try {
-            to = safeLocalJoin(dir.to, child.name);
-          } catch {
-            skipped.push(from);
-            continue;
-          }
-          let e = child;
-          // A link is followed for files only: following links to folders could loop forever.
-          if (e.type === 'symlink') e = { ...(await pool.use((rfs) => rfs.stat(from, { signal }), signal)), name: child.name };
-          if (e.type === 'directory' && child.type === 'directory') nextLevel.push({ from, to, rel });
-          else if (e.type === 'file') jobs.push(await downloadJob(protocol, from, to, e, localNames));
-          else skipped.push(from);
+  await walkLevels(
+    { from: root, to: dest, rel: '' },
+    pool.capacity,
+    async (dir, descend) => {
+      await fs.mkdir(dir.to, { recursive: true });
+      const localNames = new Set(await fs.readdir(dir.to));
+      const entries = await pool.use((rfs) => rfs.list(dir.from, { signal }), signal);
+      for (const child of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+        const from = remote.join(dir.from, child.name);
+        const rel = relJoin(dir.rel, child.name);
+        if (ignored(rel) || isPartialName(child.name)) continue;
+        let to: string;
+        try {
+          to = safeLocalJoin(dir.to, child.name);
+        } catch {
+          skipped.push(from);
+          continue;
         }
-      },
-      signal,
-    );
-    level = nextLevel;
-  }
+        let e = child;
+        // A link is followed for files only: following links to folders could loop forever.
+        if (e.type === 'symlink') e = { ...(await pool.use((rfs) => rfs.stat(from, { signal }), signal)), name: child.name };
+        if (e.type === 'directory' && child.type === 'directory') descend({ from, to, rel });
+        else if (e.type === 'file') jobs.push(await downloadJob(protocol, from, to, e, localNames));
+        else skipped.push(from);
+      }
+    },
+    signal,
+  );
 }
 
 // ---------------------------------------------------------------- upload
@@ -411,31 +426,26 @@ async function planUploadTree(
   addFile: (from: string, s: Stats, to: string, there: Map<string, RemoteEntry>) => Promise<void>,
   signal?: AbortSignal,
 ): Promise<void> {
-  let level: Array<{ from: string; to: string; rel: string }> = [{ from: root, to: dest, rel: '' }];
-  while (level.length > 0) {
-    const nextLevel: typeof level = [];
-    await runBounded(
-      level,
-      pool.capacity,
-      async (dir) => {
-        const listed = await pool.use((rfs) => remoteList(rfs, dir.to, signal), signal);
-        if (!listed) await pool.use((rfs) => rfs.mkdir(dir.to, { signal }), signal);
-        const there = new Map((listed ?? []).map((e) => [e.name, e]));
-        for (const name of (await fs.readdir(dir.from)).sort()) {
-          const from = path.join(dir.from, name);
-          const rel = relJoin(dir.rel, name);
-          if (ignored(rel)) {
-            skipped.push(from);
-            continue;
-          }
-          const s = await fs.lstat(from);
-          if (s.isDirectory()) nextLevel.push({ from, to: remote.join(dir.to, name), rel });
-          else if (s.isFile()) await addFile(from, s, remote.join(dir.to, name), there);
-          else skipped.push(from);
+  await walkLevels(
+    { from: root, to: dest, rel: '' },
+    pool.capacity,
+    async (dir, descend) => {
+      const listed = await pool.use((rfs) => remoteList(rfs, dir.to, signal), signal);
+      if (!listed) await pool.use((rfs) => rfs.mkdir(dir.to, { signal }), signal);
+      const there = new Map((listed ?? []).map((e) => [e.name, e]));
+      for (const name of (await fs.readdir(dir.from)).sort()) {
+        const from = path.join(dir.from, name);
+        const rel = relJoin(dir.rel, name);
+        if (ignored(rel)) {
+          skipped.push(from);
+          continue;
         }
-      },
-      signal,
-    );
-    level = nextLevel;
-  }
+        const s = await fs.lstat(from);
+        if (s.isDirectory()) descend({ from, to: remote.join(dir.to, name), rel });
+        else if (s.isFile()) await addFile(from, s, remote.join(dir.to, name), there);
+        else skipped.push(from);
+      }
+    },
+    signal,
+  );
 }
