@@ -145,14 +145,11 @@ Demo SFTP server running — press Ctrl-C to stop it.
   return new Promise((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve));
 }
 
-/** Bundles the extension alone (same options as scripts/build.mjs), so a half-edited CLI can't block the demo. */
+/** Bundles the extension alone (scripts/extensionBuild.mjs, as scripts/build.mjs does), so a half-edited CLI can't block the demo. */
 async function buildExtension() {
   console.log('Building the extension…');
-  await esbuild.build({
-    entryPoints: [path.join(REPO, 'src', 'extension', 'extension.ts')], outfile: path.join(REPO, 'dist', 'extension.js'),
-    bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning',
-    external: ['vscode', 'cpu-features', '*.node', '@napi-rs/keyring'],
-  });
+  const shared = await import('./extensionBuild.mjs');
+  await shared.buildExtension({ sourcemap: true });
 }
 
 const DEMO_SITE = {

@@ -23,13 +23,10 @@ function step(cmd, cmdArgs) {
 }
 
 if (!args.includes('--no-build')) {
-  // Only the extension bundle is needed here (same options as scripts/build.mjs), so a half-edited
+  // Only the extension bundle is needed here (scripts/extensionBuild.mjs, shared with build.mjs), so a half-edited
   // CLI elsewhere in the tree does not stop the extension's tests.
-  const esbuild = await import('esbuild');
-  await esbuild.build({
-    entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', bundle: true, platform: 'node', target: 'node20',
-    format: 'cjs', sourcemap: true, logLevel: 'warning', external: ['vscode', 'cpu-features', '*.node', '@napi-rs/keyring'],
-  });
+  const { buildExtension } = await import('./extensionBuild.mjs');
+  await buildExtension({ sourcemap: true });
   // tsc may report errors in files other engineers are editing; it still emits, so only warn.
   const tsc = spawnSync('npx', ['tsc', '-p', '.'], { encoding: 'utf8' });
   if (tsc.status !== 0) console.warn(`tsc reported errors (continuing; it still emits):\n${tsc.stdout.split('\n').slice(0, 15).join('\n')}`);

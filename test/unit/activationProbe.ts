@@ -4,12 +4,13 @@
  * load + activate only, not VS Code's own extension-host overhead. Used by the unit test that keeps
  * transports lazy and by the benchmark's `extension` scenario.
  *
- * Which bundled packages ran is read from V8's function coverage mapped through the bundle's source
- * map: esbuild inlines ssh2, basic-ftp and otplib, so they never show up in require.cache; a package
- * "loaded" when any of its functions (its module wrapper included) was called.
+ * What loaded at activation is seen two ways: the requests the bundle makes at run time (the vendor
+ * bundles dist/vendor/ssh2.js, basic-ftp.js and otplib.js, and esbuild externals), and V8's function
+ * coverage mapped through the bundle's source map for packages inlined into the bundle itself (they
+ * never show up in require.cache; a package "loaded" when any of its functions ran).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import Module, { SourceMap } from 'node:module';
 import * as os from 'node:os';
@@ -28,8 +29,15 @@ export const LAZY_PACKAGES: Readonly<Record<string, readonly string[]>> = {
   otplib: ['otplib', '@otplib/core', '@otplib/uri', '@otplib/hotp', '@otplib/totp', '@otplib/plugin-crypto-noble', '@otplib/plugin-base32-scure'],
   '@napi-rs/keyring': ['@napi-rs/keyring'],
 };
-/** Requests the bundle leaves to Node at run time that only a transport makes (esbuild externals). */
+/**
+ * Requests the bundle leaves to Node at run time that only a transport makes: esbuild externals, and
+ * the vendor bundles scripts/extensionBuild.mjs splits off (dist/vendor/<package>.js).
+ */
 const LAZY_REQUESTS: ReadonlyArray<[RegExp, string]> = [
+  [/^\.\/vendor\/ssh2\.js$/, 'ssh2'],
+  [/^\.\/vendor\/basic-ftp\.js$/, 'basic-ftp'],
+  [/^\.\/vendor\/otplib\.js$/, 'otplib'],
+  [/^\.\/vendor\//, 'dist/vendor/*'],
   [/^@napi-rs\/keyring/, '@napi-rs/keyring'],
   [/^cpu-features$/, 'ssh2'],
   [/sshcrypto\.node$/, 'ssh2 (native addon)'],
@@ -77,7 +85,10 @@ export function probeActivation(bundle: string, options: ProbeOptions = {}): Pro
 export function lazyViolations(result: ProbeResult): string[] {
   const found = new Set<string>();
   for (const [name, packages] of Object.entries(LAZY_PACKAGES)) if (result.executed?.some((p) => packages.includes(p))) found.add(name);
-  for (const { request } of result.requests) for (const [re, name] of LAZY_REQUESTS) if (re.test(request)) found.add(name);
+  for (const { request } of result.requests) {
+    const name = LAZY_REQUESTS.find(([re]) => re.test(request))?.[1];
+    if (name) found.add(name);
+  }
   return [...found].sort();
 }
 
@@ -88,7 +99,8 @@ export function lazyViolations(result: ProbeResult): string[] {
 export function buildSandbox(): { dir: string; run: (script: 'build.mjs' | 'package.mjs') => void; cleanup: () => void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'st-activation-'));
   mkdirSync(path.join(dir, 'scripts'));
-  for (const s of ['build.mjs', 'package.mjs']) copyFileSync(path.join(REPO, 'scripts', s), path.join(dir, 'scripts', s));
+  // build.mjs and package.mjs import their shared modules (extensionBuild.mjs, profileValidator.mjs).
+  for (const s of readdirSync(path.join(REPO, 'scripts')).filter((f) => f.endsWith('.mjs'))) copyFileSync(path.join(REPO, 'scripts', s), path.join(dir, 'scripts', s));
   // Linked: what esbuild reads. Copied: what vsce packs (it does not follow linked folders).
   for (const entry of ['src', 'node_modules']) symlinkSync(path.join(REPO, entry), path.join(dir, entry));
   for (const entry of ['media', 'schemas', 'package.json', 'tsconfig.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore']) {

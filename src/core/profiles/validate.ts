@@ -4,7 +4,7 @@
  * to do: secrets → the OS keychain, verification switches → pin a fingerprint, plain ftp → ftpes/sftp.
  * Every problem is collected; the thrown UsageError carries them all.
  */
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import schemaJson from '../../../schemas/profile.schema.json';
 import { UsageError } from '../errors';
 import { isFingerprint, normalizeFingerprint } from '../trust/fingerprint';
@@ -12,6 +12,7 @@ import { isValidHost, isValidHostEntry } from '../policy/net';
 import type { Policy } from '../policy/types';
 import { looksLikeKeyContent, secretFieldOf, squashKey, verificationSwitchOf, type SecretField } from './forbidden';
 import { formatJsonPath, type PathSegment, type SourcePosition } from './jsonc';
+import * as generatedValidators from './profileSchema.generated';
 import { suggestion } from './suggest';
 import { formatUrl } from './url';
 import { DEFAULT_PORTS, type LoadedProfile, type Profile, type ProfileSource, type Protocol } from './types';
@@ -63,35 +64,17 @@ export interface ProfileFileCheck extends ProfileFile {
 
 export const PROFILE_SCHEMA = schemaJson;
 export const DEFAULT_CONNECT_TIMEOUT = 20;
-const SCHEMA_KEY = 'secure-transfer-profile.schema.json';
 const SECURITY_CODES: ReadonlySet<ProblemCode> = new Set(['secret-in-profile', 'verification-disabled', 'plain-ftp']);
 const PROTOCOLS: readonly Protocol[] = ['sftp', 'ftpes', 'ftps'];
 
-// ---- The schema, compiled once on first use ----
+// ---- The schema's validators ----
 
-/** VS Code's schema keywords: annotations for the editor, ignored by validation. */
-const VSCODE_KEYWORDS = ['markdownDescription', 'enumDescriptions', 'markdownEnumDescriptions', 'patternErrorMessage', 'errorMessage', 'doNotSuggest', 'defaultSnippets', 'deprecationMessage'];
-
-interface Validators {
-  file: ValidateFunction;
-  profiles: ValidateFunction;
-  policy: ValidateFunction;
-}
-let validators: Validators | undefined;
-
-function compiled(): Validators {
-  if (!validators) {
-    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
-    ajv.addVocabulary(VSCODE_KEYWORDS);
-    ajv.addSchema(schemaJson, SCHEMA_KEY);
-    validators = {
-      file: ajv.getSchema(SCHEMA_KEY)!,
-      profiles: ajv.compile({ type: 'array', items: { $ref: `${SCHEMA_KEY}#/definitions/profile` } }),
-      policy: ajv.compile({ $ref: `${SCHEMA_KEY}#/definitions/policy` }),
-    };
-  }
-  return validators;
-}
+/**
+ * ajv's standalone code for schemas/profile.schema.json, generated at build time by
+ * scripts/profileValidator.mjs (so neither ajv's compiler nor a compile runs at activation).
+ */
+type ValidateFunction = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+const validators = generatedValidators as unknown as { file: ValidateFunction; profiles: ValidateFunction; policy: ValidateFunction };
 
 interface PropertySchema {
   $ref?: string;
@@ -478,7 +461,7 @@ export function checkProfileFile(json: unknown, file: string, options: ValidateO
     });
   }
   checkRoot(c, json);
-  const v = compiled().file;
+  const v = validators.file;
   if (!v(json)) reportAjvErrors(c, v.errors, json);
   const problems = sortProblems(c.problems);
   if (problems.length > 0) return { profiles: [], problems };
@@ -501,7 +484,7 @@ export function checkUserProfiles(value: unknown, settingKey = 'secureTransfer.p
   if (value === undefined || value === null) return { profiles: [], problems: [] };
   const c: Collector = { where: USER_SETTINGS, prefix: settingKey, problems: [], claimed: new Set() };
   checkProfiles(c, [], value);
-  const v = compiled().profiles;
+  const v = validators.profiles;
   if (!v(value)) reportAjvErrors(c, v.errors, value);
   const problems = sortProblems(c.problems);
   if (problems.length > 0) return { profiles: [], problems };
@@ -520,7 +503,7 @@ export function validateUserPolicy(value: unknown, settingKey = 'secureTransfer.
   if (value === undefined || value === null) return undefined;
   const c: Collector = { where: USER_SETTINGS, prefix: settingKey, problems: [], claimed: new Set() };
   checkPolicy(c, [], value);
-  const v = compiled().policy;
+  const v = validators.policy;
   if (!v(value)) reportAjvErrors(c, v.errors, value);
   if (c.problems.length > 0) throw new ProfileValidationError(sortProblems(c.problems), USER_SETTINGS);
   return value as Policy;
