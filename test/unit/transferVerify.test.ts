@@ -15,7 +15,7 @@ import { chooseFtpHash, parseFtpCommandHashReply, parseFtpHashReply } from '../.
 import { advertisesCheckFile, mayOfferCheckFile, parseCheckFileReply, parseVersion } from '../../src/core/session/sftpCheckFile';
 import type { FileTransferOptions, RemoteFileSystem, RemoteHash } from '../../src/core/session/remoteFileSystem';
 import { download } from '../../src/core/transfer/engine';
-import { isOlderPartialOf, isPartialName, partialName } from '../../src/core/transfer/partialName';
+import { PartialIndex, isOlderPartialOf, isPartialName, partialName } from '../../src/core/transfer/partialName';
 
 const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 
@@ -93,6 +93,17 @@ test('an older partial of the same target is recognised; the current one, other 
   for (const unrelated of ['.index.html.swp', '.index.html', 'index.html', `.index.html.st-${'z'.repeat(12)}.part`, `${current}.bak`]) {
     assert.ok(!isOlderPartialOf(unrelated, current), unrelated);
   }
+});
+
+test('one index of a folder listing answers every file: each gets only the older partials of its own target', () => {
+  const mk = (n: number, version: number) => partialName(`f${n}.bin`, `local:/src/f${n}.bin:${version}:1`, `/dst/f${n}.bin`);
+  const names = ['f1.bin', '.f1.bin.swp', mk(1, 1), mk(1, 2), mk(1, 3), mk(2, 1), mk(3, 7)];
+  const index = new PartialIndex(names);
+  assert.deepEqual(index.olderThan(mk(1, 3)).sort(), [mk(1, 1), mk(1, 2)].sort());
+  assert.deepEqual(index.olderThan(mk(2, 5)), [mk(2, 1)]);
+  assert.deepEqual(index.olderThan(mk(3, 7)), [], 'the current one is not older than itself');
+  assert.deepEqual(index.olderThan(mk(4, 1)), []);
+  assert.deepEqual(index.olderThan('f1.bin'), [], 'not a partial name');
 });
 
 /** A stand-in server holding one file, whose hash may lie: it exercises the engine's rule only. */

@@ -15,7 +15,7 @@ import { NotFoundError, SecureTransferError, UsageError, throwIfAborted } from '
 import type { Protocol } from '../profiles/types';
 import type { HashAlgorithm, RemoteEntry, RemoteFileSystem, RemoteHash } from '../session/remoteFileSystem';
 import { ignoreMatcher, type IgnoreMatcher } from './ignore';
-import { isOlderPartialOf, isPartialName, partialName } from './partialName';
+import { PartialIndex, isPartialName, partialName } from './partialName';
 import { ProgressMeter, type ProgressListener } from './progress';
 import { runBounded } from './queue';
 import { ConflictError, sameVersion, versionOf, type RemoteStateStore } from './remoteState';
@@ -287,6 +287,14 @@ export async function download(source: SessionSource, remotePath: string, localT
   }
 }
 
+/** Indexes of partial names per folder listing (a Set of names or a Map by name), built on first use. */
+const partialIndexes = new WeakMap<Set<string> | Map<string, unknown>, PartialIndex>();
+function olderPartials(listing: Set<string> | Map<string, unknown>, current: string): string[] {
+  let index = partialIndexes.get(listing);
+  if (!index) partialIndexes.set(listing, (index = new PartialIndex(listing.keys())));
+  return index.olderThan(current);
+}
+
 /** `localNames`: what the target folder holds, when known (saves a stat per file in big trees). */
 async function downloadJob(protocol: Protocol, from: string, to: string, entry: RemoteEntry, localNames?: Set<string>): Promise<FileJob> {
   const name = partialName(path.basename(to), `${protocol}:${from}:${entry.size}:${entry.mtime}`, to);
@@ -294,8 +302,8 @@ async function downloadJob(protocol: Protocol, from: string, to: string, entry: 
   const have = localNames && !localNames.has(name) ? 0 : ((await localStat(partial))?.size ?? 0);
   // A partial longer than the source can't be a prefix of it: start over.
   const offset = have <= entry.size ? have : 0;
-  const names = localNames ?? (await fs.readdir(path.dirname(to)).catch(() => []));
-  const stale = [...names].filter((n) => isOlderPartialOf(n, name)).map((n) => path.join(path.dirname(to), n));
+  const names = localNames ?? new Set(await fs.readdir(path.dirname(to)).catch(() => []));
+  const stale = olderPartials(names, name).map((n) => path.join(path.dirname(to), n));
   return { from, to, partial, size: entry.size, offset, version: versionOf(entry), stale };
 }
 
@@ -364,7 +372,7 @@ export async function upload(source: SessionSource, localPath: string, remoteTar
       }
       const have = there.get(remote.basename(partial))?.size ?? 0;
       const offset = have > 0 && have <= s.size ? Math.max(0, have - backoff) : 0;
-      const stale = [...there.keys()].filter((n) => isOlderPartialOf(n, remote.basename(partial))).map((n) => remote.join(remote.dirname(to), n));
+      const stale = olderPartials(there, remote.basename(partial)).map((n) => remote.join(remote.dirname(to), n));
       jobs.push({ from, to, partial, size: s.size, offset, stale });
     };
 

@@ -36,13 +36,32 @@ export function isPartialName(name: string): boolean {
  * source version: same name and target id, different version id. Anything else is never matched.
  */
 export function isOlderPartialOf(name: string, current: string): boolean {
-  const stem = current.length - SUFFIX.length - VERSION_ID_HEX;
-  return (
-    name !== current &&
-    name.length === current.length &&
-    isPartialName(name) &&
-    isPartialName(current) &&
-    name.startsWith(current.slice(0, stem)) &&
-    /^[0-9a-f]+$/.test(name.slice(stem, -SUFFIX.length))
-  );
+  return new PartialIndex([name]).olderThan(current).length > 0;
+}
+
+/** Everything but the version id: the same for every partial of one target. */
+function stemOf(partial: string): string {
+  return partial.slice(0, partial.length - SUFFIX.length - VERSION_ID_HEX);
+}
+
+/**
+ * The partial names of one folder listing by target, built once per folder: asking each file of a
+ * 2,000-file folder to scan the whole listing would be quadratic.
+ */
+export class PartialIndex {
+  private readonly byStem = new Map<string, string[]>();
+  constructor(names: Iterable<string>) {
+    for (const name of names) {
+      if (!isPartialName(name)) continue;
+      const stem = stemOf(name);
+      const list = this.byStem.get(stem);
+      if (list) list.push(name);
+      else this.byStem.set(stem, [name]);
+    }
+  }
+  /** The partials of the same target as `current` from another source version (as isOlderPartialOf). */
+  olderThan(current: string): string[] {
+    if (!isPartialName(current)) return [];
+    return (this.byStem.get(stemOf(current)) ?? []).filter((name) => name !== current);
+  }
 }
