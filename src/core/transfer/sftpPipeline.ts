@@ -227,16 +227,61 @@ function pump(size: number, start: number, opts: PipelineOptions, move: MovePiec
   });
 }
 
-function writeAllLocal(fd: number, buf: Buffer, len: number, pos: number): Promise<void> {
+function writevAll(fd: number, bufs: Buffer[], pos: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const step = (off: number): void =>
-      fs.write(fd, buf, off, len - off, pos + off, (err, written) => {
-        if (err) reject(err);
-        else if (off + written < len) step(off + written);
-        else resolve();
+    const step = (rest: Buffer[], at: number): void =>
+      fs.writev(fd, rest, at, (err, written) => {
+        if (err) return reject(err);
+        let left = written;
+        while (rest.length > 0 && left >= rest[0].length) left -= rest.shift()!.length;
+        if (rest.length === 0) return resolve();
+        rest[0] = rest[0].subarray(left); // a short write: continue where it stopped
+        step(rest, at + written);
       });
-    step(0);
+    step(bufs, pos);
   });
+}
+
+/**
+ * Writes a download's pieces into the local file, gathering the pieces that arrive while a write is
+ * running into one writev per contiguous run. Every file-system call is a hand-off to libuv's thread
+ * pool, which on a small VM costs about as much as writing a 255 KiB piece to the page cache: one
+ * call per piece made those hand-offs ~15% of a large download's time.
+ */
+class GatheringWriter {
+  private queued: Array<{ buf: Buffer; pos: number; done: () => void; fail: (err: unknown) => void }> = [];
+  private running = false;
+  constructor(private readonly fd: number) {}
+
+  write(buf: Buffer, pos: number): Promise<void> {
+    return new Promise((done, fail) => {
+      this.queued.push({ buf, pos, done, fail });
+      if (!this.running) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.running = true;
+    while (this.queued.length > 0) {
+      const batch = this.queued.splice(0).sort((a, b) => a.pos - b.pos);
+      const runs: Array<typeof batch> = [];
+      for (const piece of batch) {
+        const run = runs[runs.length - 1];
+        const last = run?.[run.length - 1];
+        if (last && last.pos + last.buf.length === piece.pos) run.push(piece);
+        else runs.push([piece]);
+      }
+      await Promise.all(
+        runs.map((run) =>
+          writevAll(this.fd, run.map((p) => p.buf), run[0].pos).then(
+            () => run.forEach((p) => p.done()),
+            (err: unknown) => run.forEach((p) => p.fail(err)),
+          ),
+        ),
+      );
+    }
+    this.running = false;
+  }
 }
 
 /** Best effort, and never waits on a connection that is gone (ssh2 would not answer). */
@@ -257,9 +302,10 @@ export async function pipelinedDownload(ch: SftpChannel, remotePath: string, loc
     fd = await fsOpen(localPath, offset > 0 ? 'r+' : 'w');
     if (offset > 0) await fsFtruncate(fd, offset);
     const localFd = fd;
+    const writer = new GatheringWriter(fd);
     const result = await pump(size, offset, opts, (pos, len, buf, local) =>
       call<number>((cb) => ch.read(handle, buf, 0, len, pos, cb), lost).then(async (n) => {
-        if (n > 0) await local(() => writeAllLocal(localFd, buf, n, pos));
+        if (n > 0) await local(() => writer.write(buf.subarray(0, n), pos));
         return n;
       }),
     );
