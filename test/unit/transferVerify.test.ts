@@ -15,7 +15,7 @@ import { chooseFtpHash, parseFtpCommandHashReply, parseFtpHashReply } from '../.
 import { advertisesCheckFile, mayOfferCheckFile, parseCheckFileReply, parseVersion } from '../../src/core/session/sftpCheckFile';
 import type { FileTransferOptions, RemoteFileSystem, RemoteHash } from '../../src/core/session/remoteFileSystem';
 import { download } from '../../src/core/transfer/engine';
-import { PartialIndex, isOlderPartialOf, isPartialName, partialName } from '../../src/core/transfer/partialName';
+import { PartialIndex, isOlderPartialOf, isPartialName, partialName, retryPartialName } from '../../src/core/transfer/partialName';
 
 const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 
@@ -93,6 +93,15 @@ test('an older partial of the same target is recognised; the current one, other 
   for (const unrelated of ['.index.html.swp', '.index.html', 'index.html', `.index.html.st-${'z'.repeat(12)}.part`, `${current}.bak`]) {
     assert.ok(!isOlderPartialOf(unrelated, current), unrelated);
   }
+});
+
+test('a file sent again after a hash mismatch goes under a fresh partial name of the same target', () => {
+  const first = partialName('index.html', 'local:/src/index.html:10:1000', '/site/index.html');
+  const retry = retryPartialName(first);
+  assert.ok(isPartialName(retry));
+  assert.notEqual(retry, first);
+  assert.ok(isOlderPartialOf(first, retry), 'the first partial counts as a stale partial of the retry');
+  assert.equal(retryPartialName(first), retry, 'deterministic');
 });
 
 test('one index of a folder listing answers every file: each gets only the older partials of its own target', () => {

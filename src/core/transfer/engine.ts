@@ -15,7 +15,7 @@ import { NotFoundError, SecureTransferError, UsageError, throwIfAborted } from '
 import type { Protocol } from '../profiles/types';
 import type { HashAlgorithm, RemoteEntry, RemoteFileSystem, RemoteHash } from '../session/remoteFileSystem';
 import { ignoreMatcher, type IgnoreMatcher } from './ignore';
-import { PartialIndex, isPartialName, partialName } from './partialName';
+import { PartialIndex, isPartialName, partialName, retryPartialName } from './partialName';
 import { ProgressMeter, type ProgressListener } from './progress';
 import { runBounded } from './queue';
 import { ConflictError, sameVersion, versionOf, type RemoteStateStore } from './remoteState';
@@ -86,7 +86,7 @@ interface FileMover {
   /** The server's hash of the file on its side (the source of a download, the partial of an upload). */
   serverHash(): Promise<RemoteHash | undefined>;
   /** The file on this machine (the partial of a download, the source of an upload). */
-  localFile: string;
+  localFile: () => string;
   deletePartial(): Promise<void>;
 }
 
@@ -135,7 +135,7 @@ async function hashLocalFile(file: string, algorithm: HashAlgorithm): Promise<st
 async function matchesServerHash(mover: FileMover): Promise<boolean | undefined> {
   const theirs = await mover.serverHash();
   if (!theirs) return undefined;
-  return (await hashLocalFile(mover.localFile, theirs.algorithm)) === theirs.hex;
+  return (await hashLocalFile(mover.localFile(), theirs.algorithm)) === theirs.hex;
 }
 
 /** Best effort: a stale partial that can't be deleted now is retried by the next transfer. */
@@ -166,6 +166,8 @@ async function moveChecked(job: FileJob, mover: FileMover, onBytes: (bytes: numb
     return;
   }
   await mover.deletePartial();
+  // Under a fresh name: a server may answer a hash of the same name from its cache (ProFTPD does).
+  job.partial = retryPartialName(job.partial);
   earlier = moved;
   await attempt(0);
   job.verified = await matchesServerHash(mover);
@@ -274,7 +276,7 @@ export async function download(source: SessionSource, remotePath: string, localT
           transfer: (offset, onMoved) => session.downloadFile(job.from, job.partial, { offset, size: job.size, signal: opts.signal, onProgress: (p) => onMoved(p.bytes) }),
           partialSize: async () => (await fs.stat(job.partial)).size,
           serverHash: async () => session.hashFile?.(job.from, { signal: opts.signal }),
-          localFile: job.partial,
+          localFile: () => job.partial,
           deletePartial: () => fs.rm(job.partial, { force: true }),
         },
         onBytes,
@@ -410,7 +412,7 @@ export async function upload(source: SessionSource, localPath: string, remoteTar
           transfer: (offset, onMoved) => session.uploadFile(job.from, job.partial, { offset, signal: opts.signal, onProgress: (p) => onMoved(p.bytes) }),
           partialSize: async () => (await session.stat(job.partial, { signal: opts.signal })).size,
           serverHash: async () => session.hashFile?.(job.partial, { signal: opts.signal }),
-          localFile: job.from,
+          localFile: () => job.from,
           deletePartial: () => session.delete(job.partial, { signal: opts.signal }).catch((err: unknown) => (err instanceof NotFoundError ? undefined : Promise.reject(err))),
         },
         onBytes,

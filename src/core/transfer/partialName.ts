@@ -39,6 +39,16 @@ export function isOlderPartialOf(name: string, current: string): boolean {
   return new PartialIndex([name]).olderThan(current).length > 0;
 }
 
+/**
+ * Another partial name for the same target and source, for sending a file again after its hash
+ * didn't match: a name that was never hashed, because servers cache digests by path (ProFTPD's
+ * mod_digest answered a re-sent file's HASH with the digest of the bad copy under the same name).
+ */
+export function retryPartialName(partial: string): string {
+  const stem = stemOf(partial);
+  return `${stem}${hexId(VERSION_ID_HEX, partial, 'retry')}${SUFFIX}`;
+}
+
 /** Everything but the version id: the same for every partial of one target. */
 function stemOf(partial: string): string {
   return partial.slice(0, partial.length - SUFFIX.length - VERSION_ID_HEX);
