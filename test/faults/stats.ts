@@ -11,13 +11,37 @@ export interface FaultCounts {
   faultsInjected: number;
   transfersVerifiedByHash: number;
   hostileInputsTried: number;
+  /** Transfers after which the target kept (or got) the mode it should have. */
+  modesKept: number;
+  /** Symlinks, folders or foreign files planted at a partial's name that were not followed. */
+  symlinkPlantsRefused: number;
+  /** Partials from another server (or user) that were not resumed. */
+  crossServerResumesRefused: number;
+  /** Pieces of hostile server text whose escapes were neutralised before anyone saw them. */
+  escapesNeutralised: number;
+  /** Requests a silent server never answered that failed at their deadline instead of hanging. */
+  deadlinesHit: number;
+  /** Files named by a profile or flag refused for not being a regular file under the size cap. */
+  boundedInputsRefused: number;
   testsRun: number;
   failures: number;
 }
 
 export type CountName = keyof FaultCounts;
 
-const EMPTY: FaultCounts = { faultsInjected: 0, transfersVerifiedByHash: 0, hostileInputsTried: 0, testsRun: 0, failures: 0 };
+const EMPTY: FaultCounts = {
+  faultsInjected: 0,
+  transfersVerifiedByHash: 0,
+  hostileInputsTried: 0,
+  modesKept: 0,
+  symlinkPlantsRefused: 0,
+  crossServerResumesRefused: 0,
+  escapesNeutralised: 0,
+  deadlinesHit: 0,
+  boundedInputsRefused: 0,
+  testsRun: 0,
+  failures: 0,
+};
 
 /** One folder per `node --test` run: the runner is the parent of every test file's process. */
 export const STATS_DIR = path.join(os.tmpdir(), `st-faults-stats-${process.env.ST_FAULTS_RUN ?? process.ppid}`);
@@ -73,6 +97,12 @@ export function summaryTable(t: FaultCounts): string {
     ['faults injected', t.faultsInjected],
     ['transfers verified by hash', t.transfersVerifiedByHash],
     ['hostile inputs tried', t.hostileInputsTried],
+    ['modes kept', t.modesKept],
+    ['symlink plants refused', t.symlinkPlantsRefused],
+    ['cross-server resumes refused', t.crossServerResumesRefused],
+    ['escapes neutralised', t.escapesNeutralised],
+    ['deadlines hit', t.deadlinesHit],
+    ['bounded inputs refused', t.boundedInputsRefused],
     ['fault tests run', t.testsRun],
     ['failures', t.failures],
   ];
