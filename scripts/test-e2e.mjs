@@ -8,11 +8,9 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(ROOT);
 if (!process.argv.includes('--no-build')) {
-  const esbuild = await import('esbuild');
-  await esbuild.build({
-    entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', bundle: true, platform: 'node', target: 'node20',
-    format: 'cjs', sourcemap: true, logLevel: 'warning', external: ['vscode', 'cpu-features', '*.node', '@napi-rs/keyring'],
-  });
+  // The same bundle as shipped (transports in dist/vendor/), from the one shared build definition.
+  const { buildExtension } = await import('./extensionBuild.mjs');
+  await buildExtension({ sourcemap: true });
   const tsc = spawnSync('npx', ['tsc', '-p', '.'], { encoding: 'utf8' });
   if (tsc.status !== 0) console.warn('tsc reported errors (continuing; it still emits).');
 }

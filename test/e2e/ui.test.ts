@@ -90,7 +90,8 @@ describe('Secure Transfer in the VS Code UI', { timeout: 240_000 }, () => {
   it('asks about the unknown host key with its fingerprint; Enter means Cancel and nothing is sent', async () => {
     await page.getByRole('treeitem', { name: /demo/ }).click();
     const dialog = page.locator('.monaco-dialog-box');
-    await dialog.waitFor({ timeout: 30_000 });
+    // Wait for the dialog to show the fingerprint (its state), then read it.
+    await dialog.filter({ hasText: sshd.hostKeys![0].fingerprint }).waitFor({ timeout: 30_000 });
     const text = await dialog.innerText();
     assert.ok(text.includes(sshd.hostKeys![0].fingerprint), 'the dialog shows the SHA256 fingerprint');
     assert.ok(text.includes(sshd.hostKeys![0].type), 'the dialog shows the key type');
@@ -120,7 +121,8 @@ describe('Secure Transfer in the VS Code UI', { timeout: 240_000 }, () => {
     const toast = page.locator('.notification-toast', { hasText: 'Security audit of "demo"' });
     await toast.waitFor({ timeout: 30_000 });
     await toast.getByRole('button', { name: 'Show Security Report' }).waitFor();
-    assert.equal((await page.locator('.activitybar .badge[aria-label^="Secure Transfer"]').first().innerText()).trim(), '1');
+    // The badge renders after the toast: wait for its state, never read it once (a fresh clone read '').
+    await page.locator('.activitybar .badge[aria-label^="Secure Transfer"]', { hasText: /^\s*1\s*$/ }).first().waitFor({ timeout: 30_000 });
     await page.waitForTimeout(400); // let the toast finish fading in for the screenshot
     await shot('05b-audit-alert');
     // Out of the way of the progress notifications below.
