@@ -24,13 +24,15 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
  * - identity (private key) 1 MiB: the largest OpenSSH/PuTTY keys (RSA 16384) are ~13 KiB;
  * - CA file 10 MiB: the whole Mozilla bundle is ~220 KiB, so large corporate bundles still fit;
  * - known_hosts 64 MiB: ~500,000 lines of the longest (RSA 4096) entries;
- * - profile file 1 MiB: thousands of profiles; it is parsed and validated as a whole.
+ * - profile file 1 MiB: thousands of profiles; it is parsed and validated as a whole;
+ * - standard input (--password-stdin, `secret set-*`) 64 KiB: a password, passphrase or otpauth URI.
  */
 export const INPUT_FILE_LIMITS = {
   identityFile: 1024 * 1024,
   caFile: 10 * 1024 * 1024,
   knownHosts: 64 * 1024 * 1024,
   profileFile: 1024 * 1024,
+  stdin: 64 * 1024,
 } as const;
 
 /** The files a profile or flag names, as readBoundedFile() checks them. */

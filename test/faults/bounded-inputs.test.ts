@@ -48,15 +48,16 @@ after(async () => {
   await fs.rm(home, { recursive: true, force: true });
 });
 
-function cli(args: string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+function cli(args: string[], stdinFile?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       env: { PATH: process.env.PATH, HOME: home, SECURE_TRANSFER_STATE_DIR: path.join(home, 'state') },
       cwd: home,
+      stdio: [stdinFile ?? 'pipe', 'pipe', 'pipe'],
     });
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdin.end('');
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdin?.end('');
     const timer = setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_MS);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
@@ -120,4 +121,22 @@ describe('files named by a profile or a flag are bounded', () => {
       count('boundedInputsRefused');
     });
   }
+});
+
+describe('standard input is bounded too', () => {
+  faultTest('--password-stdin fed from /dev/zero: refused with one sentence, exit 2, before connecting', async () => {
+    count('hostileInputsTried');
+    const before = connections;
+    const zero = await fs.open('/dev/zero', 'r');
+    try {
+      const r = await cli(['ls', ftpesUrl(), '--password-stdin'], zero.fd);
+      assert.equal(r.signal, null, `the CLI was still running after ${KILL_AFTER_MS} ms (stderr: ${r.stderr})`);
+      assert.equal(r.stderr, 'secure-transfer ls: Standard input is longer than 64 KiB: pipe in only the password, passphrase or TOTP seed.\n');
+      assert.equal(r.code, 2);
+      assert.equal(connections, before, 'a connection was attempted before stdin was read');
+      count('boundedInputsRefused');
+    } finally {
+      await zero.close();
+    }
+  });
 });

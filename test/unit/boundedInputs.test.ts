@@ -86,7 +86,16 @@ test('open errors are left to the caller: a missing file rejects with ENOENT, an
 });
 
 test('the caps are named in one place', () => {
-  assert.deepEqual(INPUT_FILE_LIMITS, { identityFile: 1 << 20, caFile: 10 << 20, knownHosts: 64 << 20, profileFile: 1 << 20 });
+  assert.deepEqual(INPUT_FILE_LIMITS, { identityFile: 1 << 20, caFile: 10 << 20, knownHosts: 64 << 20, profileFile: 1 << 20, stdin: 64 << 10 });
+});
+
+test('standard input (--password-stdin) is read up to its cap, then refused: /dev/zero does not grow memory', async () => {
+  const { createReadStream } = await import('node:fs');
+  const { readStdin } = await import('../../src/cli/context');
+  await assert.rejects(readStdin(createReadStream('/dev/zero')), {
+    message: 'Standard input is longer than 64 KiB: pipe in only the password, passphrase or TOTP seed.',
+  });
+  assert.equal(await readStdin(createReadStream(path.join(dir, 'fine'))), 'hello');
 });
 
 test('the CA file, a named known_hosts file and the profile file go through the same check', async () => {
