@@ -338,7 +338,13 @@ async function planDownloadTree(
   const signal = opts.signal;
   const resolvesLinks = protocol === 'sftp';
   const use = <T>(fn: (rfs: RemoteFileSystem) => Promise<T>): Promise<T> => pool.use(fn, signal);
-  const rootReal = await use((rfs) => rfs.realpath(root, { signal }));
+  /** The server's realpath, or undefined where it has none to give (then no link is proven inside). */
+  const realpathOf = (p: string): Promise<string | undefined> =>
+    use((rfs) => rfs.realpath(p, { signal })).catch((err: unknown) => {
+      if (signal?.aborted) throw err;
+      return undefined;
+    });
+  const rootReal = await realpathOf(root);
 
   /** What a link leads to: the entry (stat follows links) and its real path, or why it leads nowhere. */
   const resolveLink = async (from: string, link: RemoteEntry, listed: Map<string, RemoteEntry>): Promise<{ entry: RemoteEntry; real?: string } | { reason: string }> => {
@@ -364,7 +370,7 @@ async function planDownloadTree(
       return { reason: chain === 'unknown' ? SKIP_REASONS.unreachable : SKIP_REASONS[chain] };
     }
     if (!resolvesLinks && !(entry.type === 'directory' && opts.followSymlinks)) return { entry };
-    return { entry, real: await use((rfs) => rfs.realpath(from, { signal })) };
+    return { entry, real: await realpathOf(from) };
   };
 
   await walkLevels(
@@ -407,11 +413,11 @@ async function planDownloadTree(
         const e = { ...link.entry, name: child.name };
         // Inside: proven by the server's realpath, or (no realpath) a regular file named in the same folder.
         const inside = resolvesLinks
-          ? link.real !== undefined && isWithin(rootReal, link.real)
+          ? link.real !== undefined && rootReal !== undefined && isWithin(rootReal, link.real)
           : e.type === 'file' && child.target !== undefined && !child.target.includes('/') && listed.get(child.target)?.type === 'file';
-        const where = link.real ?? child.target;
         if (!inside && !opts.followSymlinks) {
-          const reason = resolvesLinks && where !== undefined ? SKIP_REASONS.leaves(where) : e.type === 'directory' ? SKIP_REASONS.folderLink : SKIP_REASONS.unproven;
+          const proven = resolvesLinks && rootReal !== undefined && link.real !== undefined;
+          const reason = proven ? SKIP_REASONS.leaves(link.real!) : e.type === 'directory' ? SKIP_REASONS.folderLink : SKIP_REASONS.unproven;
           skipped.push({ path: from, reason });
         } else if (e.type === 'file') {
           jobs.push(await downloadJob(protocol, from, to, e, localNames));
