@@ -373,6 +373,18 @@ async function planDownloadTree(
     return { entry, real: await realpathOf(from) };
   };
 
+  /**
+   * Where following a folder link would loop back to, if it would. An FTPS server's answer may be a
+   * logical path (ProFTPD's PWD keeps link names), so there the target as listed, resolved by name
+   * from the link's folder, is checked too: `up -> ..` loops whatever PWD says.
+   */
+  const loopsBack = (dir: TreeDir, child: RemoteEntry, real: string | undefined): string | undefined => {
+    if (real !== undefined && wouldLoop(dir, real)) return real;
+    if (resolvesLinks || child.target === undefined) return undefined;
+    const named = remote.resolve(dir.real ?? dir.from, child.target);
+    return wouldLoop(dir, named) ? named : undefined;
+  };
+
   await walkLevels(
     { from: root, to: dest, rel: '', real: rootReal, links: 0 },
     pool.capacity,
@@ -425,8 +437,8 @@ async function planDownloadTree(
           skipped.push({ path: from, reason: SKIP_REASONS.notFileOrFolder });
         } else if (!opts.followSymlinks) {
           skipped.push({ path: from, reason: SKIP_REASONS.folderLink });
-        } else if (link.real !== undefined && wouldLoop(dir, link.real)) {
-          skipped.push({ path: from, reason: SKIP_REASONS.backToEnclosing(link.real) });
+        } else if (loopsBack(dir, child, link.real) !== undefined) {
+          skipped.push({ path: from, reason: SKIP_REASONS.backToEnclosing(loopsBack(dir, child, link.real)!) });
         } else if (dir.links >= MAX_FOLLOWED_LINKS) {
           skipped.push({ path: from, reason: SKIP_REASONS.tooDeep });
         } else {
