@@ -37,6 +37,8 @@ Options:
   --identity FILE         SSH private key
   --password-stdin        read the password from standard input
   --accept-new            trust an unknown host key or certificate and record it
+  --follow-symlinks       get -r / put -r: follow links to folders and links that leave the
+                          folder being copied (default: only links to files inside it are copied)
   --verbose               log the steps (never secrets); stack traces on errors
 
 Exit codes: 0 ok, 1 failure, 2 usage, 3 refused for security, 4 audit threshold reached.

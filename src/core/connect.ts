@@ -11,6 +11,7 @@ import type { TrustDecider } from './trust/types';
 import type { TrustStore } from './trust/trustStore';
 import { silentLogger, type Logger } from './log';
 import { describeError, SecureTransferError } from './errors';
+import { CA_FILE, checkBoundedFile, expandHome, IDENTITY_FILE, KNOWN_HOSTS_FILE } from './fsutil';
 import { blocksAtSeverity, effectivePolicy, effectiveMinTlsVersion, enforcePolicy, forbiddenAlgorithmEntry, PolicyViolation, type EffectivePolicy, type Policy } from './policy';
 import type { ActivityLog } from './audit/activityLog';
 import type { AuditReport } from './audit/types';
@@ -60,6 +61,20 @@ async function enforceAuditPolicy(profile: Profile, policy: Policy | EffectivePo
   }
 }
 
+/**
+ * The files the profile and the flags name are checked (regular, under their caps) before a packet is
+ * sent: a shared profile saying `identityFile: "/dev/zero"` is refused at once, not after connecting.
+ * Each file is checked again, on its own descriptor, when it is really read.
+ */
+async function checkNamedFiles(profile: Profile, ctx: ConnectContext): Promise<void> {
+  if (profile.protocol === 'sftp') {
+    if (profile.identityFile) await checkBoundedFile(expandHome(profile.identityFile), IDENTITY_FILE);
+    for (const f of ctx.knownHostsFiles ?? []) await checkBoundedFile(f, KNOWN_HOSTS_FILE);
+  } else if (profile.caFile) {
+    await checkBoundedFile(profile.caFile, CA_FILE);
+  }
+}
+
 export async function connect(profile: Profile, ctx: ConnectContext): Promise<RemoteFileSystem> {
   const log = ctx.log ?? silentLogger;
   const decide: TrustDecider = async (q) => {
@@ -68,6 +83,7 @@ export async function connect(profile: Profile, ctx: ConnectContext): Promise<Re
     return answer;
   };
   try {
+    await checkNamedFiles(profile, ctx);
     if (ctx.policy) {
       // Judge the addresses the connection will really use, so a name can't slip past a CIDR rule.
       const ips = (await lookup(profile.host, { all: true }).catch(() => [])).map((a) => a.address);

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { existsSync, promises as fsp } from 'node:fs';
 import * as vscode from 'vscode';
 import { CancelledError, describeError, UsageError } from '../core/errors';
+import { BoundedInputError, PROFILE_FILE as PROFILE_FILE_SPEC, readBoundedFile } from '../core/fsutil';
 import { parseUrl } from '../core/profiles/url';
 import { DEFAULT_PORTS, type LoadedProfile, type Profile, type Protocol } from '../core/profiles/types';
 import { forgetServer, setPassword, setTotpSeed } from '../core/secrets/secrets';
@@ -76,8 +77,9 @@ function profileJson(a: NewProfileArgs): Profile {
 
 async function readProfileDocument(file: string): Promise<{ profiles?: unknown[] }> {
   try {
-    return JSON.parse(await fsp.readFile(file, 'utf8')) as { profiles?: unknown[] };
-  } catch {
+    return JSON.parse((await readBoundedFile(file, PROFILE_FILE_SPEC)).toString('utf8')) as { profiles?: unknown[] };
+  } catch (err) {
+    if (err instanceof BoundedInputError) throw err;
     throw new UsageError(`${file} is not plain JSON (comments or a syntax error), so it can't be extended automatically: add the profile with "Secure Transfer: Edit Profiles".`);
   }
 }

@@ -11,7 +11,8 @@ import * as vscode from 'vscode';
 import { CancelledError, describeError, throwIfAborted } from '../core/errors';
 import type { LoadedProfile } from '../core/profiles/types';
 import type { RemoteFileSystem } from '../core/session/remoteFileSystem';
-import { download, upload, type TransferOptions } from '../core/transfer/engine';
+import { download, upload, type SkippedEntry, type TransferOptions, type TransferResult } from '../core/transfer/engine';
+import { escapeControlChars } from '../core/displayText';
 import { ConflictError } from '../core/transfer/remoteState';
 import { SessionPool, type SessionFactory } from '../core/transfer/sessionPool';
 import type { Logger } from '../core/log';
@@ -36,6 +37,8 @@ export interface TransferRecord {
   startedAt?: number;
   finishedAt?: number;
   error?: string;
+  /** What a finished transfer left out, and why (ignored files, links not followed…). */
+  skipped?: SkippedEntry[];
   readonly controller: AbortController;
 }
 
@@ -121,7 +124,10 @@ export class TransferService implements vscode.Disposable {
         try {
           await this.execute(req, record, progress);
           record.state = 'done';
-          this.log.info(`${verb} ${req.local} ${req.direction === 'upload' ? '→' : '←'} ${req.profile.name}:${req.remote} done (${formatBytes(record.bytes)}).`);
+          const skips = record.skipped?.length ? `; ${record.skipped.length} skipped` : '';
+          this.log.info(`${verb} ${req.local} ${req.direction === 'upload' ? '→' : '←'} ${req.profile.name}:${req.remote} done (${formatBytes(record.bytes)}${skips}).`);
+          // Names and link targets may come from the server: escaped, like everywhere else.
+          for (const s of record.skipped ?? []) this.log.warn(`Skipped ${escapeControlChars(s.path)}: ${escapeControlChars(s.reason)}`);
         } catch (err) {
           const cancelled = record.controller.signal.aborted || err instanceof CancelledError;
           record.state = cancelled ? 'cancelled' : 'failed';
@@ -167,39 +173,39 @@ export class TransferService implements vscode.Disposable {
       },
     };
     try {
-      if (req.direction === 'download') await this.download(pool, req, opts);
-      else await this.upload(pool, seed, req, opts);
+      const result = req.direction === 'download' ? await this.download(pool, req, opts) : await this.upload(pool, seed, req, opts);
+      record.skipped = result.skipped;
     } finally {
       // Closes only the extra sessions: the profile's connection stays for the tree and editors.
       await pool.close();
     }
   }
 
-  private async download(pool: SessionPool, req: TransferRequest, opts: TransferOptions): Promise<void> {
+  private async download(pool: SessionPool, req: TransferRequest, opts: TransferOptions): Promise<TransferResult> {
     // The engine puts a download into an existing folder of the same name (like cp); the request
     // names the exact target, so give it the parent then.
     const existing = await fsp.stat(req.local).catch(() => undefined);
     const into = existing?.isDirectory() && path.basename(req.local) === path.posix.basename(req.remote) ? path.dirname(req.local) : req.local;
     if (!existing) await fsp.mkdir(path.dirname(req.local), { recursive: true });
-    await download(pool, req.remote, into, opts);
+    return download(pool, req.remote, into, opts);
   }
 
   /** Uploads; a conflict asks the user, and Overwrite runs the same upload again with `force`. */
-  private async upload(pool: SessionPool, seed: RemoteFileSystem, req: TransferRequest, opts: TransferOptions): Promise<void> {
+  private async upload(pool: SessionPool, seed: RemoteFileSystem, req: TransferRequest, opts: TransferOptions): Promise<TransferResult> {
     const parent = path.posix.dirname(req.remote);
     await seed.mkdir(parent, { signal: opts.signal });
     // A folder whose remote twin exists would land inside it (cp semantics): aim at the parent then.
     const target = req.recursive && path.posix.basename(req.remote) === path.basename(req.local) ? parent : req.remote;
     const ignore = [...(req.profile.ignore ?? []), ...(req.ignore ?? [])];
     try {
-      await upload(pool, req.local, target, { ...opts, ignore });
+      return await upload(pool, req.local, target, { ...opts, ignore });
     } catch (err) {
       if (!(err instanceof ConflictError)) throw err;
       if (!(await this.options.confirmOverwrite?.(req.profile, err))) {
         throw new KeptRemoteVersion(`Not uploaded: ${err.remotePath} changed on the server since it was last read, and its version was kept.`);
       }
       throwIfAborted(opts.signal);
-      await upload(pool, req.local, target, { ...opts, ignore, force: true });
+      return upload(pool, req.local, target, { ...opts, ignore, force: true });
     }
   }
 }

@@ -13,7 +13,7 @@ import { UsageError } from '../../core/errors';
 import { defaultStateDir } from '../../core/paths';
 import { parseUrl } from '../../core/profiles/url';
 import { normalizeFingerprint } from '../../core/trust/fingerprint';
-import { defaultKnownHostsFiles, loadKnownHosts, lookupHost } from '../../core/trust/knownHosts';
+import { loadKnownHosts, lookupHost } from '../../core/trust/knownHosts';
 import { TrustStore } from '../../core/trust/trustStore';
 import { activityLog } from '../connection';
 import { auditServer, knownIdentities } from '../../core/audit/auditServer';
@@ -50,7 +50,7 @@ async function knownFor(ctx: CliContext, target: AuditTarget, pins: string[], kn
   const records = await TrustStore.inDir(defaultStateDir(ctx.env)).all();
   const known = knownIdentities(target, records, pins);
   if (target.protocol !== 'sftp') return known;
-  const files = knownHostsFiles?.map((f) => path.resolve(ctx.cwd, f)) ?? defaultKnownHostsFiles();
+  const files = knownHostsFiles?.map((f) => path.resolve(ctx.cwd, f));
   const entries = lookupHost(await loadKnownHosts(files), target.host, target.port).keys;
   return [...known, ...entries.map((e) => ({ fingerprint: e.fingerprint, keyType: e.keyType, source: `${e.file}:${e.line}` }))];
 }

@@ -4,7 +4,7 @@ import { CONNECTION_OPTIONS, parseCommandArgs, type OptionSpec } from '../args';
 import type { CliCommand, CliContext } from '../context';
 import { connectContext, openSession, recorded, remotePathFor, resolveTarget, type ConnectionArgs, type Target } from '../connection';
 import type { RemoteEntry, RemoteFileSystem } from '../../core/session/remoteFileSystem';
-import { download, upload } from '../../core/transfer/engine';
+import { download, upload, type SkippedEntry } from '../../core/transfer/engine';
 import { SessionPool } from '../../core/transfer/sessionPool';
 import { sessionFactory } from '../../core/transfer/sessionFactory';
 import { FileRemoteState } from '../../core/transfer/remoteState';
@@ -76,35 +76,36 @@ export const lsCommand: CliCommand = async (ctx, argv) => {
   });
 };
 
-const RECURSIVE = { recursive: { type: 'boolean', short: 'r' } } as const satisfies OptionSpec;
+const RECURSIVE = { recursive: { type: 'boolean', short: 'r' }, 'follow-symlinks': { type: 'boolean' } } as const satisfies OptionSpec;
 
-function report(ctx: CliContext, verb: string, r: { files: number; bytes: number; skipped: string[] }, ms: number): void {
+function report(ctx: CliContext, verb: string, r: { files: number; bytes: number; skipped: SkippedEntry[] }, ms: number): void {
   const rate = ms > 0 ? ` (${((r.bytes / 1e6) / (ms / 1000)).toFixed(1)} MB/s)` : '';
   ctx.stderr.write(`${verb} ${r.files} file${r.files === 1 ? '' : 's'}, ${r.bytes} bytes${rate}.\n`);
-  for (const s of r.skipped) ctx.stderr.write(`skipped: ${printableName(s)}\n`);
+  // Paths and link targets may come from the server: escaped like every name.
+  for (const s of r.skipped) ctx.stderr.write(`skipped ${printableName(s.path)}: ${printableName(s.reason)}\n`);
 }
 
 export const getCommand: CliCommand = async (ctx, argv) => {
-  const { values, positionals } = parseCommandArgs('get', argv, { ...CONNECTION_OPTIONS, ...RECURSIVE }, { min: 2, max: 2, usage: 'get <url> <local> [-r]' });
+  const { values, positionals } = parseCommandArgs('get', argv, { ...CONNECTION_OPTIONS, ...RECURSIVE }, { min: 2, max: 2, usage: 'get <url> <local> [-r] [--follow-symlinks]' });
   const target = await resolveTarget(ctx, positionals[0], values);
   const local = path.resolve(ctx.cwd, positionals[1]);
   return withPool(ctx, target, values, async (pool, rfs, remoteState) => {
     const t0 = Date.now();
     const from = remotePathFor(rfs, target.profile, target.path);
-    const r = await recorded(ctx, target, 'download', from, () => download(pool, from, local, { recursive: values.recursive, remoteState }), (x) => x.bytes);
+    const r = await recorded(ctx, target, 'download', from, () => download(pool, from, local, { recursive: values.recursive, followSymlinks: values['follow-symlinks'], remoteState }), (x) => x.bytes);
     report(ctx, 'Downloaded', r, Date.now() - t0);
     return 0;
   });
 };
 
 export const putCommand: CliCommand = async (ctx, argv) => {
-  const { values, positionals } = parseCommandArgs('put', argv, { ...CONNECTION_OPTIONS, ...RECURSIVE, force: { type: 'boolean' } }, { min: 2, max: 2, usage: 'put <local> <url> [-r] [--force]' });
+  const { values, positionals } = parseCommandArgs('put', argv, { ...CONNECTION_OPTIONS, ...RECURSIVE, force: { type: 'boolean' } }, { min: 2, max: 2, usage: 'put <local> <url> [-r] [--follow-symlinks] [--force]' });
   const local = path.resolve(ctx.cwd, positionals[0]);
   const target = await resolveTarget(ctx, positionals[1], values);
   return withPool(ctx, target, values, async (pool, rfs, remoteState) => {
     const t0 = Date.now();
     const to = remotePathFor(rfs, target.profile, target.path);
-    const r = await recorded(ctx, target, 'upload', to, () => upload(pool, local, to, { recursive: values.recursive, ignore: target.profile.ignore, force: values.force, remoteState }), (x) => x.bytes);
+    const r = await recorded(ctx, target, 'upload', to, () => upload(pool, local, to, { recursive: values.recursive, followSymlinks: values['follow-symlinks'], ignore: target.profile.ignore, force: values.force, remoteState }), (x) => x.bytes);
     report(ctx, 'Uploaded', r, Date.now() - t0);
     return 0;
   });

@@ -1,6 +1,6 @@
 /** Reading `.vscode/secure-transfer.json` (JSONC, as VS Code allows in .vscode files). */
-import { promises as fs } from 'node:fs';
 import { UsageError } from '../errors';
+import { PROFILE_FILE, readBoundedFile } from '../fsutil';
 import { JsoncSyntaxError, parseJsonc } from './jsonc';
 import { checkProfileFile, ProfileValidationError, type ProfileFile, type ProfileFileCheck, type ProfileProblem } from './validate';
 
@@ -39,8 +39,9 @@ export function parseProfileFileText(text: string, file: string): ProfileFile {
 export async function loadProfileFile(file: string): Promise<ProfileFile> {
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    text = (await readBoundedFile(file, PROFILE_FILE)).toString('utf8');
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new UsageError(`${file} does not exist: create it (Secure Transfer: Add Profile) or pass --config FILE.`, 'no-profile-file');
     if (code === 'EISDIR') throw new UsageError(`${file} is a folder, not a profile file: point to the .json file itself.`, 'no-profile-file');

@@ -6,11 +6,9 @@
  * Multi-step logins (`AuthenticationMethods publickey,keyboard-interactive`) work because a partial
  * success simply leaves the next method in the server's list.
  */
-import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { utils, type AnyAuthMethod, type AuthenticationType, type AuthHandlerMiddleware, type ParsedKey, type Prompt } from 'ssh2';
 import { SecureTransferError, UsageError } from '../errors';
+import { expandHome, IDENTITY_FILE, readBoundedFile } from '../fsutil';
 import type { ServerAddress } from '../profiles/types';
 import type { CredentialProvider } from './credentials';
 import { describeServer } from './sftpErrors';
@@ -45,15 +43,12 @@ export interface AuthSession {
   failedError(): SecureTransferError;
 }
 
-function expandHome(file: string): string {
-  return file === '~' || file.startsWith('~/') ? path.join(os.homedir(), file.slice(1)) : file;
-}
-
 async function loadPrivateKey(opts: AuthOptions, file: string): Promise<ParsedKey | undefined> {
   let data: Buffer;
   try {
-    data = await fs.readFile(expandHome(file));
+    data = await readBoundedFile(expandHome(file), IDENTITY_FILE);
   } catch (err) {
+    if (err instanceof SecureTransferError) throw err;
     throw new UsageError(`The identity file ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}): fix identityFile in the profile.`, 'bad-identity-file');
   }
   let parsed = utils.parseKey(data);

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { createReadStream, promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
-import { NotFoundError, SecureTransferError, UsageError, throwIfAborted } from '../errors';
+import { describeError, NotFoundError, SecureTransferError, UsageError, throwIfAborted } from '../errors';
 import type { Protocol } from '../profiles/types';
 import type { HashAlgorithm, RemoteEntry, RemoteFileSystem, RemoteHash } from '../session/remoteFileSystem';
 import { ignoreMatcher, type IgnoreMatcher } from './ignore';
@@ -21,6 +21,9 @@ import { runBounded } from './queue';
 import { ConflictError, sameVersion, versionOf, type RemoteStateStore } from './remoteState';
 import { remote, safeLocalJoin } from './remotePath';
 import { SessionPool } from './sessionPool';
+import { isWithin, linkChainInFolder, MAX_FOLLOWED_LINKS, SKIP_REASONS, wouldLoop, type SkippedEntry, type WalkedDir } from './symlinks';
+
+export type { SkippedEntry } from './symlinks';
 
 export interface TransferOptions {
   recursive?: boolean;
@@ -35,6 +38,11 @@ export interface TransferOptions {
   onFileDone?: (path: string, bytes: number) => void;
   /** Files in flight at once; default: what the pool can run. */
   concurrency?: number;
+  /**
+   * Follow symbolic links to folders, and links that lead outside the tree being copied (default:
+   * links to files inside the tree are copied, every other link is skipped with a note). See symlinks.ts.
+   */
+  followSymlinks?: boolean;
 }
 
 export interface TransferResult {
@@ -47,7 +55,8 @@ export interface TransferResult {
   resumed: number;
   /** Resumed files whose result matched the server's own hash (where the server offers one). */
   verifiedByHash: number;
-  skipped: string[];
+  /** What was left out, and why (ignored, unsafe names, links not followed…). */
+  skipped: SkippedEntry[];
 }
 
 export type SessionSource = RemoteFileSystem | SessionPool;
@@ -182,10 +191,11 @@ async function moveChecked(job: FileJob, mover: FileMover, onBytes: (bytes: numb
 }
 
 /** A folder of a tree walk: where it is read, where it goes, and its path below the transfer root. */
-interface TreeDir {
+interface TreeDir extends WalkedDir {
   from: string;
   to: string;
   rel: string;
+  up?: TreeDir;
 }
 
 /**
@@ -210,7 +220,7 @@ async function runJobs(
   pool: SessionPool,
   jobs: FileJob[],
   opts: TransferOptions,
-  skipped: string[],
+  skipped: SkippedEntry[],
   one: (rfs: RemoteFileSystem, job: FileJob, onBytes: (n: number) => void) => Promise<void>,
 ): Promise<TransferResult> {
   // Every job in flight listens to the caller's signal: many listeners are expected, not a leak.
@@ -260,11 +270,11 @@ export async function download(source: SessionSource, remotePath: string, localT
     }
     const existing = await localStat(localTarget);
     const dest = existing?.isDirectory() ? path.join(localTarget, remote.basename(remotePath) || 'download') : localTarget;
-    const skipped: string[] = [];
+    const skipped: SkippedEntry[] = [];
     const jobs: FileJob[] = [];
     const ignored = ignoreMatcher(opts.ignore);
     if (entry.type === 'directory') {
-      await planDownloadTree(pool, rfs.protocol, remotePath, dest, ignored, jobs, skipped, opts.signal);
+      await planDownloadTree(pool, rfs.protocol, remotePath, dest, ignored, jobs, skipped, opts);
     } else {
       jobs.push(await downloadJob(rfs.protocol, remotePath, dest, entry));
     }
@@ -309,15 +319,80 @@ async function downloadJob(protocol: Protocol, from: string, to: string, entry: 
   return { from, to, partial, size: entry.size, offset, version: versionOf(entry), stale };
 }
 
-/** Lists the remote tree level by level (listings in parallel) and creates the local folders. */
-async function planDownloadTree(pool: SessionPool, protocol: Protocol, root: string, dest: string, ignored: IgnoreMatcher, jobs: FileJob[], skipped: string[], signal?: AbortSignal): Promise<void> {
+/**
+ * Lists the remote tree level by level (listings in parallel) and creates the local folders.
+ * Symbolic links follow the rules of symlinks.ts: where a link leads is asked of the server
+ * (SFTP realpath resolves links; an FTPS server can't be asked, so there a link to a file counts
+ * as inside only when it names a regular file in its own folder).
+ */
+async function planDownloadTree(
+  pool: SessionPool,
+  protocol: Protocol,
+  root: string,
+  dest: string,
+  ignored: IgnoreMatcher,
+  jobs: FileJob[],
+  skipped: SkippedEntry[],
+  opts: TransferOptions,
+): Promise<void> {
+  const signal = opts.signal;
+  const resolvesLinks = protocol === 'sftp';
+  const use = <T>(fn: (rfs: RemoteFileSystem) => Promise<T>): Promise<T> => pool.use(fn, signal);
+  /** The server's realpath, or undefined where it has none to give (then no link is proven inside). */
+  const realpathOf = (p: string): Promise<string | undefined> =>
+    use((rfs) => rfs.realpath(p, { signal })).catch((err: unknown) => {
+      if (signal?.aborted) throw err;
+      return undefined;
+    });
+  const rootReal = await realpathOf(root);
+
+  /** What a link leads to: the entry (stat follows links) and its real path, or why it leads nowhere. */
+  const resolveLink = async (from: string, link: RemoteEntry, listed: Map<string, RemoteEntry>): Promise<{ entry: RemoteEntry; real?: string } | { reason: string }> => {
+    let entry: RemoteEntry;
+    try {
+      entry = await use((rfs) => rfs.stat(from, { signal }));
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      if (!(err instanceof NotFoundError)) return { reason: SKIP_REASONS.unresolvable(describeError(err)) };
+      // OpenSSH answers "no such file" to a loop too. A chain of links within this folder is followed
+      // here (the listing has their targets); realpath resolves a link whose last component is missing.
+      const chain = linkChainInFolder(link, listed);
+      if (chain !== 'unknown') return { reason: SKIP_REASONS[chain] };
+      const resolved = await use((rfs) => rfs.realpath(from, { signal })).then(
+        () => true,
+        () => false,
+      );
+      return { reason: resolved ? SKIP_REASONS.dangling : SKIP_REASONS.unreachable };
+    }
+    // FTPS: a link the server can't follow is listed again as a link.
+    if (entry.type === 'symlink') {
+      const chain = linkChainInFolder(link, listed);
+      return { reason: chain === 'unknown' ? SKIP_REASONS.unreachable : SKIP_REASONS[chain] };
+    }
+    if (!resolvesLinks && !(entry.type === 'directory' && opts.followSymlinks)) return { entry };
+    return { entry, real: await realpathOf(from) };
+  };
+
+  /**
+   * Where following a folder link would loop back to, if it would. An FTPS server's answer may be a
+   * logical path (ProFTPD's PWD keeps link names), so there the target as listed, resolved by name
+   * from the link's folder, is checked too: `up -> ..` loops whatever PWD says.
+   */
+  const loopsBack = (dir: TreeDir, child: RemoteEntry, real: string | undefined): string | undefined => {
+    if (real !== undefined && wouldLoop(dir, real)) return real;
+    if (resolvesLinks || child.target === undefined) return undefined;
+    const named = remote.resolve(dir.real ?? dir.from, child.target);
+    return wouldLoop(dir, named) ? named : undefined;
+  };
+
   await walkLevels(
-    { from: root, to: dest, rel: '' },
+    { from: root, to: dest, rel: '', real: rootReal, links: 0 },
     pool.capacity,
     async (dir, descend) => {
       await fs.mkdir(dir.to, { recursive: true });
       const localNames = new Set(await fs.readdir(dir.to));
-      const entries = await pool.use((rfs) => rfs.list(dir.from, { signal }), signal);
+      const entries = await use((rfs) => rfs.list(dir.from, { signal }));
+      const listed = new Map(entries.map((e) => [e.name, e]));
       for (const child of entries.sort((a, b) => a.name.localeCompare(b.name))) {
         const from = remote.join(dir.from, child.name);
         const rel = relJoin(dir.rel, child.name);
@@ -325,16 +400,50 @@ async function planDownloadTree(pool: SessionPool, protocol: Protocol, root: str
         let to: string;
         try {
           to = safeLocalJoin(dir.to, child.name);
-        } catch {
-          skipped.push(from);
+        } catch (err) {
+          skipped.push({ path: from, reason: describeError(err) });
           continue;
         }
-        let e = child;
-        // A link is followed for files only: following links to folders could loop forever.
-        if (e.type === 'symlink') e = { ...(await pool.use((rfs) => rfs.stat(from, { signal }), signal)), name: child.name };
-        if (e.type === 'directory' && child.type === 'directory') descend({ from, to, rel });
-        else if (e.type === 'file') jobs.push(await downloadJob(protocol, from, to, e, localNames));
-        else skipped.push(from);
+        const sub = (real: string | undefined, links: number): TreeDir => ({ from, to, rel, real, links, up: dir });
+        if (child.type === 'directory') {
+          descend(sub(dir.real === undefined ? undefined : remote.join(dir.real, child.name), dir.links));
+          continue;
+        }
+        if (child.type === 'file') {
+          jobs.push(await downloadJob(protocol, from, to, child, localNames));
+          continue;
+        }
+        if (child.type !== 'symlink') {
+          skipped.push({ path: from, reason: SKIP_REASONS.notFileOrFolder });
+          continue;
+        }
+        const link = await resolveLink(from, child, listed);
+        if ('reason' in link) {
+          skipped.push({ path: from, reason: link.reason });
+          continue;
+        }
+        const e = { ...link.entry, name: child.name };
+        // Inside: proven by the server's realpath, or (no realpath) a regular file named in the same folder.
+        const inside = resolvesLinks
+          ? link.real !== undefined && rootReal !== undefined && isWithin(rootReal, link.real)
+          : e.type === 'file' && child.target !== undefined && !child.target.includes('/') && listed.get(child.target)?.type === 'file';
+        if (!inside && !opts.followSymlinks) {
+          const proven = resolvesLinks && rootReal !== undefined && link.real !== undefined;
+          const reason = proven ? SKIP_REASONS.leaves(link.real!) : e.type === 'directory' ? SKIP_REASONS.folderLink : SKIP_REASONS.unproven;
+          skipped.push({ path: from, reason });
+        } else if (e.type === 'file') {
+          jobs.push(await downloadJob(protocol, from, to, e, localNames));
+        } else if (e.type !== 'directory') {
+          skipped.push({ path: from, reason: SKIP_REASONS.notFileOrFolder });
+        } else if (!opts.followSymlinks) {
+          skipped.push({ path: from, reason: SKIP_REASONS.folderLink });
+        } else if (loopsBack(dir, child, link.real) !== undefined) {
+          skipped.push({ path: from, reason: SKIP_REASONS.backToEnclosing(loopsBack(dir, child, link.real)!) });
+        } else if (dir.links >= MAX_FOLLOWED_LINKS) {
+          skipped.push({ path: from, reason: SKIP_REASONS.tooDeep });
+        } else {
+          descend(sub(link.real, dir.links + 1));
+        }
       }
     },
     signal,
@@ -357,7 +466,7 @@ export async function upload(source: SessionSource, localPath: string, remoteTar
     const rfs = await pool.any(opts.signal);
     const existing = await remoteStat(rfs, remoteTarget, opts.signal);
     const dest = existing?.type === 'directory' ? remote.join(remoteTarget, path.basename(localPath)) : remoteTarget;
-    const skipped: string[] = [];
+    const skipped: SkippedEntry[] = [];
     const jobs: FileJob[] = [];
     const ignored = ignoreMatcher(opts.ignore);
     const backoff = RESUME_BACKOFF_BYTES[rfs.protocol];
@@ -379,7 +488,7 @@ export async function upload(source: SessionSource, localPath: string, remoteTar
     };
 
     if (st.isDirectory()) {
-      await planUploadTree(pool, localPath, dest, ignored, skipped, addFile, opts.signal);
+      await planUploadTree(pool, localPath, dest, ignored, skipped, addFile, opts);
     } else {
       const dir = remote.dirname(dest);
       const names = [remote.basename(dest), partialName(remote.basename(dest), `${path.resolve(localPath)}:${st.size}:${st.mtimeMs}`, dest)];
@@ -426,18 +535,37 @@ export async function upload(source: SessionSource, localPath: string, remoteTar
   }
 }
 
-/** Walks the local tree; per remote folder, one listing (or a mkdir) tells what is already there. */
+/**
+ * Walks the local tree; per remote folder, one listing (or a mkdir) tells what is already there.
+ * Local symbolic links follow the rules of symlinks.ts, resolved with fs.realpath.
+ */
 async function planUploadTree(
   pool: SessionPool,
   root: string,
   dest: string,
   ignored: IgnoreMatcher,
-  skipped: string[],
+  skipped: SkippedEntry[],
   addFile: (from: string, s: Stats, to: string, there: Map<string, RemoteEntry>) => Promise<void>,
-  signal?: AbortSignal,
+  opts: TransferOptions,
 ): Promise<void> {
+  const signal = opts.signal;
+  const rootReal = await fs.realpath(root);
+
+  /** What a local link leads to, or why it leads nowhere. */
+  const resolveLink = async (from: string): Promise<{ st: Stats; real: string } | { reason: string }> => {
+    try {
+      const st = await fs.stat(from);
+      return { st, real: await fs.realpath(from) };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return { reason: SKIP_REASONS.dangling };
+      if (code === 'ELOOP') return { reason: SKIP_REASONS.loop };
+      return { reason: SKIP_REASONS.unresolvable(code ?? describeError(err)) };
+    }
+  };
+
   await walkLevels(
-    { from: root, to: dest, rel: '' },
+    { from: root, to: dest, rel: '', real: rootReal, links: 0 },
     pool.capacity,
     async (dir, descend) => {
       const listed = await pool.use((rfs) => remoteList(rfs, dir.to, signal), signal);
@@ -445,15 +573,46 @@ async function planUploadTree(
       const there = new Map((listed ?? []).map((e) => [e.name, e]));
       for (const name of (await fs.readdir(dir.from)).sort()) {
         const from = path.join(dir.from, name);
+        const to = remote.join(dir.to, name);
         const rel = relJoin(dir.rel, name);
         if (ignored(rel)) {
-          skipped.push(from);
+          skipped.push({ path: from, reason: SKIP_REASONS.ignored });
           continue;
         }
+        const sub = (real: string | undefined, links: number): TreeDir => ({ from, to, rel, real, links, up: dir });
         const s = await fs.lstat(from);
-        if (s.isDirectory()) descend({ from, to: remote.join(dir.to, name), rel });
-        else if (s.isFile()) await addFile(from, s, remote.join(dir.to, name), there);
-        else skipped.push(from);
+        if (s.isDirectory()) {
+          descend(sub(dir.real === undefined ? undefined : path.join(dir.real, name), dir.links));
+          continue;
+        }
+        if (s.isFile()) {
+          await addFile(from, s, to, there);
+          continue;
+        }
+        if (!s.isSymbolicLink()) {
+          skipped.push({ path: from, reason: SKIP_REASONS.notFileOrFolder });
+          continue;
+        }
+        const link = await resolveLink(from);
+        if ('reason' in link) {
+          skipped.push({ path: from, reason: link.reason });
+          continue;
+        }
+        if (!isWithin(rootReal, link.real, path) && !opts.followSymlinks) {
+          skipped.push({ path: from, reason: SKIP_REASONS.leaves(link.real) });
+        } else if (link.st.isFile()) {
+          await addFile(from, link.st, to, there);
+        } else if (!link.st.isDirectory()) {
+          skipped.push({ path: from, reason: SKIP_REASONS.notFileOrFolder });
+        } else if (!opts.followSymlinks) {
+          skipped.push({ path: from, reason: SKIP_REASONS.folderLink });
+        } else if (wouldLoop(dir, link.real, path)) {
+          skipped.push({ path: from, reason: SKIP_REASONS.backToEnclosing(link.real) });
+        } else if (dir.links >= MAX_FOLLOWED_LINKS) {
+          skipped.push({ path: from, reason: SKIP_REASONS.tooDeep });
+        } else {
+          descend(sub(link.real, dir.links + 1));
+        }
       }
     },
     signal,

@@ -9,8 +9,8 @@
  */
 import * as tls from 'node:tls';
 import { X509Certificate } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import { SecurityRefusal, UsageError } from '../errors';
+import { CA_FILE, readBoundedFile } from '../fsutil';
 import type { ServerAddress } from '../profiles/types';
 import { normalizeFingerprint, sha256Fingerprint } from './fingerprint';
 import type { TrustStore } from './trustStore';
@@ -106,8 +106,9 @@ export function fingerprintOfPem(pem: string): string {
 export async function readCaFile(file: string): Promise<string[]> {
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    text = (await readBoundedFile(file, CA_FILE)).toString('utf8');
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
     throw new UsageError(`The CA file ${file} cannot be read (${code}): set "caFile" to a readable PEM file of CA certificates.`, 'bad-ca-file');
   }

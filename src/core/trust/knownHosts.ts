@@ -9,9 +9,9 @@
  * Lines that do not parse are skipped (reported in `skipped`), as OpenSSH does.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { BoundedInputError, KNOWN_HOSTS_FILE, readBoundedFile } from '../fsutil';
 import { sha256Fingerprint } from './fingerprint';
 
 export type KnownHostMarker = 'revoked' | 'cert-authority';
@@ -91,14 +91,19 @@ export function parseKnownHosts(text: string, file = 'known_hosts'): KnownHosts 
   return { entries, skipped };
 }
 
-/** Reads and parses the files; missing or unreadable files count as empty (they are optional). */
-export async function loadKnownHosts(files: readonly string[] = defaultKnownHostsFiles()): Promise<KnownHosts> {
+/**
+ * Reads and parses the files; missing or unreadable files count as empty (they are optional). A file
+ * that is not a regular file or is over the size cap is refused when it was named (a flag, a setting);
+ * one of OpenSSH's default files that is not a regular file (e.g. a link to /dev/null) counts as empty.
+ */
+export async function loadKnownHosts(files?: readonly string[]): Promise<KnownHosts> {
   const all: KnownHosts = { entries: [], skipped: [] };
-  for (const file of files) {
+  for (const file of files ?? defaultKnownHostsFiles()) {
     let text: string;
     try {
-      text = await fs.readFile(file, 'utf8');
-    } catch {
+      text = (await readBoundedFile(file, KNOWN_HOSTS_FILE)).toString('utf8');
+    } catch (err) {
+      if (err instanceof BoundedInputError && (files !== undefined || err.reason === 'too-large')) throw err;
       continue;
     }
     const parsed = parseKnownHosts(text, file);
