@@ -78,10 +78,11 @@ export const lsCommand: CliCommand = async (ctx, argv) => {
 
 const RECURSIVE = { recursive: { type: 'boolean', short: 'r' } } as const satisfies OptionSpec;
 
-function report(ctx: CliContext, verb: string, r: { files: number; bytes: number; skipped: string[] }, ms: number): void {
+function report(ctx: CliContext, verb: string, r: { files: number; bytes: number; skipped: string[]; notes?: string[] }, ms: number): void {
   const rate = ms > 0 ? ` (${((r.bytes / 1e6) / (ms / 1000)).toFixed(1)} MB/s)` : '';
   ctx.stderr.write(`${verb} ${r.files} file${r.files === 1 ? '' : 's'}, ${r.bytes} bytes${rate}.\n`);
   for (const s of r.skipped) ctx.stderr.write(`skipped: ${printableName(s)}\n`);
+  for (const n of r.notes ?? []) ctx.stderr.write(`note: ${printableName(n)}\n`);
 }
 
 export const getCommand: CliCommand = async (ctx, argv) => {

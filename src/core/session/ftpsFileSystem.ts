@@ -15,7 +15,8 @@ import { finished } from 'node:stream/promises';
 import { FTPError, type Client } from 'basic-ftp';
 import { CancelledError, NotFoundError, SecureTransferError, throwIfAborted } from '../errors';
 import type { Protocol } from '../profiles/types';
-import { assertSafeFtpPath, ftpError, mayBeNotFound, saysNotFound } from './ftpsErrors';
+import { openLocalPartial } from '../transfer/localPartial';
+import { assertSafeFtpPath, ftpError, mayBeNotFound, replyText, saysNotFound } from './ftpsErrors';
 import { parseMlstReply, parseMlsxTime, toRemoteEntries } from './ftpsListing';
 import { chooseFtpHash, parseFtpCommandHashReply, parseFtpHashReply, type FtpHashPlan, type RemoteHash } from './remoteHash';
 import type {
@@ -97,6 +98,9 @@ export class FtpsFileSystem implements RemoteFileSystem {
     private readonly features: FtpFeatures,
     /** `ftpes://host:port`, for messages. */
     private readonly where: string,
+    /** The verified certificate's fingerprint, for `identity`. */
+    private readonly certificate?: string,
+    private readonly username?: string,
   ) {
     this.capabilities = { atomicRename: false, hashes: features.hashes };
     // basic-ftp strips all socket listeners when it closes, so observe its single closing path instead.
@@ -110,6 +114,12 @@ export class FtpsFileSystem implements RemoteFileSystem {
 
   get connected(): boolean {
     return !this.closed && !this.client.closed;
+  }
+
+  /** `ftpes://user@host:port SHA256:…` (see RemoteFileSystem.identity); undefined without a verified certificate. */
+  get identity(): string | undefined {
+    if (!this.certificate || this.username === undefined) return undefined;
+    return this.where.replace('://', `://${this.username}@`) + ' ' + this.certificate;
   }
 
   onClose(listener: (err?: Error) => void): void {
@@ -221,8 +231,9 @@ export class FtpsFileSystem implements RemoteFileSystem {
       const offset = opts?.offset ?? 0;
       const size = await this.sizeBeforeDownload(remotePath);
       // Opened first: a local error must not reach basic-ftp, which would close the session for it.
-      const handle = await fs.open(localPath, offset > 0 ? 'r+' : 'w');
-      const file = createWriteStream('', { fd: handle, start: offset, highWaterMark: DOWNLOAD_HIGH_WATER_MARK });
+      // Never through a planted symlink; a fresh partial is 0600 and exclusively ours (localPartial.ts).
+      const fd = await openLocalPartial(localPath, offset);
+      const file = createWriteStream('', { fd, start: offset, highWaterMark: DOWNLOAD_HIGH_WATER_MARK });
       const written = finished(file);
       written.catch(() => undefined);
       try {
@@ -259,8 +270,21 @@ export class FtpsFileSystem implements RemoteFileSystem {
           }
         }
       });
+      if (opts?.mode !== undefined) await this.chmodNow(remotePath, opts.mode, opts.onNote);
     });
   }
+
+  /**
+   * SITE CHMOD (vsftpd, ProFTPD and pure-ftpd have it). A server without it (or that refuses) is no
+   * failure: the file keeps the server's default mode, and `onNote` says so once per session.
+   */
+  private async chmodNow(path: string, mode: number, onNote?: (note: string) => void): Promise<void> {
+    const res = await this.client.sendIgnoringError(`SITE CHMOD ${(mode & 0o777).toString(8).padStart(3, '0')} ${path}`);
+    if (res.code >= 200 && res.code < 300) return;
+    if (!this.chmodRefused) onNote?.(`${this.where} cannot set file permissions (SITE CHMOD answered "${replyText(new FTPError(res)).slice(0, 200)}"), so uploaded files have the server's default permissions instead of ${(mode & 0o777).toString(8).padStart(4, '0')}.`);
+    this.chmodRefused = true;
+  }
+  private chmodRefused = false;
 
   mkdir(path: string, opts?: OpOptions): Promise<void> {
     return this.run({ what: 'create the folder', subject: path, signal: opts?.signal }, [path], async () => {

@@ -3,6 +3,7 @@
  * posix-rename. The host key is verified inside ssh2's handshake (`hostVerifier`), before the
  * authentication service is even requested; credentials are asked for only after that.
  */
+import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import * as posix from 'node:path/posix';
 import type { Readable } from 'node:stream';
@@ -96,6 +97,7 @@ function toEntry(name: string, attrs: Partial<Stats>): RemoteEntry {
     size: attrs.size ?? 0,
     mtime: (attrs.mtime ?? 0) * 1000,
     ...(attrs.mode !== undefined ? { permissions: attrs.mode & 0o777 } : {}),
+    ...(attrs.uid !== undefined && attrs.gid !== undefined ? { uid: attrs.uid, gid: attrs.gid } : {}),
   };
 }
 
@@ -279,6 +281,11 @@ export class SftpFileSystem implements RemoteFileSystem {
     return this.isConnected;
   }
 
+  /** The verified host key with the address and user (see RemoteFileSystem.identity). */
+  get identity(): string {
+    return `sftp://${this.server.username}@${this.server.host}:${this.server.port} ${this.hostKey.fingerprint}`;
+  }
+
   onClose(listener: (err?: Error) => void): void {
     if (!this.isConnected) queueMicrotask(() => listener(this.closeError));
     else this.closeListeners.push(listener);
@@ -332,6 +339,36 @@ export class SftpFileSystem implements RemoteFileSystem {
   async stat(path: string, opts?: OpOptions): Promise<RemoteEntry> {
     const attrs = await this.call<Stats>('inspect', path, (cb) => this.sftp.stat(path, cb), opts?.signal);
     return toEntry(posix.basename(path) || '/', attrs);
+  }
+
+  async lstat(path: string, opts?: OpOptions): Promise<RemoteEntry> {
+    const attrs = await this.call<Stats>('inspect', path, (cb) => this.sftp.lstat(path, cb), opts?.signal);
+    return toEntry(posix.basename(path) || '/', attrs);
+  }
+
+  private umask?: Promise<number | undefined>;
+  /**
+   * The server's umask, learned once per session the only way SFTP allows: an empty file created
+   * exclusively in `dir` with mode 0777 shows what the server kept; it is deleted at once. It never
+   * holds a byte, so its brief wider mode exposes nothing.
+   */
+  creationMask(dir: string, opts?: OpOptions): Promise<number | undefined> {
+    this.umask ??= (async () => {
+      const probe = posix.join(dir, `.st-umask-${randomBytes(6).toString('hex')}`);
+      try {
+        const handle = await this.call<Buffer>('create', probe, (cb) => this.sftp.open(probe, 'wx', { mode: 0o777 }, cb), opts?.signal);
+        try {
+          const st = await this.call<Stats>('inspect', probe, (cb) => this.sftp.fstat(handle, cb));
+          return st.mode === undefined ? undefined : 0o777 & ~st.mode;
+        } finally {
+          await this.call<void>('close', probe, (cb) => this.sftp.close(handle, (err) => cb(err, undefined))).catch(() => undefined);
+          await this.delete(probe).catch(() => undefined);
+        }
+      } catch {
+        return undefined;
+      }
+    })();
+    return this.umask;
   }
 
   async realpath(path: string, opts?: OpOptions): Promise<string> {
@@ -397,7 +434,12 @@ export class SftpFileSystem implements RemoteFileSystem {
   async uploadFile(localPath: string, remotePath: string, opts?: FileTransferOptions): Promise<void> {
     throwIfAborted(opts?.signal);
     try {
-      await pipelinedUpload(this.sftp as unknown as SftpChannel, localPath, remotePath, { ...this.pipelineOptions(opts), budget: this.uploadBudget });
+      const { modeSet } = await pipelinedUpload(this.sftp as unknown as SftpChannel, localPath, remotePath, {
+        ...this.pipelineOptions(opts),
+        budget: this.uploadBudget,
+        ...(opts?.mode !== undefined ? { mode: opts.mode, ...(opts.gid !== undefined ? { gid: opts.gid } : {}) } : {}),
+      });
+      if (!modeSet) opts?.onNote?.(`${describeServer(this.server)} refused to set the permissions of uploaded files, so they were left readable by you only (0600).`);
     } catch (err) {
       const cause = err instanceof PartialTransferError ? err.reason : err;
       throw mapLocalOr(cause, () => mapSftpError(cause, 'upload to', remotePath, this.server), localPath);
