@@ -13,6 +13,7 @@ import { promises as fs, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { download, upload } from '../../src/core/transfer/engine';
+import { replaceRemoteFile } from '../../src/core/transfer/replaceRemote';
 import { isPartialName } from '../../src/core/transfer/partialName';
 import { currentUmask, newLocalFileMode } from '../../src/core/transfer/localPartial';
 import type { RemoteFileSystem } from '../../src/core/session/remoteFileSystem';
@@ -151,6 +152,32 @@ describe('modes over SFTP, with OpenSSH sftp as the oracle', () => {
     assert.equal(await modeOf(path.join(local, 'ours-run.sh')) & 0o100, 0o100);
   });
 
+  faultTest("an editor save (the FileSystemProvider's replace) keeps a 0600 file 0600 and a script's 0755 and group; a new file is 0666 minus the umask", async () => {
+    const gid = await secondGroup();
+    const { remote } = await scratchDir('modes-save');
+    await remoteFile(path.join(remote, 'secret.env'), 0o600);
+    await remoteFile(path.join(remote, 'run.sh'), 0o755, gid);
+    await withSession(
+      () => openSftp(sshd),
+      async (s) => {
+        for (const name of ['secret.env', 'run.sh']) await replaceRemoteFile(s, `${remote}/${name}`, Buffer.from('saved\n'), await s.stat(`${remote}/${name}`));
+        await replaceRemoteFile(s, `${remote}/new.txt`, Buffer.from('new\n'), undefined);
+      },
+    );
+    assert.equal(await fs.readFile(path.join(remote, 'secret.env'), 'utf8'), 'saved\n');
+    assert.equal((await modeOf(path.join(remote, 'secret.env'))).toString(8), '600');
+    const script = await fs.stat(path.join(remote, 'run.sh'));
+    assert.equal((script.mode & 0o777).toString(8), '755');
+    assert.equal(script.gid, gid);
+    // sshd's umask, as `sftp put` of a 0666 file shows it.
+    const { local } = await scratchDir('modes-save-oracle');
+    await localFile(path.join(local, 'any.txt'), 0o666);
+    await opensshSftp(sshd, local, [`put ${local}/any.txt ${remote}/oracle.txt`]);
+    assert.equal((await modeOf(path.join(remote, 'new.txt'))).toString(8), (await modeOf(path.join(remote, 'oracle.txt'))).toString(8));
+    assert.deepEqual(readdirSync(remote).filter(isPartialName), [], 'no temporary file is left');
+    count('modesKept', 3);
+  });
+
   faultTest('a partial is 0600 while in flight, both ways, even for a 0644 file', async () => {
     const { local, remote } = await scratchDir('modes-in-flight');
     await writeRandomFile(path.join(local, 'big.bin'), 2 * MiB);
@@ -215,6 +242,20 @@ for (const [label, start] of FTP_SERVERS) {
       assert.equal((await modeOf(path.join(remote, 'new-tool.sh'))).toString(8), (0o755 & ~currentUmask()).toString(8));
       assert.equal((await modeOf(path.join(remote, 'new-secret.key'))).toString(8), '600');
       count('modesKept', 4);
+    });
+
+    faultTest(`${label}: an editor save keeps a 0600 file 0600`, async () => {
+      const { remote } = await scratchDir(`modes-ftp-save-${label}`);
+      await remoteFile(path.join(remote, 'secret.env'), 0o600);
+      const notes: string[] = [];
+      await withSession(
+        () => openFtps(server),
+        (s) => s.stat(`${remote}/secret.env`).then((e) => replaceRemoteFile(s, `${remote}/secret.env`, Buffer.from('saved\n'), e, { onNote: (n) => notes.push(n) })),
+      );
+      assert.deepEqual(notes, []);
+      assert.equal(await fs.readFile(path.join(remote, 'secret.env'), 'utf8'), 'saved\n');
+      assert.equal((await modeOf(path.join(remote, 'secret.env'))).toString(8), '600');
+      count('modesKept');
     });
 
     faultTest(`${label}: get over a local 0600 file keeps 0600; a remote executable arrives executable`, async () => {

@@ -17,7 +17,7 @@ import { CancelledError, NotFoundError, SecureTransferError, throwIfAborted } fr
 import type { Protocol } from '../profiles/types';
 import { openLocalPartial } from '../transfer/localPartial';
 import { assertSafeFtpPath, ftpError, mayBeNotFound, replyText, saysNotFound } from './ftpsErrors';
-import { parseMlstReply, parseMlsxTime, toRemoteEntries } from './ftpsListing';
+import { parseMlstReply, parseMlsxTime, tolerantParseList, toRemoteEntries, toRemoteEntry } from './ftpsListing';
 import { chooseFtpHash, parseFtpCommandHashReply, parseFtpHashReply, type FtpHashPlan, type RemoteHash } from './remoteHash';
 import type {
   FileTransferOptions,
@@ -27,6 +27,7 @@ import type {
   RemoteEntry,
   RemoteFileSystem,
   ServerCapabilities,
+  WriteFileOptions,
   WriteOptions,
 } from './remoteFileSystem';
 
@@ -219,9 +220,10 @@ export class FtpsFileSystem implements RemoteFileSystem {
     });
   }
 
-  writeFile(path: string, data: Uint8Array, opts?: OpOptions): Promise<void> {
+  writeFile(path: string, data: Uint8Array, opts?: WriteFileOptions): Promise<void> {
     return this.run({ what: 'upload to', subject: path, signal: opts?.signal }, [path], async () => {
       await this.client.uploadFrom(settleIfEmpty(Readable.from([Buffer.from(data)])), path);
+      if (opts?.mode !== undefined) await this.chmodNow(path, opts.mode, opts.onNote);
     });
   }
 
@@ -402,10 +404,28 @@ export class FtpsFileSystem implements RemoteFileSystem {
     if (size.code === 213) {
       const mdtm = await this.client.sendIgnoringError('MDTM ' + abs);
       const mtime = mdtm.code === 213 ? this.parseMdtm(mdtm.message) : 0;
-      return { name, type: 'file', size: parseInt(size.message.slice(4), 10) || 0, mtime };
+      const permissions = await this.permissionsViaStat(abs);
+      return { name, type: 'file', size: parseInt(size.message.slice(4), 10) || 0, mtime, ...(permissions !== undefined ? { permissions } : {}) };
     }
     if (await this.isDirectory(abs)) return { ...((await this.statFromParent(abs)) ?? { name, size: 0, mtime: 0 }), type: 'directory' };
     return this.statFromParent(abs);
+  }
+
+  /**
+   * A file's mode where MLST is missing (vsftpd): `STAT <file>` answers one LIST line on the control
+   * connection (no data connection). Undefined when the server doesn't (a mode is then unknown).
+   */
+  private async permissionsViaStat(abs: string): Promise<number | undefined> {
+    const res = await this.client.sendIgnoringError('STAT ' + abs);
+    if (res.code < 200 || res.code >= 300) return undefined;
+    const lines = res.message.split(/\r?\n/).slice(1, -1).filter((l) => /^-[rwxsStT-]{9}/.test(l.trim()));
+    if (lines.length !== 1) return undefined;
+    try {
+      const [info] = tolerantParseList(lines[0].trim());
+      return info ? toRemoteEntry(info).permissions : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   private parseMdtm(message: string): number {

@@ -20,6 +20,7 @@ import type {
   RemoteEntry,
   RemoteFileSystem,
   ServerCapabilities,
+  WriteFileOptions,
   WriteOptions,
 } from './remoteFileSystem';
 
@@ -162,7 +163,7 @@ export class ReconnectingFileSystem implements RemoteFileSystem {
     return this.once(opts?.signal, (s) => s.writeFromStream(path, source, opts));
   }
 
-  writeFile(path: string, data: Uint8Array, opts?: OpOptions): Promise<void> {
+  writeFile(path: string, data: Uint8Array, opts?: WriteFileOptions): Promise<void> {
     return this.once(opts?.signal, (s) => s.writeFile(path, data, opts));
   }
 

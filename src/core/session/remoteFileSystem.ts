@@ -42,6 +42,13 @@ export interface WriteOptions extends OpOptions {
   offset?: number;
 }
 
+export interface WriteFileOptions extends OpOptions {
+  /** The file's final permission bits; see FileTransferOptions.mode. */
+  mode?: number;
+  gid?: number;
+  onNote?: (note: string) => void;
+}
+
 export interface TransferProgress {
   /** Bytes moved so far in this call. */
   bytes: number;
@@ -112,7 +119,8 @@ export interface RemoteFileSystem {
   /** Writes everything `source` yields to the file; resolves when the server has it all. */
   writeFromStream(path: string, source: Readable, opts?: WriteOptions): Promise<void>;
   readFile(path: string, opts?: OpOptions): Promise<Buffer>;
-  writeFile(path: string, data: Uint8Array, opts?: OpOptions): Promise<void>;
+  /** With `mode`: created exclusively (0600 while written; SFTP), then given `mode` (and `gid`). */
+  writeFile(path: string, data: Uint8Array, opts?: WriteFileOptions): Promise<void>;
 
   /** Fast paths for whole files (pipelined requests where the protocol allows). */
   downloadFile(remotePath: string, localPath: string, opts?: FileTransferOptions): Promise<void>;

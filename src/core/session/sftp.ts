@@ -26,13 +26,23 @@ import type {
   RemoteEntry,
   RemoteFileSystem,
   ServerCapabilities,
+  WriteFileOptions,
   WriteOptions,
 } from './remoteFileSystem';
 import { CHECK_FILE_ALGORITHMS, advertisesCheckFile, checkFileHash, mayOfferCheckFile } from './sftpCheckFile';
 import { createAuthSession } from './sftpAuth';
 import { describeServer, mapConnectError, mapSftpError, recordOffer, type AlgorithmOffers } from './sftpErrors';
 import { CONCURRENCY, OPENSSH_MAX_REQUEST, SAFE_REQUEST, uploadBytesInFlight } from './sftpTransfer';
-import { InFlightBudget, PartialTransferError, pipelinedDownload, pipelinedUpload, type PipelineOptions, type SftpChannel } from '../transfer/sftpPipeline';
+import {
+  InFlightBudget,
+  PartialTransferError,
+  createExclusive,
+  pipelinedDownload,
+  pipelinedUpload,
+  setFinalMode,
+  type PipelineOptions,
+  type SftpChannel,
+} from '../transfer/sftpPipeline';
 
 export interface SftpTrustOptions {
   pinned?: string[];
@@ -413,8 +423,33 @@ export class SftpFileSystem implements RemoteFileSystem {
     return this.call<Buffer>('read', path, (cb) => this.sftp.readFile(path, cb), opts?.signal);
   }
 
-  async writeFile(path: string, data: Uint8Array, opts?: OpOptions): Promise<void> {
-    await this.call<void>('write', path, (cb) => this.sftp.writeFile(path, Buffer.from(data.buffer, data.byteOffset, data.byteLength), (err) => cb(err, undefined)), opts?.signal);
+  async writeFile(path: string, data: Uint8Array, opts?: WriteFileOptions): Promise<void> {
+    const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    if (opts?.mode === undefined) {
+      await this.call<void>('write', path, (cb) => this.sftp.writeFile(path, buf, (err) => cb(err, undefined)), opts?.signal);
+      return;
+    }
+    // Exclusive and 0600 while written, the final mode set on the handle before CLOSE (as uploads).
+    const ch = this.sftp as unknown as SftpChannel;
+    const lost = this.connectionLost.signal;
+    const mode = opts.mode;
+    try {
+      const handle = await createExclusive(ch, path, lost);
+      let modeSet = false;
+      try {
+        for (let pos = 0; pos < buf.length; pos += this.chunkSize) {
+          throwIfAborted(opts.signal);
+          const len = Math.min(this.chunkSize, buf.length - pos);
+          await this.call<void>('write', path, (cb) => this.sftp.write(handle, buf, pos, len, pos, (err) => cb(err, undefined)), opts.signal);
+        }
+        modeSet = await setFinalMode(ch, handle, mode, opts.gid, lost);
+      } finally {
+        await this.call<void>('write', path, (cb) => this.sftp.close(handle, (err) => cb(err, undefined)));
+      }
+      if (!modeSet) opts.onNote?.(`${describeServer(this.server)} refused to set the permissions of ${path}, so it was left readable by you only (0600).`);
+    } catch (err) {
+      throw err instanceof SecureTransferError ? err : mapSftpError(err, 'write', path, this.server);
+    }
   }
 
   /**

@@ -280,7 +280,7 @@ export async function download(source: SessionSource, remotePath: string, localT
     if (entry.type === 'directory') {
       await planDownloadTree(pool, originOf(rfs), remotePath, dest, ignored, jobs, skipped, opts.signal);
     } else {
-      jobs.push(await downloadJob(originOf(rfs), remotePath, dest, await withPermissions(rfs, remotePath, entry, opts.signal)));
+      jobs.push(await downloadJob(originOf(rfs), remotePath, dest, entry));
     }
     return await runJobs(pool, jobs, opts, skipped, async (session, job, _note, onBytes) => {
       await deleteStale(job, (p) => fs.rm(p, { force: true }));
@@ -319,17 +319,6 @@ function olderPartials(listing: Set<string> | Map<string, unknown>, current: str
   let index = partialIndexes.get(listing);
   if (!index) partialIndexes.set(listing, (index = new PartialIndex(listing.keys())));
   return index.olderThan(current);
-}
-
-/**
- * A new local file's mode follows the remote one: where stat didn't tell it (FTP servers without
- * MLST, e.g. vsftpd), a LIST of the file does. Best effort: without it the file gets 0666 & ~umask.
- */
-async function withPermissions(rfs: RemoteFileSystem, remotePath: string, entry: RemoteEntry, signal?: AbortSignal): Promise<RemoteEntry> {
-  if (entry.permissions !== undefined || entry.type !== 'file') return entry;
-  const listed = await remoteList(rfs, remotePath, signal).catch(() => undefined);
-  const permissions = listed?.length === 1 && listed[0].type === 'file' ? listed[0].permissions : undefined;
-  return permissions === undefined ? entry : { ...entry, permissions };
 }
 
 /** Where a session's bytes come from: its verified identity (partial names include it). */
@@ -444,10 +433,8 @@ export async function upload(source: SessionSource, localPath: string, remoteTar
       const there = new Map<string, RemoteEntry>();
       for (const name of names) {
         // lstat where the server has it: a link planted at the partial's name must show as a link.
-        const at = remote.join(dir, name);
-        const e = await (name === names[0] ? remoteStat : remoteLstat)(rfs, at, opts.signal);
-        // The target's mode is kept by the replace: where stat didn't tell it, a LIST does.
-        if (e) there.set(name, name === names[0] ? await withPermissions(rfs, at, e, opts.signal) : e);
+        const e = await (name === names[0] ? remoteStat : remoteLstat)(rfs, remote.join(dir, name), opts.signal);
+        if (e) there.set(name, e);
       }
       // Older partials of this target are found by name only: list the folder (best effort). Only for
       // large files: a listing may cost more than a small file's upload (upload on save), and an

@@ -301,7 +301,7 @@ const S_IFREG = 0o100000;
  * and 0600. A regular file in the way (an earlier partial) is removed first; anything else (a link,
  * a folder) is an 'unsafe-partial' error, so the engine uses another name.
  */
-async function createExclusive(ch: SftpChannel, remotePath: string, lost?: AbortSignal): Promise<Buffer> {
+export async function createExclusive(ch: SftpChannel, remotePath: string, lost?: AbortSignal): Promise<Buffer> {
   const create = () => call<Buffer>((cb) => ch.open(remotePath, 'wx', { mode: 0o600 }, cb), lost);
   try {
     return await create();
@@ -322,7 +322,7 @@ async function createExclusive(ch: SftpChannel, remotePath: string, lost?: Abort
  * the server refuses the mode (the file then stays 0600, never wider); the group is set only where
  * the server lets this user (chown to a group the user is in), and its refusal is ignored.
  */
-async function setFinalMode(ch: SftpChannel, handle: Buffer, mode: number, gid: number | undefined, lost?: AbortSignal): Promise<boolean> {
+export async function setFinalMode(ch: SftpChannel, handle: Buffer, mode: number, gid: number | undefined, lost?: AbortSignal): Promise<boolean> {
   const ok = await call<void>((cb) => ch.fsetstat(handle, { mode }, (err) => cb(err, undefined)), lost).then(
     () => true,
     () => false,
