@@ -244,6 +244,32 @@ for (const [label, start] of FTP_SERVERS) {
       count('modesKept', 4);
     });
 
+    faultTest(`${label}: the upload of a private file is 0600 while in flight`, async () => {
+      const { local, remote } = await scratchDir(`modes-ftp-flight-${label}`);
+      const size = 16 * MiB;
+      await writeRandomFile(path.join(local, 'secret.bin'), size);
+      const target = path.join(remote, '.secret.bin.part');
+      // The file is looked at every millisecond while the data flows (the server writes it here).
+      const seen: Array<{ size: number; mode: number }> = [];
+      const poll = setInterval(() => {
+        try {
+          const st = statSync(target);
+          if (st.size > 0 && st.size < size) seen.push({ size: st.size, mode: st.mode & 0o777 });
+        } catch {
+          // not created yet
+        }
+      }, 1);
+      try {
+        await withSession(() => openFtps(server), (s) => s.uploadFile(path.join(local, 'secret.bin'), target, { mode: 0o600 }));
+      } finally {
+        clearInterval(poll);
+      }
+      assert.ok(seen.length > 0, 'the file was seen half written');
+      assert.deepEqual([...new Set(seen.map((x) => x.mode.toString(8)))], ['600'], 'always 0600 while in flight');
+      assert.equal((await modeOf(target)).toString(8), '600');
+      count('modesKept');
+    });
+
     faultTest(`${label}: an editor save keeps a 0600 file 0600`, async () => {
       const { remote } = await scratchDir(`modes-ftp-save-${label}`);
       await remoteFile(path.join(remote, 'secret.env'), 0o600);

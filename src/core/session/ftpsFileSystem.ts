@@ -252,6 +252,15 @@ export class FtpsFileSystem implements RemoteFileSystem {
     return this.run({ what: 'upload to', subject: remotePath, signal: opts?.signal }, [remotePath], async () => {
       const offset = opts?.offset ?? 0;
       const total = Math.max(0, (await fs.stat(localPath)).size - offset);
+      // STOR creates files with the server's default mode (typically 0644): a file that must end up
+      // private is made 0600 first (empty, or the partial being resumed), then filled; STOR/APPE keep
+      // an existing file's mode on vsftpd, ProFTPD and pure-ftpd.
+      const isPrivate = opts?.mode !== undefined && (opts.mode & 0o044) !== 0o044;
+      if (isPrivate && this.canChmod) {
+        if (offset === 0 && total > 0) await this.client.uploadFrom(settleIfEmpty(Readable.from([])), remotePath);
+        const res = await this.client.sendIgnoringError(`SITE CHMOD 600 ${remotePath}`);
+        if (res.code < 200 || res.code >= 300) this.canChmod = false;
+      }
       await this.withProgress(opts?.onProgress, total, async () => {
         if (offset > 0 && total === 0) {
           // Nothing left to send (the cut came after the last byte): an empty APPE would only
@@ -283,10 +292,13 @@ export class FtpsFileSystem implements RemoteFileSystem {
   private async chmodNow(path: string, mode: number, onNote?: (note: string) => void): Promise<void> {
     const res = await this.client.sendIgnoringError(`SITE CHMOD ${(mode & 0o777).toString(8).padStart(3, '0')} ${path}`);
     if (res.code >= 200 && res.code < 300) return;
+    this.canChmod = false;
     if (!this.chmodRefused) onNote?.(`${this.where} cannot set file permissions (SITE CHMOD answered "${replyText(new FTPError(res)).slice(0, 200)}"), so uploaded files have the server's default permissions instead of ${(mode & 0o777).toString(8).padStart(4, '0')}.`);
     this.chmodRefused = true;
   }
   private chmodRefused = false;
+  /** Until SITE CHMOD is refused once: then private files aren't pre-created in vain. */
+  private canChmod = true;
 
   mkdir(path: string, opts?: OpOptions): Promise<void> {
     return this.run({ what: 'create the folder', subject: path, signal: opts?.signal }, [path], async () => {
