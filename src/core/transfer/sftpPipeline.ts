@@ -323,13 +323,15 @@ export async function createExclusive(ch: SftpChannel, remotePath: string, lost?
  * the server lets this user (chown to a group the user is in), and its refusal is ignored.
  */
 export async function setFinalMode(ch: SftpChannel, handle: Buffer, mode: number, gid: number | undefined, lost?: AbortSignal): Promise<boolean> {
-  const ok = await call<void>((cb) => ch.fsetstat(handle, { mode }, (err) => cb(err, undefined)), lost).then(
-    () => true,
-    () => false,
-  );
-  if (gid === undefined) return ok;
-  const st = await call<{ uid?: number; gid?: number }>((cb) => ch.fstat(handle, cb), lost).catch(() => undefined);
-  if (st?.uid === undefined || st.gid === gid) return ok;
+  // Both requests in flight at once: one round trip per file, a second only to change the group.
+  const [ok, st] = await Promise.all([
+    call<void>((cb) => ch.fsetstat(handle, { mode }, (err) => cb(err, undefined)), lost).then(
+      () => true,
+      () => false,
+    ),
+    gid === undefined ? undefined : call<{ uid?: number; gid?: number }>((cb) => ch.fstat(handle, cb), lost).catch(() => undefined),
+  ]);
+  if (gid === undefined || st?.uid === undefined || st.gid === gid) return ok;
   await call<void>((cb) => ch.fsetstat(handle, { uid: st.uid, gid }, (err) => cb(err, undefined)), lost).catch(() => undefined);
   return ok;
 }
