@@ -19,7 +19,7 @@ import { connectSftp } from '../../src/core/session/sftp';
 import { staticCredentials } from '../../src/core/session/credentials';
 import { TrustStore } from '../../src/core/trust/trustStore';
 import { refuseUnknown } from '../../src/core/trust/types';
-import { scratchDir, sha256File, startSshd, startTcpProxy, startVsftpd, stopAll, type RunningServer, type TcpProxy } from '../harness';
+import { scratchDir, sha256File, startProftpd, startPureFtpd, startSshd, startTcpProxy, startVsftpd, stopAll, type RunningServer, type TcpProxy } from '../harness';
 import { dir, startHostileSftpServer, type HostileNode } from '../hostile/hostileSftpServer';
 import { count } from './stats';
 import { assertHash, faultTest, giveToTestUser, MiB, openFtps, openSftp, writeRandomFile } from './support';
@@ -209,6 +209,37 @@ describe('planted partials (FTPS, vsftpd)', () => {
       await s.close();
     }
   });
+});
+
+describe('planted remote partials (FTPS)', () => {
+  for (const [label, start] of [
+    ['vsftpd', () => startVsftpd({ mode: 'explicit' })],
+    ['ProFTPD', () => startProftpd({ mode: 'ftps' })],
+    ['pure-ftpd', () => startPureFtpd()],
+  ] as const) {
+    faultTest(`${label}: an upload never writes through a symlink planted at its remote partial name`, async () => {
+      const server = await start();
+      const { local, remote } = await scratchDir(`plant-ftps-up-${label}`);
+      const source = path.join(local, 'page.html');
+      const hash = await writeRandomFile(source, 64 * 1024);
+      const victim = path.join(remote, 'victim.txt');
+      await fs.writeFile(victim, "the user's own remote file\n");
+      await giveToTestUser(victim);
+      const victimHash = await sha256File(victim);
+      const s = await openFtps(server);
+      try {
+        const partial = await uploadPartial(s, source, `${remote}/page.html`);
+        await fs.symlink(victim, partial);
+        await upload(s, source, `${remote}/page.html`);
+        assert.ok((await fs.lstat(path.join(remote, 'page.html'))).isFile());
+        await assertHash(path.join(remote, 'page.html'), hash, `${label}: upload past a planted symlink`);
+        await assertPlantIntact('a symlink', partial, victim, victimHash);
+        count('symlinkPlantsRefused');
+      } finally {
+        await s.close();
+      }
+    });
+  }
 });
 
 describe('partials from another server', () => {

@@ -145,6 +145,19 @@ export class FtpsFileSystem implements RemoteFileSystem {
     });
   }
 
+  /**
+   * Never follows a final symlink: `STAT <path>` (one LIST line on the control connection) where
+   * the server answers it for that path, else the parent's LIST, which shows links as links.
+   */
+  lstat(path: string, opts?: OpOptions): Promise<RemoteEntry> {
+    return this.run({ what: 'stat', subject: path, signal: opts?.signal }, [path], async () => {
+      const abs = this.absolute(path);
+      const entry = (await this.lstatViaStat(abs)) ?? (await this.statFromParent(abs));
+      if (!entry) throw this.notFound(path);
+      return entry;
+    });
+  }
+
   realpath(path: string, opts?: OpOptions): Promise<string> {
     return this.run({ what: 'resolve', subject: path, signal: opts?.signal }, [path], () => this.realpathNow(this.absolute(path)));
   }
@@ -435,6 +448,21 @@ export class FtpsFileSystem implements RemoteFileSystem {
     try {
       const [info] = tolerantParseList(lines[0].trim());
       return info ? toRemoteEntry(info).permissions : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The entry itself from `STAT <abs>`, when the one line answered is about that path. */
+  private async lstatViaStat(abs: string): Promise<RemoteEntry | undefined> {
+    const res = await this.client.sendIgnoringError('STAT ' + abs);
+    if (res.code < 200 || res.code >= 300) return undefined;
+    const lines = res.message.split(/\r?\n/).slice(1, -1).map((l) => l.trim()).filter((l) => /^[-dl][rwxsStT-]{9}/.test(l));
+    if (lines.length !== 1) return undefined;
+    try {
+      const [info] = tolerantParseList(lines[0]);
+      if (!info || (info.name !== abs && info.name !== posix.basename(abs))) return undefined;
+      return { ...toRemoteEntry(info), name: posix.basename(abs) };
     } catch {
       return undefined;
     }
