@@ -5,7 +5,10 @@
  * Every file is written under a deterministic hidden partial name in its target folder and renamed
  * over the target only when complete and verified, so an interrupted transfer leaves the old file
  * intact, and a retry finds the partial and resumes at its size. The partial name includes the
- * source's size and mtime: a changed source never resumes onto stale bytes.
+ * source's size and mtime: a changed source never resumes onto stale bytes; and the session's
+ * verified identity (host key or certificate fingerprint, host, port, user): another server's bytes
+ * are never resumed. Nothing planted at a partial's name is followed (localPartial.ts, and lstat +
+ * exclusive create on the server); the file gets the mode it should have before the rename.
  */
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
