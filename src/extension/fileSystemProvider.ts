@@ -1,19 +1,16 @@
 /**
  * Remote files as ordinary VS Code documents (scheme `secure-transfer`). Saving is atomic: the new
  * content goes to a hidden temporary sibling which is then renamed over the target, so the server
- * never holds half a file. `watch` is a no-op (neither SFTP nor FTP can push changes); the provider
+ * never holds half a file; the saved file keeps its mode and group (core/transfer/replaceRemote.ts). `watch` is a no-op (neither SFTP nor FTP can push changes); the provider
  * fires change events for everything done through it, and Refresh re-reads the rest.
  */
-import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { describeError, NotFoundError } from '../core/errors';
 import type { LoadedProfile } from '../core/profiles/types';
 import type { RemoteEntry, RemoteFileSystem } from '../core/session/remoteFileSystem';
+import { replaceRemoteFile } from '../core/transfer/replaceRemote';
 import { parseRemoteUri } from './remoteUri';
 import { RemoteVersions } from './remoteVersions';
-
-const posix = path.posix;
 
 const FILE_TYPES: Readonly<Record<RemoteEntry['type'], vscode.FileType>> = {
   file: vscode.FileType.File,
@@ -41,10 +38,6 @@ interface Version {
 
 function versionOf(e: RemoteEntry): Version {
   return { mtime: e.mtime, size: e.size };
-}
-
-export function temporarySiblingPath(target: string): string {
-  return posix.join(posix.dirname(target), `.${posix.basename(target)}.st-${randomBytes(4).toString('hex')}.part`);
 }
 
 export class RemoteFileSystemProvider implements vscode.FileSystemProvider {
@@ -94,14 +87,8 @@ export class RemoteFileSystemProvider implements vscode.FileSystemProvider {
       if (exists && !options.overwrite) throw vscode.FileSystemError.FileExists(uri);
       if (!exists && !options.create) throw vscode.FileSystemError.FileNotFound(uri);
       await this.checkUnchanged(uri, this.lastSeen.get(profile, p), exists && versionOf(exists));
-      const tmp = temporarySiblingPath(p);
-      try {
-        await fs.writeFile(tmp, content);
-        await fs.rename(tmp, p, { overwrite: true });
-      } catch (err) {
-        await fs.delete(tmp).catch(() => undefined);
-        throw err;
-      }
+      // Exclusive, private while written, keeps the replaced file's mode and group (core/transfer/replaceRemote.ts).
+      await replaceRemoteFile(fs, p, content, exists);
       // Our own write is the new baseline (a failed stat only means the next save cannot compare).
       await fs.stat(p).then((e) => this.lastSeen.set(profile, p, versionOf(e)), () => this.lastSeen.delete(profile, p));
     });

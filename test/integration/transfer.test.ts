@@ -216,7 +216,7 @@ describe('resume after a cut SFTP connection', () => {
 
   async function cutThenResume(direction: 'download' | 'upload'): Promise<{ first: unknown; retry: TransferResult; size: number }> {
     const { local, remote } = await scratchDir(`resume-${direction}`);
-    const size = 48 * MiB;
+    const size = 40 * MiB;
     const localFile = path.join(local, 'data.bin');
     const remoteFile = path.posix.join(remote, 'data.bin');
     const localTarget = path.join(local, 'copy.bin');
@@ -231,9 +231,10 @@ describe('resume after a cut SFTP connection', () => {
     const cut = await openSftp(sshd, proxy.port)();
     const first = await run(cut).catch((e: unknown) => e);
     await cut.close().catch(() => undefined);
-    await proxy.stop();
 
-    const rfs = await openSftp(sshd)();
+    // The retry goes to the same address (a partial's name includes host, port, user and host key):
+    // the cut counts per connection, and what is left to move stays below it.
+    const rfs = await openSftp(sshd, proxy.port)();
     try {
       const retry = await run(rfs);
       const [a, b] = direction === 'download' ? [remoteFile, localTarget] : [localFile, remoteTarget];
@@ -241,6 +242,7 @@ describe('resume after a cut SFTP connection', () => {
       return { first, retry, size };
     } finally {
       await rfs.close();
+      await proxy.stop();
     }
   }
 

@@ -33,13 +33,17 @@ class MemoryChannel implements SftpChannel {
     };
     run(turns);
   }
-  open(p: string, flags: string, cb: (err: Error | null | undefined, handle: Buffer) => void): void {
-    if (flags === 'w') this.files.set(p, Buffer.alloc(0));
+  open(p: string, flags: string, attrsOrCb: unknown, last?: (err: Error | null | undefined, handle: Buffer) => void): void {
+    const cb = (last ?? attrsOrCb) as (err: Error | null | undefined, handle: Buffer) => void;
+    if (flags === 'w' || flags === 'wx') this.files.set(p, Buffer.alloc(0));
     const id = String(this.next++);
     this.handles.set(id, p);
     setImmediate(() => cb(this.files.has(p) ? null : new Error('no such file'), Buffer.from(id)));
   }
   close(_h: Buffer, cb: (err?: Error | null) => void): void {
+    setImmediate(() => cb(null));
+  }
+  fsetstat(_h: Buffer, _attrs: unknown, cb: (err?: Error | null) => void): void {
     setImmediate(() => cb(null));
   }
   fstat(h: Buffer, cb: (err: Error | null | undefined, stats: { size?: number }) => void): void {

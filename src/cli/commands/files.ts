@@ -78,11 +78,12 @@ export const lsCommand: CliCommand = async (ctx, argv) => {
 
 const RECURSIVE = { recursive: { type: 'boolean', short: 'r' }, 'follow-symlinks': { type: 'boolean' } } as const satisfies OptionSpec;
 
-function report(ctx: CliContext, verb: string, r: { files: number; bytes: number; skipped: SkippedEntry[] }, ms: number): void {
+function report(ctx: CliContext, verb: string, r: { files: number; bytes: number; skipped: SkippedEntry[]; notes?: string[] }, ms: number): void {
   const rate = ms > 0 ? ` (${((r.bytes / 1e6) / (ms / 1000)).toFixed(1)} MB/s)` : '';
   ctx.stderr.write(`${verb} ${r.files} file${r.files === 1 ? '' : 's'}, ${r.bytes} bytes${rate}.\n`);
   // Paths and link targets may come from the server: escaped like every name.
   for (const s of r.skipped) ctx.stderr.write(`skipped ${printableName(s.path)}: ${printableName(s.reason)}\n`);
+  for (const n of r.notes ?? []) ctx.stderr.write(`note: ${printableName(n)}\n`);
 }
 
 export const getCommand: CliCommand = async (ctx, argv) => {

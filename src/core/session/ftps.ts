@@ -12,7 +12,7 @@ import { CancelledError, SecureTransferError, SecurityRefusal, UsageError, descr
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
 import type { ServerAddress } from '../profiles/types';
-import { CertificateVerifier, type CertificatePolicy } from '../trust/certificates';
+import { CertificateVerifier, certificateFingerprint, type CertificatePolicy } from '../trust/certificates';
 import { TlsHandshakeError, openTls, tlsFailureReason, withTrustedTls, type OpenedTls } from '../trust/certTls';
 import type { CredentialProvider } from './credentials';
 import { replyText } from './ftpsErrors';
@@ -61,7 +61,8 @@ export async function connectFtps(opts: FtpsConnectOptions): Promise<FtpsFileSys
     const features = await client.features();
     await applySessionSettings(client, server, features);
     const homeDir = await client.pwd();
-    return new FtpsFileSystem(client, server.protocol, homeDir, parseFeatures(features), where(server));
+    const certificate = certificateFingerprint((client.ftp.socket as tls.TLSSocket).getPeerCertificate().raw);
+    return new FtpsFileSystem(client, server.protocol, homeDir, parseFeatures(features), where(server), certificate, server.username);
   } catch (err) {
     client.close();
     if (opts.signal?.aborted) throw new CancelledError();

@@ -15,8 +15,9 @@ import { finished } from 'node:stream/promises';
 import { FTPError, type Client } from 'basic-ftp';
 import { CancelledError, NotFoundError, SecureTransferError, throwIfAborted } from '../errors';
 import type { Protocol } from '../profiles/types';
-import { assertSafeFtpPath, ftpError, mayBeNotFound, saysNotFound } from './ftpsErrors';
-import { parseMlstReply, parseMlsxTime, toRemoteEntries } from './ftpsListing';
+import { openLocalPartial } from '../transfer/localPartial';
+import { assertSafeFtpPath, ftpError, mayBeNotFound, replyText, saysNotFound } from './ftpsErrors';
+import { parseMlstReply, parseMlsxTime, tolerantParseList, toRemoteEntries, toRemoteEntry } from './ftpsListing';
 import { chooseFtpHash, parseFtpCommandHashReply, parseFtpHashReply, type FtpHashPlan, type RemoteHash } from './remoteHash';
 import type {
   FileTransferOptions,
@@ -26,6 +27,7 @@ import type {
   RemoteEntry,
   RemoteFileSystem,
   ServerCapabilities,
+  WriteFileOptions,
   WriteOptions,
 } from './remoteFileSystem';
 
@@ -97,6 +99,9 @@ export class FtpsFileSystem implements RemoteFileSystem {
     private readonly features: FtpFeatures,
     /** `ftpes://host:port`, for messages. */
     private readonly where: string,
+    /** The verified certificate's fingerprint, for `identity`. */
+    private readonly certificate?: string,
+    private readonly username?: string,
   ) {
     this.capabilities = { atomicRename: false, hashes: features.hashes };
     // basic-ftp strips all socket listeners when it closes, so observe its single closing path instead.
@@ -110,6 +115,12 @@ export class FtpsFileSystem implements RemoteFileSystem {
 
   get connected(): boolean {
     return !this.closed && !this.client.closed;
+  }
+
+  /** `ftpes://user@host:port SHA256:…` (see RemoteFileSystem.identity); undefined without a verified certificate. */
+  get identity(): string | undefined {
+    if (!this.certificate || this.username === undefined) return undefined;
+    return this.where.replace('://', `://${this.username}@`) + ' ' + this.certificate;
   }
 
   onClose(listener: (err?: Error) => void): void {
@@ -129,6 +140,19 @@ export class FtpsFileSystem implements RemoteFileSystem {
   stat(path: string, opts?: OpOptions): Promise<RemoteEntry> {
     return this.run({ what: 'stat', subject: path, signal: opts?.signal }, [path], async () => {
       const entry = await this.statNow(path);
+      if (!entry) throw this.notFound(path);
+      return entry;
+    });
+  }
+
+  /**
+   * Never follows a final symlink: `STAT <path>` (one LIST line on the control connection) where
+   * the server answers it for that path, else the parent's LIST, which shows links as links.
+   */
+  lstat(path: string, opts?: OpOptions): Promise<RemoteEntry> {
+    return this.run({ what: 'stat', subject: path, signal: opts?.signal }, [path], async () => {
+      const abs = this.absolute(path);
+      const entry = (await this.lstatViaStat(abs)) ?? (await this.statFromParent(abs));
       if (!entry) throw this.notFound(path);
       return entry;
     });
@@ -209,9 +233,10 @@ export class FtpsFileSystem implements RemoteFileSystem {
     });
   }
 
-  writeFile(path: string, data: Uint8Array, opts?: OpOptions): Promise<void> {
+  writeFile(path: string, data: Uint8Array, opts?: WriteFileOptions): Promise<void> {
     return this.run({ what: 'upload to', subject: path, signal: opts?.signal }, [path], async () => {
       await this.client.uploadFrom(settleIfEmpty(Readable.from([Buffer.from(data)])), path);
+      if (opts?.mode !== undefined) await this.chmodNow(path, opts.mode, opts.onNote);
     });
   }
 
@@ -221,8 +246,9 @@ export class FtpsFileSystem implements RemoteFileSystem {
       const offset = opts?.offset ?? 0;
       const size = await this.sizeBeforeDownload(remotePath);
       // Opened first: a local error must not reach basic-ftp, which would close the session for it.
-      const handle = await fs.open(localPath, offset > 0 ? 'r+' : 'w');
-      const file = createWriteStream('', { fd: handle, start: offset, highWaterMark: DOWNLOAD_HIGH_WATER_MARK });
+      // Never through a planted symlink; a fresh partial is 0600 and exclusively ours (localPartial.ts).
+      const fd = await openLocalPartial(localPath, offset);
+      const file = createWriteStream('', { fd, start: offset, highWaterMark: DOWNLOAD_HIGH_WATER_MARK });
       const written = finished(file);
       written.catch(() => undefined);
       try {
@@ -239,6 +265,15 @@ export class FtpsFileSystem implements RemoteFileSystem {
     return this.run({ what: 'upload to', subject: remotePath, signal: opts?.signal }, [remotePath], async () => {
       const offset = opts?.offset ?? 0;
       const total = Math.max(0, (await fs.stat(localPath)).size - offset);
+      // STOR creates files with the server's default mode (typically 0644): a file that must end up
+      // private is made 0600 first (empty, or the partial being resumed), then filled; STOR/APPE keep
+      // an existing file's mode on vsftpd, ProFTPD and pure-ftpd.
+      const isPrivate = opts?.mode !== undefined && (opts.mode & 0o044) !== 0o044;
+      if (isPrivate && this.canChmod) {
+        if (offset === 0 && total > 0) await this.client.uploadFrom(settleIfEmpty(Readable.from([])), remotePath);
+        const res = await this.client.sendIgnoringError(`SITE CHMOD 600 ${remotePath}`);
+        if (res.code < 200 || res.code >= 300) this.canChmod = false;
+      }
       await this.withProgress(opts?.onProgress, total, async () => {
         if (offset > 0 && total === 0) {
           // Nothing left to send (the cut came after the last byte): an empty APPE would only
@@ -259,8 +294,24 @@ export class FtpsFileSystem implements RemoteFileSystem {
           }
         }
       });
+      if (opts?.mode !== undefined) await this.chmodNow(remotePath, opts.mode, opts.onNote);
     });
   }
+
+  /**
+   * SITE CHMOD (vsftpd, ProFTPD and pure-ftpd have it). A server without it (or that refuses) is no
+   * failure: the file keeps the server's default mode, and `onNote` says so once per session.
+   */
+  private async chmodNow(path: string, mode: number, onNote?: (note: string) => void): Promise<void> {
+    const res = await this.client.sendIgnoringError(`SITE CHMOD ${(mode & 0o777).toString(8).padStart(3, '0')} ${path}`);
+    if (res.code >= 200 && res.code < 300) return;
+    this.canChmod = false;
+    if (!this.chmodRefused) onNote?.(`${this.where} cannot set file permissions (SITE CHMOD answered "${replyText(new FTPError(res)).slice(0, 200)}"), so uploaded files have the server's default permissions instead of ${(mode & 0o777).toString(8).padStart(4, '0')}.`);
+    this.chmodRefused = true;
+  }
+  private chmodRefused = false;
+  /** Until SITE CHMOD is refused once: then private files aren't pre-created in vain. */
+  private canChmod = true;
 
   mkdir(path: string, opts?: OpOptions): Promise<void> {
     return this.run({ what: 'create the folder', subject: path, signal: opts?.signal }, [path], async () => {
@@ -378,10 +429,43 @@ export class FtpsFileSystem implements RemoteFileSystem {
     if (size.code === 213) {
       const mdtm = await this.client.sendIgnoringError('MDTM ' + abs);
       const mtime = mdtm.code === 213 ? this.parseMdtm(mdtm.message) : 0;
-      return { name, type: 'file', size: parseInt(size.message.slice(4), 10) || 0, mtime };
+      const permissions = await this.permissionsViaStat(abs);
+      return { name, type: 'file', size: parseInt(size.message.slice(4), 10) || 0, mtime, ...(permissions !== undefined ? { permissions } : {}) };
     }
     if (await this.isDirectory(abs)) return { ...((await this.statFromParent(abs)) ?? { name, size: 0, mtime: 0 }), type: 'directory' };
     return this.statFromParent(abs);
+  }
+
+  /**
+   * A file's mode where MLST is missing (vsftpd): `STAT <file>` answers one LIST line on the control
+   * connection (no data connection). Undefined when the server doesn't (a mode is then unknown).
+   */
+  private async permissionsViaStat(abs: string): Promise<number | undefined> {
+    const res = await this.client.sendIgnoringError('STAT ' + abs);
+    if (res.code < 200 || res.code >= 300) return undefined;
+    const lines = res.message.split(/\r?\n/).slice(1, -1).filter((l) => /^-[rwxsStT-]{9}/.test(l.trim()));
+    if (lines.length !== 1) return undefined;
+    try {
+      const [info] = tolerantParseList(lines[0].trim());
+      return info ? toRemoteEntry(info).permissions : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The entry itself from `STAT <abs>`, when the one line answered is about that path. */
+  private async lstatViaStat(abs: string): Promise<RemoteEntry | undefined> {
+    const res = await this.client.sendIgnoringError('STAT ' + abs);
+    if (res.code < 200 || res.code >= 300) return undefined;
+    const lines = res.message.split(/\r?\n/).slice(1, -1).map((l) => l.trim()).filter((l) => /^[-dl][rwxsStT-]{9}/.test(l));
+    if (lines.length !== 1) return undefined;
+    try {
+      const [info] = tolerantParseList(lines[0]);
+      if (!info || (info.name !== abs && info.name !== posix.basename(abs))) return undefined;
+      return { ...toRemoteEntry(info), name: posix.basename(abs) };
+    } catch {
+      return undefined;
+    }
   }
 
   private parseMdtm(message: string): number {

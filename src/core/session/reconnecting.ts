@@ -20,6 +20,7 @@ import type {
   RemoteEntry,
   RemoteFileSystem,
   ServerCapabilities,
+  WriteFileOptions,
   WriteOptions,
 } from './remoteFileSystem';
 
@@ -99,6 +100,19 @@ export class ReconnectingFileSystem implements RemoteFileSystem {
     return this.current.capabilities;
   }
 
+  /** The current connection's verified identity (a reconnect verifies it again). */
+  get identity(): string | undefined {
+    return this.current.identity;
+  }
+
+  lstat(path: string, opts?: OpOptions): Promise<RemoteEntry> {
+    return this.retryOnce(opts?.signal, (s) => (s.lstat ? s.lstat(path, opts) : s.stat(path, opts)));
+  }
+
+  creationMask(dir: string, opts?: OpOptions): Promise<number | undefined> {
+    return this.once(opts?.signal, async (s) => s.creationMask?.(dir, opts));
+  }
+
   /** True until close(): a dropped link is restored by the next operation. */
   get connected(): boolean {
     return !this.isClosed;
@@ -149,7 +163,7 @@ export class ReconnectingFileSystem implements RemoteFileSystem {
     return this.once(opts?.signal, (s) => s.writeFromStream(path, source, opts));
   }
 
-  writeFile(path: string, data: Uint8Array, opts?: OpOptions): Promise<void> {
+  writeFile(path: string, data: Uint8Array, opts?: WriteFileOptions): Promise<void> {
     return this.once(opts?.signal, (s) => s.writeFile(path, data, opts));
   }
 

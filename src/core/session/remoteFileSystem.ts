@@ -21,6 +21,9 @@ export interface RemoteEntry {
   mtime: number;
   /** POSIX permission bits (0o777 range) where the server tells them. */
   permissions?: number;
+  /** Numeric owner and group where the server tells them (SFTP). */
+  uid?: number;
+  gid?: number;
   /** For symlinks, where they point, when known. */
   target?: string;
 }
@@ -39,6 +42,13 @@ export interface WriteOptions extends OpOptions {
   offset?: number;
 }
 
+export interface WriteFileOptions extends OpOptions {
+  /** The file's final permission bits; see FileTransferOptions.mode. */
+  mode?: number;
+  gid?: number;
+  onNote?: (note: string) => void;
+}
+
 export interface TransferProgress {
   /** Bytes moved so far in this call. */
   bytes: number;
@@ -51,6 +61,15 @@ export interface FileTransferOptions extends OpOptions {
   /** The source's size when the caller already knows it (from a listing): saves a stat per file. */
   size?: number;
   onProgress?: (p: TransferProgress) => void;
+  /**
+   * Uploads: the permission bits the file gets before the upload reports success (SFTP: fsetstat on
+   * the open handle; FTPS: SITE CHMOD), and its group where the server lets this user set it.
+   * Until then a fresh SFTP partial is 0600.
+   */
+  mode?: number;
+  gid?: number;
+  /** Told (one sentence) when the server could not do something asked of it that is no failure, e.g. set `mode`. */
+  onNote?: (note: string) => void;
 }
 
 export interface ServerCapabilities {
@@ -74,11 +93,24 @@ export interface RemoteFileSystem {
   readonly protocol: Protocol;
   /** The login folder (where relative paths start). */
   readonly homeDir: string;
+  /**
+   * Who this session verifiably talks to: protocol, user, host, port and the host key or
+   * certificate fingerprint that was verified. Partial names include it, so a partial written from
+   * one server is never resumed from another. Undefined for sessions without a verified identity.
+   */
+  readonly identity?: string;
   readonly capabilities: ServerCapabilities;
 
   list(path: string, opts?: OpOptions): Promise<RemoteEntry[]>;
   /** Follows symlinks for type/size; `name` is the last path component. */
   stat(path: string, opts?: OpOptions): Promise<RemoteEntry>;
+  /** Like stat but never follows a final symlink (SFTP LSTAT); optional. */
+  lstat?(path: string, opts?: OpOptions): Promise<RemoteEntry>;
+  /**
+   * The permission bits the server takes away from new files (its umask), where it can be learned
+   * (SFTP: from a probe file created empty and deleted at once in `dir`); undefined when unknown.
+   */
+  creationMask?(dir: string, opts?: OpOptions): Promise<number | undefined>;
   /** Resolves "~", ".", ".." and relative paths against homeDir. */
   realpath(path: string, opts?: OpOptions): Promise<string>;
 
@@ -87,7 +119,8 @@ export interface RemoteFileSystem {
   /** Writes everything `source` yields to the file; resolves when the server has it all. */
   writeFromStream(path: string, source: Readable, opts?: WriteOptions): Promise<void>;
   readFile(path: string, opts?: OpOptions): Promise<Buffer>;
-  writeFile(path: string, data: Uint8Array, opts?: OpOptions): Promise<void>;
+  /** With `mode`: created exclusively (0600 while written; SFTP), then given `mode` (and `gid`). */
+  writeFile(path: string, data: Uint8Array, opts?: WriteFileOptions): Promise<void>;
 
   /** Fast paths for whole files (pipelined requests where the protocol allows). */
   downloadFile(remotePath: string, localPath: string, opts?: FileTransferOptions): Promise<void>;

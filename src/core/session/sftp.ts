@@ -3,6 +3,7 @@
  * posix-rename. The host key is verified inside ssh2's handshake (`hostVerifier`), before the
  * authentication service is even requested; credentials are asked for only after that.
  */
+import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import * as posix from 'node:path/posix';
 import type { Readable } from 'node:stream';
@@ -25,13 +26,23 @@ import type {
   RemoteEntry,
   RemoteFileSystem,
   ServerCapabilities,
+  WriteFileOptions,
   WriteOptions,
 } from './remoteFileSystem';
 import { CHECK_FILE_ALGORITHMS, advertisesCheckFile, checkFileHash, mayOfferCheckFile } from './sftpCheckFile';
 import { createAuthSession } from './sftpAuth';
 import { describeServer, mapConnectError, mapSftpError, recordOffer, type AlgorithmOffers } from './sftpErrors';
 import { CONCURRENCY, OPENSSH_MAX_REQUEST, SAFE_REQUEST, uploadBytesInFlight } from './sftpTransfer';
-import { InFlightBudget, PartialTransferError, pipelinedDownload, pipelinedUpload, type PipelineOptions, type SftpChannel } from '../transfer/sftpPipeline';
+import {
+  InFlightBudget,
+  PartialTransferError,
+  createExclusive,
+  pipelinedDownload,
+  pipelinedUpload,
+  setFinalMode,
+  type PipelineOptions,
+  type SftpChannel,
+} from '../transfer/sftpPipeline';
 
 export interface SftpTrustOptions {
   pinned?: string[];
@@ -96,6 +107,7 @@ function toEntry(name: string, attrs: Partial<Stats>): RemoteEntry {
     size: attrs.size ?? 0,
     mtime: (attrs.mtime ?? 0) * 1000,
     ...(attrs.mode !== undefined ? { permissions: attrs.mode & 0o777 } : {}),
+    ...(attrs.uid !== undefined && attrs.gid !== undefined ? { uid: attrs.uid, gid: attrs.gid } : {}),
   };
 }
 
@@ -279,6 +291,11 @@ export class SftpFileSystem implements RemoteFileSystem {
     return this.isConnected;
   }
 
+  /** The verified host key with the address and user (see RemoteFileSystem.identity). */
+  get identity(): string {
+    return `sftp://${this.server.username}@${this.server.host}:${this.server.port} ${this.hostKey.fingerprint}`;
+  }
+
   onClose(listener: (err?: Error) => void): void {
     if (!this.isConnected) queueMicrotask(() => listener(this.closeError));
     else this.closeListeners.push(listener);
@@ -334,6 +351,36 @@ export class SftpFileSystem implements RemoteFileSystem {
     return toEntry(posix.basename(path) || '/', attrs);
   }
 
+  async lstat(path: string, opts?: OpOptions): Promise<RemoteEntry> {
+    const attrs = await this.call<Stats>('inspect', path, (cb) => this.sftp.lstat(path, cb), opts?.signal);
+    return toEntry(posix.basename(path) || '/', attrs);
+  }
+
+  private umask?: Promise<number | undefined>;
+  /**
+   * The server's umask, learned once per session the only way SFTP allows: an empty file created
+   * exclusively in `dir` with mode 0777 shows what the server kept; it is deleted at once. It never
+   * holds a byte, so its brief wider mode exposes nothing.
+   */
+  creationMask(dir: string, opts?: OpOptions): Promise<number | undefined> {
+    this.umask ??= (async () => {
+      const probe = posix.join(dir, `.st-umask-${randomBytes(6).toString('hex')}`);
+      try {
+        const handle = await this.call<Buffer>('create', probe, (cb) => this.sftp.open(probe, 'wx', { mode: 0o777 }, cb), opts?.signal);
+        try {
+          const st = await this.call<Stats>('inspect', probe, (cb) => this.sftp.fstat(handle, cb));
+          return st.mode === undefined ? undefined : 0o777 & ~st.mode;
+        } finally {
+          await this.call<void>('close', probe, (cb) => this.sftp.close(handle, (err) => cb(err, undefined))).catch(() => undefined);
+          await this.delete(probe).catch(() => undefined);
+        }
+      } catch {
+        return undefined;
+      }
+    })();
+    return this.umask;
+  }
+
   async realpath(path: string, opts?: OpOptions): Promise<string> {
     const expanded =
       path === '~' ? this.homeDir : path.startsWith('~/') ? posix.join(this.homeDir, path.slice(2)) : posix.resolve(this.homeDir, path);
@@ -376,8 +423,33 @@ export class SftpFileSystem implements RemoteFileSystem {
     return this.call<Buffer>('read', path, (cb) => this.sftp.readFile(path, cb), opts?.signal);
   }
 
-  async writeFile(path: string, data: Uint8Array, opts?: OpOptions): Promise<void> {
-    await this.call<void>('write', path, (cb) => this.sftp.writeFile(path, Buffer.from(data.buffer, data.byteOffset, data.byteLength), (err) => cb(err, undefined)), opts?.signal);
+  async writeFile(path: string, data: Uint8Array, opts?: WriteFileOptions): Promise<void> {
+    const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    if (opts?.mode === undefined) {
+      await this.call<void>('write', path, (cb) => this.sftp.writeFile(path, buf, (err) => cb(err, undefined)), opts?.signal);
+      return;
+    }
+    // Exclusive and 0600 while written, the final mode set on the handle before CLOSE (as uploads).
+    const ch = this.sftp as unknown as SftpChannel;
+    const lost = this.connectionLost.signal;
+    const mode = opts.mode;
+    try {
+      const handle = await createExclusive(ch, path, lost);
+      let modeSet = false;
+      try {
+        for (let pos = 0; pos < buf.length; pos += this.chunkSize) {
+          throwIfAborted(opts.signal);
+          const len = Math.min(this.chunkSize, buf.length - pos);
+          await this.call<void>('write', path, (cb) => this.sftp.write(handle, buf, pos, len, pos, (err) => cb(err, undefined)), opts.signal);
+        }
+        modeSet = await setFinalMode(ch, handle, mode, opts.gid, lost);
+      } finally {
+        await this.call<void>('write', path, (cb) => this.sftp.close(handle, (err) => cb(err, undefined)));
+      }
+      if (!modeSet) opts.onNote?.(`${describeServer(this.server)} refused to set the permissions of ${path}, so it was left readable by you only (0600).`);
+    } catch (err) {
+      throw err instanceof SecureTransferError ? err : mapSftpError(err, 'write', path, this.server);
+    }
   }
 
   /**
@@ -397,7 +469,12 @@ export class SftpFileSystem implements RemoteFileSystem {
   async uploadFile(localPath: string, remotePath: string, opts?: FileTransferOptions): Promise<void> {
     throwIfAborted(opts?.signal);
     try {
-      await pipelinedUpload(this.sftp as unknown as SftpChannel, localPath, remotePath, { ...this.pipelineOptions(opts), budget: this.uploadBudget });
+      const { modeSet } = await pipelinedUpload(this.sftp as unknown as SftpChannel, localPath, remotePath, {
+        ...this.pipelineOptions(opts),
+        budget: this.uploadBudget,
+        ...(opts?.mode !== undefined ? { mode: opts.mode, ...(opts.gid !== undefined ? { gid: opts.gid } : {}) } : {}),
+      });
+      if (!modeSet) opts?.onNote?.(`${describeServer(this.server)} refused to set the permissions of uploaded files, so they were left readable by you only (0600).`);
     } catch (err) {
       const cause = err instanceof PartialTransferError ? err.reason : err;
       throw mapLocalOr(cause, () => mapSftpError(cause, 'upload to', remotePath, this.server), localPath);

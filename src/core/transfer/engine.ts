@@ -5,7 +5,10 @@
  * Every file is written under a deterministic hidden partial name in its target folder and renamed
  * over the target only when complete and verified, so an interrupted transfer leaves the old file
  * intact, and a retry finds the partial and resumes at its size. The partial name includes the
- * source's size and mtime: a changed source never resumes onto stale bytes.
+ * source's size and mtime: a changed source never resumes onto stale bytes; and the session's
+ * verified identity (host key or certificate fingerprint, host, port, user): another server's bytes
+ * are never resumed. Nothing planted at a partial's name is followed (localPartial.ts, and lstat +
+ * exclusive create on the server); the file gets the mode it should have before the rename.
  */
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
@@ -15,7 +18,8 @@ import { describeError, NotFoundError, SecureTransferError, UsageError, throwIfA
 import type { Protocol } from '../profiles/types';
 import type { HashAlgorithm, RemoteEntry, RemoteFileSystem, RemoteHash } from '../session/remoteFileSystem';
 import { ignoreMatcher, type IgnoreMatcher } from './ignore';
-import { PartialIndex, isPartialName, partialName, retryPartialName } from './partialName';
+import { currentUmask, inspectLocalPartial, isUnsafePartial, placeLocalPartial } from './localPartial';
+import { PartialIndex, freshPartialName, isPartialName, partialName, retryPartialName, sourceIdentity } from './partialName';
 import { ProgressMeter, type ProgressListener } from './progress';
 import { runBounded } from './queue';
 import { ConflictError, sameVersion, versionOf, type RemoteStateStore } from './remoteState';
@@ -57,6 +61,8 @@ export interface TransferResult {
   verifiedByHash: number;
   /** What was left out, and why (ignored, unsafe names, links not followed…). */
   skipped: SkippedEntry[];
+  /** Things the server could not do that are no failure (e.g. set permissions), one sentence each. */
+  notes: string[];
 }
 
 export type SessionSource = RemoteFileSystem | SessionPool;
@@ -85,6 +91,14 @@ interface FileJob {
   stale: string[];
   /** Whether the resumed result matched the server's hash; undefined when the server offers none. */
   verified?: boolean;
+  /** Downloads: the remote file's permission bits (a new local file's mode follows them). */
+  remoteMode?: number;
+  /** Uploads: the local source's permission bits, and the existing target's mode and group. */
+  sourceMode?: number;
+  targetMode?: number;
+  targetGid?: number;
+  /** The target exists but its mode is unknown (FTP without it in listings): leave the server's. */
+  keepServerMode?: boolean;
 }
 
 /** How one file moves, seen from the engine: the parts that differ between upload and download. */
@@ -221,12 +235,12 @@ async function runJobs(
   jobs: FileJob[],
   opts: TransferOptions,
   skipped: SkippedEntry[],
-  one: (rfs: RemoteFileSystem, job: FileJob, onBytes: (n: number) => void) => Promise<void>,
+  one: (rfs: RemoteFileSystem, job: FileJob, note: (text: string) => void, onBytes: (n: number) => void) => Promise<void>,
 ): Promise<TransferResult> {
   // Every job in flight listens to the caller's signal: many listeners are expected, not a leak.
   if (opts.signal) setMaxListeners(0, opts.signal);
   const meter = new ProgressMeter(opts.onProgress);
-  const result: TransferResult = { files: 0, bytes: 0, movedBytes: 0, resumed: 0, verifiedByHash: 0, skipped };
+  const result: TransferResult = { files: 0, bytes: 0, movedBytes: 0, resumed: 0, verifiedByHash: 0, skipped, notes: [] };
   meter.setTotals(
     jobs.reduce((n, j) => n + j.size - j.offset, 0),
     jobs.length,
@@ -239,7 +253,10 @@ async function runJobs(
     (job) =>
       pool.use(async (rfs) => {
         let seen = 0;
-        await one(rfs, job, (bytes) => {
+        const note = (text: string): void => {
+          if (!result.notes.includes(text)) result.notes.push(text);
+        };
+        await one(rfs, job, note, (bytes) => {
           meter.addBytes(bytes - seen);
           result.movedBytes += bytes - seen;
           seen = bytes;
@@ -274,24 +291,34 @@ export async function download(source: SessionSource, remotePath: string, localT
     const jobs: FileJob[] = [];
     const ignored = ignoreMatcher(opts.ignore);
     if (entry.type === 'directory') {
-      await planDownloadTree(pool, rfs.protocol, remotePath, dest, ignored, jobs, skipped, opts);
+      await planDownloadTree(pool, rfs.protocol, originOf(rfs), remotePath, dest, ignored, jobs, skipped, opts);
     } else {
-      jobs.push(await downloadJob(rfs.protocol, remotePath, dest, entry));
+      jobs.push(await downloadJob(originOf(rfs), remotePath, dest, entry));
     }
-    return await runJobs(pool, jobs, opts, skipped, async (session, job, onBytes) => {
+    return await runJobs(pool, jobs, opts, skipped, async (session, job, _note, onBytes) => {
       await deleteStale(job, (p) => fs.rm(p, { force: true }));
+      const get = (offset: number, onMoved: (bytes: number) => void) =>
+        session.downloadFile(job.from, job.partial, { offset, size: job.size, signal: opts.signal, onProgress: (p) => onMoved(p.bytes) });
       await moveChecked(
         job,
         {
-          transfer: (offset, onMoved) => session.downloadFile(job.from, job.partial, { offset, size: job.size, signal: opts.signal, onProgress: (p) => onMoved(p.bytes) }),
-          partialSize: async () => (await fs.stat(job.partial)).size,
+          transfer: (offset, onMoved) =>
+            get(offset, onMoved).catch((err: unknown) => {
+              // Something not ours appeared at the partial's name: never written through, start afresh elsewhere.
+              if (!isUnsafePartial(err)) throw err;
+              job.partial = freshPartialName(job.partial);
+              job.offset = 0;
+              return get(0, onMoved);
+            }),
+          partialSize: async () => (await fs.lstat(job.partial)).size,
           serverHash: async () => session.hashFile?.(job.from, { signal: opts.signal }),
           localFile: () => job.partial,
           deletePartial: () => fs.rm(job.partial, { force: true }),
         },
         onBytes,
       );
-      await fs.rename(job.partial, job.to);
+      // Checked again by descriptor, given the target's mode (or the remote one for a new file), renamed.
+      await placeLocalPartial(job.partial, job.to, job.remoteMode);
       if (job.version) await opts.remoteState?.set(job.from, job.version);
     });
   } finally {
@@ -307,16 +334,24 @@ function olderPartials(listing: Set<string> | Map<string, unknown>, current: str
   return index.olderThan(current);
 }
 
+/** Where a session's bytes come from: its verified identity (partial names include it). */
+function originOf(rfs: RemoteFileSystem): string {
+  return sourceIdentity(rfs.identity, rfs.protocol);
+}
+
 /** `localNames`: what the target folder holds, when known (saves a stat per file in big trees). */
-async function downloadJob(protocol: Protocol, from: string, to: string, entry: RemoteEntry, localNames?: Set<string>): Promise<FileJob> {
-  const name = partialName(path.basename(to), `${protocol}:${from}:${entry.size}:${entry.mtime}`, to);
-  const partial = path.join(path.dirname(to), name);
-  const have = localNames && !localNames.has(name) ? 0 : ((await localStat(partial))?.size ?? 0);
+async function downloadJob(origin: string, from: string, to: string, entry: RemoteEntry, localNames?: Set<string>): Promise<FileJob> {
+  const name = partialName(path.basename(to), `${origin}:${from}:${entry.size}:${entry.mtime}`, to);
+  let partial = path.join(path.dirname(to), name);
+  // Looked at, never followed: only this user's own regular file is resumed (and the open checks again).
+  const found = localNames && !localNames.has(name) ? ({ kind: 'absent' } as const) : await inspectLocalPartial(partial);
+  if (found.kind === 'foreign') partial = freshPartialName(partial);
+  const have = found.kind === 'ours' ? found.size : 0;
   // A partial longer than the source can't be a prefix of it: start over.
   const offset = have <= entry.size ? have : 0;
   const names = localNames ?? new Set(await fs.readdir(path.dirname(to)).catch(() => []));
   const stale = olderPartials(names, name).map((n) => path.join(path.dirname(to), n));
-  return { from, to, partial, size: entry.size, offset, version: versionOf(entry), stale };
+  return { from, to, partial, size: entry.size, offset, version: versionOf(entry), stale, ...(entry.permissions !== undefined ? { remoteMode: entry.permissions } : {}) };
 }
 
 /**
@@ -328,6 +363,7 @@ async function downloadJob(protocol: Protocol, from: string, to: string, entry: 
 async function planDownloadTree(
   pool: SessionPool,
   protocol: Protocol,
+  origin: string,
   root: string,
   dest: string,
   ignored: IgnoreMatcher,
@@ -410,7 +446,7 @@ async function planDownloadTree(
           continue;
         }
         if (child.type === 'file') {
-          jobs.push(await downloadJob(protocol, from, to, child, localNames));
+          jobs.push(await downloadJob(origin, from, to, child, localNames));
           continue;
         }
         if (child.type !== 'symlink') {
@@ -432,7 +468,7 @@ async function planDownloadTree(
           const reason = proven ? SKIP_REASONS.leaves(link.real!) : e.type === 'directory' ? SKIP_REASONS.folderLink : SKIP_REASONS.unproven;
           skipped.push({ path: from, reason });
         } else if (e.type === 'file') {
-          jobs.push(await downloadJob(protocol, from, to, e, localNames));
+          jobs.push(await downloadJob(origin, from, to, e, localNames));
         } else if (e.type !== 'directory') {
           skipped.push({ path: from, reason: SKIP_REASONS.notFileOrFolder });
         } else if (!opts.followSymlinks) {
@@ -464,6 +500,7 @@ export async function upload(source: SessionSource, localPath: string, remoteTar
       throw new UsageError(`${localPath} is never uploaded (version control data and the team profile file stay local).`);
     }
     const rfs = await pool.any(opts.signal);
+    const origin = originOf(rfs);
     const existing = await remoteStat(rfs, remoteTarget, opts.signal);
     const dest = existing?.type === 'directory' ? remote.join(remoteTarget, path.basename(localPath)) : remoteTarget;
     const skipped: SkippedEntry[] = [];
@@ -475,26 +512,41 @@ export async function upload(source: SessionSource, localPath: string, remoteTar
     /** One file: compare with what is there now, find a partial to resume. */
     const addFile = async (from: string, s: Stats, to: string, there: Map<string, RemoteEntry>): Promise<void> => {
       const base = remote.basename(to);
-      const partial = remote.join(remote.dirname(to), partialName(base, `${path.resolve(from)}:${s.size}:${s.mtimeMs}`, to));
+      let partial = remote.join(remote.dirname(to), partialName(base, `${origin}:${path.resolve(from)}:${s.size}:${s.mtimeMs}`, to));
       const now = there.get(base);
       const known = await opts.remoteState?.get(to);
       if (known && now && now.type === 'file' && !sameVersion(known, versionOf(now)) && !opts.force) {
         conflicts.push(new ConflictError(to, known, versionOf(now)));
       }
-      const have = there.get(remote.basename(partial))?.size ?? 0;
-      const offset = have > 0 && have <= s.size ? Math.max(0, have - backoff) : 0;
       const stale = olderPartials(there, remote.basename(partial)).map((n) => remote.join(remote.dirname(to), n));
-      jobs.push({ from, to, partial, size: s.size, offset, stale });
+      // Only a regular file is resumed; a link or folder at the name is never written through.
+      const found = there.get(remote.basename(partial));
+      if (found && found.type !== 'file') partial = remote.join(remote.dirname(to), freshPartialName(remote.basename(partial)));
+      const have = found?.type === 'file' ? found.size : 0;
+      const offset = have > 0 && have <= s.size ? Math.max(0, have - backoff) : 0;
+      const replacing = now?.type === 'file' ? now : undefined;
+      jobs.push({
+        from,
+        to,
+        partial,
+        size: s.size,
+        offset,
+        stale,
+        sourceMode: s.mode & 0o777,
+        ...(replacing?.permissions !== undefined ? { targetMode: replacing.permissions } : replacing ? { keepServerMode: true } : {}),
+        ...(replacing?.gid !== undefined ? { targetGid: replacing.gid } : {}),
+      });
     };
 
     if (st.isDirectory()) {
       await planUploadTree(pool, localPath, dest, ignored, skipped, addFile, opts);
     } else {
       const dir = remote.dirname(dest);
-      const names = [remote.basename(dest), partialName(remote.basename(dest), `${path.resolve(localPath)}:${st.size}:${st.mtimeMs}`, dest)];
+      const names = [remote.basename(dest), partialName(remote.basename(dest), `${origin}:${path.resolve(localPath)}:${st.size}:${st.mtimeMs}`, dest)];
       const there = new Map<string, RemoteEntry>();
       for (const name of names) {
-        const e = await remoteStat(rfs, remote.join(dir, name), opts.signal);
+        // lstat where the server has it: a link planted at the partial's name must show as a link.
+        const e = await (name === names[0] ? remoteStat : remoteLstat)(rfs, remote.join(dir, name), opts.signal);
         if (e) there.set(name, e);
       }
       // Older partials of this target are found by name only: list the folder (best effort). Only for
@@ -513,12 +565,27 @@ export async function upload(source: SessionSource, localPath: string, remoteTar
       throw new ConflictError(first.remotePath, first.expected, first.found, conflicts.length - 1);
     }
 
-    return await runJobs(pool, jobs, opts, skipped, async (session, job, onBytes) => {
+    return await runJobs(pool, jobs, opts, skipped, async (session, job, note, onBytes) => {
       await deleteStale(job, (p) => session.delete(p, { signal: opts.signal }));
+      const mode = await finalUploadMode(session, job, opts.signal);
+      const put = (offset: number, onMoved: (bytes: number) => void) =>
+        session.uploadFile(job.from, job.partial, {
+          offset,
+          signal: opts.signal,
+          onProgress: (p) => onMoved(p.bytes),
+          ...(mode !== undefined ? { mode, ...(job.targetGid !== undefined ? { gid: job.targetGid } : {}) } : {}),
+          onNote: note,
+        });
       await moveChecked(
         job,
         {
-          transfer: (offset, onMoved) => session.uploadFile(job.from, job.partial, { offset, signal: opts.signal, onProgress: (p) => onMoved(p.bytes) }),
+          transfer: (offset, onMoved) =>
+            put(offset, onMoved).catch((err: unknown) => {
+              if (!isUnsafePartial(err)) throw err;
+              job.partial = remote.join(remote.dirname(job.partial), freshPartialName(remote.basename(job.partial)));
+              job.offset = 0;
+              return put(0, onMoved);
+            }),
           partialSize: async () => (await session.stat(job.partial, { signal: opts.signal })).size,
           serverHash: async () => session.hashFile?.(job.partial, { signal: opts.signal }),
           localFile: () => job.from,
@@ -532,6 +599,28 @@ export async function upload(source: SessionSource, localPath: string, remoteTar
     });
   } finally {
     if (owned) await pool.close();
+  }
+}
+
+/**
+ * The mode an upload's file gets before its rename: an existing target's (an atomic replace keeps
+ * it); for a new file the source's without the server's umask, as OpenSSH's `sftp put` does (the
+ * local umask where the server's can't be learned). Undefined: leave the server's default.
+ */
+async function finalUploadMode(session: RemoteFileSystem, job: FileJob, signal?: AbortSignal): Promise<number | undefined> {
+  if (job.targetMode !== undefined) return job.targetMode;
+  if (job.keepServerMode || job.sourceMode === undefined) return undefined;
+  const umask = (await session.creationMask?.(remote.dirname(job.to), { signal }).catch(() => undefined)) ?? currentUmask();
+  return job.sourceMode & ~umask & 0o777;
+}
+
+async function remoteLstat(rfs: RemoteFileSystem, p: string, signal?: AbortSignal): Promise<RemoteEntry | undefined> {
+  if (!rfs.lstat) return remoteStat(rfs, p, signal);
+  try {
+    return await rfs.lstat(p, { signal });
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
   }
 }
 

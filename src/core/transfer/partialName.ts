@@ -9,7 +9,7 @@
  * share everything but the version id, so they can be found and deleted without touching anything
  * else. (Before, all 12 hex hashed source and target; such partials are still recognised.)
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 const TARGET_ID_HEX = 4;
 const VERSION_ID_HEX = 8;
@@ -20,7 +20,17 @@ function hexId(length: number, ...parts: string[]): string {
   return createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, length);
 }
 
-/** `source` identifies where the bytes come from and which version (server + path + size + mtime, or a local path + size + mtime). */
+/**
+ * Who the bytes come from or go to, for `source`: the server's verified host key or certificate
+ * fingerprint with protocol, host, port and user (RemoteFileSystem.identity). A partial left by
+ * another server (or another account) has another name, so its bytes are never resumed.
+ */
+export function sourceIdentity(identity: string | undefined, protocol: string, ...parts: Array<string | number>): string {
+  // Without a verified identity (stand-in sessions of tests) the name is what it was before.
+  return [identity ?? protocol, ...parts].join(':');
+}
+
+/** `source` identifies where the bytes come from and which version (sourceIdentity: server + path + size + mtime, or a local path + size + mtime). */
 export function partialName(targetBaseName: string, source: string, target: string): string {
   // Keep the whole name within the usual 255-byte limit even for very long target names.
   const base = Buffer.byteLength(targetBaseName) > 200 ? targetBaseName.slice(0, 60) : targetBaseName;
@@ -47,6 +57,15 @@ export function isOlderPartialOf(name: string, current: string): boolean {
 export function retryPartialName(partial: string): string {
   const stem = stemOf(partial);
   return `${stem}${hexId(VERSION_ID_HEX, partial, 'retry')}${SUFFIX}`;
+}
+
+/**
+ * Another partial name for the same target, with a random version id: for when something that is
+ * not our own partial (a symlink, a folder, another user's file) sits at the predictable name. It
+ * keeps the stem, so a later run finds and deletes it as an older partial of the same target.
+ */
+export function freshPartialName(partial: string): string {
+  return `${stemOf(partial)}${randomBytes(VERSION_ID_HEX / 2).toString('hex')}${SUFFIX}`;
 }
 
 /** Everything but the version id: the same for every partial of one target. */

@@ -10,12 +10,18 @@ import { setMaxListeners } from 'node:events';
 import * as fs from 'node:fs';
 import { promisify } from 'node:util';
 import { CancelledError, SecureTransferError } from '../errors';
+import { openLocalPartial } from './localPartial';
 
 /** The slice of ssh2's SFTPWrapper used here (structural, so this module never loads ssh2). */
 export interface SftpChannel {
   open(path: string, flags: string, cb: (err: Error | null | undefined, handle: Buffer) => void): void;
+  open(path: string, flags: string, attrs: { mode?: number }, cb: (err: Error | null | undefined, handle: Buffer) => void): void;
   close(handle: Buffer, cb: (err?: Error | null) => void): void;
-  fstat(handle: Buffer, cb: (err: Error | null | undefined, stats: { size?: number }) => void): void;
+  fstat(handle: Buffer, cb: (err: Error | null | undefined, stats: { size?: number; uid?: number; gid?: number; mode?: number }) => void): void;
+  fsetstat(handle: Buffer, attrs: { mode?: number; uid?: number; gid?: number }, cb: (err?: Error | null) => void): void;
+  /** For a fresh upload whose exclusive create failed: what is in the way (never followed). */
+  lstat?(path: string, cb: (err: Error | null | undefined, stats: { mode?: number }) => void): void;
+  unlink?(path: string, cb: (err?: Error | null) => void): void;
   read(handle: Buffer, buf: Buffer, off: number, len: number, pos: number, cb: (err: Error | null | undefined, bytesRead: number) => void): void;
   write(handle: Buffer, buf: Buffer, off: number, len: number, pos: number, cb: (err?: Error | null) => void): void;
 }
@@ -39,6 +45,9 @@ export interface PipelineOptions {
   onProgress?: (bytes: number, total: number) => void;
   /** Shared by every transfer on one connection: requests in flight across all of them. */
   budget?: InFlightBudget;
+  /** Uploads: the permission bits (and group, best effort) the file gets before it is closed. */
+  mode?: number;
+  gid?: number;
 }
 
 /**
@@ -284,6 +293,49 @@ class GatheringWriter {
   }
 }
 
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+
+/**
+ * Creates a fresh upload's file exclusively (O_EXCL: a symlink planted at the name is not followed)
+ * and 0600. A regular file in the way (an earlier partial) is removed first; anything else (a link,
+ * a folder) is an 'unsafe-partial' error, so the engine uses another name.
+ */
+export async function createExclusive(ch: SftpChannel, remotePath: string, lost?: AbortSignal): Promise<Buffer> {
+  const create = () => call<Buffer>((cb) => ch.open(remotePath, 'wx', { mode: 0o600 }, cb), lost);
+  try {
+    return await create();
+  } catch (err) {
+    if (!ch.lstat || !ch.unlink) throw err;
+    const st = await call<{ mode?: number }>((cb) => ch.lstat!(remotePath, cb), lost).catch(() => undefined);
+    if (!st) throw err;
+    if (((st.mode ?? 0) & S_IFMT) !== S_IFREG) {
+      throw new SecureTransferError(`${remotePath} is already there and is not a regular file, so nothing was written through it: the file is uploaded under a new temporary name.`, 'failure', 'unsafe-partial');
+    }
+    await call<void>((cb) => ch.unlink!(remotePath, (e) => cb(e, undefined)), lost);
+    return create();
+  }
+}
+
+/**
+ * fsetstat on the open handle (not the path, which someone else might swap). Resolves false when
+ * the server refuses the mode (the file then stays 0600, never wider); the group is set only where
+ * the server lets this user (chown to a group the user is in), and its refusal is ignored.
+ */
+export async function setFinalMode(ch: SftpChannel, handle: Buffer, mode: number, gid: number | undefined, lost?: AbortSignal): Promise<boolean> {
+  // Both requests in flight at once: one round trip per file, a second only to change the group.
+  const [ok, st] = await Promise.all([
+    call<void>((cb) => ch.fsetstat(handle, { mode }, (err) => cb(err, undefined)), lost).then(
+      () => true,
+      () => false,
+    ),
+    gid === undefined ? undefined : call<{ uid?: number; gid?: number }>((cb) => ch.fstat(handle, cb), lost).catch(() => undefined),
+  ]);
+  if (gid === undefined || st?.uid === undefined || st.gid === gid) return ok;
+  await call<void>((cb) => ch.fsetstat(handle, { uid: st.uid, gid }, (err) => cb(err, undefined)), lost).catch(() => undefined);
+  return ok;
+}
+
 /** Best effort, and never waits on a connection that is gone (ssh2 would not answer). */
 async function closeQuietly(ch: SftpChannel, handle: Buffer, lost?: AbortSignal): Promise<void> {
   await call<void>((cb) => ch.close(handle, (err) => cb(err, undefined)), lost).catch(() => undefined);
@@ -299,8 +351,8 @@ export async function pipelinedDownload(ch: SftpChannel, remotePath: string, loc
   try {
     const size = opts.size ?? (await call<{ size?: number }>((cb) => ch.fstat(handle, cb), lost)).size ?? 0;
     if (offset > size) throw new SecureTransferError(`Cannot resume ${remotePath} at byte ${offset}: it now has only ${size} bytes; download it from the start.`, 'failure', 'resume-mismatch');
-    fd = await fsOpen(localPath, offset > 0 ? 'r+' : 'w');
-    if (offset > 0) await fsFtruncate(fd, offset);
+    // Never through a planted symlink; a fresh partial is 0600 and exclusively ours (localPartial.ts).
+    fd = await openLocalPartial(localPath, offset);
     const localFd = fd;
     const writer = new GatheringWriter(fd);
     const result = await pump(size, offset, opts, (pos, len, buf, local) =>
@@ -323,18 +375,22 @@ export async function pipelinedDownload(ch: SftpChannel, remotePath: string, loc
 /**
  * Uploads `localPath` into `remotePath` from `offset`. A failure reports the completed prefix in
  * PartialTransferError.committed; bytes past it may have landed too (servers may reorder writes).
+ * With `mode`, resolves modeSet: false when the server refused to set it.
  */
-export async function pipelinedUpload(ch: SftpChannel, localPath: string, remotePath: string, opts: PipelineOptions): Promise<void> {
+export async function pipelinedUpload(ch: SftpChannel, localPath: string, remotePath: string, opts: PipelineOptions): Promise<{ modeSet: boolean }> {
   const offset = opts.offset ?? 0;
   if (opts.signal?.aborted) throw new CancelledError();
   const fd = await fsOpen(localPath, 'r');
   try {
     const size = (await fsFstat(fd)).size;
-    // 'r+' keeps the prefix already on the server; a fresh upload truncates.
+    // 'r+' keeps the prefix already on the server (the engine checked it is a file, not a link); a
+    // fresh upload creates the partial exclusively and private (0600) until it gets its final mode.
     const lost = opts.connectionLost;
-    const handle = await call<Buffer>((cb) => ch.open(remotePath, offset > 0 ? 'r+' : 'w', cb), lost);
+    const handle = offset > 0 ? await call<Buffer>((cb) => ch.open(remotePath, 'r+', cb), lost) : await createExclusive(ch, remotePath, lost);
     let result: { committed: number; error?: unknown };
     try {
+      // A partial left by an older version may be wider: private again before more bytes go in.
+      if (offset > 0) await call<void>((cb) => ch.fsetstat(handle, { mode: 0o600 }, (err) => cb(err, undefined)), lost).catch(() => undefined);
       result = await pump(size, offset, opts, async (pos, len, buf, local) => {
         const n = await local(() => new Promise<number>((resolve, reject) => fs.read(fd, buf, 0, len, pos, (err, got) => (err ? reject(err) : resolve(got)))));
         if (n === 0) return 0;
@@ -349,8 +405,10 @@ export async function pipelinedUpload(ch: SftpChannel, localPath: string, remote
       await closeQuietly(ch, handle, lost);
       throw new PartialTransferError(result.error, result.committed);
     }
+    const modeSet = opts.mode === undefined || (await setFinalMode(ch, handle, opts.mode, opts.gid, lost));
     // The server acknowledges CLOSE after the data is written: only then is the upload complete.
     await call<void>((cb) => ch.close(handle, (err) => cb(err, undefined)), lost);
+    return { modeSet };
   } finally {
     await fsClose(fd).catch(() => undefined);
   }
