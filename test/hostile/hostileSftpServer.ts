@@ -21,6 +21,11 @@ export interface HostileSftpOptions {
   banner?: string;
   /** READDIR batch size. */
   batch?: number;
+  /**
+   * Log in with keyboard-interactive instead of a password: the server sends this name,
+   * instructions and prompts (whatever the test says) and accepts any non-empty answers.
+   */
+  keyboardInteractive?: { name?: string; instructions?: string; prompts: Array<{ prompt: string; echo?: boolean }> };
 }
 
 export interface HostileSftpServer {
@@ -142,6 +147,12 @@ export async function startHostileSftpServer(opts: HostileSftpOptions): Promise<
   const server = new Server(config, (client) => {
     connections.add(client);
     client.on('authentication', (ctx) => {
+      const ki = opts.keyboardInteractive;
+      if (ki) {
+        if (ctx.method !== 'keyboard-interactive' || ctx.username !== HOSTILE_USER.username) return ctx.reject(['keyboard-interactive']);
+        ctx.prompt(ki.prompts, ki.name ?? '', ki.instructions ?? '', (answers) => (answers.every((a) => a !== '') ? ctx.accept() : ctx.reject(['keyboard-interactive'])));
+        return;
+      }
       if (ctx.method === 'password' && ctx.username === HOSTILE_USER.username && ctx.password === HOSTILE_USER.password) ctx.accept();
       else ctx.reject(['password']);
     });
