@@ -180,3 +180,20 @@ describe('FTP replies from a hostile FTPS server', () => {
     count('hostileInputsTried');
   });
 });
+
+describe('exit codes of security refusals through the CLI', () => {
+  const cases: Array<[string, NonNullable<HostileSftpOptions['algorithms']>]> = [
+    ['only a CBC cipher', { cipher: ['aes128-cbc'] }],
+    ['only diffie-hellman-group1-sha1', { kex: ['diffie-hellman-group1-sha1'] }],
+  ];
+  for (const [what, algorithms] of cases) {
+    faultTest(`an SSH server offering ${what} is refused with exit 3 and our sentence`, async () => {
+      const s = await hostileSftp({ algorithms });
+      const r = await cli(['ls', `sftp://${HOSTILE_USER.username}@${s.host}:${s.port}/`, '--fingerprint', s.fingerprint, '--password-stdin'], HOSTILE_USER.password);
+      assert.equal(r.code, 3, r.stderr);
+      assert.match(r.stderr, /have no .* in common/);
+      assert.doesNotMatch(r.stderr, /Handshake failed/);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    });
+  }
+});

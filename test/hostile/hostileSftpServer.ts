@@ -26,6 +26,8 @@ export interface HostileSftpOptions {
    * instructions and prompts (whatever the test says) and accepts any non-empty answers.
    */
   keyboardInteractive?: { name?: string; instructions?: string; prompts: Array<{ prompt: string; echo?: boolean }> };
+  /** What the server offers (ssh2's `algorithms`), e.g. only an outdated cipher. */
+  algorithms?: ServerConfig['algorithms'];
 }
 
 export interface HostileSftpServer {
@@ -146,7 +148,7 @@ export async function startHostileSftpServer(opts: HostileSftpOptions): Promise<
   const blob = (Array.isArray(parsed) ? parsed[0] : parsed) as { getPublicSSH(): Buffer };
   let entries = 0;
   const connections = new Set<Connection>();
-  const config: ServerConfig = { hostKeys: [keys.private], ...(opts.greeting !== undefined ? { greeting: opts.greeting } : {}), ...(opts.banner !== undefined ? { banner: opts.banner } : {}) };
+  const config: ServerConfig = { hostKeys: [keys.private], ...(opts.greeting !== undefined ? { greeting: opts.greeting } : {}), ...(opts.banner !== undefined ? { banner: opts.banner } : {}), ...(opts.algorithms ? { algorithms: opts.algorithms } : {}) };
   const server = new Server(config, (client) => {
     connections.add(client);
     client.on('authentication', (ctx) => {
