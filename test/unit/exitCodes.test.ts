@@ -45,8 +45,8 @@ const CASES: Array<[string, () => unknown, number]> = [
   ['PASV to another host after every strategy', () => ftpError(lib("None of the available transfer strategies work. Last error response was 'Error: PASV returned another host (10.9.9.9) for data transfer'."), 'list', '/', where), 3],
   ['data connection certificate not valid', () => ftpError(lib('Hostname/IP does not match certificate', { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }), 'download', '/x', where), 3],
   ['data connection certificate self-signed', () => ftpError(lib('self-signed certificate', { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }), 'download', '/x', where), 3],
-  ['data connection TLS failure', () => ftpError(lib('C0:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:'), 'download', '/x', where), 3],
   // Failures: exit 1.
+  ['data connection TLS failure (not a certificate verdict)', () => ftpError(lib('C0:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:'), 'download', '/x', where), 1],
   ['connection refused', () => mapConnectError(lib('connect ECONNREFUSED', { code: 'ECONNREFUSED' }), ctx), 1],
   ['handshake timeout', () => mapConnectError(lib('Timed out while waiting for handshake', { level: 'client-timeout' }), ctx), 1],
   ['unknown ssh2 error', () => mapConnectError(lib('Instance unusable after Protocol error'), ctx), 1],

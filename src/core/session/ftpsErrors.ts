@@ -40,10 +40,11 @@ export const FTP_LIBRARY_FAILURES: ReadonlyArray<{ code: string; kind: ErrorKind
     reason: (e) => `the TLS connection was refused (${e.code}), so nothing was transferred: check the server's certificate and TLS settings`,
   },
   {
+    // A TLS error that is not a verdict on the certificate (an alert, a broken record): a failure.
     code: 'tls-failed',
-    kind: 'security',
+    kind: 'failure',
     matches: (e) => /SSL routines/.test(e.message),
-    reason: (e) => `the TLS connection failed (${serverText(tlsFailureReason(e), 120)}), so nothing was transferred: check that the server offers TLS 1.2 or newer on data connections`,
+    reason: (e) => `the TLS connection failed (${serverText(tlsFailureReason(e), 120)}): check that the server offers TLS 1.2 or newer on data connections`,
   },
   {
     code: 'ftp-bad-reply',
