@@ -87,7 +87,7 @@ export const CONNECT_FAILURES: ReadonlyArray<{ code: string; kind: ErrorKind; ma
       const detail = offered?.remote
         ? ` the server offers ${serverText(offered.remote)}, this client offers ${offered.local ?? 'its defaults'}`
         : '';
-      return `${describeServer(c.server)} and Secure Transfer have no ${what} in common:${detail}; the server likely only supports outdated algorithms — ask its administrator to enable modern ones.`;
+      return `${describeServer(c.server)} and Secure Transfer have no ${what} in common${detail ? `:${detail}` : ''}; the server likely only supports outdated algorithms — ask its administrator to enable modern ones.`;
     },
   },
   {
