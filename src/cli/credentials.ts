@@ -13,7 +13,7 @@ export async function cliCredentials(ctx: CliContext, profile: Profile, password
   // Loaded on first use: the native keychain binding is not needed for --help or usage errors.
   const { KeyringSecretStore } = await import('./keyringStore');
   return createCredentialProvider({
-    store: new KeyringSecretStore(),
+    store: new KeyringSecretStore(ctx.env),
     server: profile,
     mfa: profile.mfa ?? 'none',
     appendTotpToPassword: profile.appendTotpToPassword,

@@ -5,9 +5,12 @@
  * keychain is reported as one clear error; secrets never fall back to a file.
  */
 import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
 import { AsyncEntry } from '@napi-rs/keyring';
 import { SecureTransferError } from '../core/errors';
 import { withKeyIndex } from '../core/secrets/keyIndex';
+import { withFileLock } from '../core/fsutil';
+import { defaultStateDir } from '../core/paths';
 import type { SecretStore } from '../core/secrets/secretStore';
 
 export const KEYRING_SERVICE = 'secure-transfer';
@@ -70,11 +73,23 @@ async function probe(): Promise<void> {
 /** The OS keychain as a SecretStore, with its key index kept in the keychain too. */
 export class KeyringSecretStore implements SecretStore {
   private probed: Promise<void> | undefined;
-  private readonly indexed = withKeyIndex({
-    get: async (key) => (await this.ready(() => entry(key).getPassword())) ?? undefined,
-    set: (key, value) => this.ready(() => entry(key).setPassword(value)),
-    delete: async (key) => void (await this.ready(() => entry(key).deletePassword())),
-  });
+  private readonly indexed = withKeyIndex(
+    {
+      get: async (key) => (await this.ready(() => entry(key).getPassword())) ?? undefined,
+      set: (key, value) => this.ready(() => entry(key).setPassword(value)),
+      delete: async (key) => void (await this.ready(() => entry(key).deletePassword())),
+    },
+    // The index is one keychain entry that every CLI process rewrites: a lock file in the state
+    // folder keeps two runs storing secrets at once from dropping each other's key.
+    (fn) => withFileLock(this.indexLockFile, fn),
+  );
+
+  private readonly indexLockFile: string;
+
+  /** @param env  decides the state folder, where the lock that serializes index updates lives. */
+  constructor(env: NodeJS.ProcessEnv = process.env) {
+    this.indexLockFile = path.join(defaultStateDir(env), 'keychain-index');
+  }
 
   private async ready<T>(op: () => Promise<T>): Promise<T> {
     this.probed ??= probe();

@@ -21,6 +21,13 @@ export interface HostileSftpOptions {
   banner?: string;
   /** READDIR batch size. */
   batch?: number;
+  /**
+   * Log in with keyboard-interactive instead of a password: the server sends this name,
+   * instructions and prompts (whatever the test says) and accepts any non-empty answers.
+   */
+  keyboardInteractive?: { name?: string; instructions?: string; prompts: Array<{ prompt: string; echo?: boolean }> };
+  /** What the server offers (ssh2's `algorithms`), e.g. only an outdated cipher. */
+  algorithms?: ServerConfig['algorithms'];
 }
 
 export interface HostileSftpServer {
@@ -133,15 +140,24 @@ function serve(sftp: SFTPWrapper, opts: HostileSftpOptions, onEntries: (n: numbe
 }
 
 export async function startHostileSftpServer(opts: HostileSftpOptions): Promise<HostileSftpServer> {
-  const keys = utils.generateKeyPairSync('ed25519');
+  // ssh2's generateKeyPairSync('ed25519') yields a private key its own parser rejects about once in
+  // 500 ("Malformed OpenSSH private key"): draw again rather than fail (a flake in every hostile test).
+  let keys = utils.generateKeyPairSync('ed25519');
+  for (let i = 0; i < 10 && utils.parseKey(keys.private) instanceof Error; i++) keys = utils.generateKeyPairSync('ed25519');
   const parsed = utils.parseKey(keys.public);
   const blob = (Array.isArray(parsed) ? parsed[0] : parsed) as { getPublicSSH(): Buffer };
   let entries = 0;
   const connections = new Set<Connection>();
-  const config: ServerConfig = { hostKeys: [keys.private], ...(opts.greeting !== undefined ? { greeting: opts.greeting } : {}), ...(opts.banner !== undefined ? { banner: opts.banner } : {}) };
+  const config: ServerConfig = { hostKeys: [keys.private], ...(opts.greeting !== undefined ? { greeting: opts.greeting } : {}), ...(opts.banner !== undefined ? { banner: opts.banner } : {}), ...(opts.algorithms ? { algorithms: opts.algorithms } : {}) };
   const server = new Server(config, (client) => {
     connections.add(client);
     client.on('authentication', (ctx) => {
+      const ki = opts.keyboardInteractive;
+      if (ki) {
+        if (ctx.method !== 'keyboard-interactive' || ctx.username !== HOSTILE_USER.username) return ctx.reject(['keyboard-interactive']);
+        ctx.prompt(ki.prompts, ki.name ?? '', ki.instructions ?? '', (answers) => (answers.every((a) => a !== '') ? ctx.accept() : ctx.reject(['keyboard-interactive'])));
+        return;
+      }
       if (ctx.method === 'password' && ctx.username === HOSTILE_USER.username && ctx.password === HOSTILE_USER.password) ctx.accept();
       else ctx.reject(['password']);
     });

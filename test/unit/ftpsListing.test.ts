@@ -112,14 +112,14 @@ describe('errors and paths', () => {
     assert.equal(err.message, 'ftpes://h:21 refused to upload to /ro/f: 553 Could not create file..');
     assert.equal(err.code, 'ftp-553');
   });
-  test('socket errors name the operation and the path', () => {
+  test('socket errors name the operation and the path, in our words (not basic-ftp\'s)', () => {
     const err = ftpError(new Error('Timeout (control socket)'), 'list', '/d', where) as SecureTransferError;
-    assert.equal(err.message, 'Could not list /d on ftpes://h:21: Timeout (control socket).');
+    assert.equal(err.message, 'Could not list /d on ftpes://h:21: the server stopped answering (a data or control connection timed out); check the network and retry.');
   });
   test('OpenSSL error strings become their reason in words', () => {
     const ssl = new Error('80BC:error:0A00041A:SSL routines:ssl3_read_bytes:tlsv1 alert decode error:../ssl/rec_layer_s3.c:1601:SSL alert number 50\n');
     const err = ftpError(ssl, 'upload to', '/f', where) as SecureTransferError;
-    assert.equal(err.message, 'Could not upload to /f on ftpes://h:21: tlsv1 alert decode error.');
+    assert.equal(err.message, 'Could not upload to /f on ftpes://h:21: the TLS connection failed (tlsv1 alert decode error): check that the server offers TLS 1.2 or newer on data connections.');
   });
   test('CR, LF and NUL in a path are refused before anything is sent', () => {
     for (const p of ['/a\r\nDELE /b', '/a\nb', '/a\0b', '']) assert.throws(() => assertSafeFtpPath(p), UsageError);

@@ -10,7 +10,7 @@ import { sessionFactory } from '../../core/transfer/sessionFactory';
 import { FileRemoteState } from '../../core/transfer/remoteState';
 import { defaultStateDir } from '../../core/paths';
 import { UsageError } from '../../core/errors';
-import { escapeControlChars } from '../../core/displayText';
+import { escapeControlChars, terminalSafeJson } from '../../core/displayText';
 
 async function withSession<T>(ctx: CliContext, target: Target, args: ConnectionArgs, fn: (rfs: RemoteFileSystem) => Promise<T>): Promise<T> {
   const rfs = await openSession(ctx, target, args);
@@ -71,7 +71,7 @@ export const lsCommand: CliCommand = async (ctx, argv) => {
     const p = remotePathFor(rfs, target.profile, target.path);
     const st = await rfs.stat(p);
     const entries = st.type === 'directory' ? sortEntries(await rfs.list(p)) : [{ ...st, name: path.posix.basename(p) }];
-    ctx.stdout.write(values.json ? JSON.stringify(entries, null, 2) + '\n' : formatEntries(entries));
+    ctx.stdout.write(values.json ? terminalSafeJson(JSON.stringify(entries, null, 2)) + '\n' : formatEntries(entries));
     return 0;
   });
 };

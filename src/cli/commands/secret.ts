@@ -88,7 +88,7 @@ const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
 };
 
 /** The command over any store (tests pass an in-memory one). */
-export function createSecretCommand(openStore: () => SecretStore): CliCommand {
+export function createSecretCommand(openStore: (ctx: CliContext) => SecretStore): CliCommand {
   return async (ctx, argv) => {
     const [name, ...rest] = argv;
     const sub = name !== undefined && Object.hasOwn(SUBCOMMANDS, name) ? SUBCOMMANDS[name] : undefined;
@@ -98,8 +98,8 @@ export function createSecretCommand(openStore: () => SecretStore): CliCommand {
     if (rest.length !== sub.args) {
       throw new UsageError(`secret ${name} takes ${sub.args === 0 ? 'no arguments' : 'one URL'}, got ${rest.length}. Usage: ${USAGE}`);
     }
-    return sub.run(ctx, openStore(), rest);
+    return sub.run(ctx, openStore(ctx), rest);
   };
 }
 
-export const secretCommand: CliCommand = createSecretCommand(() => new KeyringSecretStore());
+export const secretCommand: CliCommand = createSecretCommand((ctx) => new KeyringSecretStore(ctx.env));

@@ -4,6 +4,8 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { ensurePrivateDir, tightenPrivateFile } from '../fsutil';
+import { terminalSafeJson } from '../displayText';
 
 export type ActivityAction = 'connect' | 'trust-decision' | 'upload' | 'download' | 'delete' | 'audit';
 export const ACTIVITY_ACTIONS: readonly ActivityAction[] = ['connect', 'trust-decision', 'upload', 'download', 'delete', 'audit'];
@@ -66,6 +68,7 @@ export class ActivityLog {
   private readonly maxBytes: number;
   private readonly keep: number;
   private queue: Promise<unknown> = Promise.resolve();
+  private tightened = false;
 
   constructor(
     readonly dir: string,
@@ -78,7 +81,7 @@ export class ActivityLog {
   /** Appends one entry (time defaults to now). Appends from one process are written in call order. */
   append(entry: Omit<ActivityEntry, 'time'> & { time?: string }): Promise<void> {
     if (!ACTIVITY_ACTIONS.includes(entry.action)) throw new Error(`Unknown activity action "${String(entry.action)}".`);
-    const line = JSON.stringify(sanitize({ ...entry, time: entry.time ?? new Date().toISOString() })) + '\n';
+    const line = terminalSafeJson(JSON.stringify(sanitize({ ...entry, time: entry.time ?? new Date().toISOString() }))) + '\n';
     const run = this.queue.then(() => this.write(line));
     this.queue = run.catch(() => undefined);
     return run;
@@ -111,8 +114,13 @@ export class ActivityLog {
   }
 
   private async write(line: string): Promise<void> {
-    await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
     const current = path.join(this.dir, FILE);
+    if (!this.tightened) {
+      // A log folder or file left 0755/0644 (older versions, a umask, by hand) becomes 0700/0600.
+      await ensurePrivateDir(this.dir);
+      await tightenPrivateFile(current);
+      this.tightened = true;
+    }
     const size = await fs.stat(current).then((s) => s.size, () => 0);
     if (size > 0 && size + Buffer.byteLength(line) > this.maxBytes) await this.rotate();
     await fs.appendFile(current, line, { mode: 0o600 });

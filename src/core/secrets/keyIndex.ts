@@ -25,18 +25,25 @@ function parseIndex(text: string | undefined): string[] {
   }
 }
 
-/** Wraps bare keychain operations into a SecretStore whose keys() works. */
-export function withKeyIndex(raw: KeyValueSecrets): SecretStore {
+/** Runs `fn` excluding other processes that update the same index (e.g. a lock file). */
+export type IndexLock = <T>(fn: () => Promise<T>) => Promise<T>;
+
+/**
+ * Wraps bare keychain operations into a SecretStore whose keys() works. With `lock`, index updates
+ * are also serialized across processes (two CLI runs storing secrets at once keep both keys).
+ */
+export function withKeyIndex(raw: KeyValueSecrets, lock?: IndexLock): SecretStore {
   // Serialise index updates within this process so concurrent set/delete calls don't drop keys.
   let queue: Promise<unknown> = Promise.resolve();
   const updateIndex = (change: (keys: Set<string>) => void): Promise<void> => {
-    const next = queue.then(async () => {
+    const readModifyWrite = async () => {
       const keys = new Set(parseIndex(await raw.get(INDEX_KEY)));
       const before = JSON.stringify([...keys].sort());
       change(keys);
       const after = JSON.stringify([...keys].sort());
       if (after !== before) await raw.set(INDEX_KEY, after);
-    });
+    };
+    const next = queue.then(() => (lock ? lock(readModifyWrite) : readModifyWrite()));
     queue = next.catch(() => undefined);
     return next;
   };

@@ -8,14 +8,14 @@
  */
 import * as tls from 'node:tls';
 import { Client, FTPError, type FTPResponse } from 'basic-ftp';
-import { CancelledError, SecureTransferError, SecurityRefusal, UsageError, describeError } from '../errors';
+import { CancelledError, SecureTransferError, SecurityRefusal, UsageError } from '../errors';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
 import type { ServerAddress } from '../profiles/types';
 import { CertificateVerifier, certificateFingerprint, type CertificatePolicy } from '../trust/certificates';
 import { TlsHandshakeError, openTls, tlsFailureReason, withTrustedTls, type OpenedTls } from '../trust/certTls';
 import type { CredentialProvider } from './credentials';
-import { replyText } from './ftpsErrors';
+import { ftpLibraryFailure, replyText } from './ftpsErrors';
 import { FtpsFileSystem, parseFeatures } from './ftpsFileSystem';
 import { tolerantParseList } from './ftpsListing';
 
@@ -193,8 +193,11 @@ function connectError(err: unknown, server: ServerAddress): Error {
   if (err instanceof FTPError) {
     return new SecureTransferError(`${where(server)} refused the session: ${replyText(err)}.`, 'failure', `ftp-${err.code}`, { cause: err });
   }
+  // basic-ftp's and Node's own texts are for developers: mapped to our reason (ftpsErrors.ts).
+  const failure = ftpLibraryFailure(err);
+  if (failure.kind !== 'failure') return new SecureTransferError(`Could not connect to ${where(server)}: ${failure.reason}.`, failure.kind, failure.code, { cause: err });
   return new SecureTransferError(
-    `Could not connect to ${where(server)}: ${describeError(err).replace(/\.$/, '')}; check the host, the port and the protocol (ftpes uses AUTH TLS, usually port 21; ftps is implicit TLS, usually 990).`,
+    `Could not connect to ${where(server)}: ${failure.reason}; check the host, the port and the protocol (ftpes uses AUTH TLS, usually port 21; ftps is implicit TLS, usually 990).`,
     'failure',
     'connect-failed',
     { cause: err },

@@ -31,6 +31,7 @@ import type {
 } from './remoteFileSystem';
 import { CHECK_FILE_ALGORITHMS, advertisesCheckFile, checkFileHash, mayOfferCheckFile } from './sftpCheckFile';
 import { createAuthSession } from './sftpAuth';
+import { serverText } from '../displayText';
 import { describeServer, mapConnectError, mapSftpError, recordOffer, type AlgorithmOffers } from './sftpErrors';
 import { CONCURRENCY, OPENSSH_MAX_REQUEST, SAFE_REQUEST, uploadBytesInFlight } from './sftpTransfer';
 import {
@@ -284,7 +285,7 @@ export class SftpFileSystem implements RemoteFileSystem {
       hashes: advertisesCheckFile(Object.keys(ext)) ? [...CHECK_FILE_ALGORITHMS] : [],
     };
     this.homeDir = await this.call('find the login folder of', '.', (cb) => this.sftp.realpath('.', cb));
-    this.log.debug(`SFTP ready: home ${this.homeDir}, chunk ${this.chunkSize}, extensions ${Object.keys(ext).join(' ')}`);
+    this.log.debug(`SFTP ready: home ${serverText(this.homeDir)}, chunk ${this.chunkSize}, extensions ${serverText(Object.keys(ext).join(' '))}`);
   }
 
   get connected(): boolean {

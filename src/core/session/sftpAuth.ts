@@ -12,6 +12,7 @@ import { expandHome, IDENTITY_FILE, readBoundedFile } from '../fsutil';
 import type { ServerAddress } from '../profiles/types';
 import type { CredentialProvider } from './credentials';
 import { describeServer } from './sftpErrors';
+import { serverLines, serverText } from '../displayText';
 
 type Method = 'agent' | 'publickey' | 'keyboard-interactive' | 'password';
 
@@ -84,8 +85,9 @@ export function createAuthSession(opts: AuthOptions): AuthSession {
 
   const keyboardPrompt = (name: string, instructions: string, _lang: string, prompts: Prompt[], finish: (answers: string[]) => void) => {
     opts.onWaiting?.(true);
+    // Everything here is the server's text: escaped once, here, before any prompter or error sees it.
     credentials
-      .keyboardInteractive(server, name, instructions, prompts.map((p) => ({ prompt: p.prompt, echo: p.echo === true })))
+      .keyboardInteractive(server, serverText(name), serverLines(instructions), prompts.map((p) => ({ prompt: serverText(p.prompt), echo: p.echo === true })))
       .then(finish, (err: unknown) => {
         session.fatal = err instanceof Error ? err : new Error(String(err));
         // Answering nothing fails this round; the fatal error then ends the login.

@@ -2,8 +2,9 @@
  * Turns what ssh2 throws into one sentence a user can act on. Both tables are data: add a row, not
  * an if-branch.
  */
-import { NotFoundError, SecureTransferError } from '../errors';
+import { NotFoundError, SecureTransferError, type ErrorKind } from '../errors';
 import type { ServerAddress } from '../profiles/types';
+import { escapeControlChars, serverText } from '../displayText';
 
 export function describeServer(server: Pick<ServerAddress, 'host' | 'port'>): string {
   return server.host.includes(':') ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`;
@@ -44,43 +45,69 @@ interface ConnectErrorContext {
 
 type Ssh2Error = Error & { code?: string | number; level?: string };
 
-const CONNECT_FAILURES: ReadonlyArray<{ code: string; matches: (e: Ssh2Error) => boolean; message: (c: ConnectErrorContext, e: Ssh2Error) => string }> = [
+/**
+ * What ssh2 (and Node's socket) throws while connecting → our sentence. `kind` 'security' marks a
+ * refusal made to keep the user safe (exit 3, like every other security refusal); the rest are
+ * failures (exit 1). ssh2's own wording never reaches the user: unknown errors get the catch-all.
+ */
+export const CONNECT_FAILURES: ReadonlyArray<{ code: string; kind: ErrorKind; matches: (e: Ssh2Error) => boolean; message: (c: ConnectErrorContext, e: Ssh2Error) => string }> = [
   {
     code: 'connection-refused',
+    kind: 'failure',
     matches: (e) => e.code === 'ECONNREFUSED',
     message: (c) => `The connection to ${describeServer(c.server)} was refused: check that an SSH server listens on that host and port.`,
   },
   {
     code: 'host-not-found',
+    kind: 'failure',
     matches: (e) => e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN',
     message: (c) => `The host name "${c.server.host}" could not be resolved: check its spelling and your network or DNS settings.`,
   },
   {
     code: 'host-unreachable',
+    kind: 'failure',
     matches: (e) => e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH',
     message: (c) => `${describeServer(c.server)} cannot be reached from this machine: check the address, your network and any VPN.`,
   },
   {
     code: 'connect-timeout',
+    kind: 'failure',
     matches: (e) => e.level === 'client-timeout' || e.code === 'ETIMEDOUT',
     message: (c) => `Timed out after ${+(c.timeoutMs / 1000).toFixed(1)} s connecting to ${describeServer(c.server)}: check the host, port and firewall, or raise the profile's connectTimeout.`,
   },
   {
     code: 'no-common-algorithm',
-    matches: (e) => /no matching /.test(e.message),
+    kind: 'security',
+    matches: (e) => /no matching /i.test(e.message),
     message: (c, e) => {
       const row = NEGOTIATION_FAILURES.find((r) => e.message.endsWith(r.suffix));
       const offered = row ? c.offers.get(row.category) : undefined;
       const what = row?.what ?? 'algorithm';
+      // The server's list is its own text (algorithm names are whatever it sends): escaped and bounded.
       const detail = offered?.remote
-        ? ` the server offers ${offered.remote}, this client offers ${offered.local ?? 'its defaults'}`
-        : ` (${e.message})`;
-      return `${describeServer(c.server)} and Secure Transfer have no ${what} in common:${detail}; the server likely only supports outdated algorithms — ask its administrator to enable modern ones.`;
+        ? ` the server offers ${serverText(offered.remote)}, this client offers ${offered.local ?? 'its defaults'}`
+        : '';
+      return `${describeServer(c.server)} and Secure Transfer have no ${what} in common${detail ? `:${detail}` : ''}; the server likely only supports outdated algorithms — ask its administrator to enable modern ones.`;
     },
   },
   {
+    // The server could not prove it holds the host key it presented (a forged or broken key exchange).
+    code: 'host-key-proof-failed',
+    kind: 'security',
+    matches: (e) => /signature verification failed|failed to (verify|prove)|Error while converting handshake signature/i.test(e.message),
+    message: (c) => `${describeServer(c.server)} could not prove that it holds the host key it presented, so nothing was sent: this may be an attack or a broken server — ask its administrator.`,
+  },
+  {
+    // Strict key exchange (the Terrapin counter-measure) saw a packet where none may be: tampering.
+    code: 'handshake-tampered',
+    kind: 'security',
+    matches: (e) => /strict KEX/i.test(e.message),
+    message: (c) => `The SSH key exchange with ${describeServer(c.server)} was tampered with or broken (a packet arrived where strict key exchange allows none), so nothing was sent: retry, and ask the network's and server's administrators if it persists.`,
+  },
+  {
     code: 'connection-closed',
-    matches: (e) => e.code === 'ECONNRESET' || e.code === 'EPIPE' || /before handshake|Connection lost/i.test(e.message),
+    kind: 'failure',
+    matches: (e) => e.code === 'ECONNRESET' || e.code === 'EPIPE' || /before handshake|Connection lost|Timed out while waiting for handshake|Bad packet length|Bad identification|Invalid packet|Protocol error/i.test(e.message),
     message: (c) => `${describeServer(c.server)} closed the connection before the SSH login finished: check that this port runs SSH (not FTP or HTTP) and that the server allows your address.`,
   },
 ];
@@ -89,8 +116,16 @@ export function mapConnectError(err: unknown, ctx: ConnectErrorContext): Error {
   if (err instanceof SecureTransferError) return err;
   const e = (err instanceof Error ? err : new Error(String(err))) as Ssh2Error;
   const row = CONNECT_FAILURES.find((r) => r.matches(e));
-  if (row) return new SecureTransferError(row.message(ctx, e), 'failure', row.code, { cause: e });
-  return new SecureTransferError(`The SSH connection to ${describeServer(ctx.server)} failed: ${e.message}.`, 'failure', 'connection-failed', { cause: e });
+  if (row) return new SecureTransferError(row.message(ctx, e), row.kind, row.code, { cause: e });
+  // Catch-all: ssh2's text is written for its developers (and may quote the server), so only a
+  // system error code (ECONNABORTED…) is shown; the original stays as `cause` for the log.
+  const sys = typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code) ? ` (${e.code})` : '';
+  return new SecureTransferError(
+    `The SSH connection to ${describeServer(ctx.server)} failed${sys} before the session was ready: check that this host and port run an SSH server and retry.`,
+    'failure',
+    'connection-failed',
+    { cause: e },
+  );
 }
 
 /** SFTP status codes (draft-ietf-secsh-filexfer-02 §7) that need their own wording. */
@@ -108,8 +143,16 @@ export function mapSftpError(err: unknown, op: string, path: string, server: Ser
   if (err instanceof SecureTransferError) return err;
   const e = (err instanceof Error ? err : new Error(String(err))) as Ssh2Error;
   const where = describeServer(server);
+  // Paths may be names the server chose (a recursive download): never raw controls in a message.
+  const shownPath = escapeControlChars(path);
   const byStatus = typeof e.code === 'number' ? STATUS_FAILURES[e.code] : undefined;
-  if (byStatus) return byStatus(op, path, where, server.username, e);
-  if (/no response|not connected|channel.*(closed|not open)/i.test(e.message)) return STATUS_FAILURES[7](op, path, where, server.username, e);
-  return new SecureTransferError(`Cannot ${op} ${path} on ${where}: the server said "${e.message}".`, 'failure', 'sftp-failure', { cause: e });
+  if (byStatus) return byStatus(op, shownPath, where, server.username, e);
+  if (/no response|not connected|channel.*(closed|not open)/i.test(e.message)) return STATUS_FAILURES[7](op, shownPath, where, server.username, e);
+  // An SFTP status message (numeric code) is the server's own text: shown, escaped and bounded.
+  if (typeof e.code === 'number') {
+    return new SecureTransferError(`Cannot ${op} ${shownPath} on ${where}: the server said "${serverText(e.message)}".`, 'failure', 'sftp-failure', { cause: e });
+  }
+  // Anything else is ssh2's or Node's own wording, written for developers: not shown.
+  const sys = typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code) ? ` (${e.code})` : '';
+  return new SecureTransferError(`Cannot ${op} ${shownPath} on ${where}: the SFTP request failed unexpectedly${sys}; retry, and reconnect if it keeps failing.`, 'failure', 'sftp-failure', { cause: e });
 }

@@ -1,6 +1,7 @@
 /** POSIX path helpers for server paths, and the guard that keeps hostile names out of local paths. */
 import * as path from 'node:path';
 import { SecureTransferError, SecurityRefusal } from '../errors';
+import { serverText } from '../displayText';
 
 /** NAME_MAX of Linux, macOS and Windows file systems. */
 const MAX_LOCAL_NAME_BYTES = 255;
@@ -17,7 +18,7 @@ export function remoteJoin(dir: string, name: string): string {
  */
 export function safeLocalJoin(localDir: string, name: string): string {
   if (!name || name === '.' || name === '..' || /[/\\\0]/.test(name) || /^[A-Za-z]:/.test(name)) {
-    throw new SecurityRefusal(`The server sent the file name ${JSON.stringify(name)}, which could write outside ${localDir}; it was skipped.`, 'unsafe-name');
+    throw new SecurityRefusal(`The server sent the file name "${serverText(name, 200)}", which could write outside ${localDir}; it was skipped.`, 'unsafe-name');
   }
   if (Buffer.byteLength(name) > MAX_LOCAL_NAME_BYTES) {
     throw new SecureTransferError(`The server sent a file name of ${Buffer.byteLength(name)} bytes, longer than local file names may be (${MAX_LOCAL_NAME_BYTES}); it was skipped.`, 'failure', 'name-too-long');
@@ -25,7 +26,7 @@ export function safeLocalJoin(localDir: string, name: string): string {
   const joined = path.join(localDir, name);
   const rel = path.relative(localDir, joined);
   if (rel.startsWith('..') || path.isAbsolute(rel)) {
-    throw new SecurityRefusal(`The server sent the file name ${JSON.stringify(name)}, which could write outside ${localDir}; it was skipped.`, 'unsafe-name');
+    throw new SecurityRefusal(`The server sent the file name "${serverText(name, 200)}", which could write outside ${localDir}; it was skipped.`, 'unsafe-name');
   }
   return joined;
 }

@@ -7,6 +7,7 @@
  * vouches for it, the next handshake trusts exactly that leaf: it is added to `ca` and
  * `checkServerIdentity` requires its fingerprint.
  */
+import { serverText } from '../displayText';
 import * as tls from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { SecurityRefusal, UsageError } from '../errors';
@@ -160,8 +161,9 @@ export function certificateFacts(cert: tls.PeerCertificate): CertificateFacts {
   };
 }
 
+/** A distinguished name on one line. Its values are whatever the certificate's maker wrote: escaped here. */
 function oneLine(dn: string): string {
-  return dn.split('\n').filter(Boolean).join(', ');
+  return serverText(dn.split('\n').filter(Boolean).join(', '));
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../fsutil';
+import { ensurePrivateDir, tightenPrivateFile, withFileLock, writeFileAtomic } from '../fsutil';
 import type { IdentityKind, TrustRecord } from './types';
 
 interface TrustFile {
@@ -13,14 +13,35 @@ interface TrustFile {
   records: TrustRecord[];
 }
 
+/**
+ * Writes are serialized across processes (two `--accept-new` runs at the same instant must both be
+ * remembered): each change takes a lock on the file, reads what is on disk under it, applies the
+ * change and renames a complete new file into place. Readers need no lock (the rename is atomic).
+ */
 export class TrustStore {
-  constructor(readonly file: string) {}
+  private tightened = false;
+
+  /** @param ownDir  the folder is the store's own (the state folder): it is kept private (0700). */
+  constructor(
+    readonly file: string,
+    private readonly ownDir = false,
+  ) {}
 
   static inDir(dir: string): TrustStore {
-    return new TrustStore(path.join(dir, 'trust.json'));
+    return new TrustStore(path.join(dir, 'trust.json'), true);
+  }
+
+  /** On first use: a state folder or store left 0755/0644 (older versions, a umask, by hand) becomes 0700/0600. */
+  private async tighten(): Promise<void> {
+    if (this.tightened) return;
+    if (this.ownDir) await ensurePrivateDir(path.dirname(this.file));
+    await tightenPrivateFile(this.file);
+    this.tightened = true;
   }
 
   async all(): Promise<TrustRecord[]> {
+    // Reading must not fail for this (a read-only folder); the next write tightens or reports.
+    await this.tighten().catch(() => undefined);
     let text: string;
     try {
       text = await fs.readFile(this.file, 'utf8');
@@ -45,19 +66,30 @@ export class TrustStore {
   /** Records a fingerprint; an older record of the same key type for the same server is replaced. */
   async remember(record: Omit<TrustRecord, 'addedAt'> & { addedAt?: string }): Promise<void> {
     const rec: TrustRecord = { ...record, host: record.host.toLowerCase(), addedAt: record.addedAt ?? new Date().toISOString() };
-    const others = (await this.all()).filter(
-      (r) => !(r.kind === rec.kind && r.host === rec.host && r.port === rec.port && r.keyType === rec.keyType),
+    await this.update((all) =>
+      all.filter((r) => !(r.kind === rec.kind && r.host === rec.host && r.port === rec.port && r.keyType === rec.keyType)).concat(rec),
     );
-    await this.save([...others, rec]);
   }
 
   /** Forgets every identity of a server (used by "Replace Pinned Key…"). Returns how many were removed. */
   async forget(kind: IdentityKind, host: string, port: number): Promise<number> {
     const h = host.toLowerCase();
-    const all = await this.all();
-    const kept = all.filter((r) => !(r.kind === kind && r.host === h && r.port === port));
-    if (kept.length !== all.length) await this.save(kept);
-    return all.length - kept.length;
+    let removed = 0;
+    await this.update((all) => {
+      const kept = all.filter((r) => !(r.kind === kind && r.host === h && r.port === port));
+      removed = all.length - kept.length;
+      return removed ? kept : undefined;
+    });
+    return removed;
+  }
+
+  /** Read-modify-write under the cross-process lock; `change` returns undefined for "nothing to write". */
+  private async update(change: (records: TrustRecord[]) => TrustRecord[] | undefined): Promise<void> {
+    await this.tighten();
+    await withFileLock(this.file, async () => {
+      const next = change(await this.all());
+      if (next) await this.save(next);
+    });
   }
 
   private async save(records: TrustRecord[]): Promise<void> {

@@ -1,12 +1,16 @@
 /** Making server-supplied text safe for each output: terminals, HTML, Markdown. */
+import { serverText } from '../../displayText';
+
+/** A report shows more of a banner than a message does, but not megabytes of it. */
+const REPORT_TEXT_MAX_CHARS = 4096;
 
 /**
- * Drops C0/C1 control characters (ANSI escapes, bells, carriage returns) so a hostile banner cannot
- * rewrite the terminal; newlines and tabs become spaces.
+ * Server text for a report line: newlines and tabs become spaces, every other control character
+ * (ANSI escapes, bells, carriage returns) and bidi override is shown escaped (`\x1b`) by the one
+ * server-text function, so a hostile banner can neither rewrite the terminal nor hide itself.
  */
 export function printable(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\t\n]/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
+  return serverText(s.replace(/\r?\n|\t/g, ' '), REPORT_TEXT_MAX_CHARS);
 }
 
 const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };

@@ -2,6 +2,7 @@
  * SARIF 2.1.0 for code-scanning dashboards. Every rule is listed in tool.driver.rules; each finding is
  * a result with its ruleId/ruleIndex, a level mapped from its severity, and the server as location.
  */
+import { terminalSafeJson } from '../../displayText';
 import { RULES } from '../rules/ruleTable';
 import type { AuditReport, Severity } from '../types';
 
@@ -58,5 +59,5 @@ export function renderSarif(report: AuditReport): string {
       },
     ],
   };
-  return JSON.stringify(sarif, null, 2) + '\n';
+  return terminalSafeJson(JSON.stringify(sarif, null, 2)) + '\n';
 }

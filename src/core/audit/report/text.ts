@@ -11,7 +11,7 @@ export function renderText(report: AuditReport): string {
     if (group.length === 0) continue;
     lines.push('', severity.toUpperCase());
     for (const f of group) {
-      lines.push(`  [${f.id}] ${f.title}`, `      ${printable(f.evidence)}`, `      Fix: ${f.remediation}`);
+      lines.push(`  [${f.id}] ${printable(f.title)}`, `      ${printable(f.evidence)}`, `      Fix: ${f.remediation}`);
     }
   }
   const notes = [...(report.facts.ssh?.notes ?? []), ...(report.facts.ftp?.notes ?? []), ...(report.facts.ftp?.tls?.notes ?? [])];
