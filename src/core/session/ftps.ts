@@ -18,6 +18,7 @@ import type { CredentialProvider } from './credentials';
 import { replyText } from './ftpsErrors';
 import { FtpsFileSystem, parseFeatures } from './ftpsFileSystem';
 import { tolerantParseList } from './ftpsListing';
+import { DEFAULT_REQUEST_TIMEOUT } from '../profiles/defaults';
 
 export { FtpsFileSystem } from './ftpsFileSystem';
 
@@ -30,6 +31,11 @@ export interface FtpsConnectOptions {
   tls: FtpsTlsOptions;
   /** Applies to connecting, the handshake and every later reply (basic-ftp's timeout). Default 30 s. */
   connectTimeoutMs?: number;
+  /**
+   * After login: how long a command may wait for its reply, and a transfer for its next bytes
+   * (basic-ftp's watchdog only counts time spent waiting for the server). Default 30 s.
+   */
+  requestTimeoutMs?: number;
   signal?: AbortSignal;
   log?: Logger;
 }
@@ -61,6 +67,8 @@ export async function connectFtps(opts: FtpsConnectOptions): Promise<FtpsFileSys
     const features = await client.features();
     await applySessionSettings(client, server, features);
     const homeDir = await client.pwd();
+    // From here on basic-ftp's timeout is the request deadline; it closes the client on expiry.
+    (client.ftp as { timeout: number }).timeout = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT * 1000;
     return new FtpsFileSystem(client, server.protocol, homeDir, parseFeatures(features), where(server));
   } catch (err) {
     client.close();

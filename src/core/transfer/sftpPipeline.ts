@@ -39,6 +39,27 @@ export interface PipelineOptions {
   onProgress?: (bytes: number, total: number) => void;
   /** Shared by every transfer on one connection: requests in flight across all of them. */
   budget?: InFlightBudget;
+  /**
+   * The connection's request deadlines (session/requestDeadline.ts): a request the server leaves
+   * unanswered fails the transfer with the deadline's sentence (and the session closes the link).
+   */
+  deadlines?: RequestTracker;
+}
+
+/** The slice of RequestDeadlines used here (structural, so transfer/ doesn't depend on session/). */
+export interface RequestTracker {
+  track(what: string, expire: (err: Error) => void): { done(): void };
+}
+
+/** What one transfer's requests watch: the connection dropping and the request deadline. */
+interface RequestGuard {
+  lost?: AbortSignal;
+  deadlines?: RequestTracker;
+  path: string;
+}
+
+function guardOf(opts: PipelineOptions, path: string): RequestGuard {
+  return { lost: opts.connectionLost, deadlines: opts.deadlines, path };
 }
 
 /**
@@ -86,20 +107,29 @@ const fsClose = promisify(fs.close);
 const fsFtruncate = promisify(fs.ftruncate);
 const fsFstat = promisify(fs.fstat);
 
-/** One request; with `lost`, it fails as soon as the connection drops instead of waiting forever. */
-function call<T>(fn: (cb: (err: Error | null | undefined, value: T) => void) => void, lost?: AbortSignal): Promise<T> {
+/**
+ * One request (`request` names it in messages: OPEN, READ…). It fails as soon as the connection
+ * drops, or when the server leaves it unanswered past its deadline, instead of waiting forever.
+ */
+function call<T>(fn: (cb: (err: Error | null | undefined, value: T) => void) => void, guard?: RequestGuard, request = 'request'): Promise<T> {
+  const lost = guard?.lost;
   return new Promise((resolve, reject) => {
     if (lost?.aborted) return reject(new ConnectionLostError());
     const onLost = (): void => reject(new ConnectionLostError());
     lost?.addEventListener('abort', onLost, { once: true });
+    const ticket = guard?.deadlines?.track(`${request} ${guard.path}`, reject);
+    const settle = (): void => {
+      ticket?.done();
+      lost?.removeEventListener('abort', onLost);
+    };
     try {
       fn((err, value) => {
-        lost?.removeEventListener('abort', onLost);
+        settle();
         if (err) reject(err);
         else resolve(value);
       });
     } catch (err) {
-      lost?.removeEventListener('abort', onLost);
+      settle();
       reject(err);
     }
   });
@@ -285,26 +315,26 @@ class GatheringWriter {
 }
 
 /** Best effort, and never waits on a connection that is gone (ssh2 would not answer). */
-async function closeQuietly(ch: SftpChannel, handle: Buffer, lost?: AbortSignal): Promise<void> {
-  await call<void>((cb) => ch.close(handle, (err) => cb(err, undefined)), lost).catch(() => undefined);
+async function closeQuietly(ch: SftpChannel, handle: Buffer, lost?: RequestGuard): Promise<void> {
+  await call<void>((cb) => ch.close(handle, (err) => cb(err, undefined)), lost, 'CLOSE').catch(() => undefined);
 }
 
 /** Downloads `remotePath` into `localPath` from `offset` (the local file must hold that prefix). */
 export async function pipelinedDownload(ch: SftpChannel, remotePath: string, localPath: string, opts: PipelineOptions): Promise<void> {
   const offset = opts.offset ?? 0;
   if (opts.signal?.aborted) throw new CancelledError();
-  const lost = opts.connectionLost;
-  const handle = await call<Buffer>((cb) => ch.open(remotePath, 'r', cb), lost);
+  const lost = guardOf(opts, remotePath);
+  const handle = await call<Buffer>((cb) => ch.open(remotePath, 'r', cb), lost, 'OPEN');
   let fd: number | undefined;
   try {
-    const size = opts.size ?? (await call<{ size?: number }>((cb) => ch.fstat(handle, cb), lost)).size ?? 0;
+    const size = opts.size ?? (await call<{ size?: number }>((cb) => ch.fstat(handle, cb), lost, 'FSTAT')).size ?? 0;
     if (offset > size) throw new SecureTransferError(`Cannot resume ${remotePath} at byte ${offset}: it now has only ${size} bytes; download it from the start.`, 'failure', 'resume-mismatch');
     fd = await fsOpen(localPath, offset > 0 ? 'r+' : 'w');
     if (offset > 0) await fsFtruncate(fd, offset);
     const localFd = fd;
     const writer = new GatheringWriter(fd);
     const result = await pump(size, offset, opts, (pos, len, buf, local) =>
-      call<number>((cb) => ch.read(handle, buf, 0, len, pos, cb), lost).then(async (n) => {
+      call<number>((cb) => ch.read(handle, buf, 0, len, pos, cb), lost, 'READ').then(async (n) => {
         if (n > 0) await local(() => writer.write(buf.subarray(0, n), pos));
         return n;
       }),
@@ -331,14 +361,14 @@ export async function pipelinedUpload(ch: SftpChannel, localPath: string, remote
   try {
     const size = (await fsFstat(fd)).size;
     // 'r+' keeps the prefix already on the server; a fresh upload truncates.
-    const lost = opts.connectionLost;
-    const handle = await call<Buffer>((cb) => ch.open(remotePath, offset > 0 ? 'r+' : 'w', cb), lost);
+    const lost = guardOf(opts, remotePath);
+    const handle = await call<Buffer>((cb) => ch.open(remotePath, offset > 0 ? 'r+' : 'w', cb), lost, 'OPEN');
     let result: { committed: number; error?: unknown };
     try {
       result = await pump(size, offset, opts, async (pos, len, buf, local) => {
         const n = await local(() => new Promise<number>((resolve, reject) => fs.read(fd, buf, 0, len, pos, (err, got) => (err ? reject(err) : resolve(got)))));
         if (n === 0) return 0;
-        await call<void>((cb) => ch.write(handle, buf, 0, n, pos, (err) => cb(err, undefined)), lost);
+        await call<void>((cb) => ch.write(handle, buf, 0, n, pos, (err) => cb(err, undefined)), lost, 'WRITE');
         return n;
       });
     } catch (err) {
@@ -350,7 +380,7 @@ export async function pipelinedUpload(ch: SftpChannel, localPath: string, remote
       throw new PartialTransferError(result.error, result.committed);
     }
     // The server acknowledges CLOSE after the data is written: only then is the upload complete.
-    await call<void>((cb) => ch.close(handle, (err) => cb(err, undefined)), lost);
+    await call<void>((cb) => ch.close(handle, (err) => cb(err, undefined)), lost, 'CLOSE');
   } finally {
     await fsClose(fd).catch(() => undefined);
   }
