@@ -377,7 +377,7 @@ export class SftpFileSystem implements RemoteFileSystem {
   }
 
   async list(path: string, opts?: OpOptions): Promise<RemoteEntry[]> {
-    const items = await this.call<FileEntryWithStats[]>('list', path, (cb) => this.sftp.readdir(path, cb), opts?.signal);
+    const items = await this.call<FileEntryWithStats[]>('list', path, (cb) => this.sftp.readdir(path, cb), opts?.signal, true);
     const entries = items.filter((i) => isSafeName(i.filename)).map((i) => toEntry(i.filename, i.attrs));
     await Promise.all(
       entries
