@@ -6,7 +6,8 @@
  * partial file stays and a re-run against a healthy server resumes it to the right content.
  *
  * Servers: our hostile SFTP server (ssh2 server API) and hostile FTPS server, which go silent on the
- * requests a test names, and real sshd behind the harness proxy stalling (or throttling) mid-session.
+ * requests a test names, and real sshd / vsftpd behind the harness proxy stalling (or throttling)
+ * mid-session.
  */
 import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { makeCertificate, scratchDir, startSshd, startTcpProxy, stopAll, type CertFiles, type RunningServer } from '../harness';
+import { makeCertificate, scratchDir, startSshd, startTcpProxy, startVsftpd, stopAll, TEST_USER, type CertFiles, type RunningServer } from '../harness';
 import { connectSftp, type SftpFileSystem } from '../../src/core/session/sftp';
 import { connectFtps, type FtpsFileSystem } from '../../src/core/session/ftps';
 import { staticCredentials } from '../../src/core/session/credentials';
@@ -294,9 +295,10 @@ describe('deadlines: a silent FTPS server', () => {
 
 describe('deadlines: real servers behind a proxy that stalls mid-session', () => {
   let sshd: RunningServer;
+  let vsftpd: RunningServer;
   let remote: string;
   before(async () => {
-    sshd = await startSshd();
+    [sshd, vsftpd] = await Promise.all([startSshd(), startVsftpd({ mode: 'explicit' })]);
     ({ remote } = await scratchDir('deadlines'));
   });
 
@@ -364,5 +366,51 @@ describe('deadlines: real servers behind a proxy that stalls mid-session', () =>
       await proxy.stop();
     }
     await assertHash(target, hash, 'the throttled download');
+  });
+  faultTest('vsftpd: a control connection that goes silent after the login fails at the request deadline with one sentence', async () => {
+    const source = path.join(remote, 'vsftpd.bin');
+    await writeRandomFile(source, 256 * 1024);
+    await giveToTestUser(source);
+    const open = (port: number) =>
+      connectFtps({
+        server: { protocol: 'ftpes', host: vsftpd.host, port, username: TEST_USER.name },
+        credentials: staticCredentials(TEST_USER.password),
+        tls: { pinned: [vsftpd.cert!.fingerprint], trustStore: new TrustStore(path.join(work, `trust-vsftpd-${port}.json`)), decide: refuseUnknown },
+        connectTimeoutMs: 10_000,
+        requestTimeoutMs: DEADLINE_MS,
+      });
+    // The session's control connection is the proxy's last one (the first TLS attempt pins the
+    // certificate); the stall lands half-way between the end of its login and the end of a download.
+    const clean = await startTcpProxy({ host: vsftpd.host, port: vsftpd.port });
+    let login: number;
+    let whole: number;
+    let earlier: number;
+    try {
+      const rfs = await open(clean.port);
+      login = clean.connectionBytes().at(-1)!;
+      earlier = Math.max(0, ...clean.connectionBytes().slice(0, -1));
+      await download(rfs, source, path.join(await localFolder(), 'vsftpd.bin'));
+      whole = clean.connectionBytes().at(-1)!;
+      await rfs.close();
+    } finally {
+      await clean.stop();
+    }
+    const stallAt = Math.floor((login + whole) / 2);
+    assert.ok(stallAt > login && stallAt > earlier, `the stall lands after the login (${earlier}, ${login} → ${whole} bytes)`);
+    const proxy = await startTcpProxy({ host: vsftpd.host, port: vsftpd.port }, { stallAfterBytes: stallAt });
+    try {
+      const rfs = await open(proxy.port);
+      try {
+        const err = await cleanRejection(download(rfs, source, path.join(await localFolder(), 'vsftpd.bin')), BOUND_MS);
+        assert.equal(err.code, 'request-timeout', err.message);
+        assertDeadlineSentence(err.message, /did not answer the command|no bytes on the data connection/, `127.0.0.1:${proxy.port}`);
+        assert.equal(rfs.connected, false);
+        count('deadlinesHit');
+      } finally {
+        await within(rfs.close(), BOUND_MS, 'close() after a stalled control connection');
+      }
+    } finally {
+      await proxy.stop();
+    }
   });
 });

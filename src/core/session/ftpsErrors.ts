@@ -47,9 +47,9 @@ export function ftpError(err: unknown, what: string, subject: string, where: str
 
 /** basic-ftp's words when its control reply or data watchdog timed out (FtpContext, transfer.js). */
 const TIMEOUTS: ReadonlyArray<{ pattern: RegExp; silence: string }> = [
-  { pattern: /^Timeout \(data socket\)/, silence: 'sent or took no bytes on the data connection' },
-  { pattern: /^Timeout when trying to open data connection/, silence: 'did not accept the data connection' },
-  { pattern: /^Timeout \(control socket\)/, silence: 'did not answer the command' },
+  { pattern: /\bTimeout \(data socket\)/, silence: 'sent or took no bytes on the data connection' },
+  { pattern: /\bTimeout when trying to open data connection/, silence: 'did not accept the data connection' },
+  { pattern: /\bTimeout \(control socket\)/, silence: 'did not answer the command' },
 ];
 
 /**
