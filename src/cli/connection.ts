@@ -26,6 +26,7 @@ export interface ConnectionArgs {
   fingerprint?: string[];
   ca?: string;
   identity?: string;
+  'request-timeout'?: string;
   'password-stdin'?: boolean;
   'accept-new'?: boolean;
   verbose?: boolean;
@@ -64,9 +65,17 @@ export async function resolveTarget(ctx: CliContext, text: string, args: Connect
   }
   if (args.identity) profile.identityFile = path.resolve(ctx.cwd, args.identity);
   if (args.ca) profile.caFile = path.resolve(ctx.cwd, args.ca);
+  if (args['request-timeout'] !== undefined) profile.requestTimeout = parseSeconds(args['request-timeout'], '--request-timeout');
   const pins = (args.fingerprint ?? []).map((f) => normalizeFingerprint(f, '--fingerprint'));
   profile.fingerprints = [...(profile.fingerprints ?? []), ...pins];
   return { profile, path: parsed.path, configFile: loaded ? configFile : undefined, policy: loaded?.policy };
+}
+
+/** A number of seconds from a flag: more than 0, at most 600 (the profile schema's range). */
+export function parseSeconds(text: string, flag: string): number {
+  const n = /^\d+(\.\d+)?$/.test(text.trim()) ? Number(text) : NaN;
+  if (!(n > 0 && n <= 600)) throw new UsageError(`${flag} takes a number of seconds more than 0 up to 600, not "${text}".`);
+  return n;
 }
 
 export function stderrLogger(ctx: CliContext): Logger {

@@ -35,6 +35,7 @@ Options:
   --fingerprint SHA256:…  pin the host key or certificate (repeatable)
   --ca FILE               extra CA certificates (PEM) for FTPS
   --identity FILE         SSH private key
+  --request-timeout SECS  give up on a server that stops answering for this long (default 30)
   --password-stdin        read the password from standard input
   --accept-new            trust an unknown host key or certificate and record it
   --follow-symlinks       get -r / put -r: follow links to folders and links that leave the

@@ -10,6 +10,7 @@ import type { CredentialProvider } from './session/credentials';
 import type { TrustDecider } from './trust/types';
 import type { TrustStore } from './trust/trustStore';
 import { silentLogger, type Logger } from './log';
+import { DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT } from './profiles/defaults';
 import { describeError, SecureTransferError } from './errors';
 import { CA_FILE, checkBoundedFile, expandHome, IDENTITY_FILE, KNOWN_HOSTS_FILE } from './fsutil';
 import { blocksAtSeverity, effectivePolicy, effectiveMinTlsVersion, enforcePolicy, forbiddenAlgorithmEntry, PolicyViolation, type EffectivePolicy, type Policy } from './policy';
@@ -37,8 +38,6 @@ export interface ConnectContext {
   signal?: AbortSignal;
   log?: Logger;
 }
-
-const DEFAULT_CONNECT_TIMEOUT_S = 20;
 
 function label(p: Profile): string {
   const host = p.host.includes(':') ? `[${p.host}]` : p.host;
@@ -115,7 +114,8 @@ async function sshAlgorithmsFor(profile: Profile, policy: Policy | EffectivePoli
 
 async function openTransport(profile: Profile, server: ServerAddress, ctx: ConnectContext, log: Logger): Promise<RemoteFileSystem> {
   const pinned = [...(profile.fingerprints ?? []), ...(ctx.pinned ?? [])];
-  const connectTimeoutMs = (profile.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_S) * 1000;
+  const connectTimeoutMs = (profile.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT) * 1000;
+  const requestTimeoutMs = (profile.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT) * 1000;
   log.info(`Connecting to ${profile.protocol}://${profile.username}@${profile.host}:${profile.port}`);
   if (profile.protocol === 'sftp') {
     const { connectSftp } = await import('./session/sftp');
@@ -128,6 +128,7 @@ async function openTransport(profile: Profile, server: ServerAddress, ctx: Conne
       identityFile: profile.identityFile,
       agent: profile.agent,
       connectTimeoutMs,
+      requestTimeoutMs,
       signal: ctx.signal,
       log,
     }).catch((err: unknown) => {
@@ -151,6 +152,7 @@ async function openTransport(profile: Profile, server: ServerAddress, ctx: Conne
       decide: ctx.decide,
     },
     connectTimeoutMs,
+    requestTimeoutMs,
     signal: ctx.signal,
   });
 }

@@ -11,6 +11,7 @@ import type { RemoteEntry } from '../core/session/remoteFileSystem';
 import type { ConnectionManager, ConnectionState } from './connections';
 import type { ProfileRegistry } from './profileRegistry';
 import { escapeControlChars } from '../core/displayText';
+import { firstEntries, moreEntriesText } from '../core/session/listingWindow';
 import { remoteUri } from './remoteUri';
 import { IDENTITY_CHANGED_CODES } from './trustPrompt';
 
@@ -119,10 +120,11 @@ export class RemoteTreeProvider implements vscode.TreeDataProvider<RemoteNode>, 
     try {
       const fs = await this.connections.get(profile);
       const dir = node.kind === 'profile' ? (profile.remotePath ? await fs.realpath(profile.remotePath) : fs.homeDir) : node.path;
-      const entries = await fs.list(dir);
-      return entries
-        .sort((a, b) => Number(b.type === 'directory') - Number(a.type === 'directory') || a.name.localeCompare(b.name))
-        .map((e) => ({ kind: 'entry', profileName: profile.name, path: path.posix.join(dir, e.name), type: e.type, size: e.size }));
+      // A huge folder shows its first entries and one row saying how many more there are.
+      const { shown, hidden } = firstEntries(await fs.list(dir));
+      const nodes: RemoteNode[] = shown.map((e) => ({ kind: 'entry', profileName: profile.name, path: path.posix.join(dir, e.name), type: e.type, size: e.size }));
+      if (hidden > 0) nodes.push({ kind: 'message', severity: 'info', text: moreEntriesText(hidden), profileName: profile.name, contextValue: 'message.moreEntries' });
+      return nodes;
     } catch (err) {
       const state = this.connections.state(profile.name);
       return [this.errorNode(profile.name, describeError(err), state.status === 'error' ? state.code : undefined)];

@@ -48,6 +48,7 @@ async function open(s: HostileFtpServer): Promise<FtpsFileSystem> {
     credentials: staticCredentials(s.password),
     tls: { pinned: [cert.fingerprint], trustStore: new TrustStore(path.join(work, `trust-${s.port}.json`)), decide: refuseUnknown },
     connectTimeoutMs: TIMEOUT_MS,
+    requestTimeoutMs: TIMEOUT_MS,
   });
 }
 

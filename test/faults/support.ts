@@ -61,6 +61,7 @@ export async function openFtps(server: RunningServer, via?: Via, timeoutMs = 10_
     credentials: staticCredentials(TEST_USER.password),
     tls: { pinned: [server.cert!.fingerprint], trustStore: await freshTrustStore('ftps'), decide: refuseUnknown },
     connectTimeoutMs: timeoutMs,
+    requestTimeoutMs: timeoutMs,
   });
 }
 

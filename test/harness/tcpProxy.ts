@@ -18,6 +18,8 @@ export interface TcpProxy {
   clientBytes(): Buffer; // everything clients sent (all connections, in arrival order)
   serverBytes(): Buffer; // everything the target sent
   connections(): number;
+  /** Bytes each connection received from both sides so far (forwarded or not), in connection order. */
+  connectionBytes(): number[];
   stop(): Promise<void>;
 }
 
@@ -26,9 +28,11 @@ export async function startTcpProxy(target: { host: string; port: number }, opts
   const fromServer: Buffer[] = [];
   const sockets = new Set<net.Socket>();
   let connectionCount = 0;
+  const perConnection: number[] = [];
 
   const server = net.createServer((client) => {
     connectionCount++;
+    const index = perConnection.push(0) - 1;
     const upstream = net.connect({ host: target.host, port: target.port });
     sockets.add(client).add(upstream);
     let forwarded = 0;
@@ -41,6 +45,7 @@ export async function startTcpProxy(target: { host: string; port: number }, opts
     const pump = (from: net.Socket, to: net.Socket, record: Buffer[]) => {
       from.on('data', (chunk: Buffer) => {
         record.push(Buffer.from(chunk));
+        perConnection[index] += chunk.length;
         let allowed = chunk;
         for (const limit of [opts.cutAfterBytes, opts.stallAfterBytes]) {
           if (limit !== undefined) allowed = allowed.subarray(0, Math.max(0, limit - forwarded));
@@ -85,6 +90,7 @@ export async function startTcpProxy(target: { host: string; port: number }, opts
     clientBytes: () => Buffer.concat(fromClients),
     serverBytes: () => Buffer.concat(fromServer),
     connections: () => connectionCount,
+    connectionBytes: () => [...perConnection],
     stop,
   };
 }

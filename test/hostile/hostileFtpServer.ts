@@ -26,6 +26,8 @@ export interface HostileFtpOptions {
   greeting?: string | (() => Iterable<string>);
   /** Verbs never answered (the client must time out). */
   silentOn?: string[];
+  /** RETR sends this many bytes of the file, then holds the data connection open and sends nothing. */
+  stallRetrAfterBytes?: number;
 }
 
 export interface HostileFtpServer {
@@ -127,7 +129,16 @@ export async function startHostileFtpServer(opts: HostileFtpOptions): Promise<Ho
       EPSV: () => send('500 Use PASV\r\n'),
       MLSD: (arg) => transfer(linesOf(opts.mlsd?.(arg || '/') ?? [])),
       LIST: (arg) => transfer(linesOf(opts.list?.(arg.replace(/^-a\s*/, '') || '/') ?? [])),
-      RETR: (arg) => (opts.files?.[arg] !== undefined ? transfer([opts.files[arg]]) : send('550 No such file\r\n')),
+      RETR: async (arg) => {
+        const content = opts.files?.[arg];
+        if (content === undefined) return send('550 No such file\r\n');
+        if (opts.stallRetrAfterBytes === undefined) return transfer([content]);
+        if (!pending) return send('425 Use PASV first\r\n');
+        await send('150 Here it comes\r\n');
+        const data = await pending;
+        pending = undefined;
+        await writeAll(data, [content.slice(0, opts.stallRetrAfterBytes)]); // and then nothing, for ever
+      },
       QUIT: () => {
         void send('221 Bye\r\n').then(() => socket.end());
       },

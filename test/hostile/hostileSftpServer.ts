@@ -28,6 +28,12 @@ export interface HostileSftpOptions {
   keyboardInteractive?: { name?: string; instructions?: string; prompts: Array<{ prompt: string; echo?: boolean }> };
   /** What the server offers (ssh2's `algorithms`), e.g. only an outdated cipher. */
   algorithms?: ServerConfig['algorithms'];
+  /**
+   * Requests (by ssh2's event name: READ, STAT, OPEN…) left unanswered while this says so; asked
+   * at each request with its arguments after the request id (READ: handle, offset, length). The
+   * connection stays up and keepalives are answered: only the answer never comes.
+   */
+  silent?: (request: string, args: unknown[]) => boolean;
 }
 
 export interface HostileSftpServer {
@@ -82,6 +88,11 @@ function serve(sftp: SFTPWrapper, opts: HostileSftpOptions, onEntries: (n: numbe
   };
   const get = (b: Buffer) => handles.get(b.readUInt32BE(0));
   const batch = opts.batch ?? 200;
+  if (opts.silent) {
+    const silent = opts.silent;
+    const on = sftp.on.bind(sftp) as (event: string, fn: (reqid: number, ...args: unknown[]) => void) => SFTPWrapper;
+    (sftp as unknown as { on: typeof on }).on = (event, fn) => on(event, (reqid, ...args) => (silent(event, args) ? undefined : fn(reqid, ...args)));
+  }
 
   sftp.on('REALPATH', (reqid, path: string) => {
     const p = path === '.' || path === '' ? '/' : path;

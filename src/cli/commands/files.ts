@@ -11,6 +11,7 @@ import { FileRemoteState } from '../../core/transfer/remoteState';
 import { defaultStateDir } from '../../core/paths';
 import { UsageError } from '../../core/errors';
 import { escapeControlChars, terminalSafeJson } from '../../core/displayText';
+import { compareEntries } from '../../core/session/listingWindow';
 
 async function withSession<T>(ctx: CliContext, target: Target, args: ConnectionArgs, fn: (rfs: RemoteFileSystem) => Promise<T>): Promise<T> {
   const rfs = await openSession(ctx, target, args);
@@ -49,19 +50,54 @@ function mode(e: RemoteEntry): string {
 /** Names come from the server: shown with control characters escaped, as in the extension's tree. */
 export const printableName = escapeControlChars;
 
-function formatEntries(entries: RemoteEntry[]): string {
-  const width = Math.max(1, ...entries.map((e) => String(e.size).length));
-  return entries
-    .map((e) => {
+/** One `ls` line per entry, the size column as wide as the widest size. */
+export function formatEntries(entries: RemoteEntry[]): string {
+  return [...formatEntryChunks(entries, Infinity)].join('');
+}
+
+/**
+ * The `ls` lines in chunks of `perChunk` entries, so a 200,000-entry folder is written piece by
+ * piece instead of as one string next to 200,000 line strings.
+ */
+export function* formatEntryChunks(entries: RemoteEntry[], perChunk = 2000): Generator<string> {
+  // Not Math.max(...sizes): spreading 200,000 arguments overflows the call stack.
+  const width = entries.reduce((w, e) => Math.max(w, String(e.size).length), 1);
+  for (let i = 0; i < entries.length; i += perChunk) {
+    let chunk = '';
+    for (const e of entries.slice(i, i + perChunk)) {
       const when = e.mtime ? new Date(e.mtime).toISOString().slice(0, 16).replace('T', ' ') : '                ';
       const link = e.target ? ` -> ${printableName(e.target)}` : '';
-      return `${mode(e)} ${String(e.size).padStart(width)} ${when} ${printableName(e.name)}${link}\n`;
-    })
-    .join('');
+      chunk += `${mode(e)} ${String(e.size).padStart(width)} ${when} ${printableName(e.name)}${link}\n`;
+    }
+    yield chunk;
+  }
+}
+
+/** `--json`: the same array JSON.stringify(entries, null, 2) gives, written in chunks. */
+export function* jsonChunks(entries: RemoteEntry[], perChunk = 2000): Generator<string> {
+  if (entries.length === 0) return yield '[]\n';
+  for (let i = 0; i < entries.length; i += perChunk) {
+    const body = entries
+      .slice(i, i + perChunk)
+      .map((e) => '  ' + JSON.stringify(e, null, 2).replace(/\n/g, '\n  '))
+      .join(',\n');
+    yield (i === 0 ? '[\n' : ',\n') + body + (i + perChunk >= entries.length ? '\n]\n' : '');
+  }
+}
+
+/** Writes chunk by chunk, waiting whenever the stream's buffer is full (a slow pipe holds no backlog). */
+function* mapChunks(chunks: Iterable<string>, fn: (chunk: string) => string): Generator<string> {
+  for (const chunk of chunks) yield fn(chunk);
+}
+
+async function writeChunks(out: NodeJS.WritableStream, chunks: Iterable<string>): Promise<void> {
+  for (const chunk of chunks) {
+    if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', resolve));
+  }
 }
 
 function sortEntries(entries: RemoteEntry[]): RemoteEntry[] {
-  return [...entries].sort((a, b) => (a.type === 'directory') === (b.type === 'directory') ? a.name.localeCompare(b.name) : a.type === 'directory' ? -1 : 1);
+  return [...entries].sort(compareEntries); // the tree's order: folders first, then by name
 }
 
 export const lsCommand: CliCommand = async (ctx, argv) => {
@@ -71,7 +107,8 @@ export const lsCommand: CliCommand = async (ctx, argv) => {
     const p = remotePathFor(rfs, target.profile, target.path);
     const st = await rfs.stat(p);
     const entries = st.type === 'directory' ? sortEntries(await rfs.list(p)) : [{ ...st, name: path.posix.basename(p) }];
-    ctx.stdout.write(values.json ? terminalSafeJson(JSON.stringify(entries, null, 2)) + '\n' : formatEntries(entries));
+    // JSON escapes only what JSON must: C1 controls and bidi marks are made terminal-safe too.
+    await writeChunks(ctx.stdout, values.json ? mapChunks(jsonChunks(entries), terminalSafeJson) : formatEntryChunks(entries));
     return 0;
   });
 };

@@ -10,6 +10,7 @@ export {
   ProfileValidationError,
   PROFILE_SCHEMA,
   DEFAULT_CONNECT_TIMEOUT,
+  DEFAULT_REQUEST_TIMEOUT,
   type ProfileProblem,
   type ProblemCode,
   type ProfileFile,

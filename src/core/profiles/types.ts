@@ -45,6 +45,8 @@ export interface Profile extends ServerAddress {
   ignore?: string[];
   /** Seconds. */
   connectTimeout?: number;
+  /** Seconds one request (or a transfer's next bytes) may take before the connection is closed. */
+  requestTimeout?: number;
 }
 
 /** Where a profile came from, so errors can name the file and the UI can mark shared profiles. */

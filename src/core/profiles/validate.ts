@@ -15,6 +15,7 @@ import { formatJsonPath, type PathSegment, type SourcePosition } from './jsonc';
 import * as generatedValidators from './profileSchema.generated';
 import { suggestion } from './suggest';
 import { formatUrl } from './url';
+import { DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT } from './defaults';
 import { DEFAULT_PORTS, type LoadedProfile, type Profile, type ProfileSource, type Protocol } from './types';
 
 export type ProblemCode =
@@ -63,7 +64,7 @@ export interface ProfileFileCheck extends ProfileFile {
 }
 
 export const PROFILE_SCHEMA = schemaJson;
-export const DEFAULT_CONNECT_TIMEOUT = 20;
+export { DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT };
 const SECURITY_CODES: ReadonlySet<ProblemCode> = new Set(['secret-in-profile', 'verification-disabled', 'plain-ftp']);
 const PROTOCOLS: readonly Protocol[] = ['sftp', 'ftpes', 'ftps'];
 
@@ -116,6 +117,7 @@ const KEY_ALIASES: Readonly<Record<string, string>> = {
   timeout: 'connectTimeout',
   conntimeout: 'connectTimeout',
   readytimeout: 'connectTimeout',
+  operationtimeout: 'requestTimeout',
   fingerprint: 'fingerprints',
   hostkey: 'fingerprints',
   hostfingerprint: 'fingerprints',
@@ -434,6 +436,7 @@ function withDefaults(profile: Profile, source: ProfileSource): LoadedProfile {
     ignore: profile.ignore ?? [],
     uploadOnSave: profile.uploadOnSave ?? false,
     connectTimeout: profile.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT,
+    requestTimeout: profile.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT,
     source,
   };
 }

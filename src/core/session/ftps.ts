@@ -18,6 +18,7 @@ import type { CredentialProvider } from './credentials';
 import { ftpLibraryFailure, replyText } from './ftpsErrors';
 import { FtpsFileSystem, parseFeatures } from './ftpsFileSystem';
 import { tolerantParseList } from './ftpsListing';
+import { DEFAULT_REQUEST_TIMEOUT } from '../profiles/defaults';
 
 export { FtpsFileSystem } from './ftpsFileSystem';
 
@@ -30,6 +31,11 @@ export interface FtpsConnectOptions {
   tls: FtpsTlsOptions;
   /** Applies to connecting, the handshake and every later reply (basic-ftp's timeout). Default 30 s. */
   connectTimeoutMs?: number;
+  /**
+   * After login: how long a command may wait for its reply, and a transfer for its next bytes
+   * (basic-ftp's watchdog only counts time spent waiting for the server). Default 30 s.
+   */
+  requestTimeoutMs?: number;
   signal?: AbortSignal;
   log?: Logger;
 }
@@ -62,6 +68,8 @@ export async function connectFtps(opts: FtpsConnectOptions): Promise<FtpsFileSys
     await applySessionSettings(client, server, features);
     const homeDir = await client.pwd();
     const certificate = certificateFingerprint((client.ftp.socket as tls.TLSSocket).getPeerCertificate().raw);
+    // From here on basic-ftp's timeout is the request deadline; it closes the client on expiry.
+    (client.ftp as { timeout: number }).timeout = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT * 1000;
     return new FtpsFileSystem(client, server.protocol, homeDir, parseFeatures(features), where(server), certificate, server.username);
   } catch (err) {
     client.close();

@@ -147,6 +147,29 @@ export function ftpError(err: unknown, what: string, rawSubject: string, where: 
   return new SecureTransferError(`Could not ${what} ${subject} on ${where}: ${failure.reason}.`, failure.kind, failure.code, { cause: err });
 }
 
+/** basic-ftp's words when its control reply or data watchdog timed out (FtpContext, transfer.js). */
+const TIMEOUTS: ReadonlyArray<{ pattern: RegExp; silence: string }> = [
+  { pattern: /\bTimeout \(data socket\)/, silence: 'sent or took no bytes on the data connection' },
+  { pattern: /\bTimeout when trying to open data connection/, silence: 'did not accept the data connection' },
+  { pattern: /\bTimeout \(control socket\)/, silence: 'did not answer the command' },
+];
+
+/**
+ * The one sentence for a request the server left unanswered past the session's requestTimeout
+ * (basic-ftp has closed the connection by then); undefined for any other error.
+ */
+export function ftpTimeoutError(err: unknown, what: string, subject: string, where: string, timeoutMs: number): SecureTransferError | undefined {
+  const row = err instanceof Error && !(err instanceof FTPError) ? TIMEOUTS.find((r) => r.pattern.test(err.message)) : undefined;
+  if (!row) return undefined;
+  const transfer = what === 'download' || what === 'upload to';
+  return new SecureTransferError(
+    `${where} ${row.silence} for ${+(timeoutMs / 1000).toFixed(1)} s (${what} ${subject}), so the connection was closed: try again, or raise the profile's requestTimeout (--request-timeout) if the server is just slow${transfer ? '; what was transferred is kept and a re-run resumes it' : ''}.`,
+    'failure',
+    'request-timeout',
+    { cause: err },
+  );
+}
+
 /** FTP is line-based: a CR, LF or NUL in a path would end the command and start another. */
 export function assertSafeFtpPath(path: string, role = 'remote path'): void {
   if (typeof path !== 'string' || path === '') {

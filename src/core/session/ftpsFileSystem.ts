@@ -16,7 +16,7 @@ import { FTPError, type Client } from 'basic-ftp';
 import { CancelledError, NotFoundError, SecureTransferError, throwIfAborted } from '../errors';
 import type { Protocol } from '../profiles/types';
 import { openLocalPartial } from '../transfer/localPartial';
-import { assertSafeFtpPath, ftpError, mayBeNotFound, replyText, saysNotFound } from './ftpsErrors';
+import { assertSafeFtpPath, ftpError, ftpTimeoutError, mayBeNotFound, replyText, saysNotFound } from './ftpsErrors';
 import { parseMlstReply, parseMlsxTime, tolerantParseList, toRemoteEntries, toRemoteEntry } from './ftpsListing';
 import { chooseFtpHash, parseFtpCommandHashReply, parseFtpHashReply, type FtpHashPlan, type RemoteHash } from './remoteHash';
 import type {
@@ -395,7 +395,7 @@ export class FtpsFileSystem implements RemoteFileSystem {
       } catch (err) {
         if (op.signal?.aborted) throw new CancelledError();
         const missing = op.probe !== undefined && mayBeNotFound(err) && !saysNotFound(err) && (await this.isMissing(op.probe));
-        throw ftpError(err, op.what, op.subject, this.where, missing);
+        throw ftpTimeoutError(err, op.what, op.subject, this.where, this.client.ftp.timeout) ?? ftpError(err, op.what, op.subject, this.where, missing);
       } finally {
         op.signal?.removeEventListener('abort', onAbort);
       }

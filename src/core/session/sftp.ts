@@ -29,6 +29,8 @@ import type {
   WriteFileOptions,
   WriteOptions,
 } from './remoteFileSystem';
+import { RequestDeadlines, formatSeconds } from './requestDeadline';
+import { DEFAULT_REQUEST_TIMEOUT } from '../profiles/defaults';
 import { CHECK_FILE_ALGORITHMS, advertisesCheckFile, checkFileHash, mayOfferCheckFile } from './sftpCheckFile';
 import { createAuthSession } from './sftpAuth';
 import { serverText } from '../displayText';
@@ -64,6 +66,11 @@ export interface SftpConnectOptions {
    * long is closed, failing every pending request, so nothing hangs. Default 120 s.
    */
   idleTimeoutMs?: number;
+  /**
+   * After login: how long the server may leave a request unanswered (see requestDeadline.ts) before
+   * it fails and the connection is closed. Default: the profile default (30 s).
+   */
+  requestTimeoutMs?: number;
   signal?: AbortSignal;
   /** ssh2 algorithm overrides (audit tests, legacy servers); default: ssh2's modern list, AES-GCM first. */
   algorithms?: Algorithms;
@@ -78,6 +85,8 @@ export interface SftpHostKey {
 }
 
 const DEFAULT_TIMEOUT_MS = 20_000;
+/** close() waits this long at most for the server's goodbye, then drops the connection. */
+const CLOSE_WAIT_MS = 5_000;
 const DEFAULT_IDLE_TIMEOUT_MS = 120_000;
 /** ssh2 gives up after this many unanswered keepalives, i.e. after (count + 1) intervals. */
 const KEEPALIVE_COUNT_MAX = 3;
@@ -217,8 +226,15 @@ export async function connectSftp(opts: SftpConnectOptions): Promise<SftpFileSys
   }
 
   try {
-    const sftp = await new Promise<SFTPWrapper>((resolve, reject) => client.sftp((err, s) => (err ? reject(err) : resolve(s))));
-    const fs = new SftpFileSystem(client, sftp, server, hostKey!, log);
+    // A server that never confirms the SFTP channel would leave connect() waiting for ever.
+    let channelTimer: NodeJS.Timeout | undefined;
+    const sftp = await Promise.race([
+      new Promise<SFTPWrapper>((resolve, reject) => client.sftp((err, s) => (err ? reject(err) : resolve(s)))),
+      new Promise<never>((_, reject) => {
+        if (timeoutMs > 0) channelTimer = setTimeout(() => reject(Object.assign(new Error('timeout'), { level: 'client-timeout' })), timeoutMs);
+      }),
+    ]).finally(() => clearTimeout(channelTimer));
+    const fs = new SftpFileSystem(client, sftp, server, hostKey!, log, opts.requestTimeoutMs);
     await fs.init();
     return fs;
   } catch (err) {
@@ -253,6 +269,8 @@ export class SftpFileSystem implements RemoteFileSystem {
   private closeError?: Error;
   private readonly closeListeners: Array<(err?: Error) => void> = [];
   private readonly connectionLost = new AbortController();
+  /** Every request's deadline; an expired one closes the connection (see requestDeadline.ts). */
+  private readonly deadlines: RequestDeadlines;
 
   constructor(
     private readonly client: Client,
@@ -260,9 +278,23 @@ export class SftpFileSystem implements RemoteFileSystem {
     readonly server: ServerAddress,
     readonly hostKey: SftpHostKey,
     private readonly log: Logger,
+    requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT * 1000,
   ) {
+    this.deadlines = new RequestDeadlines({
+      timeoutMs: requestTimeoutMs,
+      error: (what, ms) => requestTimeoutError(server, what, ms),
+      onExpired: (err) => this.abandon(err),
+    });
+    // Every answer on the SFTP channel is progress for a request made of several round trips.
+    const channel = sftp as unknown as { push(data: Buffer | null): unknown };
+    const push = channel.push.bind(channel);
+    channel.push = (data) => {
+      this.deadlines.touch();
+      return push(data);
+    };
     client.on('error', (err) => (this.closeError ??= err));
     client.on('close', () => {
+      this.deadlines.dispose();
       this.connectionLost.abort(); // pipelined transfers stop waiting for requests ssh2 won't answer
       if (!this.isConnected) return;
       this.isConnected = false;
@@ -289,7 +321,22 @@ export class SftpFileSystem implements RemoteFileSystem {
   }
 
   get connected(): boolean {
-    return this.isConnected;
+    return this.isConnected && !this.deadlines.expired;
+  }
+
+  /**
+   * A request went unanswered past its deadline: the server can no longer be trusted to answer later
+   * requests in order, so the connection is dropped at once (every pending request fails, the
+   * reconnecting wrapper opens a fresh one on the next operation).
+   */
+  private abandon(err: Error): void {
+    this.log.info(err.message);
+    this.closeError ??= err;
+    // After the expired request's rejection has reached its caller, so that is the error reported.
+    setImmediate(() => {
+      this.connectionLost.abort();
+      this.client.destroy();
+    });
   }
 
   /** The verified host key with the address and user (see RemoteFileSystem.identity). */
@@ -305,16 +352,28 @@ export class SftpFileSystem implements RemoteFileSystem {
   async close(): Promise<void> {
     if (!this.isConnected) return;
     await new Promise<void>((resolve) => {
-      this.client.once('close', () => resolve());
+      // A server that ignores the goodbye must not keep close() (and the process) waiting.
+      const timer = setTimeout(() => {
+        this.client.destroy();
+        resolve();
+      }, Math.min(CLOSE_WAIT_MS, Math.max(1, this.deadlines.timeoutMs)));
+      this.client.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
       this.sftp.end();
       this.client.end();
     });
   }
 
-  /** Runs one SFTP request, mapping its error and honouring the signal. */
-  private call<T>(op: string, path: string, fn: (cb: (err: Error | null | undefined, value: T) => void) => void, signal?: AbortSignal): Promise<T> {
+  /**
+   * Runs one SFTP request, mapping its error, honouring the signal and the request's deadline.
+   * `composite`: ssh2 makes several round trips (readFile, writeFile); the deadline then counts
+   * from the last answer the channel delivered.
+   */
+  private call<T>(op: string, path: string, fn: (cb: (err: Error | null | undefined, value: T) => void) => void, signal?: AbortSignal, composite = false): Promise<T> {
     throwIfAborted(signal);
-    if (!this.isConnected) return Promise.reject(mapSftpError(Object.assign(new Error('not connected'), { code: 6 }), op, path, this.server));
+    if (!this.connected) return Promise.reject(mapSftpError(Object.assign(new Error('not connected'), { code: 6 }), op, path, this.server));
     return new Promise<T>((resolve, reject) => {
       const onAbort = () => reject(new CancelledError());
       // ssh2 never answers a request made after its channel closed (e.g. the CLOSE readFile sends
@@ -324,7 +383,9 @@ export class SftpFileSystem implements RemoteFileSystem {
       setMaxListeners(0, lost); // one listener per request in flight, and many may be
       signal?.addEventListener('abort', onAbort, { once: true });
       lost.addEventListener('abort', onLost, { once: true });
+      const ticket = this.deadlines.track(`${op} ${path}`, reject, composite);
       fn((err, value) => {
+        ticket.done();
         signal?.removeEventListener('abort', onAbort);
         lost.removeEventListener('abort', onLost);
         if (err) reject(mapSftpError(err, op, path, this.server));
@@ -334,7 +395,7 @@ export class SftpFileSystem implements RemoteFileSystem {
   }
 
   async list(path: string, opts?: OpOptions): Promise<RemoteEntry[]> {
-    const items = await this.call<FileEntryWithStats[]>('list', path, (cb) => this.sftp.readdir(path, cb), opts?.signal);
+    const items = await this.call<FileEntryWithStats[]>('list', path, (cb) => this.sftp.readdir(path, cb), opts?.signal, true);
     const entries = items.filter((i) => isSafeName(i.filename)).map((i) => toEntry(i.filename, i.attrs));
     await Promise.all(
       entries
@@ -421,18 +482,18 @@ export class SftpFileSystem implements RemoteFileSystem {
   }
 
   async readFile(path: string, opts?: OpOptions): Promise<Buffer> {
-    return this.call<Buffer>('read', path, (cb) => this.sftp.readFile(path, cb), opts?.signal);
+    return this.call<Buffer>('read', path, (cb) => this.sftp.readFile(path, cb), opts?.signal, true);
   }
 
   async writeFile(path: string, data: Uint8Array, opts?: WriteFileOptions): Promise<void> {
     const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     if (opts?.mode === undefined) {
-      await this.call<void>('write', path, (cb) => this.sftp.writeFile(path, buf, (err) => cb(err, undefined)), opts?.signal);
+      await this.call<void>('write', path, (cb) => this.sftp.writeFile(path, buf, (err) => cb(err, undefined)), opts?.signal, true);
       return;
     }
     // Exclusive and 0600 while written, the final mode set on the handle before CLOSE (as uploads).
     const ch = this.sftp as unknown as SftpChannel;
-    const lost = this.connectionLost.signal;
+    const lost = { lost: this.connectionLost.signal, deadlines: this.deadlines, path };
     const mode = opts.mode;
     try {
       const handle = await createExclusive(ch, path, lost);
@@ -490,6 +551,7 @@ export class SftpFileSystem implements RemoteFileSystem {
       ...(opts?.size !== undefined ? { size: opts.size } : {}),
       signal: opts?.signal,
       connectionLost: this.connectionLost.signal,
+      deadlines: this.deadlines,
       onProgress: (bytes, total) => opts?.onProgress?.({ bytes, total }),
     };
   }
@@ -531,7 +593,7 @@ export class SftpFileSystem implements RemoteFileSystem {
   /** check-file on a side channel (see sftpCheckFile.ts); undefined on servers without it (OpenSSH). */
   async hashFile(path: string, opts?: HashOptions): Promise<RemoteHash | undefined> {
     if (!this.isConnected || !mayOfferCheckFile((this.sftp as unknown as SftpInternals)._extensions ?? {})) return undefined;
-    const result = await checkFileHash(this.client, path, { algorithms: opts?.algorithms, signal: opts?.signal, connectionLost: this.connectionLost.signal });
+    const result = await checkFileHash(this.client, path, { algorithms: opts?.algorithms, signal: opts?.signal, connectionLost: this.connectionLost.signal, timeoutMs: this.deadlines.timeoutMs });
     this.capabilities.hashes = result.offered ? [...CHECK_FILE_ALGORITHMS] : [];
     return result.hash;
   }
@@ -550,6 +612,16 @@ export class SftpFileSystem implements RemoteFileSystem {
     }
     await this.call<void>(op, to, (cb) => this.sftp.rename(from, to, (err) => cb(err, undefined)), opts?.signal);
   }
+}
+
+/** The one sentence for a request the server left unanswered past its deadline. */
+function requestTimeoutError(server: ServerAddress, what: string, ms: number): SecureTransferError {
+  const transfer = /^(READ|WRITE|OPEN|FSTAT|CLOSE) /.test(what);
+  return new SecureTransferError(
+    `${server.username}@${describeServer(server)} sent no answer to ${what} for ${formatSeconds(ms)}, so the connection was closed: try again, or raise the profile's requestTimeout (--request-timeout) if the server is just slow${transfer ? '; what was transferred is kept and a re-run resumes it' : ''}.`,
+    'failure',
+    'request-timeout',
+  );
 }
 
 /** Local file errors (ENOENT, EACCES on the local side) deserve their own sentence. */

@@ -194,6 +194,8 @@ export interface CheckFileOptions {
   signal?: AbortSignal;
   /** Aborted when the SSH connection drops: stops waiting for an answer that won't come. */
   connectionLost?: AbortSignal;
+  /** A server that doesn't answer INIT or check-file within this long is treated as not hashing. */
+  timeoutMs?: number;
 }
 
 /**
@@ -210,6 +212,13 @@ export async function checkFileHash(client: Client, path: string, opts: CheckFil
   const onLost = (): void => packets.fail(new Error('connection lost'));
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   opts.connectionLost?.addEventListener('abort', onLost, { once: true });
+  // Each answer restarts the clock: hashing a large file may take a while, but not for ever.
+  let deadline: NodeJS.Timeout | undefined;
+  const armDeadline = (): void => {
+    clearTimeout(deadline);
+    if (opts.timeoutMs && opts.timeoutMs > 0) deadline = setTimeout(() => packets.fail(new Error('no answer')), opts.timeoutMs);
+  };
+  armDeadline();
   try {
     const opening = new Promise<ClientChannel>((resolve, reject) => client.subsys('sftp', (err, ch) => (err ? reject(err) : resolve(ch))));
     // A channel that opens after we stopped waiting is closed as soon as it exists.
@@ -221,6 +230,7 @@ export async function checkFileHash(client: Client, path: string, opts: CheckFil
 
     channel.write(packet(FXP.INIT, u32(ASKED_VERSION)));
     const version = await packets.next();
+    armDeadline();
     if (version[0] !== FXP.VERSION || !advertisesCheckFile(parseVersion(version.subarray(1)).extensions)) return { offered: false };
 
     channel.write(checkFileRequest(path, opts.algorithms ?? HASH_PREFERENCE));
@@ -234,6 +244,7 @@ export async function checkFileHash(client: Client, path: string, opts: CheckFil
     if (err instanceof CancelledError) throw err;
     return { offered: false };
   } finally {
+    clearTimeout(deadline);
     abandoned = true;
     opts.signal?.removeEventListener('abort', onAbort);
     opts.connectionLost?.removeEventListener('abort', onLost);

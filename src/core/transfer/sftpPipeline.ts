@@ -48,6 +48,27 @@ export interface PipelineOptions {
   /** Uploads: the permission bits (and group, best effort) the file gets before it is closed. */
   mode?: number;
   gid?: number;
+  /**
+   * The connection's request deadlines (session/requestDeadline.ts): a request the server leaves
+   * unanswered fails the transfer with the deadline's sentence (and the session closes the link).
+   */
+  deadlines?: RequestTracker;
+}
+
+/** The slice of RequestDeadlines used here (structural, so transfer/ doesn't depend on session/). */
+export interface RequestTracker {
+  track(what: string, expire: (err: Error) => void): { done(): void };
+}
+
+/** What one transfer's requests watch: the connection dropping and the request deadline. */
+export interface RequestGuard {
+  lost?: AbortSignal;
+  deadlines?: RequestTracker;
+  path: string;
+}
+
+export function guardOf(opts: PipelineOptions, path: string): RequestGuard {
+  return { lost: opts.connectionLost, deadlines: opts.deadlines, path };
 }
 
 /**
@@ -95,20 +116,29 @@ const fsClose = promisify(fs.close);
 const fsFtruncate = promisify(fs.ftruncate);
 const fsFstat = promisify(fs.fstat);
 
-/** One request; with `lost`, it fails as soon as the connection drops instead of waiting forever. */
-function call<T>(fn: (cb: (err: Error | null | undefined, value: T) => void) => void, lost?: AbortSignal): Promise<T> {
+/**
+ * One request (`request` names it in messages: OPEN, READ…). It fails as soon as the connection
+ * drops, or when the server leaves it unanswered past its deadline, instead of waiting forever.
+ */
+function call<T>(fn: (cb: (err: Error | null | undefined, value: T) => void) => void, guard?: RequestGuard, request = 'request'): Promise<T> {
+  const lost = guard?.lost;
   return new Promise((resolve, reject) => {
     if (lost?.aborted) return reject(new ConnectionLostError());
     const onLost = (): void => reject(new ConnectionLostError());
     lost?.addEventListener('abort', onLost, { once: true });
+    const ticket = guard?.deadlines?.track(`${request} ${guard.path}`, reject);
+    const settle = (): void => {
+      ticket?.done();
+      lost?.removeEventListener('abort', onLost);
+    };
     try {
       fn((err, value) => {
-        lost?.removeEventListener('abort', onLost);
+        settle();
         if (err) reject(err);
         else resolve(value);
       });
     } catch (err) {
-      lost?.removeEventListener('abort', onLost);
+      settle();
       reject(err);
     }
   });
@@ -301,18 +331,18 @@ const S_IFREG = 0o100000;
  * and 0600. A regular file in the way (an earlier partial) is removed first; anything else (a link,
  * a folder) is an 'unsafe-partial' error, so the engine uses another name.
  */
-export async function createExclusive(ch: SftpChannel, remotePath: string, lost?: AbortSignal): Promise<Buffer> {
-  const create = () => call<Buffer>((cb) => ch.open(remotePath, 'wx', { mode: 0o600 }, cb), lost);
+export async function createExclusive(ch: SftpChannel, remotePath: string, lost?: RequestGuard): Promise<Buffer> {
+  const create = () => call<Buffer>((cb) => ch.open(remotePath, 'wx', { mode: 0o600 }, cb), lost, 'OPEN');
   try {
     return await create();
   } catch (err) {
     if (!ch.lstat || !ch.unlink) throw err;
-    const st = await call<{ mode?: number }>((cb) => ch.lstat!(remotePath, cb), lost).catch(() => undefined);
+    const st = await call<{ mode?: number }>((cb) => ch.lstat!(remotePath, cb), lost, 'LSTAT').catch(() => undefined);
     if (!st) throw err;
     if (((st.mode ?? 0) & S_IFMT) !== S_IFREG) {
       throw new SecureTransferError(`${remotePath} is already there and is not a regular file, so nothing was written through it: the file is uploaded under a new temporary name.`, 'failure', 'unsafe-partial');
     }
-    await call<void>((cb) => ch.unlink!(remotePath, (e) => cb(e, undefined)), lost);
+    await call<void>((cb) => ch.unlink!(remotePath, (e) => cb(e, undefined)), lost, 'REMOVE');
     return create();
   }
 }
@@ -322,41 +352,41 @@ export async function createExclusive(ch: SftpChannel, remotePath: string, lost?
  * the server refuses the mode (the file then stays 0600, never wider); the group is set only where
  * the server lets this user (chown to a group the user is in), and its refusal is ignored.
  */
-export async function setFinalMode(ch: SftpChannel, handle: Buffer, mode: number, gid: number | undefined, lost?: AbortSignal): Promise<boolean> {
+export async function setFinalMode(ch: SftpChannel, handle: Buffer, mode: number, gid: number | undefined, lost?: RequestGuard): Promise<boolean> {
   // Both requests in flight at once: one round trip per file, a second only to change the group.
   const [ok, st] = await Promise.all([
-    call<void>((cb) => ch.fsetstat(handle, { mode }, (err) => cb(err, undefined)), lost).then(
+    call<void>((cb) => ch.fsetstat(handle, { mode }, (err) => cb(err, undefined)), lost, 'FSETSTAT').then(
       () => true,
       () => false,
     ),
-    gid === undefined ? undefined : call<{ uid?: number; gid?: number }>((cb) => ch.fstat(handle, cb), lost).catch(() => undefined),
+    gid === undefined ? undefined : call<{ uid?: number; gid?: number }>((cb) => ch.fstat(handle, cb), lost, 'FSTAT').catch(() => undefined),
   ]);
   if (gid === undefined || st?.uid === undefined || st.gid === gid) return ok;
-  await call<void>((cb) => ch.fsetstat(handle, { uid: st.uid, gid }, (err) => cb(err, undefined)), lost).catch(() => undefined);
+  await call<void>((cb) => ch.fsetstat(handle, { uid: st.uid, gid }, (err) => cb(err, undefined)), lost, 'FSETSTAT').catch(() => undefined);
   return ok;
 }
 
 /** Best effort, and never waits on a connection that is gone (ssh2 would not answer). */
-async function closeQuietly(ch: SftpChannel, handle: Buffer, lost?: AbortSignal): Promise<void> {
-  await call<void>((cb) => ch.close(handle, (err) => cb(err, undefined)), lost).catch(() => undefined);
+async function closeQuietly(ch: SftpChannel, handle: Buffer, lost?: RequestGuard): Promise<void> {
+  await call<void>((cb) => ch.close(handle, (err) => cb(err, undefined)), lost, 'CLOSE').catch(() => undefined);
 }
 
 /** Downloads `remotePath` into `localPath` from `offset` (the local file must hold that prefix). */
 export async function pipelinedDownload(ch: SftpChannel, remotePath: string, localPath: string, opts: PipelineOptions): Promise<void> {
   const offset = opts.offset ?? 0;
   if (opts.signal?.aborted) throw new CancelledError();
-  const lost = opts.connectionLost;
-  const handle = await call<Buffer>((cb) => ch.open(remotePath, 'r', cb), lost);
+  const lost = guardOf(opts, remotePath);
+  const handle = await call<Buffer>((cb) => ch.open(remotePath, 'r', cb), lost, 'OPEN');
   let fd: number | undefined;
   try {
-    const size = opts.size ?? (await call<{ size?: number }>((cb) => ch.fstat(handle, cb), lost)).size ?? 0;
+    const size = opts.size ?? (await call<{ size?: number }>((cb) => ch.fstat(handle, cb), lost, 'FSTAT')).size ?? 0;
     if (offset > size) throw new SecureTransferError(`Cannot resume ${remotePath} at byte ${offset}: it now has only ${size} bytes; download it from the start.`, 'failure', 'resume-mismatch');
     // Never through a planted symlink; a fresh partial is 0600 and exclusively ours (localPartial.ts).
     fd = await openLocalPartial(localPath, offset);
     const localFd = fd;
     const writer = new GatheringWriter(fd);
     const result = await pump(size, offset, opts, (pos, len, buf, local) =>
-      call<number>((cb) => ch.read(handle, buf, 0, len, pos, cb), lost).then(async (n) => {
+      call<number>((cb) => ch.read(handle, buf, 0, len, pos, cb), lost, 'READ').then(async (n) => {
         if (n > 0) await local(() => writer.write(buf.subarray(0, n), pos));
         return n;
       }),
@@ -385,16 +415,16 @@ export async function pipelinedUpload(ch: SftpChannel, localPath: string, remote
     const size = (await fsFstat(fd)).size;
     // 'r+' keeps the prefix already on the server (the engine checked it is a file, not a link); a
     // fresh upload creates the partial exclusively and private (0600) until it gets its final mode.
-    const lost = opts.connectionLost;
-    const handle = offset > 0 ? await call<Buffer>((cb) => ch.open(remotePath, 'r+', cb), lost) : await createExclusive(ch, remotePath, lost);
+    const lost = guardOf(opts, remotePath);
+    const handle = offset > 0 ? await call<Buffer>((cb) => ch.open(remotePath, 'r+', cb), lost, 'OPEN') : await createExclusive(ch, remotePath, lost);
     let result: { committed: number; error?: unknown };
     try {
       // A partial left by an older version may be wider: private again before more bytes go in.
-      if (offset > 0) await call<void>((cb) => ch.fsetstat(handle, { mode: 0o600 }, (err) => cb(err, undefined)), lost).catch(() => undefined);
+      if (offset > 0) await call<void>((cb) => ch.fsetstat(handle, { mode: 0o600 }, (err) => cb(err, undefined)), lost, 'FSETSTAT').catch(() => undefined);
       result = await pump(size, offset, opts, async (pos, len, buf, local) => {
         const n = await local(() => new Promise<number>((resolve, reject) => fs.read(fd, buf, 0, len, pos, (err, got) => (err ? reject(err) : resolve(got)))));
         if (n === 0) return 0;
-        await call<void>((cb) => ch.write(handle, buf, 0, n, pos, (err) => cb(err, undefined)), lost);
+        await call<void>((cb) => ch.write(handle, buf, 0, n, pos, (err) => cb(err, undefined)), lost, 'WRITE');
         return n;
       });
     } catch (err) {
@@ -407,7 +437,7 @@ export async function pipelinedUpload(ch: SftpChannel, localPath: string, remote
     }
     const modeSet = opts.mode === undefined || (await setFinalMode(ch, handle, opts.mode, opts.gid, lost));
     // The server acknowledges CLOSE after the data is written: only then is the upload complete.
-    await call<void>((cb) => ch.close(handle, (err) => cb(err, undefined)), lost);
+    await call<void>((cb) => ch.close(handle, (err) => cb(err, undefined)), lost, 'CLOSE');
     return { modeSet };
   } finally {
     await fsClose(fd).catch(() => undefined);
