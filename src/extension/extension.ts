@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { ActivityLog } from '../core/audit/activityLog';
 import { describeError } from '../core/errors';
+import { escapeControlChars } from '../core/displayText';
 import type { AuditReport } from '../core/audit/types';
 import type { LoadedProfile } from '../core/profiles/types';
 import { createCredentialProvider } from '../core/mfa/provider';
@@ -103,6 +104,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
         'Cancel',
         'Overwrite',
       )) === 'Overwrite',
+    // Server text (a refused SITE CHMOD reply) is escaped, as everywhere else.
+    onNote: (profile, note) => log.warn(`${profile.name}: ${escapeControlChars(note)}`),
     onDelete: (profile, remotePath, result, detail) =>
       void activity.append({ server: serverOf(profile), action: 'delete', result, path: remotePath, detail }).catch(() => undefined),
   });

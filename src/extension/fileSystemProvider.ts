@@ -26,6 +26,8 @@ export interface SessionSource {
   confirmOverwriteChanged?(uri: vscode.Uri): Promise<boolean>;
   /** Told about every delete and how it ended (the activity log). */
   onDelete?(profile: LoadedProfile, remotePath: string, result: 'ok' | 'failed', detail?: string): void;
+  /** Told what a server could not do on a save that is no failure (e.g. set permissions), one sentence. */
+  onNote?(profile: LoadedProfile, note: string): void;
   /** Where the versions read and written here are kept; shared with uploads so both see the same baseline. */
   versions?: RemoteVersions;
 }
@@ -88,7 +90,7 @@ export class RemoteFileSystemProvider implements vscode.FileSystemProvider {
       if (!exists && !options.create) throw vscode.FileSystemError.FileNotFound(uri);
       await this.checkUnchanged(uri, this.lastSeen.get(profile, p), exists && versionOf(exists));
       // Exclusive, private while written, keeps the replaced file's mode and group (core/transfer/replaceRemote.ts).
-      await replaceRemoteFile(fs, p, content, exists);
+      await replaceRemoteFile(fs, p, content, exists, { onNote: (note) => this.sessions.onNote?.(profile, note) });
       // Our own write is the new baseline (a failed stat only means the next save cannot compare).
       await fs.stat(p).then((e) => this.lastSeen.set(profile, p, versionOf(e)), () => this.lastSeen.delete(profile, p));
     });

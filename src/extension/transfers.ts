@@ -39,6 +39,8 @@ export interface TransferRecord {
   error?: string;
   /** What a finished transfer left out, and why (ignored files, links not followed…). */
   skipped?: SkippedEntry[];
+  /** What the server could not do that is no failure (e.g. set permissions), one sentence each. */
+  notes?: string[];
   readonly controller: AbortController;
 }
 
@@ -128,6 +130,7 @@ export class TransferService implements vscode.Disposable {
           this.log.info(`${verb} ${req.local} ${req.direction === 'upload' ? '→' : '←'} ${req.profile.name}:${req.remote} done (${formatBytes(record.bytes)}${skips}).`);
           // Names and link targets may come from the server: escaped, like everywhere else.
           for (const s of record.skipped ?? []) this.log.warn(`Skipped ${escapeControlChars(s.path)}: ${escapeControlChars(s.reason)}`);
+          for (const n of record.notes ?? []) this.log.warn(escapeControlChars(n));
         } catch (err) {
           const cancelled = record.controller.signal.aborted || err instanceof CancelledError;
           record.state = cancelled ? 'cancelled' : 'failed';
@@ -175,6 +178,7 @@ export class TransferService implements vscode.Disposable {
     try {
       const result = req.direction === 'download' ? await this.download(pool, req, opts) : await this.upload(pool, seed, req, opts);
       record.skipped = result.skipped;
+      record.notes = result.notes;
     } finally {
       // Closes only the extra sessions: the profile's connection stays for the tree and editors.
       await pool.close();
