@@ -11,6 +11,8 @@ export interface TcpProxyOptions {
   cutAfterBytes?: number; // destroy both sides once this many bytes went through
   stallAfterBytes?: number; // keep both sides open but forward nothing more
   throttleBytesPerSec?: number; // per direction
+  /** Listen here (e.g. a stopped proxy's port: a partial's name includes the port, so a resume must come back to it). */
+  port?: number;
 }
 
 export interface TcpProxy {
@@ -71,7 +73,7 @@ export async function startTcpProxy(target: { host: string; port: number }, opts
     pump(upstream, client, fromServer);
   });
 
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ host: '127.0.0.1', port, exclusive: true }, resolve);
