@@ -339,6 +339,14 @@ function originOf(rfs: RemoteFileSystem): string {
   return sourceIdentity(rfs.identity, rfs.protocol);
 }
 
+/**
+ * The partial name (in the target's folder) an upload of local `from`, in this version, to `to`
+ * over `rfs` writes: bound to the server's identity and the source's path, size and mtime.
+ */
+export function uploadPartialName(rfs: RemoteFileSystem, from: string, version: { size: number; mtimeMs: number }, to: string): string {
+  return partialName(remote.basename(to), `${originOf(rfs)}:${path.resolve(from)}:${version.size}:${version.mtimeMs}`, to);
+}
+
 /** `localNames`: what the target folder holds, when known (saves a stat per file in big trees). */
 async function downloadJob(origin: string, from: string, to: string, entry: RemoteEntry, localNames?: Set<string>): Promise<FileJob> {
   const name = partialName(path.basename(to), `${origin}:${from}:${entry.size}:${entry.mtime}`, to);
@@ -500,7 +508,6 @@ export async function upload(source: SessionSource, localPath: string, remoteTar
       throw new UsageError(`${localPath} is never uploaded (version control data and the team profile file stay local).`);
     }
     const rfs = await pool.any(opts.signal);
-    const origin = originOf(rfs);
     const existing = await remoteStat(rfs, remoteTarget, opts.signal);
     const dest = existing?.type === 'directory' ? remote.join(remoteTarget, path.basename(localPath)) : remoteTarget;
     const skipped: SkippedEntry[] = [];
@@ -512,7 +519,7 @@ export async function upload(source: SessionSource, localPath: string, remoteTar
     /** One file: compare with what is there now, find a partial to resume. */
     const addFile = async (from: string, s: Stats, to: string, there: Map<string, RemoteEntry>): Promise<void> => {
       const base = remote.basename(to);
-      let partial = remote.join(remote.dirname(to), partialName(base, `${origin}:${path.resolve(from)}:${s.size}:${s.mtimeMs}`, to));
+      let partial = remote.join(remote.dirname(to), uploadPartialName(rfs, from, s, to));
       const now = there.get(base);
       const known = await opts.remoteState?.get(to);
       if (known && now && now.type === 'file' && !sameVersion(known, versionOf(now)) && !opts.force) {
@@ -542,7 +549,7 @@ export async function upload(source: SessionSource, localPath: string, remoteTar
       await planUploadTree(pool, localPath, dest, ignored, skipped, addFile, opts);
     } else {
       const dir = remote.dirname(dest);
-      const names = [remote.basename(dest), partialName(remote.basename(dest), `${origin}:${path.resolve(localPath)}:${st.size}:${st.mtimeMs}`, dest)];
+      const names = [remote.basename(dest), uploadPartialName(rfs, localPath, st, dest)];
       const there = new Map<string, RemoteEntry>();
       for (const name of names) {
         // lstat where the server has it: a link planted at the partial's name must show as a link.

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, promises as fsp, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as vscode from 'vscode';
-import { partialName } from '../../../src/core/transfer/partialName';
+import { uploadPartialName } from '../../../src/core/transfer/engine';
 import { remoteUri } from '../../../src/extension/remoteUri';
 import type { TransferRecord } from '../../../src/extension/transfers';
 import { answerUi, config, getApi } from './helpers';
@@ -75,8 +75,9 @@ describe('Transfers through the core engine', function () {
     const remoteRoot = dir('site');
     mkdirSync(remoteRoot);
     await fsp.chown(remoteRoot, ...ids());
-    const st = statSync(path.join(root, 'big.bin'));
-    const partial = partialName('big.bin', `${path.resolve(root, 'big.bin')}:${st.size}:${st.mtimeMs}`, path.posix.join(remoteRoot, 'big.bin'));
+    // The partial's name is bound to the server's verified identity: the profile's session knows it.
+    const session = await api.services.connections.get(api.services.profiles.find(P)!);
+    const partial = uploadPartialName(session, path.join(root, 'big.bin'), statSync(path.join(root, 'big.bin')), path.posix.join(remoteRoot, 'big.bin'));
     await serverWrite(path.posix.join(remoteRoot, partial), big.subarray(0, 19 * MiB));
 
     const [r] = (await exec<TransferRecord[]>('uploadFolder', target, [root])) ?? [];
