@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs code-server 4.100.3 (= VS Code 1.100, the newest that runs on Node 20) into .cache/code-server
 # so the extension can be tested inside a real VS Code. Idempotent: skipped when already installed.
-# Recipe and reasons: ../shared/notes/vscode-tests.md.
+# Recipe and reasons: docs/testing-in-vscode.md.
 set -euo pipefail
 
 VERSION=4.100.3

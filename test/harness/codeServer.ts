@@ -1,6 +1,6 @@
 /**
  * Runs a real VS Code (code-server 4.100.3 = VS Code 1.100) headless for extension-host tests and UI
- * tests, and drives it with playwright-core + Debian's chromium. Recipe: ../shared/notes/vscode-tests.md.
+ * tests, and drives it with playwright-core + Debian's chromium. Recipe: docs/testing-in-vscode.md.
  * Everything lives in a per-run temp folder; the server runs in its own process group, which stop()
  * kills whole (otherwise extension hosts linger).
  */

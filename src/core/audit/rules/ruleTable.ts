@@ -1,6 +1,6 @@
 /**
  * Every rule the audit knows, as data. Detectors (detectors.ts) decide when a rule fires; this table
- * says what it means, why it matters and how to fix it. Severities follow shared/notes/anchors.md.
+ * says what it means, why it matters and how to fix it. Severities follow docs/audit-severities.md.
  */
 import type { AuditRule } from '../types';
 
