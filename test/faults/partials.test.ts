@@ -65,6 +65,13 @@ async function removePlant(at: string): Promise<void> {
 }
 
 /**
+ * What stopAfterFirstMiB() transfers: about a second through the 8 MiB/s proxy. Progress is reported
+ * at most every 100 ms, so a 2 MiB upload could finish between two reports on a busy machine (the
+ * stop then came after completion, once in 4 stress rounds); a second leaves ~9 reports past 1 MiB.
+ */
+const STOPPABLE_SIZE = 8 * MiB;
+
+/**
  * Runs a transfer and cancels it once 1 MiB has moved; resolves with the predicted partial name.
  * Every session of a test goes through one throttled proxy (a partial's name includes the port),
  * slow enough that the transfer is seen half way.
@@ -101,7 +108,7 @@ describe('planted partials (SFTP)', () => {
 
   faultTest('a download never follows what is planted at its partial name, starts afresh and succeeds', async () => {
     const { local, remote } = await scratchDir('plant-download');
-    const hash = await writeRandomFile(path.join(remote, 'data.bin'), 4 * MiB);
+    const hash = await writeRandomFile(path.join(remote, 'data.bin'), STOPPABLE_SIZE);
     await giveToTestUser(path.join(remote, 'data.bin'));
     const victim = path.join(local, 'victim.txt');
     await fs.writeFile(victim, 'precious, must never be overwritten\n');
@@ -149,7 +156,7 @@ describe('planted partials (SFTP)', () => {
   faultTest('an upload never writes through a symlink or into a folder planted at its remote partial name', async () => {
     const { local, remote } = await scratchDir('plant-upload');
     const source = path.join(local, 'site.tar');
-    const hash = await writeRandomFile(source, 2 * MiB);
+    const hash = await writeRandomFile(source, STOPPABLE_SIZE);
     const victim = path.join(remote, 'victim.txt');
     await fs.writeFile(victim, 'the user\'s own remote file\n');
     await giveToTestUser(victim);
