@@ -60,6 +60,30 @@ async function assertPlantIntact(label: string, at: string, victim: string, vict
   assert.equal(await sha256File(victim), victimHash, `${label}: the file it points to is untouched`);
 }
 
+/**
+ * With `label`'s plant at the partial's name: the transfer resumes nothing, puts a regular file with
+ * the right content in place, and leaves the plant (and what it points to) as it was.
+ */
+async function transferPastPlant(
+  label: string,
+  open: () => Promise<RemoteFileSystem>,
+  run: (s: RemoteFileSystem) => Promise<{ resumed: number }>,
+  at: { target: string; hash: string; partial: string; victim: string; victimHash: string },
+): Promise<void> {
+  const s = await open();
+  try {
+    const result = await run(s);
+    assert.equal(result.resumed, 0, `${label}: nothing was resumed from it`);
+  } finally {
+    await s.close();
+  }
+  assert.ok((await fs.lstat(at.target)).isFile(), `${label}: the target is a regular file`);
+  await assertHash(at.target, at.hash, label);
+  await assertPlantIntact(label, at.partial, at.victim, at.victimHash);
+  count('symlinkPlantsRefused');
+  await fs.rm(at.target);
+}
+
 async function removePlant(at: string): Promise<void> {
   await fs.rm(at, { recursive: true, force: true });
 }
@@ -126,18 +150,7 @@ describe('planted partials (SFTP)', () => {
     for (const [label, plant] of PLANTS) {
       await removePlant(partial);
       await plant(partial, victim);
-      const s = await open();
-      try {
-        const result = await download(s, `${remote}/data.bin`, target);
-        assert.equal(result.resumed, 0, `${label}: nothing was resumed from it`);
-      } finally {
-        await s.close();
-      }
-      assert.ok((await fs.lstat(target)).isFile(), `${label}: the target is a regular file`);
-      await assertHash(target, hash, label);
-      await assertPlantIntact(label, partial, victim, victimHash);
-      count('symlinkPlantsRefused');
-      await fs.rm(target);
+      await transferPastPlant(label, open, (s) => download(s, `${remote}/data.bin`, target), { target, hash, partial, victim, victimHash });
     }
     // Our own partial is still resumed.
     await removePlant(partial);
@@ -173,18 +186,7 @@ describe('planted partials (SFTP)', () => {
     for (const [label, plant] of PLANTS.slice(0, 2)) {
       await removePlant(partial);
       await plant(partial, victim);
-      const s = await open();
-      try {
-        const result = await upload(s, source, target);
-        assert.equal(result.resumed, 0, `${label}: nothing was resumed from it`);
-      } finally {
-        await s.close();
-      }
-      assert.ok((await fs.lstat(target)).isFile(), `${label}: the target is a regular file`);
-      await assertHash(target, hash, label);
-      await assertPlantIntact(label, partial, victim, victimHash);
-      count('symlinkPlantsRefused');
-      await fs.rm(target);
+      await transferPastPlant(label, open, (s) => upload(s, source, target), { target, hash, partial, victim, victimHash });
     }
   });
 });
