@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { connect, type ConnectContext } from '../core/connect';
 import { CancelledError, describeError, UsageError } from '../core/errors';
 import { ActivityLog, type ActivityAction } from '../core/audit/activityLog';
-import { normalizeFingerprint } from '../core/trust/fingerprint';
+import { normalizeFingerprint } from '../core/syntax/fingerprint';
 import { TrustStore } from '../core/trust/trustStore';
 import { defaultStateDir } from '../core/paths';
 import { parseTarget } from '../core/profiles/url';

@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import { download, upload } from '../../src/core/transfer/engine';
 import { replaceRemoteFile } from '../../src/core/transfer/replaceRemote';
 import { isPartialName } from '../../src/core/transfer/partialName';
-import { currentUmask, newLocalFileMode } from '../../src/core/transfer/localPartial';
+import { currentUmask, newLocalFileMode } from '../../src/core/localPartial';
 import type { RemoteFileSystem } from '../../src/core/session/remoteFileSystem';
 import { clientKeys, scratchDir, startProftpd, startPureFtpd, startSshd, startTcpProxy, startVsftpd, stopAll, TEST_USER, type RunningServer } from '../harness';
 import { count } from './stats';

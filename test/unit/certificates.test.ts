@@ -15,7 +15,7 @@ import {
   describeKey,
   type CertificatePolicy,
 } from '../../src/core/trust/certificates';
-import { normalizeFingerprint } from '../../src/core/trust/fingerprint';
+import { normalizeFingerprint } from '../../src/core/syntax/fingerprint';
 import { TrustStore } from '../../src/core/trust/trustStore';
 import type { TrustDecider, TrustQuestion } from '../../src/core/trust/types';
 import { SecurityRefusal, UsageError } from '../../src/core/errors';

@@ -9,7 +9,7 @@ import { promises as fs, closeSync, writeSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { SecureTransferError } from '../../src/core/errors';
-import { newLocalFileMode, openLocalPartial, placeLocalPartial } from '../../src/core/transfer/localPartial';
+import { newLocalFileMode, openLocalPartial, placeLocalPartial } from '../../src/core/localPartial';
 import { freshPartialName, isOlderPartialOf, isPartialName, partialName, sourceIdentity } from '../../src/core/transfer/partialName';
 
 async function scratch(): Promise<string> {

@@ -14,6 +14,8 @@ import {
   type ProfileProblem,
 } from '../../src/core/profiles';
 import { exitCodeFor, UsageError } from '../../src/core/errors';
+import { SECRET_KEY_RULES, type SecretField } from '../../src/core/profiles/forbidden';
+import { SECRET_KINDS, type SecretKind } from '../../src/core/secrets/secretStore';
 
 const FILE = '.vscode/secure-transfer.json';
 const FP = 'SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8';
@@ -291,4 +293,12 @@ test('a "__proto__" key is plain data, never a prototype', () => {
   const { problems } = checkProfileFileText('{"profiles": [], "__proto__": {"polluted": true}}', FILE);
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
   assert.deepEqual(problems.map((p) => [p.path, p.code]), [['__proto__', 'unknown-key']]);
+});
+
+test("the secrets a profile must not hold are the keychain's kinds (profiles sit below secrets and name them themselves)", () => {
+  type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+  const same: Same<SecretKind, Exclude<SecretField, 'keyContent'>> = true;
+  assert.equal(same, true);
+  const refused = new Set(SECRET_KEY_RULES.map((r) => r.secret).filter((k) => k !== 'keyContent'));
+  assert.deepEqual([...refused].sort(), [...SECRET_KINDS].sort());
 });

@@ -5,7 +5,7 @@ import { INDEX_KEY, withKeyIndex } from '../../src/core/secrets/keyIndex';
 import { describeServer, parseSecretKey, secretKey } from '../../src/core/secrets/secretStore';
 import { forgetServer, getSecret, getTotpSeed, listServers, setPassword, setTotpSeed } from '../../src/core/secrets/secrets';
 import { redact, redactingLogger, REDACTED } from '../../src/core/secrets/redact';
-import { totpCode } from '../../src/core/mfa/totp';
+import { totpCode } from '../../src/core/totp/code';
 import type { ServerAddress } from '../../src/core/profiles/types';
 import { UsageError } from '../../src/core/errors';
 

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { InFlightBudget, pipelinedDownload, pipelinedUpload, type SftpChannel } from '../../src/core/transfer/sftpPipeline';
+import { InFlightBudget, pipelinedDownload, pipelinedUpload, type SftpChannel } from '../../src/core/session/sftpPipeline';
 import { uploadBytesInFlight } from '../../src/core/session/sftpTransfer';
 
 /**

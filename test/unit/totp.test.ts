@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeBase32, parseTotpSeed, serializeTotpSeed, type TotpSeed } from '../../src/core/mfa/seed';
-import { formatCode, totpCode, totpSecondsLeft } from '../../src/core/mfa/totp';
+import { decodeBase32, parseTotpSeed, serializeTotpSeed, type TotpSeed } from '../../src/core/totp/seed';
+import { formatCode, totpCode, totpSecondsLeft } from '../../src/core/totp/code';
 import { UsageError } from '../../src/core/errors';
 
 const base32 = (ascii: string) => {

@@ -12,7 +12,7 @@ import type { CliCommand, CliContext } from '../context';
 import { UsageError } from '../../core/errors';
 import { defaultStateDir } from '../../core/paths';
 import { parseUrl } from '../../core/profiles/url';
-import { normalizeFingerprint } from '../../core/trust/fingerprint';
+import { normalizeFingerprint } from '../../core/syntax/fingerprint';
 import { loadKnownHosts, lookupHost } from '../../core/trust/knownHosts';
 import { TrustStore } from '../../core/trust/trustStore';
 import { activityLog } from '../connection';

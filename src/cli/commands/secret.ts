@@ -10,7 +10,7 @@
 import { UsageError } from '../../core/errors';
 import { parseUrl } from '../../core/profiles/url';
 import type { ServerAddress } from '../../core/profiles/types';
-import { formatCode } from '../../core/mfa/totp';
+import { formatCode } from '../../core/totp/code';
 import { describeKind, forgetServer, listServers, setPassphrase, setPassword, setTotpSeed } from '../../core/secrets/secrets';
 import { describeServer, type SecretStore } from '../../core/secrets/secretStore';
 import { readStdin, type CliCommand, type CliContext } from '../context';

@@ -11,8 +11,8 @@ import { getSecret, getTotpSeed } from '../secrets/secrets';
 import { describeServer } from '../secrets/secretStore';
 import type { SecretStore } from '../secrets/secretStore';
 import { createPromptClassifier, type PromptKind } from './prompts';
-import type { TotpSeed } from './seed';
-import { totpCodeForStep, totpSecondsLeft, totpStep } from './totp';
+import type { TotpSeed } from '../totp/seed';
+import { totpCodeForStep, totpSecondsLeft, totpStep } from '../totp/code';
 
 /** Asks the user one question (CLI: a TTY prompt; extension: an InputBox). Undefined = cancelled. */
 export interface Prompter {

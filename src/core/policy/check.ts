@@ -1,7 +1,7 @@
 /** Checking a profile or a connection against a policy. Pure: DNS answers are passed in. */
 import type { Profile } from '../profiles/types';
 import { effectivePolicy } from './merge';
-import { cidrContains, hostGlobMatches, isHostGlob, normalizeHostName, parseCidr, parseIp } from './net';
+import { cidrContains, hostGlobMatches, isHostGlob, normalizeHostName, parseCidr, parseIp } from '../syntax/host';
 import { PolicyViolation, SEVERITIES, TLS_VERSIONS, type EffectivePolicy, type Policy, type Severity, type TlsVersion } from './types';
 
 type AnyPolicy = Policy | EffectivePolicy | undefined;

@@ -8,4 +8,3 @@ export {
   forbiddenAlgorithmEntry,
   blocksAtSeverity,
 } from './check';
-export { parseIp, parseCidr, cidrContains, isValidHost, isValidHostEntry, isHostName, isHostGlob, hostGlobMatches } from './net';

@@ -1,26 +1,17 @@
 /**
  * The team policy: `policy` in .vscode/secure-transfer.json and `secureTransfer.policy` in user
- * settings. Shape defined by schemas/profile.schema.json `#/definitions/policy`; keep in step.
+ * settings. Its written shape (`Policy`) is part of the profile file and lives in
+ * core/profiles/policyTypes.ts, below this layer; here: merged policies, rules and refusals.
  */
 import { SecurityRefusal } from '../errors';
+import type { Severity, TlsVersion } from '../profiles/policyTypes';
 
-export type TlsVersion = 'TLSv1.2' | 'TLSv1.3';
-export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
+export type { Policy, Severity, TlsVersion } from '../profiles/policyTypes';
 
 /** Most severe first; a finding blocks when it is at least as severe as `blockOnSeverity`. */
 export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
 export const TLS_VERSIONS: readonly TlsVersion[] = ['TLSv1.2', 'TLSv1.3'];
 export const DEFAULT_BLOCK_ON_SEVERITY: Severity = 'critical';
-
-/** One source's policy, as written. */
-export interface Policy {
-  allowedHosts?: string[];
-  minTlsVersion?: TlsVersion;
-  requireMfa?: boolean;
-  allowPasswordAuth?: boolean;
-  forbiddenAlgorithms?: string[];
-  blockOnSeverity?: Severity;
-}
 
 /** Several sources merged (see mergePolicies): the stricter value of every rule, defaults filled in. */
 export interface EffectivePolicy {

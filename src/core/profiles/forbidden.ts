@@ -3,9 +3,12 @@
  * server verification off (pin a fingerprint instead). A table, matched on the key with case,
  * `_` and `-` ignored, so `ftp_password`, `PrivateKey` and `totp-seed` are all caught.
  */
-import type { SecretKind } from '../secrets/secretStore';
 
-export type SecretField = SecretKind | 'keyContent';
+/**
+ * A secret a profile must not hold: the kinds the keychain stores (core/secrets' `SecretKind`, a
+ * layer above; test/unit/profiles.test.ts checks the two lists agree) or pasted key content.
+ */
+export type SecretField = 'password' | 'passphrase' | 'totp' | 'keyContent';
 
 interface SecretRule {
   match: RegExp;

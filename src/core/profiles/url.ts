@@ -6,8 +6,8 @@
  */
 import { isIPv6 } from 'node:net';
 import { SecurityRefusal, UsageError } from '../errors';
-import { isFingerprint } from '../trust/fingerprint';
-import { isHostName, parseIp } from '../policy/net';
+import { isFingerprint } from '../syntax/fingerprint';
+import { isHostName, parseIp } from '../syntax/host';
 import { DEFAULT_PORTS, type Protocol } from './types';
 
 export interface RemoteUrl {

@@ -7,9 +7,9 @@
 import type { ErrorObject } from 'ajv';
 import schemaJson from '../../../schemas/profile.schema.json';
 import { UsageError } from '../errors';
-import { isFingerprint, normalizeFingerprint } from '../trust/fingerprint';
-import { isValidHost, isValidHostEntry } from '../policy/net';
-import type { Policy } from '../policy/types';
+import { isFingerprint, normalizeFingerprint } from '../syntax/fingerprint';
+import { isValidHost, isValidHostEntry } from '../syntax/host';
+import type { Policy } from './policyTypes';
 import { looksLikeKeyContent, secretFieldOf, squashKey, verificationSwitchOf, type SecretField } from './forbidden';
 import { formatJsonPath, type PathSegment, type SourcePosition } from './jsonc';
 import * as generatedValidators from './profileSchema.generated';

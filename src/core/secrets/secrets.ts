@@ -4,8 +4,8 @@
  */
 import { UsageError } from '../errors';
 import type { ServerAddress } from '../profiles/types';
-import { parseTotpSeed, serializeTotpSeed, type TotpSeed } from '../mfa/seed';
-import { totpCode, totpSecondsLeft } from '../mfa/totp';
+import { parseTotpSeed, serializeTotpSeed, type TotpSeed } from '../totp/seed';
+import { totpCode, totpSecondsLeft } from '../totp/code';
 import { describeServer, parseSecretKey, SECRET_KINDS, secretKey, type SecretKind, type SecretStore } from './secretStore';
 
 const KIND_NAMES: Readonly<Record<SecretKind, string>> = {

@@ -15,7 +15,7 @@ import { finished } from 'node:stream/promises';
 import { FTPError, type Client } from 'basic-ftp';
 import { CancelledError, NotFoundError, SecureTransferError, throwIfAborted } from '../errors';
 import type { Protocol } from '../profiles/types';
-import { openLocalPartial } from '../transfer/localPartial';
+import { openLocalPartial } from '../localPartial';
 import { assertSafeFtpPath, ftpError, ftpTimeoutError, mayBeNotFound, replyText, saysNotFound } from './ftpsErrors';
 import { parseMlstReply, parseMlsxTime, tolerantParseList, toRemoteEntries, toRemoteEntry } from './ftpsListing';
 import { chooseFtpHash, parseFtpCommandHashReply, parseFtpHashReply, type FtpHashPlan, type RemoteHash } from './remoteHash';

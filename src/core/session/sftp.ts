@@ -45,7 +45,7 @@ import {
   setFinalMode,
   type PipelineOptions,
   type SftpChannel,
-} from '../transfer/sftpPipeline';
+} from './sftpPipeline';
 
 export interface SftpTrustOptions {
   pinned?: string[];

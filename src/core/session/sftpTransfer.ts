@@ -1,5 +1,5 @@
 /**
- * Request sizing for SFTP transfers (the pipelined transfer itself is core/transfer/sftpPipeline.ts,
+ * Request sizing for SFTP transfers (the pipelined transfer itself is core/session/sftpPipeline.ts,
  * which replaced ssh2's fastGet/fastPut: those leave holes after a cut, so a resume point can't be trusted).
  */
 

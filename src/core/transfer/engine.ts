@@ -18,7 +18,7 @@ import { describeError, NotFoundError, SecureTransferError, UsageError, throwIfA
 import type { Protocol } from '../profiles/types';
 import type { HashAlgorithm, RemoteEntry, RemoteFileSystem, RemoteHash } from '../session/remoteFileSystem';
 import { ignoreMatcher, type IgnoreMatcher } from './ignore';
-import { currentUmask, inspectLocalPartial, isUnsafePartial, placeLocalPartial } from './localPartial';
+import { currentUmask, inspectLocalPartial, isUnsafePartial, placeLocalPartial } from '../localPartial';
 import { PartialIndex, freshPartialName, isPartialName, partialName, retryPartialName, sourceIdentity } from './partialName';
 import { ProgressMeter, type ProgressListener } from './progress';
 import { runBounded } from './queue';

@@ -6,7 +6,7 @@
  * replace never widens (or narrows) a file's permissions.
  */
 import type { RemoteEntry, RemoteFileSystem } from '../session/remoteFileSystem';
-import { currentUmask } from './localPartial';
+import { currentUmask } from '../localPartial';
 import { freshPartialName, partialName } from './partialName';
 import { remote } from './remotePath';
 

@@ -13,7 +13,8 @@ import { X509Certificate } from 'node:crypto';
 import { SecurityRefusal, UsageError } from '../errors';
 import { CA_FILE, readBoundedFile } from '../fsutil';
 import type { ServerAddress } from '../profiles/types';
-import { normalizeFingerprint, sha256Fingerprint } from './fingerprint';
+import { normalizeFingerprint } from '../syntax/fingerprint';
+import { sha256Fingerprint } from './fingerprint';
 import type { TrustStore } from './trustStore';
 import type { TrustDecider, TrustQuestion } from './types';
 

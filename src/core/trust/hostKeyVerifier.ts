@@ -9,7 +9,8 @@
  */
 import { SecurityRefusal } from '../errors';
 import type { ServerAddress } from '../profiles/types';
-import { normalizeFingerprint, sha256Fingerprint } from './fingerprint';
+import { normalizeFingerprint } from '../syntax/fingerprint';
+import { sha256Fingerprint } from './fingerprint';
 import { keyTypeOfBlob, loadKnownHosts, lookupHost } from './knownHosts';
 import type { TrustStore } from './trustStore';
 import type { TrustDecider, TrustQuestion } from './types';

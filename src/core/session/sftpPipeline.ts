@@ -10,7 +10,7 @@ import { setMaxListeners } from 'node:events';
 import * as fs from 'node:fs';
 import { promisify } from 'node:util';
 import { CancelledError, SecureTransferError } from '../errors';
-import { openLocalPartial } from './localPartial';
+import { openLocalPartial } from '../localPartial';
 
 /** The slice of ssh2's SFTPWrapper used here (structural, so this module never loads ssh2). */
 export interface SftpChannel {

@@ -15,7 +15,7 @@
 import { constants, promises as fsp, type Stats } from 'node:fs';
 import * as fs from 'node:fs';
 import { promisify } from 'node:util';
-import { SecureTransferError } from '../errors';
+import { SecureTransferError } from './errors';
 
 const open = promisify(fs.open);
 const close = promisify(fs.close);

@@ -1,6 +1,8 @@
 /**
- * IP addresses, CIDR ranges and host-name globs, as used by `policy.allowedHosts`. Pure functions:
- * no DNS here — callers pass the addresses they resolved (and will connect to).
+ * The syntax of hosts: host names, IP addresses, CIDR ranges and host-name globs, as written in
+ * profiles, URLs and `policy.allowedHosts`. Pure functions at the bottom of core (they import nothing
+ * from it), so profiles, policy and trust can all use them: no DNS here — callers pass the addresses
+ * they resolved (and will connect to). What is allowed is decided in core/policy/check.ts.
  */
 import { isIPv4, isIPv6 } from 'node:net';
 
