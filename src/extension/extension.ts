@@ -29,7 +29,7 @@ import { TransfersViewProvider } from './transfersView';
 import { createTrustDecider, isIdentityChanged, showIdentityChanged } from './trustPrompt';
 import { windowUi, type Ui } from './ui';
 import { registerUploadOnSave } from './uploadOnSave';
-import { RemoteVersions } from './remoteVersions';
+import { RemoteVersions } from '../core/transfer/remoteState';
 import { confirmOverwriteChanged } from './conflictPrompt';
 
 /** Returned from activate() only when VS Code runs the extension's tests (ExtensionMode.Test). */

@@ -1,12 +1,9 @@
-/** The extension's plain-logic pieces around the transfer engine (no VS Code API needed). */
+/** The extension's plain-logic pieces around the transfer engine (no VS Code API needed); the session-reuse table is in sessionReuse.test.ts, remote versions in transfer.test.ts. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConflictError } from '../../src/core/transfer/remoteState';
 import { confirmOverwriteChanged, conflictQuestion } from '../../src/extension/conflictPrompt';
-import { RemoteVersions } from '../../src/extension/remoteVersions';
 import { formatBytes, formatDuration, progressMessage } from '../../src/extension/transferProgress';
-
-const server = { protocol: 'sftp', host: 'files.example', port: 22, username: 'ann' } as const;
 
 test('the progress message shows bytes of total, rate, time left and files (for folders)', () => {
   assert.equal(formatBytes(512), '512 B');
@@ -20,18 +17,6 @@ test('the progress message shows bytes of total, rate, time left and files (for 
   );
   // Before any rate is measured there is no rate and no ETA; a single file shows no file count.
   assert.equal(progressMessage({ bytes: 0, totalBytes: 100, files: 0, totalFiles: 1, bytesPerSecond: 0, elapsedSeconds: 0 }), '0 B of 100 B');
-});
-
-test('remote versions are one record keyed by server address, shared by every view of it', async () => {
-  const versions = new RemoteVersions();
-  versions.set(server, '/a.txt', { size: 3, mtime: 1000 });
-  assert.deepEqual(await versions.forServer({ ...server, host: 'FILES.example' }).get('/a.txt'), { size: 3, mtime: 1000 }, 'host names compare case-insensitively');
-  assert.equal(versions.get({ ...server, port: 2222 }, '/a.txt'), undefined, 'another port is another server');
-  assert.equal(versions.get({ ...server, username: 'bob' }, '/a.txt'), undefined, 'another user is another account');
-  await versions.forServer(server).set('/a.txt', { size: 9, mtime: 2000 });
-  assert.deepEqual(versions.get(server, '/a.txt'), { size: 9, mtime: 2000 }, 'what the engine records, the editor sees');
-  versions.delete(server, '/a.txt');
-  assert.equal(versions.get(server, '/a.txt'), undefined);
 });
 
 test('the overwrite question names the file, and only an explicit Overwrite overwrites', async () => {

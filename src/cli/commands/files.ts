@@ -135,7 +135,7 @@ export const getCommand: CliCommand = async (ctx, argv) => {
   return withPool(ctx, target, values, async (pool, rfs, remoteState) => {
     const t0 = Date.now();
     const from = remotePathFor(rfs, target.profile, target.path);
-    const r = await recorded(ctx, target, 'download', from, () => download(pool, from, local, { recursive: values.recursive, followSymlinks: values['follow-symlinks'], remoteState }), (x) => x.bytes);
+    const r = await recorded(ctx, target, 'download', from, () => download(pool, from, { cp: local }, { recursive: values.recursive, followSymlinks: values['follow-symlinks'], remoteState }), (x) => x.bytes);
     report(ctx, 'Downloaded', r, Date.now() - t0);
     return 0;
   });
@@ -148,7 +148,7 @@ export const putCommand: CliCommand = async (ctx, argv) => {
   return withPool(ctx, target, values, async (pool, rfs, remoteState) => {
     const t0 = Date.now();
     const to = remotePathFor(rfs, target.profile, target.path);
-    const r = await recorded(ctx, target, 'upload', to, () => upload(pool, local, to, { recursive: values.recursive, followSymlinks: values['follow-symlinks'], ignore: target.profile.ignore, force: values.force, remoteState }), (x) => x.bytes);
+    const r = await recorded(ctx, target, 'upload', to, () => upload(pool, local, { cp: to }, { recursive: values.recursive, followSymlinks: values['follow-symlinks'], ignore: target.profile.ignore, force: values.force, remoteState }), (x) => x.bytes);
     report(ctx, 'Uploaded', r, Date.now() - t0);
     return 0;
   });
