@@ -10,6 +10,7 @@ import { escapeControlChars } from '../core/displayText';
 import type { AuditReport } from '../core/audit/types';
 import type { LoadedProfile } from '../core/profiles/types';
 import { credentialsFor } from '../core/mfa/provider';
+import { RemoteVersions } from '../core/transfer/remoteState';
 import { extraSessionFactory } from '../core/transfer/sessionReuse';
 import { TrustStore } from '../core/trust/trustStore';
 import { ACTIVITY_SCHEME, ActivityDocuments } from './activityView';
@@ -29,7 +30,6 @@ import { TransfersViewProvider } from './transfersView';
 import { createTrustDecider, isIdentityChanged, showIdentityChanged } from './trustPrompt';
 import { windowUi, type Ui } from './ui';
 import { registerUploadOnSave } from './uploadOnSave';
-import { RemoteVersions } from '../core/transfer/remoteState';
 import { confirmOverwriteChanged } from './conflictPrompt';
 
 /** Returned from activate() only when VS Code runs the extension's tests (ExtensionMode.Test). */

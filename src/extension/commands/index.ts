@@ -17,9 +17,6 @@ import { TRANSFER_COMMANDS } from './transfer';
 import type { Commands, Handler } from './types';
 import { VIEW_COMMANDS } from './views';
 
-export type { NewProfileArgs } from './profiles';
-export { baseDirFor, mappedUploads } from './transfer';
-
 const FEATURES: readonly Commands[] = [PROFILE_COMMANDS, CONNECTION_COMMANDS, TRANSFER_COMMANDS, REMOTE_FILE_COMMANDS, SECRET_AND_TRUST_COMMANDS, VIEW_COMMANDS];
 
 /** Every command by id; an id claimed by two features is a programming error, found at load. */
