@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { createReadStream, promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
+import { escapeControlChars } from '../displayText';
 import { describeError, NotFoundError, SecureTransferError, UsageError, throwIfAborted } from '../errors';
 import type { Protocol } from '../profiles/types';
 import type { HashAlgorithm, RemoteEntry, RemoteFileSystem, RemoteHash } from '../session/remoteFileSystem';
@@ -86,7 +87,8 @@ export async function landingPath(target: string | TransferTarget, sourceName: s
 }
 
 function fileOntoFolder(dest: string): UsageError {
-  return new UsageError(`${dest} is a folder: name the file to create, or the folder to put it in.`);
+  // The path may hold names a server listed (a tree node): escaped like every name.
+  return new UsageError(`${escapeControlChars(dest)} is a folder: name the file to create, or the folder to put it in.`);
 }
 
 /**
