@@ -5,18 +5,19 @@
  */
 import type { CredentialProvider } from '../core/session/credentials';
 import type { Profile } from '../core/profiles/types';
-import { createCredentialProvider } from '../core/mfa/provider';
+import type { SecretStore } from '../core/secrets/secretStore';
+import { credentialsFor } from '../core/mfa/provider';
 import type { CliContext } from './context';
 import { askLine } from './tty';
 
-export async function cliCredentials(ctx: CliContext, profile: Profile, password?: string): Promise<CredentialProvider> {
-  // Loaded on first use: the native keychain binding is not needed for --help or usage errors.
+/** The OS keychain, loaded on first use: the native binding is not needed for --help or usage errors. */
+export async function cliSecretStore(ctx: CliContext): Promise<SecretStore> {
   const { KeyringSecretStore } = await import('./keyringStore');
-  return createCredentialProvider({
-    store: new KeyringSecretStore(ctx.env),
-    server: profile,
-    mfa: profile.mfa ?? 'none',
-    appendTotpToPassword: profile.appendTotpToPassword,
+  return new KeyringSecretStore(ctx.env);
+}
+
+export async function cliCredentials(ctx: CliContext, profile: Profile, password?: string): Promise<CredentialProvider> {
+  return credentialsFor(profile, await cliSecretStore(ctx), {
     passwordOverride: password,
     prompter: ctx.interactive ? { ask: (q) => askLine(ctx, q.message, q.echo) } : undefined,
   });

@@ -9,7 +9,9 @@ import { describeError } from '../core/errors';
 import { escapeControlChars } from '../core/displayText';
 import type { AuditReport } from '../core/audit/types';
 import type { LoadedProfile } from '../core/profiles/types';
-import { createCredentialProvider } from '../core/mfa/provider';
+import { credentialsFor } from '../core/mfa/provider';
+import { RemoteVersions } from '../core/transfer/remoteState';
+import { extraSessionFactory } from '../core/transfer/sessionReuse';
 import { TrustStore } from '../core/trust/trustStore';
 import { ACTIVITY_SCHEME, ActivityDocuments } from './activityView';
 import { AuditMonitor, serverOf } from './auditMonitor';
@@ -28,8 +30,6 @@ import { TransfersViewProvider } from './transfersView';
 import { createTrustDecider, isIdentityChanged, showIdentityChanged } from './trustPrompt';
 import { windowUi, type Ui } from './ui';
 import { registerUploadOnSave } from './uploadOnSave';
-import { RemoteVersions } from './remoteVersions';
-import { extraSessionFactory } from './transferSessions';
 import { confirmOverwriteChanged } from './conflictPrompt';
 
 /** Returned from activate() only when VS Code runs the extension's tests (ExtensionMode.Test). */
@@ -70,11 +70,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
   const connections = new ConnectionManager({
     context: (profile) => ({ ...connectContext(profile), decide }),
     credentials: (profile) =>
-      createCredentialProvider({
-        store: secrets,
-        server: profile,
-        mfa: profile.mfa ?? 'prompt',
-        appendTotpToPassword: profile.appendTotpToPassword,
+      credentialsFor(profile, secrets, {
         prompter: {
           ask: async ({ message, echo }) => {
             const answer = await ui.input({ prompt: `${profile.name}: ${message.trim()}`, password: !echo, ignoreFocusOut: true });

@@ -1,16 +1,19 @@
 /**
  * Remote files as ordinary VS Code documents (scheme `secure-transfer`). Saving is atomic: the new
  * content goes to a hidden temporary sibling which is then renamed over the target, so the server
- * never holds half a file; the saved file keeps its mode and group (core/transfer/replaceRemote.ts). `watch` is a no-op (neither SFTP nor FTP can push changes); the provider
- * fires change events for everything done through it, and Refresh re-reads the rest.
+ * never holds half a file; the saved file keeps its mode and group, and the temporary name is one
+ * of the engine's partial names (core/transfer/replaceRemote.ts). A save and an upload agree on
+ * "changed on the server" through core's RemoteVersions and sameVersion. `watch` is a no-op
+ * (neither SFTP nor FTP can push changes); the provider fires change events for everything done
+ * through it, and Refresh re-reads the rest.
  */
 import * as vscode from 'vscode';
 import { describeError, NotFoundError } from '../core/errors';
 import type { LoadedProfile } from '../core/profiles/types';
 import type { RemoteEntry, RemoteFileSystem } from '../core/session/remoteFileSystem';
+import { RemoteVersions, sameVersion, versionOf, type RemoteVersion } from '../core/transfer/remoteState';
 import { replaceRemoteFile } from '../core/transfer/replaceRemote';
 import { parseRemoteUri } from './remoteUri';
-import { RemoteVersions } from './remoteVersions';
 
 const FILE_TYPES: Readonly<Record<RemoteEntry['type'], vscode.FileType>> = {
   file: vscode.FileType.File,
@@ -30,16 +33,6 @@ export interface SessionSource {
   onNote?(profile: LoadedProfile, note: string): void;
   /** Where the versions read and written here are kept; shared with uploads so both see the same baseline. */
   versions?: RemoteVersions;
-}
-
-/** Enough to notice that a remote file changed (servers give no content hash). */
-interface Version {
-  mtime: number;
-  size: number;
-}
-
-function versionOf(e: RemoteEntry): Version {
-  return { mtime: e.mtime, size: e.size };
 }
 
 export class RemoteFileSystemProvider implements vscode.FileSystemProvider {
@@ -137,8 +130,9 @@ export class RemoteFileSystemProvider implements vscode.FileSystemProvider {
    * Silent overwrites of someone else's change are what users of other tools complain about most:
    * when the server's copy differs from the one read, the user decides (Cancel keeps the editor dirty).
    */
-  private async checkUnchanged(uri: vscode.Uri, seen: Version | undefined, now: Version | undefined): Promise<void> {
-    if (!seen || !now || (seen.mtime === now.mtime && seen.size === now.size)) return;
+  private async checkUnchanged(uri: vscode.Uri, seen: RemoteVersion | undefined, now: RemoteVersion | undefined): Promise<void> {
+    // The engine's comparison (core/transfer/remoteState.ts), so a save and an upload agree on "changed".
+    if (!seen || !now || sameVersion(seen, now)) return;
     if (await this.sessions.confirmOverwriteChanged?.(uri)) return;
     throw vscode.FileSystemError.Unavailable(`Not saved: ${uri.toString(true)} changed on the server since you opened it; reopen it to see the change, or save again and choose Overwrite.`);
   }

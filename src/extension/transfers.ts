@@ -13,10 +13,9 @@ import type { LoadedProfile } from '../core/profiles/types';
 import type { RemoteFileSystem } from '../core/session/remoteFileSystem';
 import { download, upload, type SkippedEntry, type TransferOptions, type TransferResult } from '../core/transfer/engine';
 import { escapeControlChars } from '../core/displayText';
-import { ConflictError } from '../core/transfer/remoteState';
+import { ConflictError, RemoteVersions } from '../core/transfer/remoteState';
 import { SessionPool, type SessionFactory } from '../core/transfer/sessionPool';
 import type { Logger } from '../core/log';
-import { RemoteVersions } from './remoteVersions';
 import { formatBytes, progressMessage } from './transferProgress';
 
 export { formatBytes };
@@ -186,20 +185,14 @@ export class TransferService implements vscode.Disposable {
   }
 
   private async download(pool: SessionPool, req: TransferRequest, opts: TransferOptions): Promise<TransferResult> {
-    // The engine puts a download into an existing folder of the same name (like cp); the request
-    // names the exact target, so give it the parent then.
-    const existing = await fsp.stat(req.local).catch(() => undefined);
-    const into = existing?.isDirectory() && path.basename(req.local) === path.posix.basename(req.remote) ? path.dirname(req.local) : req.local;
-    if (!existing) await fsp.mkdir(path.dirname(req.local), { recursive: true });
-    return download(pool, req.remote, into, opts);
+    await fsp.mkdir(path.dirname(req.local), { recursive: true });
+    return download(pool, req.remote, { exact: req.local }, opts);
   }
 
   /** Uploads; a conflict asks the user, and Overwrite runs the same upload again with `force`. */
   private async upload(pool: SessionPool, seed: RemoteFileSystem, req: TransferRequest, opts: TransferOptions): Promise<TransferResult> {
-    const parent = path.posix.dirname(req.remote);
-    await seed.mkdir(parent, { signal: opts.signal });
-    // A folder whose remote twin exists would land inside it (cp semantics): aim at the parent then.
-    const target = req.recursive && path.posix.basename(req.remote) === path.basename(req.local) ? parent : req.remote;
+    await seed.mkdir(path.posix.dirname(req.remote), { signal: opts.signal });
+    const target = { exact: req.remote };
     const ignore = [...(req.profile.ignore ?? []), ...(req.ignore ?? [])];
     try {
       return await upload(pool, req.local, target, { ...opts, ignore });

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { describeError } from '../core/errors';
-import { mappedUploads } from './commands';
+import { mappedUploads } from './commands/transfer';
 import type { Services } from './services';
 
 export function registerUploadOnSave(s: Services): vscode.Disposable {

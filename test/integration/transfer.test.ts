@@ -14,7 +14,7 @@ import { staticCredentials } from '../../src/core/session/credentials';
 import type { RemoteFileSystem } from '../../src/core/session/remoteFileSystem';
 import { TrustStore } from '../../src/core/trust/trustStore';
 import { refuseUnknown } from '../../src/core/trust/types';
-import { CancelledError, SecureTransferError } from '../../src/core/errors';
+import { CancelledError, SecureTransferError, UsageError } from '../../src/core/errors';
 import { download, upload, type TransferResult } from '../../src/core/transfer/engine';
 import { SessionPool } from '../../src/core/transfer/sessionPool';
 import { ConflictError, MemoryRemoteState } from '../../src/core/transfer/remoteState';
@@ -174,6 +174,48 @@ for (const [label, start, opener, sessions] of SERVERS) {
         assert.equal(partials.length, 1, 'one hidden partial kept for resuming');
       } finally {
         await rfs2.close();
+      }
+    });
+
+    test('the caller names the target: exact, into a folder, or cp-like (into an existing folder, else exactly)', async () => {
+      const { local, remote } = await scratchDir(`target-${server.name}`);
+      const r = (...parts: string[]) => path.posix.join(remote, ...parts);
+      const read = (p: string) => fs.readFile(p, 'utf8');
+      const file = path.join(local, 'a.txt');
+      const folder = path.join(local, 'dir');
+      await fs.writeFile(file, 'A\n');
+      await fs.mkdir(folder);
+      await fs.writeFile(path.join(folder, 'b.txt'), 'B\n');
+      const rfs = await opener(server)();
+      try {
+        await rfs.mkdir(r('box'));
+        await upload(rfs, file, { exact: r('renamed.txt') });
+        assert.equal(await read(r('renamed.txt')), 'A\n', 'exact: the name given, not the source\'s');
+        await upload(rfs, file, { into: r('box') });
+        assert.equal(await read(r('box', 'a.txt')), 'A\n', 'into: the source\'s name inside the folder');
+        await upload(rfs, file, { cp: r('new.txt') });
+        assert.equal(await read(r('new.txt')), 'A\n', 'cp onto no folder: exactly that name');
+        await upload(rfs, folder, { exact: r('box') }, { recursive: true });
+        assert.deepEqual(await remoteNames(r('box')), ['a.txt', 'b.txt'], 'exact folder: its contents go into the existing folder');
+        await upload(rfs, folder, { cp: r('box') }, { recursive: true });
+        assert.equal(await read(r('box', 'dir', 'b.txt')), 'B\n', 'cp onto an existing folder: inside it');
+        const onto = await upload(rfs, file, { exact: r('box') }).catch((e: unknown) => e);
+        assert.ok(onto instanceof UsageError && /box is a folder/.test(onto.message), `a file never lands inside an exact folder: ${String(onto)}`);
+        assert.deepEqual(await remoteNames(r('box')), ['a.txt', 'b.txt', 'dir'], 'and nothing was left there');
+
+        const down = path.join(local, 'down');
+        await fs.mkdir(down);
+        await download(rfs, r('renamed.txt'), { exact: path.join(down, 'x.txt') });
+        await download(rfs, r('renamed.txt'), { into: down });
+        assert.deepEqual(await remoteNames(down), ['renamed.txt', 'x.txt']);
+        await download(rfs, r('box'), { exact: down }, { recursive: true });
+        assert.deepEqual(await remoteNames(down), ['a.txt', 'b.txt', 'dir', 'renamed.txt', 'x.txt'], 'exact folder: merged into the existing one');
+        await download(rfs, r('box'), { cp: down }, { recursive: true });
+        assert.equal(await read(path.join(down, 'box', 'dir', 'b.txt')), 'B\n', 'cp onto an existing folder: inside it');
+        const into = await download(rfs, r('renamed.txt'), { exact: down }).catch((e: unknown) => e);
+        assert.ok(into instanceof UsageError && /down is a folder/.test(into.message), `a file never lands inside an exact folder: ${String(into)}`);
+      } finally {
+        await rfs.close();
       }
     });
 

@@ -1,26 +1,9 @@
-/** The extension's plain-logic pieces around the transfer engine (no VS Code API needed). */
+/** The extension's plain-logic pieces around the transfer engine (no VS Code API needed); the session-reuse table is in sessionReuse.test.ts, remote versions in transfer.test.ts. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import type { Profile } from '../../src/core/profiles/types';
-import { secretKey, type SecretStore } from '../../src/core/secrets/secretStore';
 import { ConflictError } from '../../src/core/transfer/remoteState';
-import { TrustStore } from '../../src/core/trust/trustStore';
 import { confirmOverwriteChanged, conflictQuestion } from '../../src/extension/conflictPrompt';
-import { RemoteVersions } from '../../src/extension/remoteVersions';
 import { formatBytes, formatDuration, progressMessage } from '../../src/extension/transferProgress';
-import { extraSessionFactory, reopenFacts, whyNotSilent, type ReopenFacts } from '../../src/extension/transferSessions';
-
-const server = { protocol: 'sftp', host: 'files.example', port: 22, username: 'ann' } as const;
-const profile = (extra: Partial<Profile> = {}): Profile => ({ name: 'p', ...server, ...extra });
-const allKnown: ReopenFacts = { storedPassword: true, storedTotpSeed: true, rememberedIdentity: true };
-
-function memorySecrets(entries: Record<string, string> = {}): SecretStore {
-  const map = new Map(Object.entries(entries));
-  return { get: async (k) => map.get(k), set: async (k, v) => void map.set(k, v), delete: async (k) => void map.delete(k), keys: async () => [...map.keys()] };
-}
 
 test('the progress message shows bytes of total, rate, time left and files (for folders)', () => {
   assert.equal(formatBytes(512), '512 B');
@@ -34,51 +17,6 @@ test('the progress message shows bytes of total, rate, time left and files (for 
   );
   // Before any rate is measured there is no rate and no ETA; a single file shows no file count.
   assert.equal(progressMessage({ bytes: 0, totalBytes: 100, files: 0, totalFiles: 1, bytesPerSecond: 0, elapsedSeconds: 0 }), '0 B of 100 B');
-});
-
-test('remote versions are one record keyed by server address, shared by every view of it', async () => {
-  const versions = new RemoteVersions();
-  versions.set(server, '/a.txt', { size: 3, mtime: 1000 });
-  assert.deepEqual(await versions.forServer({ ...server, host: 'FILES.example' }).get('/a.txt'), { size: 3, mtime: 1000 }, 'host names compare case-insensitively');
-  assert.equal(versions.get({ ...server, port: 2222 }, '/a.txt'), undefined, 'another port is another server');
-  assert.equal(versions.get({ ...server, username: 'bob' }, '/a.txt'), undefined, 'another user is another account');
-  await versions.forServer(server).set('/a.txt', { size: 9, mtime: 2000 });
-  assert.deepEqual(versions.get(server, '/a.txt'), { size: 9, mtime: 2000 }, 'what the engine records, the editor sees');
-  versions.delete(server, '/a.txt');
-  assert.equal(versions.get(server, '/a.txt'), undefined);
-});
-
-test('extra sessions open only when a login can repeat without asking anything', () => {
-  const cases: Array<[string, Partial<Profile>, Partial<ReopenFacts>, boolean]> = [
-    ['stored password, remembered key', {}, {}, true],
-    ['password typed, not stored', {}, { storedPassword: false }, false],
-    ['key file instead of a password', { identityFile: '/k' }, { storedPassword: false }, true],
-    ['ssh-agent instead of a password', { agent: true }, { storedPassword: false }, true],
-    ['agent turned off', { agent: false }, { storedPassword: false }, false],
-    ['host key trusted once only', {}, { rememberedIdentity: false }, false],
-    ['FTPS with a CA-signed certificate (nothing remembered)', { protocol: 'ftpes', port: 21 }, { rememberedIdentity: false }, true],
-    ['a code typed at every login', { mfa: 'prompt' }, {}, false],
-    ['TOTP from a stored seed', { mfa: 'totp' }, {}, true],
-    ['TOTP without a stored seed', { mfa: 'totp' }, { storedTotpSeed: false }, false],
-  ];
-  for (const [what, p, f, silent] of cases) {
-    const why = whyNotSilent(profile(p), { ...allKnown, ...f });
-    assert.equal(why === undefined, silent, `${what}: ${why}`);
-  }
-});
-
-test('reopen facts come from the secret store and the trust store (or the profile pins)', async () => {
-  const trustStore = TrustStore.inDir(mkdtempSync(path.join(os.tmpdir(), 'st-trust-')));
-  const secrets = memorySecrets({ [secretKey(server, 'password')]: 'pw' });
-  assert.deepEqual(await reopenFacts(profile(), secrets, trustStore), { storedPassword: true, storedTotpSeed: false, rememberedIdentity: false });
-  assert.equal((await reopenFacts(profile({ fingerprints: ['SHA256:x'] }), secrets, trustStore)).rememberedIdentity, true);
-  await trustStore.remember({ kind: 'host-key', protocol: 'sftp', host: server.host, port: server.port, fingerprint: 'SHA256:y', keyType: 'ssh-ed25519' });
-  assert.equal((await reopenFacts(profile(), secrets, trustStore)).rememberedIdentity, true);
-  assert.equal((await reopenFacts(profile(), memorySecrets(), trustStore)).storedPassword, false);
-
-  const deps = { context: () => ({ trustStore }), secrets, trustStore };
-  assert.equal(typeof (await extraSessionFactory(profile(), deps)), 'function');
-  assert.equal(await extraSessionFactory(profile(), { ...deps, secrets: memorySecrets() }), undefined, 'no factory without the stored password');
 });
 
 test('the overwrite question names the file, and only an explicit Overwrite overwrites', async () => {

@@ -14,8 +14,10 @@ import { SessionPool } from '../../src/core/transfer/sessionPool';
 import { ProgressMeter, type TransferProgressSnapshot } from '../../src/core/transfer/progress';
 import { ignoreMatcher } from '../../src/core/transfer/ignore';
 import { isPartialName, partialName } from '../../src/core/transfer/partialName';
-import { ConflictError, FileRemoteState, sameVersion } from '../../src/core/transfer/remoteState';
+import { ConflictError, FileRemoteState, RemoteVersions, sameVersion } from '../../src/core/transfer/remoteState';
+import { replaceRemoteFile, savePartialName } from '../../src/core/transfer/replaceRemote';
 import { trustOnceFactory } from '../../src/core/transfer/sessionFactory';
+import { landingPath } from '../../src/core/transfer/engine';
 import type { RemoteFileSystem } from '../../src/core/session/remoteFileSystem';
 import type { TrustDecision, TrustQuestion } from '../../src/core/trust/types';
 
@@ -234,4 +236,59 @@ test('trust is decided once: later sessions accept exactly what the first accept
   await factory();
   assert.deepEqual(asked, ['SHA256:first'], 'the user is asked once');
   assert.deepEqual(decisions, ['once', 'once', 'reject', 'once', 'reject']);
+});
+
+test('a transfer lands where the caller says: exact, into a folder, or cp-like', async () => {
+  const folders = new Set(['/srv/box']);
+  const asked: string[] = [];
+  const isFolder = async (p: string) => (asked.push(p), folders.has(p));
+  const land = (t: Parameters<typeof landingPath>[0]) => landingPath(t, 'a.txt', path.posix.join, isFolder);
+  assert.equal(await land({ exact: '/srv/box' }), '/srv/box', 'exact even where a folder is');
+  assert.equal(await land({ into: '/srv/new' }), '/srv/new/a.txt');
+  assert.deepEqual(asked, [], 'exact and into never look at the server');
+  assert.equal(await land({ cp: '/srv/box' }), '/srv/box/a.txt', 'cp: into an existing folder');
+  assert.equal(await land({ cp: '/srv/b.txt' }), '/srv/b.txt', 'cp: else exactly');
+  assert.equal(await land('/srv/box'), '/srv/box/a.txt', 'a plain string is cp');
+});
+
+const server = { protocol: 'sftp', host: 'files.example', port: 22, username: 'ann' } as const;
+
+test('remote versions are one record keyed by server address, shared by every view of it', async () => {
+  const versions = new RemoteVersions();
+  versions.set(server, '/a.txt', { size: 3, mtime: 1000 });
+  assert.deepEqual(await versions.forServer({ ...server, host: 'FILES.example' }).get('/a.txt'), { size: 3, mtime: 1000 }, 'host names compare case-insensitively');
+  assert.equal(versions.get({ ...server, port: 2222 }, '/a.txt'), undefined, 'another port is another server');
+  assert.equal(versions.get({ ...server, username: 'bob' }, '/a.txt'), undefined, 'another user is another account');
+  await versions.forServer(server).set('/a.txt', { size: 9, mtime: 2000 });
+  assert.deepEqual(versions.get(server, '/a.txt'), { size: 9, mtime: 2000 }, 'what the engine records, the editor sees');
+  versions.delete(server, '/a.txt');
+  assert.equal(versions.get(server, '/a.txt'), undefined);
+});
+
+test('an editor save\'s temporary name is one of the engine\'s partial names (skipped by transfers and listings)', async () => {
+  const names = new Set<string>();
+  for (const target of ['/srv/site/index.html', '/srv/.hidden', `/srv/${'long-name-'.repeat(40)}.txt`]) {
+    for (let i = 0; i < 3; i++) {
+      const tmp = savePartialName(target);
+      assert.ok(isPartialName(tmp), `${tmp} is recognised as a partial`);
+      assert.ok(tmp.startsWith('.') && !tmp.includes('/'), 'a hidden sibling');
+      assert.ok(Buffer.byteLength(tmp) <= 255, 'within the usual name limit');
+      names.add(tmp);
+    }
+  }
+  assert.equal(names.size, 9, 'every save gets a new name (nothing can be planted at it in advance)');
+
+  // And replaceRemoteFile writes under such a name, then renames it over the target.
+  const calls: string[] = [];
+  const rfs = {
+    creationMask: async () => 0o022,
+    writeFile: async (p: string) => void calls.push(`write ${p}`),
+    rename: async (from: string, to: string) => void calls.push(`rename ${from} ${to}`),
+    delete: async () => undefined,
+  } as unknown as RemoteFileSystem;
+  await replaceRemoteFile(rfs, '/srv/site/index.html', Buffer.from('x'), undefined);
+  const written = calls[0].slice('write '.length);
+  assert.equal(path.posix.dirname(written), '/srv/site');
+  assert.ok(isPartialName(path.posix.basename(written)), `${written} is a partial name`);
+  assert.deepEqual(calls, [`write ${written}`, `rename ${written} /srv/site/index.html`]);
 });

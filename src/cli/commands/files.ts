@@ -7,6 +7,8 @@ import type { RemoteEntry, RemoteFileSystem } from '../../core/session/remoteFil
 import { download, upload, type SkippedEntry } from '../../core/transfer/engine';
 import { SessionPool } from '../../core/transfer/sessionPool';
 import { sessionFactory } from '../../core/transfer/sessionFactory';
+import { sharedReuseFacts, whyOneSession } from '../../core/transfer/sessionReuse';
+import { cliSecretStore } from '../credentials';
 import { FileRemoteState } from '../../core/transfer/remoteState';
 import { defaultStateDir } from '../../core/paths';
 import { UsageError } from '../../core/errors';
@@ -27,10 +29,13 @@ async function withSession<T>(ctx: CliContext, target: Target, args: ConnectionA
  * its answer. `fn` gets the pool and the first session (to resolve paths against its home folder).
  */
 async function withPool<T>(ctx: CliContext, target: Target, args: ConnectionArgs, fn: (pool: SessionPool, first: RemoteFileSystem, state: FileRemoteState) => Promise<T>): Promise<T> {
-  const factory = sessionFactory(target.profile, await connectContext(ctx, target, args));
+  const context = await connectContext(ctx, target, args);
+  const factory = sessionFactory(target.profile, context);
   const first = await factory();
-  // One session when every login needs a code typed in: nobody wants to be asked four times.
-  const pool = new SessionPool({ seed: first, factory, shape: target.profile.mfa === 'prompt' ? { sessions: 1 } : undefined });
+  // Extra sessions only when their logins ask nothing again (core's one table: a code typed at every login does).
+  const why = whyOneSession(target.profile, await sharedReuseFacts(target.profile, await cliSecretStore(ctx)));
+  if (why) context.log?.debug(`One session to ${target.profile.name}: ${why}.`);
+  const pool = new SessionPool({ seed: first, factory, shape: why ? { sessions: 1 } : undefined });
   try {
     return await fn(pool, first, FileRemoteState.inDir(defaultStateDir(ctx.env), target.profile));
   } finally {
@@ -130,7 +135,7 @@ export const getCommand: CliCommand = async (ctx, argv) => {
   return withPool(ctx, target, values, async (pool, rfs, remoteState) => {
     const t0 = Date.now();
     const from = remotePathFor(rfs, target.profile, target.path);
-    const r = await recorded(ctx, target, 'download', from, () => download(pool, from, local, { recursive: values.recursive, followSymlinks: values['follow-symlinks'], remoteState }), (x) => x.bytes);
+    const r = await recorded(ctx, target, 'download', from, () => download(pool, from, { cp: local }, { recursive: values.recursive, followSymlinks: values['follow-symlinks'], remoteState }), (x) => x.bytes);
     report(ctx, 'Downloaded', r, Date.now() - t0);
     return 0;
   });
@@ -143,7 +148,7 @@ export const putCommand: CliCommand = async (ctx, argv) => {
   return withPool(ctx, target, values, async (pool, rfs, remoteState) => {
     const t0 = Date.now();
     const to = remotePathFor(rfs, target.profile, target.path);
-    const r = await recorded(ctx, target, 'upload', to, () => upload(pool, local, to, { recursive: values.recursive, followSymlinks: values['follow-symlinks'], ignore: target.profile.ignore, force: values.force, remoteState }), (x) => x.bytes);
+    const r = await recorded(ctx, target, 'upload', to, () => upload(pool, local, { cp: to }, { recursive: values.recursive, followSymlinks: values['follow-symlinks'], ignore: target.profile.ignore, force: values.force, remoteState }), (x) => x.bytes);
     report(ctx, 'Uploaded', r, Date.now() - t0);
     return 0;
   });

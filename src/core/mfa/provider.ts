@@ -5,7 +5,7 @@
  * receives a secret stored for the first one.
  */
 import { CancelledError, SecureTransferError } from '../errors';
-import type { MfaMode, ServerAddress } from '../profiles/types';
+import type { MfaMode, Profile, ServerAddress } from '../profiles/types';
 import type { CredentialProvider, InteractivePrompt } from '../session/credentials';
 import { getSecret, getTotpSeed } from '../secrets/secrets';
 import { describeServer } from '../secrets/secretStore';
@@ -38,6 +38,22 @@ export interface CredentialProviderOptions {
   appendTotpToPassword?: boolean;
   /** Seconds since the epoch; injectable for tests. */
   now?: () => number;
+}
+
+/**
+ * The provider for a profile's sessions, built the same way everywhere (extension connections, their
+ * extra transfer sessions, the CLI): the keychain first, then `prompter` if there is one. A profile
+ * without `mfa` has none (the schema's default).
+ */
+export function credentialsFor(profile: Profile, store: SecretStore, opts: { prompter?: Prompter; passwordOverride?: string } = {}): CredentialProvider {
+  return createCredentialProvider({
+    store,
+    server: profile,
+    mfa: profile.mfa ?? 'none',
+    appendTotpToPassword: profile.appendTotpToPassword,
+    ...(opts.prompter ? { prompter: opts.prompter } : {}),
+    ...(opts.passwordOverride !== undefined ? { passwordOverride: opts.passwordOverride } : {}),
+  });
 }
 
 /** A code generated with less time left than this may expire in transit: if rejected, retry once. */

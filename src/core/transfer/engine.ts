@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { createReadStream, promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
+import { escapeControlChars } from '../displayText';
 import { describeError, NotFoundError, SecureTransferError, UsageError, throwIfAborted } from '../errors';
 import type { Protocol } from '../profiles/types';
 import type { HashAlgorithm, RemoteEntry, RemoteFileSystem, RemoteHash } from '../session/remoteFileSystem';
@@ -66,6 +67,29 @@ export interface TransferResult {
 }
 
 export type SessionSource = RemoteFileSystem | SessionPool;
+
+/**
+ * Where a transfer lands, said by the caller instead of guessed:
+ * - `{ exact: p }`: p is the file or folder created or replaced (a folder's contents go into an
+ *   existing folder at p; a file never lands inside a folder at p: that is refused);
+ * - `{ into: dir }`: inside the folder `dir`, under the source's name;
+ * - `{ cp: p }`: `cp`'s rule (the CLI's get/put): into p when p is an existing folder, else exactly p.
+ * A plain string means `{ cp: string }`.
+ */
+export type TransferTarget = { exact: string } | { into: string } | { cp: string };
+
+/** The path a transfer of `sourceName` to `target` creates; `isFolder` is asked only for `cp`. */
+export async function landingPath(target: string | TransferTarget, sourceName: string, join: (dir: string, name: string) => string, isFolder: (p: string) => Promise<boolean>): Promise<string> {
+  const t = typeof target === 'string' ? { cp: target } : target;
+  if ('exact' in t) return t.exact;
+  if ('into' in t) return join(t.into, sourceName);
+  return (await isFolder(t.cp)) ? join(t.cp, sourceName) : t.cp;
+}
+
+function fileOntoFolder(dest: string): UsageError {
+  // The path may hold names a server listed (a tree node): escaped like every name.
+  return new UsageError(`${escapeControlChars(dest)} is a folder: name the file to create, or the folder to put it in.`);
+}
 
 /**
  * On a resumed SFTP upload, start this far before the end of the partial: a server may have written
@@ -277,7 +301,7 @@ async function runJobs(
 
 // ---------------------------------------------------------------- download
 
-export async function download(source: SessionSource, remotePath: string, localTarget: string, opts: TransferOptions = {}): Promise<TransferResult> {
+export async function download(source: SessionSource, remotePath: string, localTarget: string | TransferTarget, opts: TransferOptions = {}): Promise<TransferResult> {
   const { pool, owned } = asPool(source);
   try {
     const rfs = await pool.any(opts.signal);
@@ -285,8 +309,8 @@ export async function download(source: SessionSource, remotePath: string, localT
     if (entry.type === 'directory' && !opts.recursive) {
       throw new UsageError(`${remotePath} is a folder: add -r to download it with everything inside.`);
     }
-    const existing = await localStat(localTarget);
-    const dest = existing?.isDirectory() ? path.join(localTarget, remote.basename(remotePath) || 'download') : localTarget;
+    const dest = await landingPath(localTarget, remote.basename(remotePath) || 'download', path.join, async (p) => (await localStat(p))?.isDirectory() ?? false);
+    if (entry.type !== 'directory' && (await localStat(dest))?.isDirectory()) throw fileOntoFolder(dest);
     const skipped: SkippedEntry[] = [];
     const jobs: FileJob[] = [];
     const ignored = ignoreMatcher(opts.ignore);
@@ -496,7 +520,7 @@ async function planDownloadTree(
 
 // ---------------------------------------------------------------- upload
 
-export async function upload(source: SessionSource, localPath: string, remoteTarget: string, opts: TransferOptions = {}): Promise<TransferResult> {
+export async function upload(source: SessionSource, localPath: string, remoteTarget: string | TransferTarget, opts: TransferOptions = {}): Promise<TransferResult> {
   const { pool, owned } = asPool(source);
   try {
     const st = await localStat(localPath);
@@ -508,8 +532,7 @@ export async function upload(source: SessionSource, localPath: string, remoteTar
       throw new UsageError(`${localPath} is never uploaded (version control data and the team profile file stay local).`);
     }
     const rfs = await pool.any(opts.signal);
-    const existing = await remoteStat(rfs, remoteTarget, opts.signal);
-    const dest = existing?.type === 'directory' ? remote.join(remoteTarget, path.basename(localPath)) : remoteTarget;
+    const dest = await landingPath(remoteTarget, path.basename(localPath), remote.join, async (p) => (await remoteStat(rfs, p, opts.signal))?.type === 'directory');
     const skipped: SkippedEntry[] = [];
     const jobs: FileJob[] = [];
     const ignored = ignoreMatcher(opts.ignore);
@@ -556,6 +579,7 @@ export async function upload(source: SessionSource, localPath: string, remoteTar
         const e = await (name === names[0] ? remoteStat : remoteLstat)(rfs, remote.join(dir, name), opts.signal);
         if (e) there.set(name, e);
       }
+      if (there.get(names[0])?.type === 'directory') throw fileOntoFolder(dest);
       // Older partials of this target are found by name only: list the folder (best effort). Only for
       // large files: a listing may cost more than a small file's upload (upload on save), and an
       // interrupted small upload leaves little behind.

@@ -32,6 +32,45 @@ export class MemoryRemoteState implements RemoteStateStore {
   }
 }
 
+type Server = Pick<ServerAddress, 'protocol' | 'host' | 'port' | 'username'>;
+
+/**
+ * The extension's one record of which version of each remote file it last read or wrote — editors
+ * opened through the file system provider, downloads and uploads alike — so an upload or a save can
+ * tell that somebody changed the file on the server meanwhile.
+ *
+ * Kept in memory, not in a file: a version only means "what this window last saw", and a file in
+ * the extension's storage would be shared by every open window without any locking between them.
+ * Keyed by server address (never the profile name), so two profiles for one server agree.
+ */
+export class RemoteVersions {
+  private readonly map = new Map<string, RemoteVersion>();
+
+  private static key(server: Server, remotePath: string): string {
+    return `${server.protocol}://${server.username}@${server.host.toLowerCase()}:${server.port}${remotePath}`;
+  }
+
+  get(server: Server, remotePath: string): RemoteVersion | undefined {
+    return this.map.get(RemoteVersions.key(server, remotePath));
+  }
+
+  set(server: Server, remotePath: string, version: RemoteVersion): void {
+    this.map.set(RemoteVersions.key(server, remotePath), versionOf(version));
+  }
+
+  delete(server: Server, remotePath: string): void {
+    this.map.delete(RemoteVersions.key(server, remotePath));
+  }
+
+  /** The view the transfer engine takes (its conflict check and what it records afterwards). */
+  forServer(server: Server): RemoteStateStore {
+    return {
+      get: async (p) => this.get(server, p),
+      set: async (p, v) => this.set(server, p, v),
+    };
+  }
+}
+
 /**
  * A JSON file (in the CLI's state folder) keyed by server and path. Writes are batched: call
  * `flush()` when the transfer ends.

@@ -16,10 +16,19 @@ export interface ReplaceOptions {
   onNote?: (note: string) => void;
 }
 
+/**
+ * The temporary name of one save of `target` (a sibling's name, no folder): the engine's partial
+ * scheme with a random version id, so every save gets a new name that nobody can plant in advance,
+ * and `isPartialName` knows it — transfers and listings skip it like any other partial.
+ */
+export function savePartialName(target: string): string {
+  return freshPartialName(partialName(remote.basename(target), 'save', target));
+}
+
 /** `existing`: what is at `target` now (undefined for a new file). */
 export async function replaceRemoteFile(rfs: RemoteFileSystem, target: string, content: Uint8Array, existing: RemoteEntry | undefined, opts: ReplaceOptions = {}): Promise<void> {
   const dir = remote.dirname(target);
-  const tmp = remote.join(dir, freshPartialName(partialName(remote.basename(target), 'save', target)));
+  const tmp = remote.join(dir, savePartialName(target));
   const keep = existing?.type === 'file' ? existing : undefined;
   let mode: number | undefined;
   if (keep) mode = keep.permissions; // unknown (FTP without it in listings): the server's default

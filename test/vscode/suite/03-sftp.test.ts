@@ -182,6 +182,16 @@ describe('SFTP against a real sshd', function () {
     assert.equal(gotDir?.state, 'done');
     assert.equal(readFileSync(path.join(down, 'sub', 'two.txt'), 'utf8'), 'two');
     assert.ok(api.services.transfers.all.some((r) => r.direction === 'download' && r.state === 'done'), 'listed in Transfers');
+
+    // The paths are exact targets: a folder sent again lands on its twin, never inside it.
+    const [again] = await exec<TransferRecord[]>('uploadFolder', { profileName: P, path: dir(), type: 'directory' }, [path.join(local, 'sub')]) ?? [];
+    assert.equal(again?.state, 'done');
+    assert.ok(!existsSync(dir('sub', 'sub')), 'the upload did not nest the folder in its twin');
+    assert.equal((await exec<TransferRecord>('download', { profileName: P, path: dir('sub'), type: 'directory' }, path.join(down, 'sub')))?.state, 'done');
+    assert.ok(!existsSync(path.join(down, 'sub', 'sub')), 'the download did not nest the folder in its twin');
+    mkdirSync(path.join(down, 'elsewhere'));
+    assert.equal((await exec<TransferRecord>('download', { profileName: P, path: dir('sub'), type: 'directory' }, path.join(down, 'elsewhere')))?.state, 'done');
+    assert.equal(readFileSync(path.join(down, 'elsewhere', 'two.txt'), 'utf8'), 'two', 'an existing folder of another name is the target itself');
   });
 
   it('Upload to Remote… from the Explorer and a drop onto a remote folder upload the files', async () => {

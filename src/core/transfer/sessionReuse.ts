@@ -1,0 +1,97 @@
+/**
+ * When a transfer may open extra sessions next to its first one — one table for the extension and
+ * the CLI. A folder moves faster over several sessions (FTP runs one command at a time per
+ * connection), but opening one must never ask the user anything again: no second password box, no
+ * second trust dialog, no second one-time code. Every rule must hold; the first that does not gives
+ * the reason (one clause, for the log) and the transfer keeps to its one session.
+ *
+ * The facts differ by who opens the sessions:
+ * - the extension's extra sessions ask nothing at all (`extraSessionFactory`: a trust decider that
+ *   refuses every question and a credential provider without a prompter), so only what is stored
+ *   counts (`storedReuseFacts`);
+ * - the CLI's pool shares the first session's credential provider and trust answers
+ *   (`sessionFactory`), so a password piped or typed once and an identity accepted once carry over;
+ *   a one-time code never does (`sharedReuseFacts`).
+ */
+import { connect, type ConnectContext } from '../connect';
+import { credentialsFor } from '../mfa/provider';
+import type { Profile } from '../profiles/types';
+import { getSecret } from '../secrets/secrets';
+import type { SecretStore } from '../secrets/secretStore';
+import { refuseUnknown } from '../trust/types';
+import type { TrustStore } from '../trust/trustStore';
+import type { SessionFactory } from './sessionPool';
+
+/** What decides whether a login can be repeated without asking. */
+export interface ReuseFacts {
+  /** The password can be given again without asking (stored, or held by the provider all sessions share). */
+  storedPassword: boolean;
+  /** A TOTP seed is stored, so a fresh one-time code can be computed. */
+  storedTotpSeed: boolean;
+  /** The server's identity is pinned, remembered, or accepted once and reused by the later sessions. */
+  rememberedIdentity: boolean;
+}
+
+export interface ReuseRule {
+  /** Why extra sessions cannot open when `holds` is false (one clause, for the log). */
+  unless: string;
+  holds: (profile: Profile, facts: ReuseFacts) => boolean;
+}
+
+const usesKey = (p: Profile): boolean => p.protocol === 'sftp' && (p.identityFile !== undefined || (p.agent !== undefined && p.agent !== false));
+
+/** Every rule must hold for extra sessions to open. */
+export const SESSION_REUSE_RULES: readonly ReuseRule[] = [
+  { unless: 'its profile asks for a one-time code at every login (mfa "prompt")', holds: (p) => p.mfa !== 'prompt' },
+  { unless: 'no TOTP seed is stored for it', holds: (p, f) => p.mfa !== 'totp' || f.storedTotpSeed },
+  { unless: 'its password is not stored', holds: (p, f) => f.storedPassword || usesKey(p) },
+  // An SSH host key is never vouched for by a CA: without a record the new session would have to ask.
+  { unless: 'its host key was trusted for one connection only', holds: (p, f) => p.protocol !== 'sftp' || f.rememberedIdentity },
+];
+
+/** Undefined when extra sessions can open without asking; else why not (one clause). */
+export function whyOneSession(profile: Profile, facts: ReuseFacts): string | undefined {
+  return SESSION_REUSE_RULES.find((r) => !r.holds(profile, facts))?.unless;
+}
+
+const hasSecret = async (secrets: SecretStore, profile: Profile, kind: 'password' | 'totp'): Promise<boolean> => (await getSecret(secrets, profile, kind)) !== undefined;
+
+/** Facts for sessions that can rely on nothing but what is stored (the extension's extra sessions). */
+export async function storedReuseFacts(profile: Profile, secrets: SecretStore, trustStore: TrustStore): Promise<ReuseFacts> {
+  const kind = profile.protocol === 'sftp' ? 'host-key' : 'certificate';
+  const [password, seed, records] = await Promise.all([hasSecret(secrets, profile, 'password'), hasSecret(secrets, profile, 'totp'), trustStore.find(kind, profile.host, profile.port)]);
+  return { storedPassword: password, storedTotpSeed: seed, rememberedIdentity: records.length > 0 || (profile.fingerprints?.length ?? 0) > 0 };
+}
+
+/**
+ * Facts for sessions that share the first one's credential provider and trust answers (the CLI):
+ * the password and the identity carry over; a one-time code only when a seed is stored.
+ */
+export async function sharedReuseFacts(profile: Profile, secrets: SecretStore): Promise<ReuseFacts> {
+  // The keychain is only asked when the answer matters.
+  const storedTotpSeed = profile.mfa === 'totp' && (await hasSecret(secrets, profile, 'totp'));
+  return { storedPassword: true, storedTotpSeed, rememberedIdentity: true };
+}
+
+export interface ExtraSessionDeps<P extends Profile> {
+  /** Everything connect() needs except credentials and trust decisions (the same as the profile's connection). */
+  context(profile: P): Omit<ConnectContext, 'credentials' | 'decide' | 'signal'>;
+  secrets: SecretStore;
+  trustStore: TrustStore;
+  log?: { debug(message: string): void };
+}
+
+/**
+ * A factory for extra sessions to `profile` that cannot ask anything, or undefined when a login might
+ * have to. As a second guard the sessions themselves cannot ask: their trust decider refuses every
+ * question (nothing is sent to a server whose identity is not proven), and their credential provider
+ * has no prompter, so a question fails that session and the pool carries on with the ones it has.
+ */
+export async function extraSessionFactory<P extends Profile>(profile: P, deps: ExtraSessionDeps<P>): Promise<SessionFactory | undefined> {
+  const why = whyOneSession(profile, await storedReuseFacts(profile, deps.secrets, deps.trustStore));
+  if (why) {
+    deps.log?.debug(`Transfers to ${profile.name} use its one connection: ${why}.`);
+    return undefined;
+  }
+  return () => connect(profile, { ...deps.context(profile), decide: refuseUnknown, credentials: credentialsFor(profile, deps.secrets) });
+}

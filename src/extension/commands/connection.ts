@@ -1,0 +1,43 @@
+/** Connect, Disconnect, Refresh, and Open Remote Folder in Workspace. */
+import * as vscode from 'vscode';
+import { remoteUri } from '../remoteUri';
+import type { Services } from '../services';
+import { resolveProfile, toTarget, type TargetArg } from '../targets';
+import { remoteFolder, type Commands } from './types';
+
+export async function connectCommand(s: Services, arg?: TargetArg): Promise<boolean> {
+  const r = await resolveProfile(s.profiles, s.ui, arg, 'to connect to');
+  if (!r) return false;
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Connecting to ${r.profile.name}` }, () => s.connections.get(r.profile));
+  s.tree.refresh();
+  return true;
+}
+
+async function disconnect(s: Services, arg?: TargetArg): Promise<void> {
+  const t = toTarget(arg);
+  const names = t ? [t.profileName] : s.connections.connectedNames();
+  const name = names.length <= 1 ? names[0] : (await s.ui.pick(names.map((label) => ({ label })), { placeHolder: 'Disconnect which server?' }))?.label;
+  if (name) await s.connections.disconnect(name);
+  s.tree.refresh();
+}
+
+async function refresh(s: Services): Promise<void> {
+  await s.profiles.reload();
+  s.tree.refresh();
+}
+
+async function openRemoteFolderInWorkspace(s: Services, arg?: TargetArg): Promise<vscode.Uri | undefined> {
+  const folder = await remoteFolder(s, arg, 'to open');
+  if (!folder) return undefined;
+  const uri = remoteUri(folder.profile.name, folder.dir);
+  const at = vscode.workspace.workspaceFolders?.length ?? 0;
+  vscode.workspace.updateWorkspaceFolders(at, 0, { uri, name: `${folder.profile.name}: ${folder.dir}` });
+  return uri;
+}
+
+export const CONNECTION_COMMANDS: Commands = {
+  'secureTransfer.connect': connectCommand,
+  'secureTransfer.disconnect': disconnect,
+  'secureTransfer.refresh': refresh,
+  'secureTransfer.openRemoteFolderInWorkspace': openRemoteFolderInWorkspace,
+};

@@ -1,0 +1,112 @@
+/** Add Profile (asked step by step, or given as plain values) and Edit Profiles. */
+import * as path from 'node:path';
+import { existsSync, promises as fsp } from 'node:fs';
+import * as vscode from 'vscode';
+import { describeError, UsageError } from '../../core/errors';
+import { BoundedInputError, PROFILE_FILE as PROFILE_FILE_SPEC, readBoundedFile } from '../../core/fsutil';
+import { parseUrl } from '../../core/profiles/url';
+import { DEFAULT_PORTS, type Profile, type Protocol } from '../../core/profiles/types';
+import { PROFILE_FILE, PROFILES_SETTING, SETTING_SECTION } from '../profileRegistry';
+import type { Services } from '../services';
+import type { Commands } from './types';
+
+export interface NewProfileArgs {
+  name: string;
+  protocol: Protocol;
+  host: string;
+  port?: number;
+  username: string;
+  remotePath?: string;
+  target: 'user' | 'workspace';
+}
+
+const PROTOCOL_PICKS: readonly (vscode.QuickPickItem & { protocol: Protocol })[] = [
+  { label: 'SFTP', description: 'SSH file transfer (port 22)', protocol: 'sftp' },
+  { label: 'FTPS (explicit TLS)', description: 'FTP with AUTH TLS (port 21)', protocol: 'ftpes' },
+  { label: 'FTPS (implicit TLS)', description: 'legacy implicit TLS (port 990)', protocol: 'ftps' },
+];
+
+async function askNewProfile(s: Services): Promise<NewProfileArgs | undefined> {
+  const protocol = (await s.ui.pick(PROTOCOL_PICKS, { placeHolder: 'How does the server transfer files? (plain FTP is not offered: it sends passwords in cleartext)' }))?.protocol;
+  if (!protocol) return undefined;
+  const validate = (text: string): string | undefined => {
+    try {
+      const u = parseUrl(`${protocol}://${text.trim()}`);
+      return u.username ? undefined : 'Write the user name before the host: user@host.';
+    } catch (err) {
+      return describeError(err);
+    }
+  };
+  const address = await s.ui.input({ prompt: 'Server address', placeHolder: 'user@host[:port][/remote/folder]', validateInput: validate, ignoreFocusOut: true });
+  if (!address) return undefined;
+  const url = parseUrl(`${protocol}://${address.trim()}`);
+  const name = await s.ui.input({ prompt: 'Profile name', value: `${url.username}@${url.host}`, validateInput: (v) => (v.trim() && !v.includes('/') ? undefined : 'A profile name must not be empty or contain "/".'), ignoreFocusOut: true });
+  if (!name) return undefined;
+  const targets = [
+    { label: 'User settings', description: 'only for you', target: 'user' as const },
+    ...(s.profiles.profileFiles().length && !s.profiles.restricted ? [{ label: 'Workspace (shared)', description: PROFILE_FILE, target: 'workspace' as const }] : []),
+  ];
+  const where = targets.length === 1 ? targets[0] : await s.ui.pick(targets, { placeHolder: 'Where should the profile be saved?' });
+  if (!where) return undefined;
+  return { name: name.trim(), protocol, host: url.host, port: url.port, username: url.username!, remotePath: url.path.startsWith('/') ? url.path : undefined, target: where.target };
+}
+
+function profileJson(a: NewProfileArgs): Profile {
+  const p: Profile = { name: a.name, protocol: a.protocol, host: a.host, username: a.username, port: a.port ?? DEFAULT_PORTS[a.protocol] };
+  if (a.remotePath) p.remotePath = a.remotePath;
+  return p;
+}
+
+async function readProfileDocument(file: string): Promise<{ profiles?: unknown[] }> {
+  try {
+    return JSON.parse((await readBoundedFile(file, PROFILE_FILE_SPEC)).toString('utf8')) as { profiles?: unknown[] };
+  } catch (err) {
+    if (err instanceof BoundedInputError) throw err;
+    throw new UsageError(`${file} is not plain JSON (comments or a syntax error), so it can't be extended automatically: add the profile with "Secure Transfer: Edit Profiles".`);
+  }
+}
+
+async function addProfile(s: Services, args?: NewProfileArgs): Promise<string | undefined> {
+  const a = args ?? (await askNewProfile(s));
+  if (!a) return undefined;
+  if (s.profiles.find(a.name)) throw new UsageError(`A profile named "${a.name}" already exists: choose another name.`);
+  const profile = profileJson(a);
+  if (a.target === 'workspace') {
+    const file = s.profiles.profileFiles()[0];
+    if (!file || s.profiles.restricted) throw new UsageError('Shared profiles need a trusted workspace folder: open a folder and trust it, or save the profile in user settings.');
+    const doc = existsSync(file) ? await readProfileDocument(file) : { profiles: [] };
+    doc.profiles = [...(Array.isArray(doc.profiles) ? doc.profiles : []), profile];
+    await fsp.mkdir(path.dirname(file), { recursive: true });
+    await fsp.writeFile(file, JSON.stringify(doc, null, 2) + '\n');
+  } else {
+    const config = vscode.workspace.getConfiguration(SETTING_SECTION);
+    const current = config.inspect<unknown[]>(PROFILES_SETTING)?.globalValue ?? [];
+    await config.update(PROFILES_SETTING, [...current, profile], vscode.ConfigurationTarget.Global);
+  }
+  await s.profiles.reload();
+  s.log.info(`Added profile "${a.name}" (${a.target}).`);
+  return a.name;
+}
+
+async function editProfiles(s: Services, where?: 'user' | 'workspace'): Promise<void> {
+  const choice = where ?? (s.profiles.profileFiles().length && !s.profiles.restricted
+    ? (await s.ui.pick([{ label: 'Workspace (shared)', target: 'workspace' as const }, { label: 'User settings', target: 'user' as const }], { placeHolder: 'Which profiles?' }))?.target
+    : 'user');
+  if (!choice) return;
+  if (choice === 'user') {
+    await vscode.commands.executeCommand('workbench.action.openSettingsJson');
+    return;
+  }
+  const file = s.profiles.profileFiles()[0];
+  if (!file) throw new UsageError('Open a folder first: shared profiles live in its .vscode/secure-transfer.json.');
+  if (!existsSync(file)) {
+    await fsp.mkdir(path.dirname(file), { recursive: true });
+    await fsp.writeFile(file, JSON.stringify({ profiles: [] }, null, 2) + '\n');
+  }
+  await vscode.window.showTextDocument(vscode.Uri.file(file));
+}
+
+export const PROFILE_COMMANDS: Commands = {
+  'secureTransfer.addProfile': addProfile,
+  'secureTransfer.editProfiles': editProfiles,
+};

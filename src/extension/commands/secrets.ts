@@ -1,0 +1,75 @@
+/** Set Password, Set TOTP Secret, Forget Secrets (OS keychain) and Replace Pinned Key (trust store). */
+import { forgetServer, setPassword, setTotpSeed } from '../../core/secrets/secrets';
+import { describeServer } from '../../core/secrets/secretStore';
+import type { Protocol } from '../../core/profiles/types';
+import type { IdentityKind } from '../../core/trust/types';
+import type { Services } from '../services';
+import { resolveProfile, type TargetArg } from '../targets';
+import { connectCommand } from './connection';
+import type { Commands } from './types';
+
+async function setPasswordCommand(s: Services, arg?: TargetArg, password?: string): Promise<boolean> {
+  const r = await resolveProfile(s.profiles, s.ui, arg, 'to store the password for');
+  if (!r) return false;
+  const pw = password ?? (await s.ui.input({ prompt: `Password for ${describeServer(r.profile)} (kept in the OS keychain)`, password: true, ignoreFocusOut: true }));
+  if (!pw) return false;
+  s.log.redactor.add(pw);
+  await setPassword(s.secrets, r.profile, pw);
+  s.ui.info(`The password for ${describeServer(r.profile)} is stored in the OS keychain.`);
+  return true;
+}
+
+async function setTotpSecret(s: Services, arg?: TargetArg, seed?: string): Promise<string | undefined> {
+  const r = await resolveProfile(s.profiles, s.ui, arg, 'to store the TOTP secret for');
+  if (!r) return undefined;
+  const text = seed ?? (await s.ui.input({ prompt: `TOTP secret (base32 or otpauth:// URI) for ${describeServer(r.profile)}`, password: true, ignoreFocusOut: true }));
+  if (!text) return undefined;
+  s.log.redactor.add(text);
+  const stored = await setTotpSeed(s.secrets, r.profile, text);
+  s.ui.info(`TOTP secret stored for ${describeServer(r.profile)}. Current code: ${stored.code} (${stored.secondsLeft} s left): compare it with your authenticator app.`);
+  return stored.code;
+}
+
+async function forgetSecrets(s: Services, arg?: TargetArg, options?: { confirmed?: boolean }): Promise<string[]> {
+  const r = await resolveProfile(s.profiles, s.ui, arg, 'to forget the secrets of');
+  if (!r) return [];
+  if (!options?.confirmed) {
+    const answer = await s.ui.confirm(`Forget the stored password, passphrase and TOTP secret of ${describeServer(r.profile)}?`, 'They are removed from the OS keychain.', 'Forget');
+    if (answer !== 'Forget') return [];
+  }
+  const kinds = await forgetServer(s.secrets, r.profile);
+  await s.connections.disconnect(r.profile.name);
+  s.ui.info(kinds.length ? `Forgot the ${kinds.join(', ')} of ${describeServer(r.profile)}.` : `Nothing was stored for ${describeServer(r.profile)}.`);
+  return kinds;
+}
+
+const IDENTITY_KIND: Readonly<Record<Protocol, IdentityKind>> = { sftp: 'host-key', ftpes: 'certificate', ftps: 'certificate' };
+
+async function replacePinnedKey(s: Services, arg?: TargetArg, options?: { confirmed?: boolean }): Promise<boolean> {
+  const r = await resolveProfile(s.profiles, s.ui, arg, 'whose pinned key or certificate changed');
+  if (!r) return false;
+  const p = r.profile;
+  const what = IDENTITY_KIND[p.protocol] === 'host-key' ? 'host key' : 'certificate';
+  if (!options?.confirmed) {
+    const answer = await s.ui.confirmSafe(
+      `Forget the remembered ${what} of ${p.host}:${p.port}?`,
+      `Do this only if the server's administrator confirmed that the ${what} was replaced. You will then be asked to trust the new one, with its fingerprint shown.`,
+      'Keep the Old Key',
+      'Forget and Reconnect',
+    );
+    if (answer !== 'Forget and Reconnect') return false;
+  }
+  const removed = await s.trustStore.forget(IDENTITY_KIND[p.protocol], p.host, p.port);
+  s.log.warn(`Forgot ${removed} remembered ${what}(s) of ${p.host}:${p.port} (Replace Pinned Key).`);
+  if (p.fingerprints?.length) s.ui.info(`The profile "${p.name}" also pins fingerprints in ${p.source.location}: update them there too.`);
+  await s.connections.disconnect(p.name);
+  await connectCommand(s, p.name);
+  return true;
+}
+
+export const SECRET_AND_TRUST_COMMANDS: Commands = {
+  'secureTransfer.setPassword': setPasswordCommand,
+  'secureTransfer.setTotpSecret': setTotpSecret,
+  'secureTransfer.forgetSecrets': forgetSecrets,
+  'secureTransfer.replacePinnedKey': replacePinnedKey,
+};

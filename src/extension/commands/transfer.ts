@@ -1,0 +1,133 @@
+/**
+ * Upload File / Folder / Active File / to Remote, Download, Cancel and Clear Transfers. Every request
+ * names the exact local and remote path (TransferService passes it to the engine as an exact target).
+ */
+import * as path from 'node:path';
+import { promises as fsp } from 'node:fs';
+import * as vscode from 'vscode';
+import { UsageError } from '../../core/errors';
+import type { LoadedProfile } from '../../core/profiles/types';
+import type { Services } from '../services';
+import { resolveProfile, type TargetArg } from '../targets';
+import type { TransferRecord } from '../transfers';
+import { mapLocalToRemote } from '../uploadMapping';
+import { localPath, remoteFolder, type Commands } from './types';
+
+const posix = path.posix;
+
+function assertFinished(r: TransferRecord): TransferRecord {
+  if (r.state === 'failed') throw new UsageError(r.error ?? 'The transfer failed.', 'transfer-failed');
+  return r;
+}
+
+async function uploadPaths(s: Services, folder: { profile: LoadedProfile; dir: string }, locals: string[]): Promise<TransferRecord[]> {
+  const results: TransferRecord[] = [];
+  for (const local of locals) {
+    const st = await fsp.stat(local);
+    const remote = posix.join(folder.dir, path.basename(local));
+    if (st.isDirectory()) {
+      // The engine skips `.git/`, the profile file and the profile's ignore globs.
+      results.push(await s.transfers.run({ direction: 'upload', profile: folder.profile, local, remote, recursive: true }));
+    } else if (local.endsWith(path.join(path.sep + '.vscode', 'secure-transfer.json'))) {
+      throw new UsageError(`${local} is the Secure Transfer profile file; it is never uploaded.`);
+    } else {
+      results.push(await s.transfers.run({ direction: 'upload', profile: folder.profile, local, remote }));
+    }
+  }
+  s.tree.refresh();
+  return results.map(assertFinished);
+}
+
+async function uploadFile(s: Services, arg?: TargetArg, files?: (string | vscode.Uri)[]): Promise<TransferRecord[]> {
+  const folder = await remoteFolder(s, arg, 'to upload to');
+  if (!folder) return [];
+  const picked = files ?? (await s.ui.openDialog({ canSelectMany: true, canSelectFiles: true, canSelectFolders: false, openLabel: 'Upload' }));
+  return picked ? uploadPaths(s, folder, picked.map(localPath)) : [];
+}
+
+async function uploadFolder(s: Services, arg?: TargetArg, folders?: (string | vscode.Uri)[]): Promise<TransferRecord[]> {
+  const folder = await remoteFolder(s, arg, 'to upload to');
+  if (!folder) return [];
+  const picked = folders ?? (await s.ui.openDialog({ canSelectMany: false, canSelectFiles: false, canSelectFolders: true, openLabel: 'Upload Folder' }));
+  return picked ? uploadPaths(s, folder, picked.map(localPath)) : [];
+}
+
+/** The folder a profile's localRoot is relative to: its workspace folder (shared) or the file's folder (user). */
+export function baseDirFor(profile: LoadedProfile, file: string): string | undefined {
+  if (profile.source.kind === 'workspace') return path.dirname(path.dirname(profile.source.location));
+  return vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file))?.uri.fsPath;
+}
+
+/** Where a local file maps on a profile (localRoot ↔ remotePath), without connecting when it can't. */
+export async function mappedUploads(s: Services, file: string, onlyUploadOnSave: boolean): Promise<{ profile: LoadedProfile; remote: string }[]> {
+  const result: { profile: LoadedProfile; remote: string }[] = [];
+  for (const profile of s.profiles.profiles) {
+    if (profile.localRoot === undefined || (onlyUploadOnSave && !profile.uploadOnSave)) continue;
+    const probe = mapLocalToRemote(profile, file, baseDirFor(profile, file), '');
+    if (!probe.ok) {
+      if (probe.reason === 'ignored') s.log.debug(`Not uploading ${probe.relativePath}: it is ignored for ${profile.name}.`);
+      continue;
+    }
+    const home = profile.remotePath === undefined ? (await s.connections.get(profile)).homeDir : '';
+    const mapped = mapLocalToRemote(profile, file, baseDirFor(profile, file), home);
+    if (mapped.ok) result.push({ profile, remote: mapped.remotePath });
+  }
+  return result;
+}
+
+async function uploadActiveFile(s: Services, file?: string | vscode.Uri): Promise<TransferRecord[]> {
+  const uri = file === undefined ? vscode.window.activeTextEditor?.document.uri : typeof file === 'string' ? vscode.Uri.file(file) : file;
+  if (!uri || uri.scheme !== 'file') throw new UsageError('Open a local file in the editor first: Upload Active File uploads the file of the active editor.');
+  const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  if (doc?.isDirty) await doc.save();
+  const mapped = await mappedUploads(s, uri.fsPath, false);
+  if (mapped.length === 0) return uploadFile(s, undefined, [uri]);
+  const records: TransferRecord[] = [];
+  for (const m of mapped) records.push(await s.transfers.run({ direction: 'upload', profile: m.profile, local: uri.fsPath, remote: m.remote }));
+  s.tree.refresh();
+  return records.map(assertFinished);
+}
+
+/** Explorer context menu: the clicked file plus any other selected ones. */
+async function uploadToRemote(s: Services, clicked?: vscode.Uri, selected?: vscode.Uri[], target?: TargetArg): Promise<TransferRecord[]> {
+  const files = selected?.length ? selected : clicked ? [clicked] : undefined;
+  if (!files) throw new UsageError('Select files or folders in the Explorer first, then choose Upload to Remote….');
+  const folder = await remoteFolder(s, target, 'to upload to');
+  return folder ? uploadPaths(s, folder, files.map(localPath)) : [];
+}
+
+async function download(s: Services, arg?: TargetArg, destination?: string | vscode.Uri): Promise<TransferRecord | undefined> {
+  const r = await resolveProfile(s.profiles, s.ui, arg, 'to download from');
+  if (!r) return undefined;
+  const fs = await s.connections.get(r.profile);
+  const remote = r.target.path ?? (await s.ui.input({ prompt: `Remote path on ${r.profile.name} to download`, value: fs.homeDir, ignoreFocusOut: true }));
+  if (!remote) return undefined;
+  const isDir = (r.target.type ?? (await fs.stat(remote)).type) === 'directory';
+  let local = destination === undefined ? undefined : localPath(destination);
+  if (!local) {
+    const base = vscode.workspace.workspaceFolders?.[0]?.uri;
+    if (isDir) {
+      const picked = await s.ui.openDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Download Here', defaultUri: base });
+      local = picked?.[0] && path.join(picked[0].fsPath, posix.basename(remote));
+    } else {
+      local = (await s.ui.saveDialog({ defaultUri: base && vscode.Uri.joinPath(base, posix.basename(remote)), saveLabel: 'Download' }))?.fsPath;
+    }
+  }
+  if (!local) return undefined;
+  return assertFinished(await s.transfers.run({ direction: 'download', profile: r.profile, local, remote, recursive: isDir }));
+}
+
+function cancelTransfer(s: Services, arg?: TransferRecord | number): Promise<boolean> {
+  const id = typeof arg === 'number' ? arg : arg?.id ?? s.transfers.all.find((r) => r.state === 'running' || r.state === 'queued')?.id;
+  return Promise.resolve(id !== undefined && s.transfers.cancel(id));
+}
+
+export const TRANSFER_COMMANDS: Commands = {
+  'secureTransfer.uploadFile': uploadFile,
+  'secureTransfer.uploadFolder': uploadFolder,
+  'secureTransfer.uploadActiveFile': uploadActiveFile,
+  'secureTransfer.uploadToRemote': uploadToRemote,
+  'secureTransfer.download': download,
+  'secureTransfer.cancelTransfer': cancelTransfer,
+  'secureTransfer.clearTransfers': async (s) => s.transfers.clearFinished(),
+};

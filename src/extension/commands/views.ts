@@ -1,0 +1,12 @@
+/** Show Security Report, Show Log and Show Activity Log. */
+import { showActivityLog } from '../activityView';
+import { showSecurityReport } from '../securityReport';
+import type { Services } from '../services';
+import type { TargetArg } from '../targets';
+import type { Commands } from './types';
+
+export const VIEW_COMMANDS: Commands = {
+  'secureTransfer.showSecurityReport': (s: Services, arg?: TargetArg) => showSecurityReport(s, arg),
+  'secureTransfer.showLog': async (s) => s.log.channel.show(),
+  'secureTransfer.showActivityLog': (s: Services, server?: string) => showActivityLog(s, server),
+};

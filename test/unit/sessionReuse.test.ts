@@ -1,0 +1,71 @@
+/** core/transfer/sessionReuse.ts: the one table that decides when a transfer opens extra sessions (extension and CLI). */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Profile } from '../../src/core/profiles/types';
+import { secretKey, type SecretStore } from '../../src/core/secrets/secretStore';
+import { extraSessionFactory, SESSION_REUSE_RULES, sharedReuseFacts, storedReuseFacts, whyOneSession, type ReuseFacts } from '../../src/core/transfer/sessionReuse';
+import { TrustStore } from '../../src/core/trust/trustStore';
+
+const server = { protocol: 'sftp', host: 'files.example', port: 22, username: 'ann' } as const;
+const profile = (extra: Partial<Profile> = {}): Profile => ({ name: 'p', ...server, ...extra });
+const allKnown: ReuseFacts = { storedPassword: true, storedTotpSeed: true, rememberedIdentity: true };
+
+function memorySecrets(entries: Record<string, string> = {}): SecretStore {
+  const map = new Map(Object.entries(entries));
+  return { get: async (k) => map.get(k), set: async (k, v) => void map.set(k, v), delete: async (k) => void map.delete(k), keys: async () => [...map.keys()] };
+}
+
+test('every row of the table has a reason clause of its own', () => {
+  const reasons = SESSION_REUSE_RULES.map((r) => r.unless);
+  assert.equal(new Set(reasons).size, reasons.length);
+  for (const r of reasons) assert.match(r, /^[a-z].*[^.]$/, `"${r}" reads as a clause after "use one connection: "`);
+});
+
+test('extra sessions open only when a login can repeat without asking anything', () => {
+  const cases: Array<[string, Partial<Profile>, Partial<ReuseFacts>, boolean]> = [
+    ['stored password, remembered key', {}, {}, true],
+    ['password typed, not stored', {}, { storedPassword: false }, false],
+    ['key file instead of a password', { identityFile: '/k' }, { storedPassword: false }, true],
+    ['ssh-agent instead of a password', { agent: true }, { storedPassword: false }, true],
+    ['agent turned off', { agent: false }, { storedPassword: false }, false],
+    ['host key trusted once only', {}, { rememberedIdentity: false }, false],
+    ['FTPS with a CA-signed certificate (nothing remembered)', { protocol: 'ftpes', port: 21 }, { rememberedIdentity: false }, true],
+    ['a code typed at every login', { mfa: 'prompt' }, {}, false],
+    ['TOTP from a stored seed', { mfa: 'totp' }, {}, true],
+    ['TOTP without a stored seed', { mfa: 'totp' }, { storedTotpSeed: false }, false],
+  ];
+  for (const [what, p, f, silent] of cases) {
+    const why = whyOneSession(profile(p), { ...allKnown, ...f });
+    assert.equal(why === undefined, silent, `${what}: ${why}`);
+  }
+  assert.equal(whyOneSession(profile({ mfa: 'prompt' }), allKnown), 'its profile asks for a one-time code at every login (mfa "prompt")');
+});
+
+test('stored facts come from the secret store and the trust store (or the profile pins)', async () => {
+  const trustStore = TrustStore.inDir(mkdtempSync(path.join(os.tmpdir(), 'st-trust-')));
+  const secrets = memorySecrets({ [secretKey(server, 'password')]: 'pw' });
+  assert.deepEqual(await storedReuseFacts(profile(), secrets, trustStore), { storedPassword: true, storedTotpSeed: false, rememberedIdentity: false });
+  assert.equal((await storedReuseFacts(profile({ fingerprints: ['SHA256:x'] }), secrets, trustStore)).rememberedIdentity, true);
+  await trustStore.remember({ kind: 'host-key', protocol: 'sftp', host: server.host, port: server.port, fingerprint: 'SHA256:y', keyType: 'ssh-ed25519' });
+  assert.equal((await storedReuseFacts(profile(), secrets, trustStore)).rememberedIdentity, true);
+  assert.equal((await storedReuseFacts(profile(), memorySecrets(), trustStore)).storedPassword, false);
+
+  const deps = { context: () => ({ trustStore }), secrets, trustStore };
+  assert.equal(typeof (await extraSessionFactory(profile(), deps)), 'function');
+  assert.equal(await extraSessionFactory(profile(), { ...deps, secrets: memorySecrets() }), undefined, 'no factory without the stored password');
+});
+
+test('sessions sharing the first one\'s answers (the CLI) reuse the password and the identity, never a typed code', async () => {
+  const none = memorySecrets();
+  const seeded = memorySecrets({ [secretKey(server, 'totp')]: 'JBSWY3DPEHPK3PXP' });
+  // A password typed once and a host key accepted once carry over: several sessions.
+  assert.equal(whyOneSession(profile(), await sharedReuseFacts(profile(), none)), undefined);
+  assert.equal(whyOneSession(profile({ mfa: 'none' }), await sharedReuseFacts(profile({ mfa: 'none' }), none)), undefined);
+  // Every login needs a code typed in: one session (nobody wants to be asked four times).
+  assert.match(whyOneSession(profile({ mfa: 'prompt' }), await sharedReuseFacts(profile({ mfa: 'prompt' }), seeded)) ?? '', /mfa "prompt"/);
+  assert.match(whyOneSession(profile({ mfa: 'totp' }), await sharedReuseFacts(profile({ mfa: 'totp' }), none)) ?? '', /no TOTP seed/);
+  assert.equal(whyOneSession(profile({ mfa: 'totp' }), await sharedReuseFacts(profile({ mfa: 'totp' }), seeded)), undefined);
+});
