@@ -10,7 +10,8 @@ import { ActivityLog, type ActivityAction } from '../core/audit/activityLog';
 import { normalizeFingerprint } from '../core/trust/fingerprint';
 import { TrustStore } from '../core/trust/trustStore';
 import { defaultStateDir } from '../core/paths';
-import { parseTarget } from '../core/profiles/url';
+import { formatUrl, parseTarget } from '../core/profiles/url';
+import { serverOrigin } from '../core/profiles/serverAddress';
 import { loadProfileFile } from '../core/profiles/load';
 import type { Profile } from '../core/profiles/types';
 import type { RemoteFileSystem } from '../core/session/remoteFileSystem';
@@ -60,7 +61,7 @@ export async function resolveTarget(ctx: CliContext, text: string, args: Connect
     profile = { ...found };
   } else {
     const u = parsed.url;
-    if (!u.username) throw new UsageError(`${text} has no user name: write it as ${u.protocol}://USER@${u.host}/path.`);
+    if (!u.username) throw new UsageError(`${text} has no user name: write it as ${formatUrl({ protocol: u.protocol, host: u.host, port: u.port, username: 'USER', path: '/path' })}.`);
     profile = { name: text, protocol: u.protocol, host: u.host, port: u.port, username: u.username, fingerprints: u.fingerprints };
   }
   if (args.identity) profile.identityFile = path.resolve(ctx.cwd, args.identity);
@@ -112,7 +113,7 @@ export function activityLog(ctx: CliContext): ActivityLog {
 /** Runs a transfer or delete and records it with its result; a log that can't be written only warns. */
 export async function recorded<T>(ctx: CliContext, target: Target, action: ActivityAction, remotePath: string, run: () => Promise<T>, bytesOf: (r: T) => number | undefined = () => undefined): Promise<T> {
   const p = target.profile;
-  const server = `${p.protocol}://${p.host.includes(':') ? `[${p.host}]` : p.host}:${p.port}`;
+  const server = serverOrigin(p);
   const write = (result: string, bytes?: number, detail?: string) =>
     activityLog(ctx)
       .append({ server, action, result, path: remotePath, bytes, detail })

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { describeError } from '../core/errors';
 import type { LoadedProfile } from '../core/profiles/types';
+import { serverUrl } from '../core/profiles/serverAddress';
 import type { RemoteEntry } from '../core/session/remoteFileSystem';
 import type { ConnectionManager, ConnectionState } from './connections';
 import type { ProfileRegistry } from './profileRegistry';
@@ -102,7 +103,7 @@ export class RemoteTreeProvider implements vscode.TreeDataProvider<RemoteNode>, 
     item.iconPath = new vscode.ThemeIcon(look.icon, state.status === 'error' ? new vscode.ThemeColor('errorForeground') : undefined);
     item.contextValue = `profile.${state.status}.${p.source.kind}`;
     const md = new vscode.MarkdownString();
-    md.appendText(`${p.protocol}://${p.username}@${p.host}:${p.port}${p.remotePath ?? ''}\n`);
+    md.appendText(`${serverUrl(p)}${p.remotePath ?? ''}\n`);
     md.appendText(`From: ${p.source.location}\nState: ${look.label}`);
     item.tooltip = md;
     return item;

@@ -8,6 +8,7 @@
  * Keyed by server address (never the profile name), so two profiles for one server agree.
  */
 import type { ServerAddress } from '../core/profiles/types';
+import { remoteVersionKey } from '../core/profiles/serverAddress';
 import type { RemoteStateStore, RemoteVersion } from '../core/transfer/remoteState';
 
 type Server = Pick<ServerAddress, 'protocol' | 'host' | 'port' | 'username'>;
@@ -15,8 +16,9 @@ type Server = Pick<ServerAddress, 'protocol' | 'host' | 'port' | 'username'>;
 export class RemoteVersions {
   private readonly map = new Map<string, RemoteVersion>();
 
+  /** The CLI's remote-versions.json key, with the host in lower case (in memory only: two spellings of a host agree). */
   private static key(server: Server, remotePath: string): string {
-    return `${server.protocol}://${server.username}@${server.host.toLowerCase()}:${server.port}${remotePath}`;
+    return remoteVersionKey({ ...server, host: server.host.toLowerCase() }, remotePath);
   }
 
   get(server: Server, remotePath: string): RemoteVersion | undefined {

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { SecureTransferError } from '../errors';
 import { writeFileAtomic } from '../fsutil';
 import type { ServerAddress } from '../profiles/types';
+import { remoteVersionKey } from '../profiles/serverAddress';
 import type { RemoteEntry } from '../session/remoteFileSystem';
 
 export interface RemoteVersion {
@@ -50,8 +51,7 @@ export class FileRemoteState implements RemoteStateStore {
   }
 
   private key(p: string): string {
-    const s = this.server;
-    return `${s.protocol}://${s.username}@${s.host}:${s.port}${p}`;
+    return remoteVersionKey(this.server, p);
   }
 
   private async load(): Promise<Record<string, RemoteVersion>> {
