@@ -12,6 +12,7 @@ import { TrustStore } from '../core/trust/trustStore';
 import { defaultStateDir } from '../core/paths';
 import { formatUrl, parseTarget } from '../core/profiles/url';
 import { serverOrigin } from '../core/profiles/serverAddress';
+import { profileFileIn } from '../core/profiles/profileFile';
 import { loadProfileFile } from '../core/profiles/load';
 import type { Profile } from '../core/profiles/types';
 import type { RemoteFileSystem } from '../core/session/remoteFileSystem';
@@ -33,8 +34,6 @@ export interface ConnectionArgs {
   verbose?: boolean;
 }
 
-export const DEFAULT_CONFIG = path.join('.vscode', 'secure-transfer.json');
-
 export interface Target {
   profile: Profile;
   /** As written: absolute, `~/…`, relative to the profile's folder, or empty for the start folder. */
@@ -46,7 +45,7 @@ export interface Target {
 
 export async function resolveTarget(ctx: CliContext, text: string, args: ConnectionArgs): Promise<Target> {
   const parsed = parseTarget(text);
-  const configFile = path.resolve(ctx.cwd, args.config ?? DEFAULT_CONFIG);
+  const configFile = args.config === undefined ? profileFileIn(ctx.cwd) : path.resolve(ctx.cwd, args.config);
   let profile: Profile;
   const loaded = existsSync(configFile) ? await loadProfileFile(configFile) : undefined;
   if (parsed.kind === 'profile') {

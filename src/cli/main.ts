@@ -5,6 +5,7 @@
  */
 import { describeError, exitCodeFor } from '../core/errors';
 import type { CliCommand, CliContext } from './context';
+import { PROFILE_FILE_PATH } from '../core/profiles/profileFile';
 import { getCommand, lsCommand, mkdirCommand, mvCommand, putCommand, rmCommand } from './commands/files';
 
 const VERSION = '0.1.0';
@@ -27,7 +28,7 @@ Commands:
   secret list                    list servers that have secrets (never the values)
 
 <url>: sftp://user@host[:port]/path, ftpes://… (explicit FTPS), ftps://… (implicit FTPS),
-       or profile:NAME/path with profiles from --config FILE (default .vscode/secure-transfer.json).
+       or profile:NAME/path with profiles from --config FILE (default ${PROFILE_FILE_PATH}).
        Plain ftp:// is refused: it sends passwords and files in cleartext.
 
 Options:

@@ -13,7 +13,9 @@ import { DEFAULT_PORTS, type LoadedProfile, type Profile, type Protocol } from '
 import { forgetServer, setPassword, setTotpSeed } from '../core/secrets/secrets';
 import { hostPort, serverUrl } from '../core/profiles/serverAddress';
 import type { IdentityKind } from '../core/trust/types';
-import { PROFILE_FILE, PROFILES_SETTING, SETTING_SECTION } from './profileRegistry';
+import { PROFILES_SETTING, SETTING_SECTION } from './profileRegistry';
+import { PROFILE_FILE_PATH } from '../core/profiles/profileFile';
+import { assertUploadable } from '../core/transfer/ignore';
 import type { RemoteNode } from './remoteTree';
 import { remoteUri } from './remoteUri';
 import type { Services } from './services';
@@ -62,7 +64,7 @@ async function askNewProfile(s: Services): Promise<NewProfileArgs | undefined> {
   if (!name) return undefined;
   const targets = [
     { label: 'User settings', description: 'only for you', target: 'user' as const },
-    ...(s.profiles.profileFiles().length && !s.profiles.restricted ? [{ label: 'Workspace (shared)', description: PROFILE_FILE, target: 'workspace' as const }] : []),
+    ...(s.profiles.profileFiles().length && !s.profiles.restricted ? [{ label: 'Workspace (shared)', description: PROFILE_FILE_PATH, target: 'workspace' as const }] : []),
   ];
   const where = targets.length === 1 ? targets[0] : await s.ui.pick(targets, { placeHolder: 'Where should the profile be saved?' });
   if (!where) return undefined;
@@ -116,7 +118,7 @@ async function editProfiles(s: Services, where?: 'user' | 'workspace'): Promise<
     return;
   }
   const file = s.profiles.profileFiles()[0];
-  if (!file) throw new UsageError('Open a folder first: shared profiles live in its .vscode/secure-transfer.json.');
+  if (!file) throw new UsageError(`Open a folder first: shared profiles live in its ${PROFILE_FILE_PATH}.`);
   if (!existsSync(file)) {
     await fsp.mkdir(path.dirname(file), { recursive: true });
     await fsp.writeFile(file, JSON.stringify({ profiles: [] }, null, 2) + '\n');
@@ -176,9 +178,8 @@ async function uploadPaths(s: Services, folder: { profile: LoadedProfile; dir: s
     if (st.isDirectory()) {
       // The engine skips `.git/`, the profile file and the profile's ignore globs.
       results.push(await s.transfers.run({ direction: 'upload', profile: folder.profile, local, remote, recursive: true }));
-    } else if (local.endsWith(path.join(path.sep + '.vscode', 'secure-transfer.json'))) {
-      throw new UsageError(`${local} is the Secure Transfer profile file; it is never uploaded.`);
     } else {
+      assertUploadable(local);
       results.push(await s.transfers.run({ direction: 'upload', profile: folder.profile, local, remote }));
     }
   }
