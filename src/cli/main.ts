@@ -6,6 +6,7 @@
 import { describeError, exitCodeFor } from '../core/errors';
 import type { CliCommand, CliContext } from './context';
 import { PROFILE_FILE_PATH } from '../core/profiles/profileFile';
+import { DEFAULT_REQUEST_TIMEOUT } from '../core/profiles/defaults';
 import { getCommand, lsCommand, mkdirCommand, mvCommand, putCommand, rmCommand } from './commands/files';
 
 const VERSION = '0.1.0';
@@ -36,7 +37,7 @@ Options:
   --fingerprint SHA256:…  pin the host key or certificate (repeatable)
   --ca FILE               extra CA certificates (PEM) for FTPS
   --identity FILE         SSH private key
-  --request-timeout SECS  give up on a server that stops answering for this long (default 30)
+  --request-timeout SECS  give up on a server that stops answering for this long (default ${DEFAULT_REQUEST_TIMEOUT})
   --password-stdin        read the password from standard input
   --accept-new            trust an unknown host key or certificate and record it
   --follow-symlinks       get -r / put -r: follow links to folders and links that leave the

@@ -19,7 +19,7 @@ import type { CredentialProvider } from './credentials';
 import { ftpLibraryFailure, replyText } from './ftpsErrors';
 import { FtpsFileSystem, parseFeatures } from './ftpsFileSystem';
 import { tolerantParseList } from './ftpsListing';
-import { DEFAULT_REQUEST_TIMEOUT } from '../profiles/defaults';
+import { DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT } from '../profiles/defaults';
 
 export { FtpsFileSystem } from './ftpsFileSystem';
 
@@ -30,18 +30,18 @@ export interface FtpsConnectOptions {
   server: ServerAddress;
   credentials: CredentialProvider;
   tls: FtpsTlsOptions;
-  /** Applies to connecting, the handshake and every later reply (basic-ftp's timeout). Default 30 s. */
+  /** Applies to connecting, the handshake and every later reply (basic-ftp's timeout). Default: the profile default (20 s). */
   connectTimeoutMs?: number;
   /**
    * After login: how long a command may wait for its reply, and a transfer for its next bytes
-   * (basic-ftp's watchdog only counts time spent waiting for the server). Default 30 s.
+   * (basic-ftp's watchdog only counts time spent waiting for the server). Default: the profile default (30 s).
    */
   requestTimeoutMs?: number;
   signal?: AbortSignal;
   log?: Logger;
 }
 
-const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_TIMEOUT_MS = DEFAULT_CONNECT_TIMEOUT * 1000;
 
 export async function connectFtps(opts: FtpsConnectOptions): Promise<FtpsFileSystem> {
   const { server } = opts;

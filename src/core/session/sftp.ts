@@ -31,7 +31,7 @@ import type {
   WriteOptions,
 } from './remoteFileSystem';
 import { RequestDeadlines, formatSeconds } from './requestDeadline';
-import { DEFAULT_REQUEST_TIMEOUT } from '../profiles/defaults';
+import { DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT } from '../profiles/defaults';
 import { CHECK_FILE_ALGORITHMS, advertisesCheckFile, checkFileHash, mayOfferCheckFile } from './sftpCheckFile';
 import { createAuthSession } from './sftpAuth';
 import { serverText } from '../displayText';
@@ -61,6 +61,7 @@ export interface SftpConnectOptions {
   trust: SftpTrustOptions;
   identityFile?: string;
   agent?: boolean | string;
+  /** Connecting, the handshake and the login. Default: the profile default (20 s). */
   connectTimeoutMs?: number;
   /**
    * After login: a connection whose server stops answering (keepalives unanswered) for about this
@@ -85,7 +86,7 @@ export interface SftpHostKey {
   source: HostKeySource;
 }
 
-const DEFAULT_TIMEOUT_MS = 20_000;
+const DEFAULT_TIMEOUT_MS = DEFAULT_CONNECT_TIMEOUT * 1000;
 /** close() waits this long at most for the server's goodbye, then drops the connection. */
 const CLOSE_WAIT_MS = 5_000;
 const DEFAULT_IDLE_TIMEOUT_MS = 120_000;
