@@ -10,7 +10,9 @@ import { ActivityLog, type ActivityAction } from '../core/audit/activityLog';
 import { normalizeFingerprint } from '../core/syntax/fingerprint';
 import { TrustStore } from '../core/trust/trustStore';
 import { defaultStateDir } from '../core/paths';
-import { parseTarget } from '../core/profiles/url';
+import { formatUrl, parseTarget } from '../core/profiles/url';
+import { serverOrigin } from '../core/profiles/serverAddress';
+import { profileFileIn } from '../core/profiles/profileFile';
 import { loadProfileFile } from '../core/profiles/load';
 import type { Profile } from '../core/profiles/types';
 import type { RemoteFileSystem } from '../core/session/remoteFileSystem';
@@ -32,8 +34,6 @@ export interface ConnectionArgs {
   verbose?: boolean;
 }
 
-export const DEFAULT_CONFIG = path.join('.vscode', 'secure-transfer.json');
-
 export interface Target {
   profile: Profile;
   /** As written: absolute, `~/…`, relative to the profile's folder, or empty for the start folder. */
@@ -45,7 +45,7 @@ export interface Target {
 
 export async function resolveTarget(ctx: CliContext, text: string, args: ConnectionArgs): Promise<Target> {
   const parsed = parseTarget(text);
-  const configFile = path.resolve(ctx.cwd, args.config ?? DEFAULT_CONFIG);
+  const configFile = args.config === undefined ? profileFileIn(ctx.cwd) : path.resolve(ctx.cwd, args.config);
   let profile: Profile;
   const loaded = existsSync(configFile) ? await loadProfileFile(configFile) : undefined;
   if (parsed.kind === 'profile') {
@@ -60,7 +60,7 @@ export async function resolveTarget(ctx: CliContext, text: string, args: Connect
     profile = { ...found };
   } else {
     const u = parsed.url;
-    if (!u.username) throw new UsageError(`${text} has no user name: write it as ${u.protocol}://USER@${u.host}/path.`);
+    if (!u.username) throw new UsageError(`${text} has no user name: write it as ${formatUrl({ protocol: u.protocol, host: u.host, port: u.port, username: 'USER', path: '/path' })}.`);
     profile = { name: text, protocol: u.protocol, host: u.host, port: u.port, username: u.username, fingerprints: u.fingerprints };
   }
   if (args.identity) profile.identityFile = path.resolve(ctx.cwd, args.identity);
@@ -112,7 +112,7 @@ export function activityLog(ctx: CliContext): ActivityLog {
 /** Runs a transfer or delete and records it with its result; a log that can't be written only warns. */
 export async function recorded<T>(ctx: CliContext, target: Target, action: ActivityAction, remotePath: string, run: () => Promise<T>, bytesOf: (r: T) => number | undefined = () => undefined): Promise<T> {
   const p = target.profile;
-  const server = `${p.protocol}://${p.host.includes(':') ? `[${p.host}]` : p.host}:${p.port}`;
+  const server = serverOrigin(p);
   const write = (result: string, bytes?: number, detail?: string) =>
     activityLog(ctx)
       .append({ server, action, result, path: remotePath, bytes, detail })

@@ -5,6 +5,8 @@
  */
 import { describeError, exitCodeFor } from '../core/errors';
 import type { CliCommand, CliContext } from './context';
+import { PROFILE_FILE_PATH } from '../core/profiles/profileFile';
+import { DEFAULT_REQUEST_TIMEOUT } from '../core/profiles/defaults';
 import { getCommand, lsCommand, mkdirCommand, mvCommand, putCommand, rmCommand } from './commands/files';
 
 const VERSION = '0.1.0';
@@ -27,7 +29,7 @@ Commands:
   secret list                    list servers that have secrets (never the values)
 
 <url>: sftp://user@host[:port]/path, ftpes://… (explicit FTPS), ftps://… (implicit FTPS),
-       or profile:NAME/path with profiles from --config FILE (default .vscode/secure-transfer.json).
+       or profile:NAME/path with profiles from --config FILE (default ${PROFILE_FILE_PATH}).
        Plain ftp:// is refused: it sends passwords and files in cleartext.
 
 Options:
@@ -35,7 +37,7 @@ Options:
   --fingerprint SHA256:…  pin the host key or certificate (repeatable)
   --ca FILE               extra CA certificates (PEM) for FTPS
   --identity FILE         SSH private key
-  --request-timeout SECS  give up on a server that stops answering for this long (default 30)
+  --request-timeout SECS  give up on a server that stops answering for this long (default ${DEFAULT_REQUEST_TIMEOUT})
   --password-stdin        read the password from standard input
   --accept-new            trust an unknown host key or certificate and record it
   --follow-symlinks       get -r / put -r: follow links to folders and links that leave the

@@ -1,12 +1,13 @@
 /** How the CLI answers "do you trust this server?": --accept-new, a TTY question, or refuse. */
 import type { TrustDecider, TrustQuestion } from '../core/trust/types';
+import { hostPort } from '../core/profiles/serverAddress';
 import type { CliContext } from './context';
 import { askLine } from './tty';
 
 function describe(q: TrustQuestion): string {
   const what = q.kind === 'host-key' ? 'host key' : 'TLS certificate';
   const details = Object.entries(q.details ?? {}).map(([k, v]) => `  ${k}: ${v}\n`).join('');
-  return `The ${what} of ${q.server.host}:${q.server.port} is not trusted yet (${q.reason}).\n  ${q.keyType} ${q.fingerprint}\n${details}`;
+  return `The ${what} of ${hostPort(q.server)} is not trusted yet (${q.reason}).\n  ${q.keyType} ${q.fingerprint}\n${details}`;
 }
 
 export function cliTrustDecider(ctx: CliContext, acceptNew: boolean): TrustDecider {

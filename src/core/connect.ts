@@ -5,6 +5,7 @@
  */
 import { lookup } from 'node:dns/promises';
 import type { Profile, ServerAddress } from './profiles/types';
+import { serverOrigin, serverUrl } from './profiles/serverAddress';
 import type { RemoteFileSystem } from './session/remoteFileSystem';
 import type { CredentialProvider } from './session/credentials';
 import type { TrustDecider } from './trust/types';
@@ -39,11 +40,6 @@ export interface ConnectContext {
   log?: Logger;
 }
 
-function label(p: Profile): string {
-  const host = p.host.includes(':') ? `[${p.host}]` : p.host;
-  return `${p.protocol}://${host}:${p.port}`;
-}
-
 async function enforceAuditPolicy(profile: Profile, policy: Policy | EffectivePolicy, ctx: ConnectContext): Promise<void> {
   const { auditServer, knownIdentities } = await import('./audit/auditServer');
   const target = { protocol: profile.protocol, host: profile.host, port: profile.port, username: profile.username };
@@ -55,7 +51,7 @@ async function enforceAuditPolicy(profile: Profile, policy: Policy | EffectivePo
     const f = blocking[0];
     throw new PolicyViolation(
       'policy.blockOnSeverity',
-      `The policy (policy.blockOnSeverity) refuses ${label(profile)}: the audit found "${f.title}" (${f.severity})${blocking.length > 1 ? ` and ${blocking.length - 1} more` : ''}; fix the server (run \`secure-transfer audit\` for the remediation) or change the policy.`,
+      `The policy (policy.blockOnSeverity) refuses ${serverOrigin(profile)}: the audit found "${f.title}" (${f.severity})${blocking.length > 1 ? ` and ${blocking.length - 1} more` : ''}; fix the server (run \`secure-transfer audit\` for the remediation) or change the policy.`,
     );
   }
 }
@@ -78,7 +74,7 @@ export async function connect(profile: Profile, ctx: ConnectContext): Promise<Re
   const log = ctx.log ?? silentLogger;
   const decide: TrustDecider = async (q) => {
     const answer = await ctx.decide(q);
-    await ctx.activity?.append({ server: label(profile), action: 'trust-decision', result: answer, fingerprint: q.fingerprint }).catch(() => undefined);
+    await ctx.activity?.append({ server: serverOrigin(profile), action: 'trust-decision', result: answer, fingerprint: q.fingerprint }).catch(() => undefined);
     return answer;
   };
   try {
@@ -92,11 +88,11 @@ export async function connect(profile: Profile, ctx: ConnectContext): Promise<Re
     }
     const server: ServerAddress = { protocol: profile.protocol, host: profile.host, port: profile.port, username: profile.username };
     const rfs = await openTransport(profile, server, { ...ctx, decide }, log);
-    await ctx.activity?.append({ server: label(profile), action: 'connect', result: 'ok', fingerprint: (rfs as { hostKey?: { fingerprint?: string } }).hostKey?.fingerprint }).catch(() => undefined);
+    await ctx.activity?.append({ server: serverOrigin(profile), action: 'connect', result: 'ok', fingerprint: (rfs as { hostKey?: { fingerprint?: string } }).hostKey?.fingerprint }).catch(() => undefined);
     return rfs;
   } catch (err) {
     const result = err instanceof SecureTransferError && err.kind === 'security' ? 'refused' : 'failed';
-    await ctx.activity?.append({ server: label(profile), action: 'connect', result, detail: describeError(err) }).catch(() => undefined);
+    await ctx.activity?.append({ server: serverOrigin(profile), action: 'connect', result, detail: describeError(err) }).catch(() => undefined);
     throw err;
   }
 }
@@ -107,7 +103,7 @@ async function sshAlgorithmsFor(profile: Profile, policy: Policy | EffectivePoli
   const { withoutForbidden } = await import('./session/sshAlgorithms');
   const { algorithms, emptied } = withoutForbidden((a) => forbiddenAlgorithmEntry(a, policy) !== undefined);
   if (emptied) {
-    throw new PolicyViolation('policy.forbiddenAlgorithms', `policy.forbiddenAlgorithms leaves no ${emptied} algorithm to connect to ${label(profile)} with: allow at least one.`);
+    throw new PolicyViolation('policy.forbiddenAlgorithms', `policy.forbiddenAlgorithms leaves no ${emptied} algorithm to connect to ${serverOrigin(profile)} with: allow at least one.`);
   }
   return algorithms;
 }
@@ -116,7 +112,7 @@ async function openTransport(profile: Profile, server: ServerAddress, ctx: Conne
   const pinned = [...(profile.fingerprints ?? []), ...(ctx.pinned ?? [])];
   const connectTimeoutMs = (profile.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT) * 1000;
   const requestTimeoutMs = (profile.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT) * 1000;
-  log.info(`Connecting to ${profile.protocol}://${profile.username}@${profile.host}:${profile.port}`);
+  log.info(`Connecting to ${serverUrl(profile)}`);
   if (profile.protocol === 'sftp') {
     const { connectSftp } = await import('./session/sftp');
     const algorithms = await sshAlgorithmsFor(profile, ctx.policy);

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { ActivityEntry, ActivityLog } from '../core/audit/activityLog';
-import { serverOf } from './auditMonitor';
+import { normalizeOrigin, sameOrigin, serverOrigin } from '../core/profiles/serverAddress';
 import type { Services } from './services';
 
 export const ACTIVITY_SCHEME = 'secure-transfer-activity';
@@ -53,8 +53,9 @@ export class ActivityDocuments implements vscode.TextDocumentContentProvider {
 export async function showActivityLog(s: Services, server?: string): Promise<vscode.TextDocument | undefined> {
   let chosen = server;
   if (chosen === undefined) {
-    const logged = [...new Set((await s.activity.read()).map((e) => e.server))];
-    const profilesOf = (srv: string) => s.profiles.profiles.filter((p) => serverOf(p) === srv).map((p) => p.name);
+    // One item per server; entries of older versions may spell the same server differently (case).
+    const logged = [...new Map((await s.activity.read()).map((e) => [normalizeOrigin(e.server), e.server])).values()];
+    const profilesOf = (srv: string) => s.profiles.profiles.filter((p) => sameOrigin(serverOrigin(p), srv)).map((p) => p.name);
     const items = [
       { label: 'All servers', server: ALL },
       ...logged.sort().map((srv) => ({ label: srv, description: profilesOf(srv).join(', '), server: srv })),

@@ -12,6 +12,7 @@ import type { ActivityLog } from '../core/audit/activityLog';
 import { describeError } from '../core/errors';
 import { SEVERITIES } from '../core/policy/types';
 import type { LoadedProfile } from '../core/profiles/types';
+import { serverOrigin, storedOrigin } from '../core/profiles/serverAddress';
 import type { TrustStore } from '../core/trust/trustStore';
 import type { ExtensionLogger } from './log';
 import type { Ui } from './ui';
@@ -40,11 +41,6 @@ export const AUDIT_MAX_AGE_MS = 6 * 60 * 60 * 1000;
 const STATE_PREFIX = 'secureTransfer.audit/';
 
 const rank = (s: Severity): number => SEVERITIES.indexOf(s);
-
-export function serverOf(p: Pick<LoadedProfile, 'protocol' | 'host' | 'port'>): string {
-  const host = p.host.includes(':') ? `[${p.host}]` : p.host;
-  return `${p.protocol}://${host}:${p.port}`;
-}
 
 export function snapshotOf(report: AuditReport): AuditSnapshot {
   const findings: Record<string, Severity> = {};
@@ -95,14 +91,14 @@ export class AuditMonitor implements vscode.Disposable {
     return [...this.alertList.values()];
   }
 
+  /** `server`: storedOrigin() of the profile, the text the snapshots have always been kept under. */
   lastSnapshot(server: string): AuditSnapshot | undefined {
     return this.deps.state.get<AuditSnapshot>(STATE_PREFIX + server);
   }
 
   /** Called after every successful connection: audits unless a recent audit of this server exists. */
   afterConnect(profile: LoadedProfile): Promise<AuditReport | undefined> {
-    const server = serverOf(profile);
-    const last = this.lastSnapshot(server);
+    const last = this.lastSnapshot(storedOrigin(profile));
     const fresh = last !== undefined && Date.now() - Date.parse(last.probedAt) < AUDIT_MAX_AGE_MS;
     if (!this.deps.enabled() || fresh) return Promise.resolve(undefined);
     return this.audit(profile);
@@ -110,7 +106,7 @@ export class AuditMonitor implements vscode.Disposable {
 
   /** Runs an audit now (one at a time per server) and records it; failures are logged, never thrown. */
   audit(profile: LoadedProfile): Promise<AuditReport | undefined> {
-    const server = serverOf(profile);
+    const server = serverOrigin(profile);
     const inFlight = this.running.get(server);
     if (inFlight) return inFlight;
     const run = this.probe(profile)
@@ -145,10 +141,10 @@ export class AuditMonitor implements vscode.Disposable {
    */
   async record(profile: LoadedProfile, report: AuditReport, options: { seen?: boolean } = {}): Promise<string[]> {
     const { worstSeverity } = await import('../core/audit');
-    const server = serverOf(profile);
+    const server = serverOrigin(profile);
     const current = snapshotOf(report);
-    const reasons = alertReasons(this.lastSnapshot(server), current, new Map(report.findings.map((f) => [f.id, f.title])));
-    await this.deps.state.update(STATE_PREFIX + server, current);
+    const reasons = alertReasons(this.lastSnapshot(storedOrigin(profile)), current, new Map(report.findings.map((f) => [f.id, f.title])));
+    await this.deps.state.update(STATE_PREFIX + storedOrigin(profile), current);
     const worst = worstSeverity(report.findings);
     await this.deps.activity
       .append({ server, action: 'audit', result: 'ok', fingerprint: current.fingerprints[0], detail: worst ? `${report.findings.length} finding(s), worst ${worst}` : 'no findings' })
@@ -160,7 +156,7 @@ export class AuditMonitor implements vscode.Disposable {
 
   /** A connection was refused because the pinned key or certificate changed. */
   identityChanged(profile: LoadedProfile, message: string): void {
-    this.raise({ server: serverOf(profile), profileName: profile.name, reasons: [message] }, false);
+    this.raise({ server: serverOrigin(profile), profileName: profile.name, reasons: [message] }, false);
   }
 
   clear(server: string): void {

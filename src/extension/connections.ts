@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { connect, type ConnectContext } from '../core/connect';
 import { describeError, SecureTransferError } from '../core/errors';
 import type { LoadedProfile } from '../core/profiles/types';
+import { serverOrigin } from '../core/profiles/serverAddress';
 import type { RemoteFileSystem } from '../core/session/remoteFileSystem';
 import { ReconnectingFileSystem, type LinkState } from '../core/session/reconnecting';
 import type { CredentialProvider } from '../core/session/credentials';
@@ -72,7 +73,7 @@ export class ConnectionManager implements vscode.Disposable {
         // A reconnect that failed (a changed key, a refused login, a server still down) ends the session visibly.
         if (link === 'disconnected' && restoring) void this.reconnectFailed(profile, fs, err);
       };
-      const fs = await ReconnectingFileSystem.connect(openSession, { onStateChange: (l, e) => onLink(l, e), where: `${profile.protocol}://${profile.host}:${profile.port}` });
+      const fs = await ReconnectingFileSystem.connect(openSession, { onStateChange: (l, e) => onLink(l, e), where: serverOrigin(profile) });
       fs.onClose(() => {
         const s = this.states.get(profile.name);
         if (s?.status === 'connected' && s.fs === fs) this.set(profile.name, { status: 'disconnected' });

@@ -9,12 +9,13 @@ import { describeError } from '../core/errors';
 import { escapeControlChars } from '../core/displayText';
 import type { AuditReport } from '../core/audit/types';
 import type { LoadedProfile } from '../core/profiles/types';
+import { serverOrigin } from '../core/profiles/serverAddress';
 import { credentialsFor } from '../core/mfa/provider';
 import { RemoteVersions } from '../core/transfer/remoteState';
 import { extraSessionFactory } from '../core/transfer/sessionReuse';
 import { TrustStore } from '../core/trust/trustStore';
 import { ACTIVITY_SCHEME, ActivityDocuments } from './activityView';
-import { AuditMonitor, serverOf } from './auditMonitor';
+import { AuditMonitor } from './auditMonitor';
 import { ConnectionManager } from './connections';
 import { registerCommands, reportError } from './commands';
 import { RemoteFileSystemProvider } from './fileSystemProvider';
@@ -103,7 +104,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
     // Server text (a refused SITE CHMOD reply) is escaped, as everywhere else.
     onNote: (profile, note) => log.warn(`${profile.name}: ${escapeControlChars(note)}`),
     onDelete: (profile, remotePath, result, detail) =>
-      void activity.append({ server: serverOf(profile), action: 'delete', result, path: remotePath, detail }).catch(() => undefined),
+      void activity.append({ server: serverOrigin(profile), action: 'delete', result, path: remotePath, detail }).catch(() => undefined),
   });
   const transfers = new TransferService(
     (profile, signal) => connections.get(profile, signal),
@@ -111,7 +112,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
     (profileName, remotePath) => fsProvider.fireChanged(remoteUri(profileName, remotePath)),
     (record, profile) =>
       void activity
-        .append({ server: serverOf(profile), action: record.direction, result: TRANSFER_RESULT[record.state], bytes: record.bytes, path: record.remote, detail: record.error })
+        .append({ server: serverOrigin(profile), action: record.direction, result: TRANSFER_RESULT[record.state], bytes: record.bytes, path: record.remote, detail: record.error })
         .catch(() => undefined),
     {
       versions: remoteVersions,

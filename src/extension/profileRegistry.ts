@@ -4,16 +4,15 @@
  * (user level only: a workspace cannot inject "user" profiles through its settings). Loading and
  * validation are core's; this only watches the sources and keeps the problems to show in the tree.
  */
-import * as path from 'node:path';
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { describeError, SecurityRefusal } from '../core/errors';
 import { loadProfileFile } from '../core/profiles/load';
+import { PROFILE_FILE_PATH, profileFileIn } from '../core/profiles/profileFile';
 import { validateUserPolicy, validateUserProfiles } from '../core/profiles/validate';
 import { mergePolicies, type EffectivePolicy, type Policy } from '../core/policy';
 import type { LoadedProfile } from '../core/profiles/types';
 
-export const PROFILE_FILE = path.join('.vscode', 'secure-transfer.json');
 export const SETTING_SECTION = 'secureTransfer';
 export const PROFILES_SETTING = 'profiles';
 export const PROFILES_SETTING_KEY = `${SETTING_SECTION}.${PROFILES_SETTING}`;
@@ -39,7 +38,7 @@ export class ProfileRegistry implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor() {
-    const watcher = vscode.workspace.createFileSystemWatcher(`**/${PROFILE_FILE.split(path.sep).join('/')}`);
+    const watcher = vscode.workspace.createFileSystemWatcher(`**/${PROFILE_FILE_PATH}`);
     const reload = () => void this.reload();
     this.disposables.push(
       watcher,
@@ -84,7 +83,7 @@ export class ProfileRegistry implements vscode.Disposable {
 
   /** The workspace profile files that exist (or would be created) per workspace folder. */
   profileFiles(): string[] {
-    return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => path.join(f.uri.fsPath, PROFILE_FILE));
+    return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => profileFileIn(f.uri.fsPath));
   }
 
   async reload(): Promise<void> {

@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { describeError } from '../core/errors';
 import type { LoadedProfile } from '../core/profiles/types';
+import { serverUrl } from '../core/profiles/serverAddress';
+import { PROFILE_FILE_PATH } from '../core/profiles/profileFile';
 import type { RemoteEntry } from '../core/session/remoteFileSystem';
 import type { ConnectionManager, ConnectionState } from './connections';
 import type { ProfileRegistry } from './profileRegistry';
@@ -41,12 +43,12 @@ const IDENTITY_CHANGED_LOOK: ErrorLook = {
 };
 const POLICY_LOOK: ErrorLook = {
   contextValue: 'message.policy',
-  hint: 'The policy comes from the "policy" block of .vscode/secure-transfer.json and your user setting secureTransfer.policy (the stricter wins).',
+  hint: `The policy comes from the "policy" block of ${PROFILE_FILE_PATH} and your user setting secureTransfer.policy (the stricter wins).`,
 };
 const ERROR_LOOK: Readonly<Record<string, ErrorLook>> = { 'policy-violation': POLICY_LOOK, 'policy-invalid': POLICY_LOOK };
 
 export const RESTRICTED_MESSAGE =
-  'Restricted Mode: the shared profiles in .vscode/secure-transfer.json are ignored until you trust this workspace.';
+  `Restricted Mode: the shared profiles in ${PROFILE_FILE_PATH} are ignored until you trust this workspace.`;
 
 /** Where a remote folder node points: its path, or the profile's start folder. */
 export function folderOf(node: RemoteNode | undefined): { profileName: string; path?: string } | undefined {
@@ -102,7 +104,7 @@ export class RemoteTreeProvider implements vscode.TreeDataProvider<RemoteNode>, 
     item.iconPath = new vscode.ThemeIcon(look.icon, state.status === 'error' ? new vscode.ThemeColor('errorForeground') : undefined);
     item.contextValue = `profile.${state.status}.${p.source.kind}`;
     const md = new vscode.MarkdownString();
-    md.appendText(`${p.protocol}://${p.username}@${p.host}:${p.port}${p.remotePath ?? ''}\n`);
+    md.appendText(`${serverUrl(p)}${p.remotePath ?? ''}\n`);
     md.appendText(`From: ${p.source.location}\nState: ${look.label}`);
     item.tooltip = md;
     return item;

@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { LoadedProfile } from '../core/profiles/types';
+import { serverUrl } from '../core/profiles/serverAddress';
 import { UsageError } from '../core/errors';
 import type { ProfileRegistry } from './profileRegistry';
 import type { RemoteNode } from './remoteTree';
@@ -45,6 +46,6 @@ export async function resolveProfile(profiles: ProfileRegistry, ui: Ui, arg: Tar
   if (all.length === 0) throw new UsageError('There are no Secure Transfer profiles yet: run "Secure Transfer: Add Profile" first.');
   const profile = all.length === 1
     ? all[0]
-    : (await ui.pick(all.map((p) => ({ label: p.name, description: `${p.protocol}://${p.username}@${p.host}:${p.port}`, profile: p })), { placeHolder: `Which server ${purpose}?` }))?.profile;
+    : (await ui.pick(all.map((p) => ({ label: p.name, description: serverUrl(p), profile: p })), { placeHolder: `Which server ${purpose}?` }))?.profile;
   return profile ? { profile, target: { profileName: profile.name } } : undefined;
 }

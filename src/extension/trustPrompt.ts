@@ -5,6 +5,7 @@
  */
 import type { TrustDecider, TrustDecision, TrustQuestion } from '../core/trust/types';
 import { SecurityRefusal } from '../core/errors';
+import { hostPort } from '../core/profiles/serverAddress';
 import type { Ui } from './ui';
 
 export const TRUST_ONCE = 'Trust Once';
@@ -18,7 +19,7 @@ const WHAT: Readonly<Record<TrustQuestion['kind'], string>> = { 'host-key': 'SSH
 export function trustQuestionText(q: TrustQuestion): { message: string; detail: string } {
   const details = Object.entries(q.details ?? {}).map(([k, v]) => `${k}: ${v}`);
   return {
-    message: `The ${WHAT[q.kind]} of ${q.server.host}:${q.server.port} is not trusted yet.`,
+    message: `The ${WHAT[q.kind]} of ${hostPort(q.server)} is not trusted yet.`,
     detail: [
       `Reason: ${q.reason}`,
       `Key type: ${q.keyType}`,

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import type { Profile } from '../core/profiles/types';
-import { ignoreMatcher } from '../core/transfer/ignore';
+import { ignoreMatcher, isNeverUploaded } from '../core/transfer/ignore';
 
 /** The transfer engine's rules (`.git/` and the profile file always; the profile's globs like .gitignore). */
 export function isIgnored(relativePath: string, extraGlobs: readonly string[] = []): boolean {
@@ -27,7 +27,6 @@ export function mapLocalToRemote(profile: Pick<Profile, 'localRoot' | 'remotePat
   if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return { ok: false, reason: 'outside' };
   const relativePath = rel.split(path.sep).join('/');
   // The profile file is checked by its absolute location too, wherever localRoot points.
-  const profileFile = path.join(baseDir, '.vscode', 'secure-transfer.json');
-  if (isIgnored(relativePath, profile.ignore) || path.resolve(localFile) === profileFile) return { ok: false, reason: 'ignored', relativePath };
+  if (isIgnored(relativePath, profile.ignore) || isNeverUploaded(localFile)) return { ok: false, reason: 'ignored', relativePath };
   return { ok: true, relativePath, remotePath: path.posix.join(profile.remotePath ?? remoteHome, relativePath) };
 }

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { memorySecretStore } from '../../src/core/secrets/memoryStore';
 import { INDEX_KEY, withKeyIndex } from '../../src/core/secrets/keyIndex';
-import { describeServer, parseSecretKey, secretKey } from '../../src/core/secrets/secretStore';
+import { parseSecretKey, secretKey } from '../../src/core/secrets/secretStore';
+import { serverUrl } from '../../src/core/profiles/serverAddress';
 import { forgetServer, getSecret, getTotpSeed, listServers, setPassword, setTotpSeed } from '../../src/core/secrets/secrets';
 import { redact, redactingLogger, REDACTED } from '../../src/core/secrets/redact';
 import { totpCode } from '../../src/core/totp/code';
@@ -20,7 +21,7 @@ test('secret keys round-trip, including IPv6 hosts and user names with @', () =>
       assert.deepEqual(parseSecretKey(secretKey(server, kind)), { server, kind });
     }
   }
-  assert.equal(describeServer(B), 'ftpes://bob%40corp@[::1]:2121');
+  assert.equal(serverUrl(B), 'ftpes://bob%40corp@[::1]:2121');
   assert.equal(parseSecretKey(INDEX_KEY), undefined);
   assert.equal(parseSecretKey('password:ftp://x@h:21'), undefined, 'plain ftp never has secrets');
 });

@@ -8,11 +8,12 @@
  * Values are read from stdin only (never argv, which other users can see in the process list).
  */
 import { UsageError } from '../../core/errors';
-import { parseUrl } from '../../core/profiles/url';
+import { formatUrl, parseUrl } from '../../core/profiles/url';
+import { serverUrl } from '../../core/profiles/serverAddress';
 import type { ServerAddress } from '../../core/profiles/types';
 import { formatCode } from '../../core/totp/code';
 import { describeKind, forgetServer, listServers, setPassphrase, setPassword, setTotpSeed } from '../../core/secrets/secrets';
-import { describeServer, type SecretStore } from '../../core/secrets/secretStore';
+import type { SecretStore } from '../../core/secrets/secretStore';
 import { readStdin, type CliCommand, type CliContext } from '../context';
 import { KeyringSecretStore } from '../keyringStore';
 
@@ -21,7 +22,7 @@ const USAGE = 'secure-transfer secret set-password URL | set-passphrase URL | se
 function serverFromUrl(text: string): ServerAddress {
   const url = parseUrl(text);
   if (!url.username) {
-    throw new UsageError(`${text} has no user name, and secrets are stored per user: write it as ${url.protocol}://USER@${url.host}.`);
+    throw new UsageError(`${text} has no user name, and secrets are stored per user: write it as ${formatUrl({ protocol: url.protocol, host: url.host, port: url.port, username: 'USER' })}.`);
   }
   return { protocol: url.protocol, host: url.host, port: url.port, username: url.username };
 }
@@ -40,7 +41,7 @@ const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
     async run(ctx, store, [url]) {
       const server = serverFromUrl(url);
       await setPassword(store, server, await readValue(ctx, 'password'));
-      ctx.stdout.write(`Stored the password for ${describeServer(server)} in the OS keychain.\n`);
+      ctx.stdout.write(`Stored the password for ${serverUrl(server)} in the OS keychain.\n`);
       return 0;
     },
   },
@@ -49,7 +50,7 @@ const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
     async run(ctx, store, [url]) {
       const server = serverFromUrl(url);
       await setPassphrase(store, server, await readValue(ctx, 'passphrase'));
-      ctx.stdout.write(`Stored the key passphrase for ${describeServer(server)} in the OS keychain.\n`);
+      ctx.stdout.write(`Stored the key passphrase for ${serverUrl(server)} in the OS keychain.\n`);
       return 0;
     },
   },
@@ -58,7 +59,7 @@ const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
     async run(ctx, store, [url]) {
       const server = serverFromUrl(url);
       const stored = await setTotpSeed(store, server, await readValue(ctx, 'TOTP seed'));
-      ctx.stdout.write(`Stored the TOTP seed for ${describeServer(server)} in the OS keychain.\n`);
+      ctx.stdout.write(`Stored the TOTP seed for ${serverUrl(server)} in the OS keychain.\n`);
       ctx.stdout.write(`Next code: ${formatCode(stored.code)} (valid ${stored.secondsLeft} s more) — compare with your authenticator app.\n`);
       return 0;
     },
@@ -70,8 +71,8 @@ const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
       const kinds = await forgetServer(store, server);
       ctx.stdout.write(
         kinds.length === 0
-          ? `No secrets were stored for ${describeServer(server)}.\n`
-          : `Forgot the ${kinds.map(describeKind).join(', ')} of ${describeServer(server)}.\n`,
+          ? `No secrets were stored for ${serverUrl(server)}.\n`
+          : `Forgot the ${kinds.map(describeKind).join(', ')} of ${serverUrl(server)}.\n`,
       );
       return 0;
     },
@@ -81,7 +82,7 @@ const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
     async run(ctx, store) {
       const servers = await listServers(store);
       if (servers.length === 0) ctx.stdout.write('No secrets are stored.\n');
-      for (const s of servers) ctx.stdout.write(`${describeServer(s.server)}  ${s.kinds.map(describeKind).join(', ')}\n`);
+      for (const s of servers) ctx.stdout.write(`${serverUrl(s.server)}  ${s.kinds.map(describeKind).join(', ')}\n`);
       return 0;
     },
   },

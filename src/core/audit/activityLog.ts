@@ -6,6 +6,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ensurePrivateDir, tightenPrivateFile } from '../fsutil';
 import { terminalSafeJson } from '../displayText';
+import { sameOrigin } from '../profiles/serverAddress';
 
 export type ActivityAction = 'connect' | 'trust-decision' | 'upload' | 'download' | 'delete' | 'audit';
 export const ACTIVITY_ACTIONS: readonly ActivityAction[] = ['connect', 'trust-decision', 'upload', 'download', 'delete', 'audit'];
@@ -13,7 +14,7 @@ export const ACTIVITY_ACTIONS: readonly ActivityAction[] = ['connect', 'trust-de
 export interface ActivityEntry {
   /** ISO time. */
   time: string;
-  /** `sftp://host:port` (never with a password; user names are kept). */
+  /** serverOrigin(): `sftp://host:22`, `sftp://[::1]:22` (never a user or a password). */
   server: string;
   action: ActivityAction;
   /** `ok`, `failed`, `refused`, `cancelled`, or for trust decisions `once` / `remember` / `reject`. */
@@ -87,7 +88,7 @@ export class ActivityLog {
     return run;
   }
 
-  /** Entries oldest first, across rotated files; only those of `server` when given. */
+  /** Entries oldest first, across rotated files; only those of `server` (a serverOrigin()) when given. */
   async read(filter: { server?: string; limit?: number } = {}): Promise<ActivityEntry[]> {
     await this.queue;
     const files = [...Array.from({ length: this.keep }, (_, i) => rotated(this.keep - i)), FILE];
@@ -104,7 +105,7 @@ export class ActivityLog {
         if (!line) continue;
         try {
           const e = JSON.parse(line) as ActivityEntry;
-          if (!filter.server || e.server === filter.server) entries.push(e);
+          if (!filter.server || sameOrigin(e.server, filter.server)) entries.push(e);
         } catch {
           // A torn last line (crash mid-write) is skipped, not fatal.
         }

@@ -5,6 +5,7 @@
  */
 import { SecureTransferError, describeError } from '../errors';
 import type { TrustRecord } from '../trust/types';
+import { serverOrigin } from '../profiles/serverAddress';
 import { probeFtp } from './probes/ftpProbe';
 import { probeSsh } from './probes/sshProbe';
 import { evaluate } from './rules/evaluate';
@@ -26,11 +27,6 @@ export interface AuditOptions {
   now?: () => number;
 }
 
-export function serverLabel(t: Pick<AuditTarget, 'protocol' | 'host' | 'port'>): string {
-  const host = t.host.includes(':') ? `[${t.host}]` : t.host;
-  return `${t.protocol}://${host}:${t.port}`;
-}
-
 export async function auditServer(target: AuditTarget, options: AuditOptions = {}): Promise<AuditReport> {
   const now = options.now ?? Date.now;
   const started = now();
@@ -42,7 +38,7 @@ export async function auditServer(target: AuditTarget, options: AuditOptions = {
     else facts.ftp = await probeFtp(target, { timeoutMs, anonymous: options.anonymous, plaintextPort });
   } catch (err) {
     throw new SecureTransferError(
-      `Could not audit ${serverLabel(target)}: ${describeError(err)}; check the host, the port and that the server is running.`,
+      `Could not audit ${serverOrigin(target)}: ${describeError(err)}; check the host, the port and that the server is running.`,
       'failure',
       'audit-unreachable',
       { cause: err },
@@ -50,7 +46,7 @@ export async function auditServer(target: AuditTarget, options: AuditOptions = {
   }
   const findings = evaluate({ target, facts, known: options.known ?? [], now: now() });
   return {
-    server: serverLabel(target),
+    server: serverOrigin(target),
     target,
     probedAt: new Date(started).toISOString(),
     durationMs: now() - started,

@@ -6,9 +6,9 @@
  */
 import { CancelledError, SecureTransferError } from '../errors';
 import type { MfaMode, Profile, ServerAddress } from '../profiles/types';
+import { serverUrl } from '../profiles/serverAddress';
 import type { CredentialProvider, InteractivePrompt } from '../session/credentials';
 import { getSecret, getTotpSeed } from '../secrets/secrets';
-import { describeServer } from '../secrets/secretStore';
 import type { SecretStore } from '../secrets/secretStore';
 import { createPromptClassifier, type PromptKind } from './prompts';
 import type { TotpSeed } from '../totp/seed';
@@ -69,7 +69,7 @@ export function createCredentialProvider(options: CredentialProviderOptions): Cr
   const { store, mfa, prompter } = options;
   const classify = createPromptClassifier(options.otpPatterns);
   const now = options.now ?? (() => Date.now() / 1000);
-  const sameServer = (a: ServerAddress, b: ServerAddress) => describeServer(a) === describeServer(b);
+  const sameServer = (a: ServerAddress, b: ServerAddress) => serverUrl(a) === serverUrl(b);
   /** Answers typed by the user during this connection, so one password is not asked twice. */
   const typed = new Map<string, string>();
   let lastIssued: IssuedCode | undefined;
@@ -80,26 +80,26 @@ export function createCredentialProvider(options: CredentialProviderOptions): Cr
   const ask = async (server: ServerAddress, message: string, echo: boolean, what: string): Promise<string> => {
     if (!prompter) {
       throw new SecureTransferError(
-        `${describeServer(server)} asks for ${what} ("${message.trim()}"), but there is no terminal or window to answer it: store the secret with \`secure-transfer secret\` or run interactively.`,
+        `${serverUrl(server)} asks for ${what} ("${message.trim()}"), but there is no terminal or window to answer it: store the secret with \`secure-transfer secret\` or run interactively.`,
         'failure',
         'needs-interaction',
       );
     }
     const answer = await prompter.ask({ message, echo, server });
-    if (answer === undefined) throw new CancelledError(`Cancelled: no answer was given for ${what} on ${describeServer(server)}.`);
+    if (answer === undefined) throw new CancelledError(`Cancelled: no answer was given for ${what} on ${serverUrl(server)}.`);
     return answer;
   };
 
   const storedPassword = async (server: ServerAddress): Promise<string | undefined> => {
     if (options.passwordOverride !== undefined && sameServer(server, options.server)) return options.passwordOverride;
-    return (await getSecret(store, server, 'password')) ?? typed.get(`password ${describeServer(server)}`);
+    return (await getSecret(store, server, 'password')) ?? typed.get(`password ${serverUrl(server)}`);
   };
 
   const passwordOrAsk = async (server: ServerAddress, message: string): Promise<string | undefined> => {
     const known = await storedPassword(server);
     if (known !== undefined || !prompter) return known;
     const answer = await ask(server, message, false, 'a password');
-    typed.set(`password ${describeServer(server)}`, answer);
+    typed.set(`password ${serverUrl(server)}`, answer);
     return answer;
   };
 
@@ -107,7 +107,7 @@ export function createCredentialProvider(options: CredentialProviderOptions): Cr
     const seed = await getTotpSeed(store, server);
     if (!seed) {
       throw new SecureTransferError(
-        `${describeServer(server)} asks for a one-time code and its profile says mfa "totp", but no TOTP seed is stored for it: run \`secure-transfer secret set-totp ${describeServer(server)}\` or set mfa to "prompt".`,
+        `${serverUrl(server)} asks for a one-time code and its profile says mfa "totp", but no TOTP seed is stored for it: run \`secure-transfer secret set-totp ${serverUrl(server)}\` or set mfa to "prompt".`,
         'failure',
         'no-totp-seed',
       );
@@ -120,7 +120,7 @@ export function createCredentialProvider(options: CredentialProviderOptions): Cr
     const t = now();
     // After a rejected code, never reuse its window: take the next one even if the clock has not moved on.
     const step = Math.max(totpStep(seed, t), minimumStep);
-    lastIssued = { server: describeServer(server), step, secondsLeft: step === totpStep(seed, t) ? totpSecondsLeft(seed, t) : seed.period };
+    lastIssued = { server: serverUrl(server), step, secondsLeft: step === totpStep(seed, t) ? totpSecondsLeft(seed, t) : seed.period };
     return totpCodeForStep(seed, step);
   };
 
@@ -142,9 +142,9 @@ export function createCredentialProvider(options: CredentialProviderOptions): Cr
 
   return {
     async password(server) {
-      const password = await passwordOrAsk(server, `Password for ${describeServer(server)}: `);
+      const password = await passwordOrAsk(server, `Password for ${serverUrl(server)}: `);
       if (password === undefined || !options.appendTotpToPassword || mfa === 'none') return password;
-      return password + (await oneTimeCode(server, `One-time code for ${describeServer(server)}: `, false));
+      return password + (await oneTimeCode(server, `One-time code for ${serverUrl(server)}: `, false));
     },
 
     async passphrase(server, keyFile) {
@@ -166,7 +166,7 @@ export function createCredentialProvider(options: CredentialProviderOptions): Cr
 
     retryKeyboardInteractive(server) {
       const issued = lastIssued;
-      if (retried || !issued || issued.server !== describeServer(server)) return false;
+      if (retried || !issued || issued.server !== serverUrl(server)) return false;
       if (issued.secondsLeft >= RETRY_IF_SECONDS_LEFT_BELOW) return false;
       retried = true;
       minimumStep = issued.step + 1;

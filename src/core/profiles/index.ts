@@ -1,5 +1,7 @@
 /** Profiles: the schema-backed file format, URLs and profile references. */
 export * from './types';
+export { hostPort, serverUrl, serverOrigin, serverLabel, sameOrigin } from './serverAddress';
+export { PROFILE_FILE_PATH, profileFileIn } from './profileFile';
 export { parseUrl, parseTarget, parseProfileRef, formatUrl, formatProfileRef, redactUrl, isRemoteTarget, type RemoteUrl, type Target } from './url';
 export {
   checkProfileFile,

@@ -6,7 +6,8 @@
 /** Plain `ftp` is deliberately absent: it is refused everywhere (see profiles/url.ts). */
 export type Protocol = 'sftp' | 'ftpes' | 'ftps';
 
-export const DEFAULT_PORTS: Readonly<Record<Protocol, number>> = { sftp: 22, ftpes: 21, ftps: 990 };
+/** Defined with the other defaults (defaults.ts); exported here too, where the protocols are. */
+export { DEFAULT_PORTS } from './defaults';
 
 /** Where a connection goes. Secrets are keyed by exactly these four fields (never a profile name). */
 export interface ServerAddress {

@@ -9,6 +9,7 @@ import { SecurityRefusal, UsageError } from '../errors';
 import { isFingerprint } from '../syntax/fingerprint';
 import { isHostName, parseIp } from '../syntax/host';
 import { DEFAULT_PORTS, type Protocol } from './types';
+import { urlHost } from './serverAddress';
 
 export interface RemoteUrl {
   protocol: Protocol;
@@ -254,9 +255,8 @@ export function formatUrl(url: {
   path?: string;
 }): string {
   const user = url.username === undefined ? '' : encodeURIComponent(url.username) + (url.fingerprints ?? []).map(fingerprintParam).join('') + '@';
-  const host = url.host.includes(':') ? `[${url.host.replace(/%/g, '%25')}]` : url.host;
   const port = url.port === undefined || url.port === DEFAULT_PORTS[url.protocol] ? '' : `:${url.port}`;
-  return `${url.protocol}://${user}${host}${port}${formatPath(url.path ?? '')}`;
+  return `${url.protocol}://${user}${urlHost(url.host)}${port}${formatPath(url.path ?? '')}`;
 }
 
 export function formatProfileRef(name: string, path = ''): string {

@@ -3,6 +3,7 @@
  * (extension) and @napi-rs/keyring (CLI). There is deliberately no file-backed implementation.
  */
 import type { Protocol, ServerAddress } from '../profiles/types';
+import { hostPort } from '../profiles/serverAddress';
 
 export type SecretKind = 'password' | 'passphrase' | 'totp';
 
@@ -22,8 +23,8 @@ export interface SecretStore {
  * shared profile edited to point elsewhere never receives a stored password.
  */
 export function secretKey(server: ServerAddress, kind: SecretKind): string {
-  const host = server.host.toLowerCase();
-  return `${kind}:${server.protocol}://${encodeURIComponent(server.username)}@${host.includes(':') ? `[${host}]` : host}:${server.port}`;
+  // Persisted (the OS keychain's account name): the text must never change. test/unit/secret.test.ts pins it.
+  return `${kind}:${server.protocol}://${encodeURIComponent(server.username)}@${hostPort(server)}`;
 }
 
 const KEY_PATTERN = /^(password|passphrase|totp):(sftp|ftpes|ftps):\/\/([^@]*)@(\[[^\]]+\]|[^:[\]]+):(\d+)$/;
@@ -43,9 +44,4 @@ export function parseSecretKey(key: string): { server: ServerAddress; kind: Secr
     kind: kind as SecretKind,
     server: { protocol: protocol as Protocol, host: host.replace(/^\[(.*)\]$/, '$1'), port: Number(port), username },
   };
-}
-
-/** How a server is shown to users (and in lists): `sftp://user@host:22`. Never includes a secret. */
-export function describeServer(server: ServerAddress): string {
-  return secretKey(server, 'password').slice('password:'.length);
 }

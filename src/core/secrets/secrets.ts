@@ -4,9 +4,10 @@
  */
 import { UsageError } from '../errors';
 import type { ServerAddress } from '../profiles/types';
+import { serverUrl } from '../profiles/serverAddress';
 import { parseTotpSeed, serializeTotpSeed, type TotpSeed } from '../totp/seed';
 import { totpCode, totpSecondsLeft } from '../totp/code';
-import { describeServer, parseSecretKey, SECRET_KINDS, secretKey, type SecretKind, type SecretStore } from './secretStore';
+import { parseSecretKey, SECRET_KINDS, secretKey, type SecretKind, type SecretStore } from './secretStore';
 
 const KIND_NAMES: Readonly<Record<SecretKind, string>> = {
   password: 'password',
@@ -19,7 +20,7 @@ export function describeKind(kind: SecretKind): string {
 }
 
 function requireNonEmpty(value: string, kind: SecretKind, server: ServerAddress): void {
-  if (value === '') throw new UsageError(`The ${KIND_NAMES[kind]} for ${describeServer(server)} is empty: provide a non-empty value.`, 'empty-secret');
+  if (value === '') throw new UsageError(`The ${KIND_NAMES[kind]} for ${serverUrl(server)} is empty: provide a non-empty value.`, 'empty-secret');
 }
 
 export async function setPassword(store: SecretStore, server: ServerAddress, password: string): Promise<void> {
@@ -80,7 +81,7 @@ export async function listServers(store: SecretStore): Promise<ServerSecrets[]> 
   for (const key of await store.keys()) {
     const parsed = parseSecretKey(key);
     if (!parsed) continue;
-    const id = describeServer(parsed.server);
+    const id = serverUrl(parsed.server);
     const entry = byServer.get(id) ?? { server: parsed.server, kinds: [] };
     entry.kinds.push(parsed.kind);
     byServer.set(id, entry);

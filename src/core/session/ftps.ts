@@ -12,13 +12,14 @@ import { CancelledError, SecureTransferError, SecurityRefusal, UsageError } from
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
 import type { ServerAddress } from '../profiles/types';
+import { serverLabel, serverOrigin, sessionIdentity } from '../profiles/serverAddress';
 import { CertificateVerifier, certificateFingerprint, type CertificatePolicy } from '../trust/certificates';
 import { TlsHandshakeError, openTls, tlsFailureReason, withTrustedTls, type OpenedTls } from '../trust/certTls';
 import type { CredentialProvider } from './credentials';
 import { ftpLibraryFailure, replyText } from './ftpsErrors';
 import { FtpsFileSystem, parseFeatures } from './ftpsFileSystem';
 import { tolerantParseList } from './ftpsListing';
-import { DEFAULT_REQUEST_TIMEOUT } from '../profiles/defaults';
+import { DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT } from '../profiles/defaults';
 
 export { FtpsFileSystem } from './ftpsFileSystem';
 
@@ -29,26 +30,26 @@ export interface FtpsConnectOptions {
   server: ServerAddress;
   credentials: CredentialProvider;
   tls: FtpsTlsOptions;
-  /** Applies to connecting, the handshake and every later reply (basic-ftp's timeout). Default 30 s. */
+  /** Applies to connecting, the handshake and every later reply (basic-ftp's timeout). Default: the profile default (20 s). */
   connectTimeoutMs?: number;
   /**
    * After login: how long a command may wait for its reply, and a transfer for its next bytes
-   * (basic-ftp's watchdog only counts time spent waiting for the server). Default 30 s.
+   * (basic-ftp's watchdog only counts time spent waiting for the server). Default: the profile default (30 s).
    */
   requestTimeoutMs?: number;
   signal?: AbortSignal;
   log?: Logger;
 }
 
-const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_TIMEOUT_MS = DEFAULT_CONNECT_TIMEOUT * 1000;
 
 export async function connectFtps(opts: FtpsConnectOptions): Promise<FtpsFileSystem> {
   const { server } = opts;
   if (server.protocol !== 'ftpes' && server.protocol !== 'ftps') {
-    throw new UsageError(`connectFtps() handles ftpes:// and ftps:// only, not ${server.protocol}://${server.host}: use the SFTP session for sftp.`, 'bad-protocol');
+    throw new UsageError(`connectFtps() handles ftpes:// and ftps:// only, not ${serverOrigin(server)}: use the SFTP session for sftp.`, 'bad-protocol');
   }
   if (/[\r\n\0]/.test(server.username)) {
-    throw new UsageError(`The user name for ${server.host} contains a line break or NUL character: fix "username" in the profile.`, 'bad-username');
+    throw new UsageError(`The user name for ${serverOrigin(server)} contains a line break or NUL character: fix "username" in the profile.`, 'bad-username');
   }
   const log = opts.log ?? silentLogger;
   const timeout = opts.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -59,7 +60,7 @@ export async function connectFtps(opts: FtpsConnectOptions): Promise<FtpsFileSys
       throw connectError(err, server);
     },
   );
-  log.debug(`${where(server)}: TLS ${(client.ftp.socket as tls.TLSSocket).getProtocol()} verified, logging in as ${server.username}`);
+  log.debug(`${serverOrigin(server)}: TLS ${(client.ftp.socket as tls.TLSSocket).getProtocol()} verified, logging in as ${server.username}`);
   const release = abortClosesClient(client, opts.signal);
   try {
     assertVerifiedTls(client, server);
@@ -70,7 +71,7 @@ export async function connectFtps(opts: FtpsConnectOptions): Promise<FtpsFileSys
     const certificate = certificateFingerprint((client.ftp.socket as tls.TLSSocket).getPeerCertificate().raw);
     // From here on basic-ftp's timeout is the request deadline; it closes the client on expiry.
     (client.ftp as { timeout: number }).timeout = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT * 1000;
-    return new FtpsFileSystem(client, server.protocol, homeDir, parseFeatures(features), where(server), certificate, server.username);
+    return new FtpsFileSystem(client, server.protocol, homeDir, parseFeatures(features), serverOrigin(server), sessionIdentity(server, certificate));
   } catch (err) {
     client.close();
     if (opts.signal?.aborted) throw new CancelledError();
@@ -78,10 +79,6 @@ export async function connectFtps(opts: FtpsConnectOptions): Promise<FtpsFileSys
   } finally {
     release();
   }
-}
-
-function where(server: ServerAddress): string {
-  return `${server.protocol}://${server.host}:${server.port}`;
 }
 
 /** A TCP (+ AUTH TLS) connection whose TLS handshake and certificate verification have succeeded. */
@@ -98,7 +95,7 @@ async function openSecureControl(server: ServerAddress, tlsOptions: tls.Connecti
       const auth = await client.sendIgnoringError('AUTH TLS');
       if (auth.code !== 234) {
         throw new SecurityRefusal(
-          `${where(server)} does not offer TLS (AUTH TLS answered "${replyText(new FTPError(auth))}"); plain FTP is refused, so no user name or password was sent: ask for FTPS on this server.`,
+          `${serverOrigin(server)} does not offer TLS (AUTH TLS answered "${replyText(new FTPError(auth))}"); plain FTP is refused, so no user name or password was sent: ask for FTPS on this server.`,
           'ftps-not-offered',
         );
       }
@@ -136,14 +133,14 @@ function expectWelcome(client: Client): Promise<FTPResponse> {
 function assertVerifiedTls(client: Client, server: ServerAddress): void {
   const socket = client.ftp.socket;
   if (!(socket instanceof tls.TLSSocket) || !socket.authorized) {
-    throw new SecurityRefusal(`The control connection to ${where(server)} is not verified TLS, so no credentials were sent.`, 'ftps-not-verified');
+    throw new SecurityRefusal(`The control connection to ${serverOrigin(server)} is not verified TLS, so no credentials were sent.`, 'ftps-not-verified');
   }
 }
 
 async function login(client: Client, server: ServerAddress, credentials: CredentialProvider): Promise<void> {
   const password = (await credentials.password(server)) ?? '';
   if (/[\r\n\0]/.test(password)) {
-    throw new UsageError(`The password for ${server.username}@${server.host} contains a line break or NUL character, which FTP cannot send: store the password without it.`, 'bad-password');
+    throw new UsageError(`The password for ${serverLabel(server)} contains a line break or NUL character, which FTP cannot send: store the password without it.`, 'bad-password');
   }
   try {
     await client.login(server.username, password);
@@ -151,7 +148,7 @@ async function login(client: Client, server: ServerAddress, credentials: Credent
     if (!(err instanceof FTPError)) throw err;
     credentials.onAuthFailure?.(server);
     throw new SecureTransferError(
-      `${where(server)} rejected the login of ${server.username} (${replyText(err)}): check the user name and password (and the one-time code, if the server expects it appended).`,
+      `${serverOrigin(server)} rejected the login of ${server.username} (${replyText(err)}): check the user name and password (and the one-time code, if the server expects it appended).`,
       'failure',
       'auth-failed',
       { cause: err },
@@ -174,7 +171,7 @@ async function applySessionSettings(client: Client, server: ServerAddress, featu
   const prot = await client.sendIgnoringError('PROT P');
   if (prot.code < 200 || prot.code >= 300) {
     throw new SecurityRefusal(
-      `${where(server)} refused to encrypt data connections (PROT P answered "${replyText(new FTPError(prot))}"), so files would travel in the clear: enable TLS for data connections on the server.`,
+      `${serverOrigin(server)} refused to encrypt data connections (PROT P answered "${replyText(new FTPError(prot))}"), so files would travel in the clear: enable TLS for data connections on the server.`,
       'ftps-data-unprotected',
     );
   }
@@ -193,19 +190,19 @@ function connectError(err: unknown, server: ServerAddress): Error {
   if (err instanceof TlsHandshakeError) {
     const mode = server.protocol === 'ftps' ? 'implicit FTPS (TLS from the first byte)' : 'explicit FTPS (AUTH TLS)';
     return new SecurityRefusal(
-      `The TLS handshake with ${where(server)} failed (${tlsFailureReason(err.cause)}), so nothing secret was sent: check that this port speaks ${mode} with TLS 1.2 or newer.`,
+      `The TLS handshake with ${serverOrigin(server)} failed (${tlsFailureReason(err.cause)}), so nothing secret was sent: check that this port speaks ${mode} with TLS 1.2 or newer.`,
       'tls-handshake-failed',
       { cause: err },
     );
   }
   if (err instanceof FTPError) {
-    return new SecureTransferError(`${where(server)} refused the session: ${replyText(err)}.`, 'failure', `ftp-${err.code}`, { cause: err });
+    return new SecureTransferError(`${serverOrigin(server)} refused the session: ${replyText(err)}.`, 'failure', `ftp-${err.code}`, { cause: err });
   }
   // basic-ftp's and Node's own texts are for developers: mapped to our reason (ftpsErrors.ts).
   const failure = ftpLibraryFailure(err);
-  if (failure.kind !== 'failure') return new SecureTransferError(`Could not connect to ${where(server)}: ${failure.reason}.`, failure.kind, failure.code, { cause: err });
+  if (failure.kind !== 'failure') return new SecureTransferError(`Could not connect to ${serverOrigin(server)}: ${failure.reason}.`, failure.kind, failure.code, { cause: err });
   return new SecureTransferError(
-    `Could not connect to ${where(server)}: ${failure.reason}; check the host, the port and the protocol (ftpes uses AUTH TLS, usually port 21; ftps is implicit TLS, usually 990).`,
+    `Could not connect to ${serverOrigin(server)}: ${failure.reason}; check the host, the port and the protocol (ftpes uses AUTH TLS, usually port 21; ftps is implicit TLS, usually 990).`,
     'failure',
     'connect-failed',
     { cause: err },

@@ -99,9 +99,8 @@ export class FtpsFileSystem implements RemoteFileSystem {
     private readonly features: FtpFeatures,
     /** `ftpes://host:port`, for messages. */
     private readonly where: string,
-    /** The verified certificate's fingerprint, for `identity`. */
-    private readonly certificate?: string,
-    private readonly username?: string,
+    /** sessionIdentity() of the server and its verified certificate; undefined without one. */
+    readonly identity?: string,
   ) {
     this.capabilities = { atomicRename: false, hashes: features.hashes };
     // basic-ftp strips all socket listeners when it closes, so observe its single closing path instead.
@@ -115,12 +114,6 @@ export class FtpsFileSystem implements RemoteFileSystem {
 
   get connected(): boolean {
     return !this.closed && !this.client.closed;
-  }
-
-  /** `ftpes://user@host:port SHA256:…` (see RemoteFileSystem.identity); undefined without a verified certificate. */
-  get identity(): string | undefined {
-    if (!this.certificate || this.username === undefined) return undefined;
-    return this.where.replace('://', `://${this.username}@`) + ' ' + this.certificate;
   }
 
   onClose(listener: (err?: Error) => void): void {

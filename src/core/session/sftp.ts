@@ -12,6 +12,7 @@ import { Client, type Algorithms, type FileEntryWithStats, type SFTPWrapper, typ
 import { CancelledError, SecureTransferError, throwIfAborted } from '../errors';
 import { silentLogger, type Logger } from '../log';
 import type { ServerAddress } from '../profiles/types';
+import { hostPort, serverLabel, sessionIdentity } from '../profiles/serverAddress';
 import { hostKeyInfo, verifyHostKey, type HostKeySource } from '../trust/hostKeyVerifier';
 import type { TrustStore } from '../trust/trustStore';
 import type { TrustDecider } from '../trust/types';
@@ -30,11 +31,11 @@ import type {
   WriteOptions,
 } from './remoteFileSystem';
 import { RequestDeadlines, formatSeconds } from './requestDeadline';
-import { DEFAULT_REQUEST_TIMEOUT } from '../profiles/defaults';
+import { DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT } from '../profiles/defaults';
 import { CHECK_FILE_ALGORITHMS, advertisesCheckFile, checkFileHash, mayOfferCheckFile } from './sftpCheckFile';
 import { createAuthSession } from './sftpAuth';
 import { serverText } from '../displayText';
-import { describeServer, mapConnectError, mapSftpError, recordOffer, type AlgorithmOffers } from './sftpErrors';
+import { mapConnectError, mapSftpError, recordOffer, type AlgorithmOffers } from './sftpErrors';
 import { CONCURRENCY, OPENSSH_MAX_REQUEST, SAFE_REQUEST, uploadBytesInFlight } from './sftpTransfer';
 import {
   InFlightBudget,
@@ -60,6 +61,7 @@ export interface SftpConnectOptions {
   trust: SftpTrustOptions;
   identityFile?: string;
   agent?: boolean | string;
+  /** Connecting, the handshake and the login. Default: the profile default (20 s). */
   connectTimeoutMs?: number;
   /**
    * After login: a connection whose server stops answering (keepalives unanswered) for about this
@@ -84,7 +86,7 @@ export interface SftpHostKey {
   source: HostKeySource;
 }
 
-const DEFAULT_TIMEOUT_MS = 20_000;
+const DEFAULT_TIMEOUT_MS = DEFAULT_CONNECT_TIMEOUT * 1000;
 /** close() waits this long at most for the server's goodbye, then drops the connection. */
 const CLOSE_WAIT_MS = 5_000;
 const DEFAULT_IDLE_TIMEOUT_MS = 120_000;
@@ -181,12 +183,12 @@ export async function connectSftp(opts: SftpConnectOptions): Promise<SftpFileSys
     settle.resolve();
   });
   client.on('error', (err) => fail(auth.fatal ?? (isAuthFailure(err) ? auth.failedError() : mapConnectError(err, { server, timeoutMs, offers }))));
-  client.on('close', () => fail(new SecureTransferError(`${describeServer(server)} closed the connection during login: try again, and check the server's log if it keeps happening.`, 'failure', 'connection-closed')));
+  client.on('close', () => fail(new SecureTransferError(`${hostPort(server)} closed the connection during login: try again, and check the server's log if it keeps happening.`, 'failure', 'connection-closed')));
 
   let handshakeDone = false;
   client.on('handshake', (negotiated) => {
     handshakeDone = true;
-    log.debug(`SSH handshake with ${describeServer(server)}: ${negotiated.kex}, ${negotiated.serverHostKey}, ${negotiated.cs.cipher}`);
+    log.debug(`SSH handshake with ${hostPort(server)}: ${negotiated.kex}, ${negotiated.serverHostKey}, ${negotiated.cs.cipher}`);
   });
 
   timer.start();
@@ -204,7 +206,7 @@ export async function connectSftp(opts: SftpConnectOptions): Promise<SftpFileSys
       verifyHostKey({ server, keyBlob: key, ...opts.trust })
         .then((verdict) => {
           hostKey = { ...hostKeyInfo(key), source: verdict.source };
-          log.info(`Host key of ${describeServer(server)} trusted (${verdict.source}): ${hostKey.fingerprint}`);
+          log.info(`Host key of ${hostPort(server)} trusted (${verdict.source}): ${hostKey.fingerprint}`);
           timer.start();
           verify(true);
         })
@@ -341,7 +343,7 @@ export class SftpFileSystem implements RemoteFileSystem {
 
   /** The verified host key with the address and user (see RemoteFileSystem.identity). */
   get identity(): string {
-    return `sftp://${this.server.username}@${this.server.host}:${this.server.port} ${this.hostKey.fingerprint}`;
+    return sessionIdentity(this.server, this.hostKey.fingerprint);
   }
 
   onClose(listener: (err?: Error) => void): void {
@@ -508,7 +510,7 @@ export class SftpFileSystem implements RemoteFileSystem {
       } finally {
         await this.call<void>('write', path, (cb) => this.sftp.close(handle, (err) => cb(err, undefined)));
       }
-      if (!modeSet) opts.onNote?.(`${describeServer(this.server)} refused to set the permissions of ${path}, so it was left readable by you only (0600).`);
+      if (!modeSet) opts.onNote?.(`${hostPort(this.server)} refused to set the permissions of ${path}, so it was left readable by you only (0600).`);
     } catch (err) {
       throw err instanceof SecureTransferError ? err : mapSftpError(err, 'write', path, this.server);
     }
@@ -536,7 +538,7 @@ export class SftpFileSystem implements RemoteFileSystem {
         budget: this.uploadBudget,
         ...(opts?.mode !== undefined ? { mode: opts.mode, ...(opts.gid !== undefined ? { gid: opts.gid } : {}) } : {}),
       });
-      if (!modeSet) opts?.onNote?.(`${describeServer(this.server)} refused to set the permissions of uploaded files, so they were left readable by you only (0600).`);
+      if (!modeSet) opts?.onNote?.(`${hostPort(this.server)} refused to set the permissions of uploaded files, so they were left readable by you only (0600).`);
     } catch (err) {
       const cause = err instanceof PartialTransferError ? err.reason : err;
       throw mapLocalOr(cause, () => mapSftpError(cause, 'upload to', remotePath, this.server), localPath);
@@ -569,7 +571,7 @@ export class SftpFileSystem implements RemoteFileSystem {
       // OpenSSH answers a plain FAILURE for "exists": fine if it is a folder already.
       const existing = await this.stat(path, opts).catch(() => undefined);
       if (existing?.type === 'directory') return;
-      if (existing) throw new SecureTransferError(`Cannot create the folder ${path} on ${describeServer(this.server)}: a file with that name exists.`, 'failure', 'not-a-directory');
+      if (existing) throw new SecureTransferError(`Cannot create the folder ${path} on ${hostPort(this.server)}: a file with that name exists.`, 'failure', 'not-a-directory');
       throw err;
     }
   }
@@ -618,7 +620,7 @@ export class SftpFileSystem implements RemoteFileSystem {
 function requestTimeoutError(server: ServerAddress, what: string, ms: number): SecureTransferError {
   const transfer = /^(READ|WRITE|OPEN|FSTAT|CLOSE) /.test(what);
   return new SecureTransferError(
-    `${server.username}@${describeServer(server)} sent no answer to ${what} for ${formatSeconds(ms)}, so the connection was closed: try again, or raise the profile's requestTimeout (--request-timeout) if the server is just slow${transfer ? '; what was transferred is kept and a re-run resumes it' : ''}.`,
+    `${serverLabel(server)} sent no answer to ${what} for ${formatSeconds(ms)}, so the connection was closed: try again, or raise the profile's requestTimeout (--request-timeout) if the server is just slow${transfer ? '; what was transferred is kept and a re-run resumes it' : ''}.`,
     'failure',
     'request-timeout',
   );

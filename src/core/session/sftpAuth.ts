@@ -10,8 +10,8 @@ import { utils, type AnyAuthMethod, type AuthenticationType, type AuthHandlerMid
 import { SecureTransferError, UsageError } from '../errors';
 import { expandHome, IDENTITY_FILE, readBoundedFile } from '../fsutil';
 import type { ServerAddress } from '../profiles/types';
+import { serverLabel } from '../profiles/serverAddress';
 import type { CredentialProvider } from './credentials';
-import { describeServer } from './sftpErrors';
 import { serverLines, serverText } from '../displayText';
 
 type Method = 'agent' | 'publickey' | 'keyboard-interactive' | 'password';
@@ -158,7 +158,7 @@ export function createAuthSession(opts: AuthOptions): AuthSession {
     handler,
     failedError: () => {
       credentials.onAuthFailure?.(server);
-      const who = `${username}@${describeServer(server)}`;
+      const who = serverLabel(server);
       const accepts = serverMethods.length ? serverMethods.join(', ') : 'nothing it told us';
       return tried.length
         ? new SecureTransferError(`Authentication as ${who} failed (tried ${tried.join(', ')}; the server accepts ${accepts}): check the user name and credentials.`, 'failure', 'auth-failed')

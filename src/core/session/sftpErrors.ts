@@ -5,10 +5,7 @@
 import { NotFoundError, SecureTransferError, type ErrorKind } from '../errors';
 import type { ServerAddress } from '../profiles/types';
 import { escapeControlChars, serverText } from '../displayText';
-
-export function describeServer(server: Pick<ServerAddress, 'host' | 'port'>): string {
-  return server.host.includes(':') ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`;
-}
+import { hostPort } from '../profiles/serverAddress';
 
 /** What each side offered per algorithm category, captured from ssh2's handshake debug lines. */
 export type AlgorithmOffers = Map<string, { local?: string; remote?: string }>;
@@ -55,7 +52,7 @@ export const CONNECT_FAILURES: ReadonlyArray<{ code: string; kind: ErrorKind; ma
     code: 'connection-refused',
     kind: 'failure',
     matches: (e) => e.code === 'ECONNREFUSED',
-    message: (c) => `The connection to ${describeServer(c.server)} was refused: check that an SSH server listens on that host and port.`,
+    message: (c) => `The connection to ${hostPort(c.server)} was refused: check that an SSH server listens on that host and port.`,
   },
   {
     code: 'host-not-found',
@@ -67,13 +64,13 @@ export const CONNECT_FAILURES: ReadonlyArray<{ code: string; kind: ErrorKind; ma
     code: 'host-unreachable',
     kind: 'failure',
     matches: (e) => e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH',
-    message: (c) => `${describeServer(c.server)} cannot be reached from this machine: check the address, your network and any VPN.`,
+    message: (c) => `${hostPort(c.server)} cannot be reached from this machine: check the address, your network and any VPN.`,
   },
   {
     code: 'connect-timeout',
     kind: 'failure',
     matches: (e) => e.level === 'client-timeout' || e.code === 'ETIMEDOUT',
-    message: (c) => `Timed out after ${+(c.timeoutMs / 1000).toFixed(1)} s connecting to ${describeServer(c.server)}: check the host, port and firewall, or raise the profile's connectTimeout.`,
+    message: (c) => `Timed out after ${+(c.timeoutMs / 1000).toFixed(1)} s connecting to ${hostPort(c.server)}: check the host, port and firewall, or raise the profile's connectTimeout.`,
   },
   {
     code: 'no-common-algorithm',
@@ -87,7 +84,7 @@ export const CONNECT_FAILURES: ReadonlyArray<{ code: string; kind: ErrorKind; ma
       const detail = offered?.remote
         ? ` the server offers ${serverText(offered.remote)}, this client offers ${offered.local ?? 'its defaults'}`
         : '';
-      return `${describeServer(c.server)} and Secure Transfer have no ${what} in common${detail ? `:${detail}` : ''}; the server likely only supports outdated algorithms — ask its administrator to enable modern ones.`;
+      return `${hostPort(c.server)} and Secure Transfer have no ${what} in common${detail ? `:${detail}` : ''}; the server likely only supports outdated algorithms — ask its administrator to enable modern ones.`;
     },
   },
   {
@@ -95,20 +92,20 @@ export const CONNECT_FAILURES: ReadonlyArray<{ code: string; kind: ErrorKind; ma
     code: 'host-key-proof-failed',
     kind: 'security',
     matches: (e) => /signature verification failed|failed to (verify|prove)|Error while converting handshake signature/i.test(e.message),
-    message: (c) => `${describeServer(c.server)} could not prove that it holds the host key it presented, so nothing was sent: this may be an attack or a broken server — ask its administrator.`,
+    message: (c) => `${hostPort(c.server)} could not prove that it holds the host key it presented, so nothing was sent: this may be an attack or a broken server — ask its administrator.`,
   },
   {
     // Strict key exchange (the Terrapin counter-measure) saw a packet where none may be: tampering.
     code: 'handshake-tampered',
     kind: 'security',
     matches: (e) => /strict KEX/i.test(e.message),
-    message: (c) => `The SSH key exchange with ${describeServer(c.server)} was tampered with or broken (a packet arrived where strict key exchange allows none), so nothing was sent: retry, and ask the network's and server's administrators if it persists.`,
+    message: (c) => `The SSH key exchange with ${hostPort(c.server)} was tampered with or broken (a packet arrived where strict key exchange allows none), so nothing was sent: retry, and ask the network's and server's administrators if it persists.`,
   },
   {
     code: 'connection-closed',
     kind: 'failure',
     matches: (e) => e.code === 'ECONNRESET' || e.code === 'EPIPE' || /before handshake|Connection lost|Timed out while waiting for handshake|Bad packet length|Bad identification|Invalid packet|Protocol error/i.test(e.message),
-    message: (c) => `${describeServer(c.server)} closed the connection before the SSH login finished: check that this port runs SSH (not FTP or HTTP) and that the server allows your address.`,
+    message: (c) => `${hostPort(c.server)} closed the connection before the SSH login finished: check that this port runs SSH (not FTP or HTTP) and that the server allows your address.`,
   },
 ];
 
@@ -121,7 +118,7 @@ export function mapConnectError(err: unknown, ctx: ConnectErrorContext): Error {
   // system error code (ECONNABORTED…) is shown; the original stays as `cause` for the log.
   const sys = typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code) ? ` (${e.code})` : '';
   return new SecureTransferError(
-    `The SSH connection to ${describeServer(ctx.server)} failed${sys} before the session was ready: check that this host and port run an SSH server and retry.`,
+    `The SSH connection to ${hostPort(ctx.server)} failed${sys} before the session was ready: check that this host and port run an SSH server and retry.`,
     'failure',
     'connection-failed',
     { cause: e },
@@ -142,7 +139,7 @@ const STATUS_FAILURES: Readonly<Record<number, (op: string, path: string, where:
 export function mapSftpError(err: unknown, op: string, path: string, server: ServerAddress): Error {
   if (err instanceof SecureTransferError) return err;
   const e = (err instanceof Error ? err : new Error(String(err))) as Ssh2Error;
-  const where = describeServer(server);
+  const where = hostPort(server);
   // Paths may be names the server chose (a recursive download): never raw controls in a message.
   const shownPath = escapeControlChars(path);
   const byStatus = typeof e.code === 'number' ? STATUS_FAILURES[e.code] : undefined;

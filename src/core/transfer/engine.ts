@@ -18,7 +18,7 @@ import { escapeControlChars } from '../displayText';
 import { describeError, NotFoundError, SecureTransferError, UsageError, throwIfAborted } from '../errors';
 import type { Protocol } from '../profiles/types';
 import type { HashAlgorithm, RemoteEntry, RemoteFileSystem, RemoteHash } from '../session/remoteFileSystem';
-import { ignoreMatcher, type IgnoreMatcher } from './ignore';
+import { assertUploadable, ignoreMatcher, type IgnoreMatcher } from './ignore';
 import { currentUmask, inspectLocalPartial, isUnsafePartial, placeLocalPartial } from '../localPartial';
 import { PartialIndex, freshPartialName, isPartialName, partialName, retryPartialName, sourceIdentity } from './partialName';
 import { ProgressMeter, type ProgressListener } from './progress';
@@ -528,9 +528,7 @@ export async function upload(source: SessionSource, localPath: string, remoteTar
     if (st.isDirectory() && !opts.recursive) {
       throw new UsageError(`${localPath} is a folder: add -r to upload it with everything inside.`);
     }
-    if (ignoreMatcher()(path.resolve(localPath).split(path.sep).join('/').replace(/^\//, ''))) {
-      throw new UsageError(`${localPath} is never uploaded (version control data and the team profile file stay local).`);
-    }
+    assertUploadable(localPath);
     const rfs = await pool.any(opts.signal);
     const dest = await landingPath(remoteTarget, path.basename(localPath), remote.join, async (p) => (await remoteStat(rfs, p, opts.signal))?.type === 'directory');
     const skipped: SkippedEntry[] = [];

@@ -3,10 +3,33 @@
  * transferred, whatever the user's globs say (the profile file leaking to a web root is how
  * vscode-sftp users got attacked).
  */
+import * as path from 'node:path';
 import { Minimatch } from 'minimatch';
+import { UsageError } from '../errors';
+import { PROFILE_FILE_PATH } from '../profiles/profileFile';
 
 /** Always skipped, on upload and download. Matched against `/`-separated relative paths. */
-export const ALWAYS_IGNORED: readonly string[] = ['**/.git', '**/.git/**', '**/.vscode/secure-transfer.json'];
+export const ALWAYS_IGNORED: readonly string[] = ['**/.git', '**/.git/**', `**/${PROFILE_FILE_PATH}`];
+
+const alwaysIgnored = ALWAYS_IGNORED.map((g) => new Minimatch(g, { dot: true }));
+
+/**
+ * The one rule for "never upload it", whatever the globs and wherever the transfer root is: a
+ * profile file, or anything in `.git`, judged by the whole (absolute) local path. Every upload path
+ * (the engine's upload(), so CLI put and put -r, the extension's upload commands and upload on save)
+ * asks it.
+ */
+export function isNeverUploaded(localPath: string): boolean {
+  const whole = path.resolve(localPath).split(path.sep).join('/').replace(/^\//, '');
+  return alwaysIgnored.some((g) => g.match(whole));
+}
+
+/** Throws the one sentence for a local path that is never uploaded. */
+export function assertUploadable(localPath: string): void {
+  if (isNeverUploaded(localPath)) {
+    throw new UsageError(`${localPath} is never uploaded (version control data and the team profile file stay local).`);
+  }
+}
 
 export type IgnoreMatcher = (relPath: string) => boolean;
 

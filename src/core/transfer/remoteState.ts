@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { SecureTransferError } from '../errors';
 import { writeFileAtomic } from '../fsutil';
 import type { ServerAddress } from '../profiles/types';
+import { remoteVersionKey } from '../profiles/serverAddress';
 import type { RemoteEntry } from '../session/remoteFileSystem';
 
 export interface RemoteVersion {
@@ -46,8 +47,9 @@ type Server = Pick<ServerAddress, 'protocol' | 'host' | 'port' | 'username'>;
 export class RemoteVersions {
   private readonly map = new Map<string, RemoteVersion>();
 
+  /** The CLI's remote-versions.json key, with the host in lower case (in memory only: two spellings of a host agree). */
   private static key(server: Server, remotePath: string): string {
-    return `${server.protocol}://${server.username}@${server.host.toLowerCase()}:${server.port}${remotePath}`;
+    return remoteVersionKey({ ...server, host: server.host.toLowerCase() }, remotePath);
   }
 
   get(server: Server, remotePath: string): RemoteVersion | undefined {
@@ -89,8 +91,7 @@ export class FileRemoteState implements RemoteStateStore {
   }
 
   private key(p: string): string {
-    const s = this.server;
-    return `${s.protocol}://${s.username}@${s.host}:${s.port}${p}`;
+    return remoteVersionKey(this.server, p);
   }
 
   private async load(): Promise<Record<string, RemoteVersion>> {

@@ -13,6 +13,7 @@ import { X509Certificate } from 'node:crypto';
 import { SecurityRefusal, UsageError } from '../errors';
 import { CA_FILE, readBoundedFile } from '../fsutil';
 import type { ServerAddress } from '../profiles/types';
+import { hostPort, serverOrigin } from '../profiles/serverAddress';
 import { normalizeFingerprint } from '../syntax/fingerprint';
 import { sha256Fingerprint } from './fingerprint';
 import type { TrustStore } from './trustStore';
@@ -78,7 +79,7 @@ const DERIVED_CODES = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TL
 const vouchedLeaves = new Map<string, Map<string, string>>();
 
 function leavesOf(server: Pick<ServerAddress, 'host' | 'port'>): Map<string, string> {
-  const key = `${server.host.toLowerCase()}:${server.port}`;
+  const key = hostPort(server);
   let leaves = vouchedLeaves.get(key);
   if (!leaves) vouchedLeaves.set(key, (leaves = new Map()));
   return leaves;
@@ -349,8 +350,7 @@ export class CertificateVerifier {
   }
 
   private where(): string {
-    const s = this.policy.server;
-    return `${s.protocol}://${s.host}:${s.port}`;
+    return serverOrigin(this.policy.server);
   }
 
   /** A leaf remembered earlier in this process for this server skips the failing first handshake. */

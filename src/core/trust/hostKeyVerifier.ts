@@ -9,6 +9,7 @@
  */
 import { SecurityRefusal } from '../errors';
 import type { ServerAddress } from '../profiles/types';
+import { hostPort } from '../profiles/serverAddress';
 import { normalizeFingerprint } from '../syntax/fingerprint';
 import { sha256Fingerprint } from './fingerprint';
 import { keyTypeOfBlob, loadKnownHosts, lookupHost } from './knownHosts';
@@ -43,13 +44,9 @@ export function hostKeyInfo(keyBlob: Uint8Array, keyType?: string): HostKeyInfo 
   return { keyType: keyTypeOfBlob(keyBlob) ?? keyType ?? 'unknown', fingerprint: sha256Fingerprint(keyBlob) };
 }
 
-function where(server: HostKeyCheck['server']): string {
-  return server.host.includes(':') ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`;
-}
-
 export function hostKeyChangedError(server: HostKeyCheck['server'], presented: HostKeyInfo, expected: string[], source: string): SecurityRefusal {
   return new SecurityRefusal(
-    `The SSH host key of ${where(server)} has CHANGED: ${source} expects ${expected.join(' or ')}, but the server presented ${presented.keyType} ${presented.fingerprint} — ` +
+    `The SSH host key of ${hostPort(server)} has CHANGED: ${source} expects ${expected.join(' or ')}, but the server presented ${presented.keyType} ${presented.fingerprint} — ` +
       `this may be an attack, so nothing was sent; verify the new fingerprint with the server's administrator, then trust it with --fingerprint ${presented.fingerprint} or "Replace Pinned Key…".`,
     'host-key-changed',
   );
@@ -57,7 +54,7 @@ export function hostKeyChangedError(server: HostKeyCheck['server'], presented: H
 
 export function hostKeyUnknownError(server: HostKeyCheck['server'], presented: HostKeyInfo): SecurityRefusal {
   return new SecurityRefusal(
-    `The SSH host key of ${where(server)} is not trusted yet (${presented.keyType} ${presented.fingerprint}): verify it with the server's administrator, ` +
+    `The SSH host key of ${hostPort(server)} is not trusted yet (${presented.keyType} ${presented.fingerprint}): verify it with the server's administrator, ` +
       `then pin it with --fingerprint ${presented.fingerprint} (or the profile's "fingerprints"), or accept it on first use with --accept-new.`,
     'host-key-unknown',
   );
@@ -65,7 +62,7 @@ export function hostKeyUnknownError(server: HostKeyCheck['server'], presented: H
 
 function revokedError(server: HostKeyCheck['server'], presented: HostKeyInfo, file: string, line: number): SecurityRefusal {
   return new SecurityRefusal(
-    `The SSH host key presented by ${where(server)} (${presented.keyType} ${presented.fingerprint}) is marked @revoked in ${file} line ${line}: refusing to connect; ask the server's administrator for its current key.`,
+    `The SSH host key presented by ${hostPort(server)} (${presented.keyType} ${presented.fingerprint}) is marked @revoked in ${file} line ${line}: refusing to connect; ask the server's administrator for its current key.`,
     'host-key-revoked',
   );
 }

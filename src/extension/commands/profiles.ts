@@ -6,7 +6,8 @@ import { describeError, UsageError } from '../../core/errors';
 import { BoundedInputError, PROFILE_FILE as PROFILE_FILE_SPEC, readBoundedFile } from '../../core/fsutil';
 import { parseUrl } from '../../core/profiles/url';
 import { DEFAULT_PORTS, type Profile, type Protocol } from '../../core/profiles/types';
-import { PROFILE_FILE, PROFILES_SETTING, SETTING_SECTION } from '../profileRegistry';
+import { PROFILES_SETTING, SETTING_SECTION } from '../profileRegistry';
+import { PROFILE_FILE_PATH } from '../../core/profiles/profileFile';
 import type { Services } from '../services';
 import type { Commands } from './types';
 
@@ -44,7 +45,7 @@ async function askNewProfile(s: Services): Promise<NewProfileArgs | undefined> {
   if (!name) return undefined;
   const targets = [
     { label: 'User settings', description: 'only for you', target: 'user' as const },
-    ...(s.profiles.profileFiles().length && !s.profiles.restricted ? [{ label: 'Workspace (shared)', description: PROFILE_FILE, target: 'workspace' as const }] : []),
+    ...(s.profiles.profileFiles().length && !s.profiles.restricted ? [{ label: 'Workspace (shared)', description: PROFILE_FILE_PATH, target: 'workspace' as const }] : []),
   ];
   const where = targets.length === 1 ? targets[0] : await s.ui.pick(targets, { placeHolder: 'Where should the profile be saved?' });
   if (!where) return undefined;
@@ -98,7 +99,7 @@ async function editProfiles(s: Services, where?: 'user' | 'workspace'): Promise<
     return;
   }
   const file = s.profiles.profileFiles()[0];
-  if (!file) throw new UsageError('Open a folder first: shared profiles live in its .vscode/secure-transfer.json.');
+  if (!file) throw new UsageError(`Open a folder first: shared profiles live in its ${PROFILE_FILE_PATH}.`);
   if (!existsSync(file)) {
     await fsp.mkdir(path.dirname(file), { recursive: true });
     await fsp.writeFile(file, JSON.stringify({ profiles: [] }, null, 2) + '\n');

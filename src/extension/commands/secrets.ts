@@ -1,6 +1,6 @@
 /** Set Password, Set TOTP Secret, Forget Secrets (OS keychain) and Replace Pinned Key (trust store). */
 import { forgetServer, setPassword, setTotpSeed } from '../../core/secrets/secrets';
-import { describeServer } from '../../core/secrets/secretStore';
+import { hostPort, serverUrl } from '../../core/profiles/serverAddress';
 import type { Protocol } from '../../core/profiles/types';
 import type { IdentityKind } from '../../core/trust/types';
 import type { Services } from '../services';
@@ -11,22 +11,22 @@ import type { Commands } from './types';
 async function setPasswordCommand(s: Services, arg?: TargetArg, password?: string): Promise<boolean> {
   const r = await resolveProfile(s.profiles, s.ui, arg, 'to store the password for');
   if (!r) return false;
-  const pw = password ?? (await s.ui.input({ prompt: `Password for ${describeServer(r.profile)} (kept in the OS keychain)`, password: true, ignoreFocusOut: true }));
+  const pw = password ?? (await s.ui.input({ prompt: `Password for ${serverUrl(r.profile)} (kept in the OS keychain)`, password: true, ignoreFocusOut: true }));
   if (!pw) return false;
   s.log.redactor.add(pw);
   await setPassword(s.secrets, r.profile, pw);
-  s.ui.info(`The password for ${describeServer(r.profile)} is stored in the OS keychain.`);
+  s.ui.info(`The password for ${serverUrl(r.profile)} is stored in the OS keychain.`);
   return true;
 }
 
 async function setTotpSecret(s: Services, arg?: TargetArg, seed?: string): Promise<string | undefined> {
   const r = await resolveProfile(s.profiles, s.ui, arg, 'to store the TOTP secret for');
   if (!r) return undefined;
-  const text = seed ?? (await s.ui.input({ prompt: `TOTP secret (base32 or otpauth:// URI) for ${describeServer(r.profile)}`, password: true, ignoreFocusOut: true }));
+  const text = seed ?? (await s.ui.input({ prompt: `TOTP secret (base32 or otpauth:// URI) for ${serverUrl(r.profile)}`, password: true, ignoreFocusOut: true }));
   if (!text) return undefined;
   s.log.redactor.add(text);
   const stored = await setTotpSeed(s.secrets, r.profile, text);
-  s.ui.info(`TOTP secret stored for ${describeServer(r.profile)}. Current code: ${stored.code} (${stored.secondsLeft} s left): compare it with your authenticator app.`);
+  s.ui.info(`TOTP secret stored for ${serverUrl(r.profile)}. Current code: ${stored.code} (${stored.secondsLeft} s left): compare it with your authenticator app.`);
   return stored.code;
 }
 
@@ -34,12 +34,12 @@ async function forgetSecrets(s: Services, arg?: TargetArg, options?: { confirmed
   const r = await resolveProfile(s.profiles, s.ui, arg, 'to forget the secrets of');
   if (!r) return [];
   if (!options?.confirmed) {
-    const answer = await s.ui.confirm(`Forget the stored password, passphrase and TOTP secret of ${describeServer(r.profile)}?`, 'They are removed from the OS keychain.', 'Forget');
+    const answer = await s.ui.confirm(`Forget the stored password, passphrase and TOTP secret of ${serverUrl(r.profile)}?`, 'They are removed from the OS keychain.', 'Forget');
     if (answer !== 'Forget') return [];
   }
   const kinds = await forgetServer(s.secrets, r.profile);
   await s.connections.disconnect(r.profile.name);
-  s.ui.info(kinds.length ? `Forgot the ${kinds.join(', ')} of ${describeServer(r.profile)}.` : `Nothing was stored for ${describeServer(r.profile)}.`);
+  s.ui.info(kinds.length ? `Forgot the ${kinds.join(', ')} of ${serverUrl(r.profile)}.` : `Nothing was stored for ${serverUrl(r.profile)}.`);
   return kinds;
 }
 
@@ -52,7 +52,7 @@ async function replacePinnedKey(s: Services, arg?: TargetArg, options?: { confir
   const what = IDENTITY_KIND[p.protocol] === 'host-key' ? 'host key' : 'certificate';
   if (!options?.confirmed) {
     const answer = await s.ui.confirmSafe(
-      `Forget the remembered ${what} of ${p.host}:${p.port}?`,
+      `Forget the remembered ${what} of ${hostPort(p)}?`,
       `Do this only if the server's administrator confirmed that the ${what} was replaced. You will then be asked to trust the new one, with its fingerprint shown.`,
       'Keep the Old Key',
       'Forget and Reconnect',
@@ -60,7 +60,7 @@ async function replacePinnedKey(s: Services, arg?: TargetArg, options?: { confir
     if (answer !== 'Forget and Reconnect') return false;
   }
   const removed = await s.trustStore.forget(IDENTITY_KIND[p.protocol], p.host, p.port);
-  s.log.warn(`Forgot ${removed} remembered ${what}(s) of ${p.host}:${p.port} (Replace Pinned Key).`);
+  s.log.warn(`Forgot ${removed} remembered ${what}(s) of ${hostPort(p)} (Replace Pinned Key).`);
   if (p.fingerprints?.length) s.ui.info(`The profile "${p.name}" also pins fingerprints in ${p.source.location}: update them there too.`);
   await s.connections.disconnect(p.name);
   await connectCommand(s, p.name);

@@ -7,6 +7,7 @@ import { promises as fsp } from 'node:fs';
 import * as vscode from 'vscode';
 import { UsageError } from '../../core/errors';
 import type { LoadedProfile } from '../../core/profiles/types';
+import { assertUploadable } from '../../core/transfer/ignore';
 import type { Services } from '../services';
 import { resolveProfile, type TargetArg } from '../targets';
 import type { TransferRecord } from '../transfers';
@@ -28,9 +29,8 @@ async function uploadPaths(s: Services, folder: { profile: LoadedProfile; dir: s
     if (st.isDirectory()) {
       // The engine skips `.git/`, the profile file and the profile's ignore globs.
       results.push(await s.transfers.run({ direction: 'upload', profile: folder.profile, local, remote, recursive: true }));
-    } else if (local.endsWith(path.join(path.sep + '.vscode', 'secure-transfer.json'))) {
-      throw new UsageError(`${local} is the Secure Transfer profile file; it is never uploaded.`);
     } else {
+      assertUploadable(local);
       results.push(await s.transfers.run({ direction: 'upload', profile: folder.profile, local, remote }));
     }
   }
