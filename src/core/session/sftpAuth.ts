@@ -64,7 +64,7 @@ async function loadPrivateKey(opts: AuthOptions, file: string): Promise<ParsedKe
     }
   }
   if (parsed instanceof Error) {
-    throw new UsageError(`${file} is not a private key Secure Transfer can read (${parsed.message}): point identityFile at an OpenSSH, PEM or PuTTY private key.`, 'bad-identity-file');
+    throw new UsageError(`${file} is not a private key Secure Transfer can read (${serverText(parsed.message)}): point identityFile at an OpenSSH, PEM or PuTTY private key.`, 'bad-identity-file');
   }
   return Array.isArray(parsed) ? parsed[0] : parsed;
 }

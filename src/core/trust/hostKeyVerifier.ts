@@ -46,19 +46,21 @@ function where(server: HostKeyCheck['server']): string {
   return server.host.includes(':') ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`;
 }
 
-export function hostKeyChangedError(server: HostKeyCheck['server'], presented: HostKeyInfo, expected: string[], source: string): SecurityRefusal {
+export function hostKeyChangedError(server: HostKeyCheck['server'], presented: HostKeyInfo, expected: string[], source: string): SecurityRefusal<'host-key-changed'> {
   return new SecurityRefusal(
     `The SSH host key of ${where(server)} has CHANGED: ${source} expects ${expected.join(' or ')}, but the server presented ${presented.keyType} ${presented.fingerprint} — ` +
       `this may be an attack, so nothing was sent; verify the new fingerprint with the server's administrator, then trust it with --fingerprint ${presented.fingerprint} or "Replace Pinned Key…".`,
     'host-key-changed',
+    { details: { server: { host: server.host, port: server.port }, keyType: presented.keyType, expected, presented: presented.fingerprint } },
   );
 }
 
-export function hostKeyUnknownError(server: HostKeyCheck['server'], presented: HostKeyInfo): SecurityRefusal {
+export function hostKeyUnknownError(server: HostKeyCheck['server'], presented: HostKeyInfo): SecurityRefusal<'host-key-unknown'> {
   return new SecurityRefusal(
     `The SSH host key of ${where(server)} is not trusted yet (${presented.keyType} ${presented.fingerprint}): verify it with the server's administrator, ` +
       `then pin it with --fingerprint ${presented.fingerprint} (or the profile's "fingerprints"), or accept it on first use with --accept-new.`,
     'host-key-unknown',
+    { details: { server: { host: server.host, port: server.port }, keyType: presented.keyType, presented: presented.fingerprint } },
   );
 }
 
@@ -66,6 +68,7 @@ function revokedError(server: HostKeyCheck['server'], presented: HostKeyInfo, fi
   return new SecurityRefusal(
     `The SSH host key presented by ${where(server)} (${presented.keyType} ${presented.fingerprint}) is marked @revoked in ${file} line ${line}: refusing to connect; ask the server's administrator for its current key.`,
     'host-key-revoked',
+    { details: { server: { host: server.host, port: server.port }, keyType: presented.keyType, presented: presented.fingerprint } },
   );
 }
 
