@@ -4,10 +4,9 @@
  * a stack trace only with --verbose.
  */
 import { describeError, exitCodeFor } from '../core/errors';
+import { VERSION } from '../core/version';
 import type { CliCommand, CliContext } from './context';
 import { getCommand, lsCommand, mkdirCommand, mvCommand, putCommand, rmCommand } from './commands/files';
-
-const VERSION = '0.1.0';
 
 const USAGE = `Usage: secure-transfer <command> [options]
 
