@@ -34,3 +34,11 @@ test('the SARIF report names package.json\'s version as the tool version', () =>
   const sarif = JSON.parse(renderSarif(report)) as { runs: Array<{ tool: { driver: { version: string } } }> };
   assert.equal(sarif.runs[0].tool.driver.version, PACKAGE_VERSION);
 });
+
+test('the code-server version is written once, in package.json config.codeServerVersion', async () => {
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { config: { codeServerVersion: string } };
+  const { CODE_SERVER_VERSION } = await import('../../scripts/codeServer');
+  assert.equal(CODE_SERVER_VERSION, pkg.config.codeServerVersion);
+  const files = ['scripts/setup-code-server.sh', 'scripts/start.mjs', 'scripts/test-vscode.mjs', 'scripts/test-e2e.mjs', 'scripts/codeServer.ts', 'test/harness/codeServer.ts'];
+  for (const file of files) assert.ok(!readFileSync(path.join(ROOT, file), 'utf8').includes(CODE_SERVER_VERSION), `${file} repeats the code-server version`);
+});
