@@ -11,7 +11,7 @@ import { SecureTransferError, UsageError } from '../errors';
 import { expandHome, IDENTITY_FILE, readBoundedFile } from '../fsutil';
 import type { ServerAddress } from '../profiles/types';
 import type { CredentialProvider } from './credentials';
-import { describeServer } from './sftpErrors';
+import { describeServer, keyNeedsPassphrase } from './sftpErrors';
 import { serverLines, serverText } from '../displayText';
 
 type Method = 'agent' | 'publickey' | 'keyboard-interactive' | 'password';
@@ -53,7 +53,7 @@ async function loadPrivateKey(opts: AuthOptions, file: string): Promise<ParsedKe
     throw new UsageError(`The identity file ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}): fix identityFile in the profile.`, 'bad-identity-file');
   }
   let parsed = utils.parseKey(data);
-  if (parsed instanceof Error && /no passphrase given/i.test(parsed.message)) {
+  if (parsed instanceof Error && keyNeedsPassphrase(parsed)) {
     opts.onWaiting?.(true);
     const passphrase = await opts.credentials.passphrase(opts.server, file).finally(() => opts.onWaiting?.(false));
     if (passphrase === undefined) return undefined;

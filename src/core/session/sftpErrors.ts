@@ -134,6 +134,11 @@ export const CONNECT_FAILURES: ReadonlyArray<ConnectFailure> = [
   },
 ];
 
+/** ssh2's `utils.parseKey` result for an encrypted key parsed without a passphrase (OpenSSH, PEM and PPK wordings). */
+export function keyNeedsPassphrase(parsed: Error): boolean {
+  return /no passphrase given/i.test(parsed.message);
+}
+
 export function mapConnectError(err: unknown, ctx: ConnectErrorContext): Error {
   if (err instanceof SecureTransferError) return err;
   const e = (err instanceof Error ? err : new Error(String(err))) as Ssh2Error;
