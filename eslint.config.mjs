@@ -18,6 +18,7 @@ const CORE_LAYERS = [
   { name: 'syntax', layer: 2, why: 'host/IP/CIDR/glob and SHA256 fingerprint syntax: pure parsing for profiles, policy and trust' },
   { name: 'log', layer: 2, file: true, why: 'the Logger interface' },
   { name: 'paths', layer: 2, file: true, why: 'the state folder' },
+  { name: 'version', layer: 2, file: true, why: 'the product version, from package.json only' },
   { name: 'fsutil', layer: 2, file: true, why: 'bounded reads of files named by profiles, file locks' },
   { name: 'localPartial', layer: 2, file: true, why: 'local partial files opened without following plants; used by sessions and the engine' },
   { name: 'totp', layer: 2, why: 'TOTP seed syntax and codes (RFC 6238), below secrets and mfa' },

@@ -5,7 +5,7 @@
 //   bundles it, with the transports in dist/vendor/ so activation doesn't parse them.
 import * as esbuild from 'esbuild';
 import { existsSync } from 'node:fs';
-import { buildExtension } from './extensionBuild.mjs';
+import { buildExtension, versionDefine } from './extensionBuild.mjs';
 import { ensureProfileValidator } from './profileValidator.mjs';
 
 const watch = process.argv.includes('--watch');
@@ -13,7 +13,7 @@ const minify = process.argv.includes('--minify');
 const cli = {
   entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, packages: 'external',
   bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning', minify,
-  external: ['vscode', 'cpu-features', '*.node', '@napi-rs/keyring'],
+  external: ['vscode', 'cpu-features', '*.node', '@napi-rs/keyring'], define: versionDefine(),
 };
 
 ensureProfileValidator();

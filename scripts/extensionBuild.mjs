@@ -8,10 +8,17 @@
 // (errors are ours), so splitting them off can't break an `instanceof`. The .vsix still ships
 // without node_modules.
 import * as esbuild from 'esbuild';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** package.json's version written into a bundle (src/core/version.ts): the one place it is set. */
+export function versionDefine() {
+  const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  return { __SECURE_TRANSFER_VERSION__: JSON.stringify(version) };
+}
 
 /**
  * Vendor bundles: file name under vendor/ → the bare specifiers our code imports from that package.
@@ -61,7 +68,7 @@ function vendorEntry(specifiers) {
  * @param {{ outdir?: string, entry?: string, minify?: boolean, sourcemap?: boolean }} options
  */
 export function extensionBuildOptions({ outdir = path.join(ROOT, 'dist'), entry = path.join(ROOT, 'src/extension/extension.ts'), minify = false, sourcemap = true } = {}) {
-  const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify, sourcemap, logLevel: 'warning', absWorkingDir: ROOT };
+  const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify, sourcemap, logLevel: 'warning', absWorkingDir: ROOT, define: versionDefine() };
   return {
     extension: { ...common, entryPoints: [entry], outfile: path.join(outdir, 'extension.js'), external: EXTERNAL, plugins: [vendorPlugin] },
     vendor: Object.entries(VENDOR_BUNDLES).map(([file, specifiers]) => ({

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs code-server 4.100.3 (= VS Code 1.100, the newest that runs on Node 20) into .cache/code-server
-# so the extension can be tested inside a real VS Code. Idempotent: skipped when already installed.
-# Recipe and reasons: docs/testing-in-vscode.md.
+# Installs code-server (package.json config.codeServerVersion; 4.100.x = VS Code 1.100, the newest that runs
+# on Node 20) into .cache/code-server so the extension can be tested inside a real VS Code. Idempotent:
+# skipped when that version is already installed. Recipe and reasons: docs/testing-in-vscode.md.
 set -euo pipefail
 
-VERSION=4.100.3
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+VERSION="$(node -p 'require(process.argv[1]).config.codeServerVersion' "$ROOT/package.json")"
+[[ "$VERSION" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || { echo "package.json config.codeServerVersion is not a version: $VERSION" >&2; exit 1; }
 DEST="$ROOT/.cache/code-server"
 BIN="$DEST/node_modules/code-server/out/node/entry.js"
 

@@ -12,7 +12,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import * as net from 'node:net';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -22,7 +21,7 @@ import * as esbuild from 'esbuild';
 const REPO = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const CLI = path.join(REPO, 'dist', 'cli.js');
 const DEMO_SERVER_BUNDLE = path.join(REPO, 'dist', 'demo-server.js');
-const CODE_SERVER = path.join(REPO, '.cache', 'code-server', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+const LAUNCHER_BUNDLE = path.join(REPO, 'dist', 'code-server-launcher.js');
 const MODES = ['--cli', '--serve', '--browser'];
 const mode = MODES.find((m) => process.argv.includes(m))?.slice(2) ?? 'vscode';
 const serve = mode === 'serve';
@@ -47,20 +46,15 @@ function buildCli() {
   return spawnSync(process.execPath, [path.join(REPO, 'scripts', 'build.mjs')], { cwd: REPO, stdio: 'inherit' }).status === 0;
 }
 
-/** Bundles src/demo into dist/demo-server.js so it runs without a full `tsc` pass over the repo. */
-async function loadDemoServer() {
-  await esbuild.build({
-    entryPoints: [path.join(REPO, 'src', 'demo', 'sftpServer.ts')],
-    outfile: DEMO_SERVER_BUNDLE,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    logLevel: 'warning',
-    // ssh2 stays in node_modules so it finds its native crypto addon (bundled, it falls back to JS).
-    external: ['ssh2'],
-  });
-  return createRequire(import.meta.url)(DEMO_SERVER_BUNDLE);
+/** Bundles one TypeScript entry into `outfile` and loads it, so it runs without a full `tsc` pass over the repo. */
+async function bundleAndLoad(entry, outfile, external = []) {
+  await esbuild.build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning', external });
+  return createRequire(import.meta.url)(outfile);
+}
+
+/** src/demo as dist/demo-server.js. ssh2 stays in node_modules so it finds its native crypto addon (bundled, it falls back to JS). */
+function loadDemoServer() {
+  return bundleAndLoad(path.join(REPO, 'src', 'demo', 'sftpServer.ts'), DEMO_SERVER_BUNDLE, ['ssh2']);
 }
 
 function makeWorkspace() {
@@ -193,77 +187,24 @@ function onPath(command) {
   return (process.env.PATH ?? '').split(path.delimiter).some((d) => d && existsSync(path.join(d, command)));
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer().once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForHttp(url, child, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`code-server exited (code ${child.exitCode}) before it was ready`);
-    if (await globalThis.fetch(url).then((r) => r.ok, () => false)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`code-server did not answer on ${url} within ${timeoutMs / 1000} s`);
-}
-
 /**
- * code-server (VS Code 1.100 in the browser) in its own process group, all its state under `base`.
- * It asks for a random password: on a shared machine any local user could otherwise reach it.
- * Resolves with the workbench URL and a stop() that kills the whole group (extension hosts too).
+ * code-server (VS Code in the browser) through the one launcher, scripts/codeServer.ts (bundled here
+ * by esbuild, like the demo server), with all its state under `base`. It asks for a random password:
+ * on a shared machine any local user could otherwise reach it. Resolves with the workbench URL and a
+ * stop() that kills the whole process group (extension hosts too).
  */
 async function startCodeServer(base, workspace) {
-  if (!existsSync(CODE_SERVER)) {
-    console.log('code-server is not installed yet: installing it into .cache/code-server (about 80 s, once)…');
-    if (spawnSync('bash', [path.join(REPO, 'scripts', 'setup-code-server.sh')], { cwd: REPO, stdio: 'inherit' }).status !== 0) {
-      throw new Error('installing code-server failed (see above); run `bash scripts/setup-code-server.sh` and try again');
-    }
-  }
-  const dirs = Object.fromEntries(['user-data', 'extensions', 'config', 'data', 'cache', 'tmp'].map((d) => [d, path.join(base, 'code-server', d)]));
-  for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true, mode: 0o700 });
-  mkdirSync(path.join(dirs['user-data'], 'User'), { recursive: true });
-  // The demo workspace is made by this script, so Workspace Trust would only ask about our own folder.
-  writeFileSync(path.join(dirs['user-data'], 'User', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none' }, null, 2));
-  const port = Number(process.env.SECURE_TRANSFER_DEMO_PORT) || (await freePort());
+  const launcher = await bundleAndLoad(path.join(REPO, 'scripts', 'codeServer.ts'), LAUNCHER_BUNDLE);
+  launcher.ensureCodeServer();
   const password = randomBytes(12).toString('base64url');
-  const child = spawn(process.execPath, [
-    CODE_SERVER, '--auth', 'password', '--bind-addr', `127.0.0.1:${port}`,
-    '--user-data-dir', dirs['user-data'], '--extensions-dir', dirs.extensions,
-    '--disable-telemetry', '--disable-update-check', '--disable-getting-started-override', '--disable-workspace-trust',
+  const server = await launcher.startCodeServer({
     workspace,
-  ], {
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PASSWORD: password, XDG_CONFIG_HOME: dirs.config, XDG_DATA_HOME: dirs.data, XDG_CACHE_HOME: dirs.cache, TMPDIR: dirs.tmp },
+    password,
+    runDir: path.join(base, 'code-server'),
+    port: Number(process.env.SECURE_TRANSFER_DEMO_PORT) || undefined,
+    onSpawn: (stop) => (stopCodeServer = stop),
   });
-  let output = '';
-  const keep = (d) => (output = (output + d).slice(-4000));
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  const stop = (stopCodeServer = async () => {
-    if (child.exitCode !== null || !child.pid) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    try { process.kill(-child.pid, 'SIGTERM'); } catch { /* already gone */ }
-    const force = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, 3000);
-    await exited;
-    clearTimeout(force);
-  });
-  try {
-    await waitForHttp(`http://127.0.0.1:${port}/healthz`, child, 60_000);
-  } catch (err) {
-    await stop();
-    throw new Error(`${err.message}; its last output:\n${output}`);
-  }
-  const remote = (p) => `vscode-remote://127.0.0.1:${port}${p}`;
-  const payload = [['extensionDevelopmentPath', remote(REPO)], ['skipWelcome', 'true']];
-  const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
-  return { url, password, stop };
+  return { url: server.workbenchUrl({ extensionDevelopmentPath: REPO }), password, stop: server.stop };
 }
 
 function waitForSignal() {

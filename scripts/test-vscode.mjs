@@ -1,9 +1,9 @@
-// Runs the extension-host test suite inside a real VS Code (code-server 4.100.3) against the real
+// Runs the extension-host test suite inside a real VS Code (code-server, scripts/codeServer.ts) against the real
 // servers of the test harness. The harness runs HERE (the test runner); the suite runs in the
 // extension host and learns ports, fingerprints and the password from a JSON file.
 // Usage: node scripts/test-vscode.mjs [--no-build] [--grep TEXT]
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync, truncateSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, writeFileSync, truncateSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -32,9 +32,8 @@ if (!args.includes('--no-build')) {
   if (tsc.status !== 0) console.warn(`tsc reported errors (continuing; it still emits):\n${tsc.stdout.split('\n').slice(0, 15).join('\n')}`);
 }
 step('node', ['scripts/inline-settings-schema.mjs', '--check']);
-if (!existsSync('.cache/code-server/node_modules/code-server/out/node/entry.js')) step('bash', ['scripts/setup-code-server.sh']);
-
 const require = createRequire(import.meta.url);
+require(path.join(ROOT, 'out/scripts/codeServer.js')).ensureCodeServer();
 const harness = require(path.join(ROOT, 'out/test/harness/index.js'));
 const { startCodeServer, runExtensionHostTests } = require(path.join(ROOT, 'out/test/harness/codeServer.js'));
 

@@ -1,6 +1,7 @@
 /** Command-line parsing shared by every command, with usage errors as one clear sentence. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../core/errors';
+import { escapeControlChars } from '../core/displayText';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
@@ -17,13 +18,30 @@ export const CONNECTION_OPTIONS = {
   verbose: { type: 'boolean', short: 'v' },
 } as const satisfies OptionSpec;
 
+/**
+ * What strict parsing refuses, said from parseArgs' tokens (Node's own message is multi-line and
+ * written for developers): an unknown option, a value missing or given where none is taken.
+ */
+function argumentProblem(argv: string[], options: OptionSpec): string {
+  const { tokens } = parseArgs({ args: argv, options, allowPositionals: true, strict: false, tokens: true });
+  for (const t of tokens) {
+    if (t.kind !== 'option') continue;
+    const name = `'${escapeControlChars(t.rawName)}'`;
+    const spec = Object.hasOwn(options, t.name) ? options[t.name] : undefined;
+    if (!spec) return `Unknown option ${name}`;
+    if (spec.type === 'string' && t.value === undefined) return `Option ${name} needs a value`;
+    if (spec.type === 'string' && !t.inlineValue && t.value?.startsWith('-')) return `Option ${name} needs a value (write ${escapeControlChars(t.rawName)}=VALUE for one starting with "-")`;
+    if (spec.type === 'boolean' && t.value !== undefined) return `Option ${name} takes no value`;
+  }
+  return 'The arguments could not be read';
+}
+
 export function parseCommandArgs<T extends OptionSpec>(command: string, argv: string[], options: T, positionals: { min: number; max: number; usage: string }) {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-  } catch (err) {
-    const msg = (err as Error).message.replace(/\. To specify a positional argument.*$/s, '');
-    throw new UsageError(`${command}: ${msg}. Usage: secure-transfer ${positionals.usage}`);
+  } catch {
+    throw new UsageError(`${command}: ${argumentProblem(argv, options)}. Usage: secure-transfer ${positionals.usage}`);
   }
   const n = parsed.positionals.length;
   if (n < positionals.min || n > positionals.max) {

@@ -116,7 +116,7 @@ export async function recorded<T>(ctx: CliContext, target: Target, action: Activ
   const write = (result: string, bytes?: number, detail?: string) =>
     activityLog(ctx)
       .append({ server, action, result, path: remotePath, bytes, detail })
-      .catch((err: Error) => ctx.stderr.write(`warning: the activity log could not be written: ${err.message}\n`));
+      .catch((err: unknown) => ctx.stderr.write(`warning: the activity log could not be written: ${describeError(err)}\n`));
   try {
     const r = await run();
     await write('ok', bytesOf(r));

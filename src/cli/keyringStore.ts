@@ -7,7 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { AsyncEntry } from '@napi-rs/keyring';
-import { SecureTransferError } from '../core/errors';
+import { SecureTransferError, type ErrorCode } from '../core/errors';
+import { serverText } from '../core/displayText';
 import { withKeyIndex } from '../core/secrets/keyIndex';
 import { withFileLock } from '../core/fsutil';
 import { defaultStateDir } from '../core/paths';
@@ -18,7 +19,7 @@ const PROBE_KEY = '__probe__';
 const ENTRY_OPTIONS = { linux: { store: 'secret-service' as const } };
 
 /** Each known failure of the platform store, as the one sentence a user needs. First match wins. */
-const KEYCHAIN_PROBLEMS: readonly { match: RegExp; code: string; message: string }[] = [
+const KEYCHAIN_PROBLEMS: readonly { match: RegExp; code: ErrorCode; message: string }[] = [
   {
     match: /dbus|d-bus|autolaunch|no such (file|interface)|ServiceUnknown|not provided by any \.service/i,
     code: 'keychain-unavailable',
@@ -38,7 +39,7 @@ export function keychainError(cause: unknown): SecureTransferError {
   const known = KEYCHAIN_PROBLEMS.find((p) => p.match.test(text));
   if (known) return new SecureTransferError(known.message, 'failure', known.code, { cause });
   return new SecureTransferError(
-    `The OS keychain could not be used (${text.replace(/\s+/g, ' ').trim()}): check that it is running and unlocked, then retry.`,
+    `The OS keychain could not be used (${serverText(text.replace(/\s+/g, ' ').trim())}): check that it is running and unlocked, then retry.`,
     'failure',
     'keychain-unavailable',
     { cause },

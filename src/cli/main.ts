@@ -4,12 +4,11 @@
  * a stack trace only with --verbose.
  */
 import { describeError, exitCodeFor } from '../core/errors';
+import { VERSION } from '../core/version';
 import type { CliCommand, CliContext } from './context';
 import { PROFILE_FILE_PATH } from '../core/profiles/profileFile';
 import { DEFAULT_REQUEST_TIMEOUT } from '../core/profiles/defaults';
 import { getCommand, lsCommand, mkdirCommand, mvCommand, putCommand, rmCommand } from './commands/files';
-
-const VERSION = '0.1.0';
 
 const USAGE = `Usage: secure-transfer <command> [options]
 

@@ -12,7 +12,8 @@ import type { TrustDecider } from './trust/types';
 import type { TrustStore } from './trust/trustStore';
 import { silentLogger, type Logger } from './log';
 import { DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT } from './profiles/defaults';
-import { describeError, SecureTransferError } from './errors';
+import { describeError, hasErrorCode, SecureTransferError } from './errors';
+import { noCommonAlgorithmText } from './session/sftpErrors';
 import { CA_FILE, checkBoundedFile, expandHome, IDENTITY_FILE, KNOWN_HOSTS_FILE } from './fsutil';
 import { blocksAtSeverity, effectivePolicy, effectiveMinTlsVersion, enforcePolicy, forbiddenAlgorithmEntry, PolicyViolation, type EffectivePolicy, type Policy } from './policy';
 import type { ActivityLog } from './audit/activityLog';
@@ -108,6 +109,18 @@ async function sshAlgorithmsFor(profile: Profile, policy: Policy | EffectivePoli
   return algorithms;
 }
 
+/**
+ * The policy's sentence for a negotiation that failed because policy.forbiddenAlgorithms removed what
+ * the server offers, built from the error's fields (which side offered what), not from its message.
+ */
+export function forbiddenAlgorithmsViolation(err: SecureTransferError<'no-common-algorithm'>): SecureTransferError {
+  if (!err.details) return err;
+  return new PolicyViolation(
+    'policy.forbiddenAlgorithms',
+    `${noCommonAlgorithmText(err.details)}; this client left out what policy.forbiddenAlgorithms forbids, so the server must enable an allowed algorithm or the policy must change.`,
+  );
+}
+
 async function openTransport(profile: Profile, server: ServerAddress, ctx: ConnectContext, log: Logger): Promise<RemoteFileSystem> {
   const pinned = [...(profile.fingerprints ?? []), ...(ctx.pinned ?? [])];
   const connectTimeoutMs = (profile.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT) * 1000;
@@ -129,9 +142,7 @@ async function openTransport(profile: Profile, server: ServerAddress, ctx: Conne
       log,
     }).catch((err: unknown) => {
       // With a policy filter, "nothing in common" means the policy forbids all the server offers.
-      if (algorithms && err instanceof SecureTransferError && err.code === 'no-common-algorithm') {
-        throw new PolicyViolation('policy.forbiddenAlgorithms', `${err.message.replace(/;.*$/, '')}; this client left out what policy.forbiddenAlgorithms forbids, so the server must enable an allowed algorithm or the policy must change.`);
-      }
+      if (algorithms && hasErrorCode(err, 'no-common-algorithm')) throw forbiddenAlgorithmsViolation(err);
       throw err;
     });
   }

@@ -3,7 +3,7 @@ import type { FileHandle } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { SecureTransferError, UsageError } from './errors';
+import { SecureTransferError, UsageError, type ErrorCode } from './errors';
 
 /** Writes a file by writing a temporary sibling and renaming it over, so readers never see half a file. */
 export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
@@ -48,7 +48,7 @@ export interface BoundedFileSpec {
   expected: string;
   maxBytes: number;
   /** The error's machine-readable code (e.g. `bad-identity-file`). */
-  code: string;
+  code: ErrorCode;
 }
 
 /** `1 MiB`, `10 MiB`, `512 KiB`, `100 bytes`. */

@@ -4,7 +4,7 @@
  * fingerprints, pointing at the explicit "Replace Pinned Key…" command as the only way on.
  */
 import type { TrustDecider, TrustDecision, TrustQuestion } from '../core/trust/types';
-import { SecurityRefusal } from '../core/errors';
+import { hasErrorCode, SecurityRefusal, type ErrorCode } from '../core/errors';
 import { hostPort } from '../core/profiles/serverAddress';
 import type { Ui } from './ui';
 
@@ -40,20 +40,20 @@ export function createTrustDecider(ui: Ui): TrustDecider {
 }
 
 /** Codes the core uses when a pinned identity no longer matches. */
-export const IDENTITY_CHANGED_CODES: ReadonlySet<string> = new Set(['host-key-changed', 'certificate-changed']);
+const IDENTITY_CHANGED = ['host-key-changed', 'certificate-changed'] as const satisfies readonly ErrorCode[];
+export const IDENTITY_CHANGED_CODES: ReadonlySet<string> = new Set(IDENTITY_CHANGED);
 
 export function isIdentityChanged(err: unknown): err is SecurityRefusal {
-  return err instanceof SecurityRefusal && IDENTITY_CHANGED_CODES.has(err.code);
+  return err instanceof SecurityRefusal && hasErrorCode(err, ...IDENTITY_CHANGED);
 }
 
 export async function showIdentityChanged(ui: Ui, err: SecurityRefusal, profileName: string): Promise<void> {
-  const fingerprints = err.message.match(/SHA256:[A-Za-z0-9+/]{43}/g) ?? [];
+  const change = hasErrorCode(err, ...IDENTITY_CHANGED) ? err.details : undefined;
   await ui.modalError(
     `The identity of "${profileName}" has CHANGED. Secure Transfer refused to connect; nothing was sent.`,
     [
       err.message,
-      // core's message names the expected fingerprint(s) first and the presented one last.
-      ...(fingerprints.length > 1 ? ['', ...fingerprints.slice(0, -1).map((f) => `Expected: ${f}`), `Presented: ${fingerprints[fingerprints.length - 1]}`] : []),
+      ...(change ? ['', ...change.expected.map((f) => `Expected: ${f}`), `Presented: ${change.presented}`] : []),
       '',
       'This can mean someone is intercepting the connection. If the server administrator confirms the key was replaced, run "Secure Transfer: Replace Pinned Key…".',
     ].join('\n'),

@@ -58,3 +58,20 @@ test('a profile: target without a profile file says which file is missing', asyn
   assert.equal(r.code, 2);
   assert.match(r.stderr, /secure-transfer\.json/);
 });
+
+test('a malformed option is one sentence built from what was typed (exit 2), not Node\'s multi-line text', async () => {
+  const cases: Array<[string[], string]> = [
+    [['ls', '--foo'], "Unknown option '--foo'"],
+    [['ls', '-x'], "Unknown option '-x'"],
+    [['ls', '--constructor'], "Unknown option '--constructor'"],
+    [['ls', 'sftp://a@h/', '--config'], "Option '--config' needs a value"],
+    [['ls', 'sftp://a@h/', '--config', '--accept-new'], "Option '--config' needs a value (write --config=VALUE for one starting with \"-\")"],
+    [['ls', 'sftp://a@h/', '--accept-new=yes'], "Option '--accept-new' takes no value"],
+    [['ls', '--\u001b[2J'], "Unknown option '--\\x1b[2J'"],
+  ];
+  for (const [argv, problem] of cases) {
+    const { code, stderr } = await runInProcess(argv);
+    assert.equal(code, 2, stderr);
+    assert.equal(stderr, `secure-transfer ls: ls: ${problem}. Usage: secure-transfer ls <url> [--json]\n`);
+  }
+});

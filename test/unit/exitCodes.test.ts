@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FTPError } from 'basic-ftp';
-import { exitCodeFor } from '../../src/core/errors';
+import { exitCodeFor, kindOfCode, SecureTransferError } from '../../src/core/errors';
 import { mapConnectError, mapSftpError, type AlgorithmOffers } from '../../src/core/session/sftpErrors';
 import { ftpError } from '../../src/core/session/ftpsErrors';
 import { hostKeyChangedError, hostKeyUnknownError } from '../../src/core/trust/hostKeyVerifier';
@@ -66,6 +66,8 @@ for (const [what, make, code] of CASES) {
   test(`${what}: exit ${code}, one sentence, no library wording`, () => {
     const err = make();
     assert.equal(exitCodeFor(err), code, `${what}: ${String((err as Error).message)}`);
+    assert.ok(err instanceof SecureTransferError);
+    assert.equal(err.kind, kindOfCode(err.code), `${what}: ${err.code} is raised as ${err.kind}, but ERROR_CODES says ${kindOfCode(err.code)}`);
     const message = (err as Error).message;
     assert.ok(!/[\r\n]/.test(message), message);
     for (const phrase of LIBRARY_PHRASES) assert.ok(!phrase.test(message), `${what} shows library text ${phrase}: ${message}`);

@@ -9,7 +9,7 @@
 import * as path from 'node:path';
 import { parseCommandArgs } from '../args';
 import type { CliCommand, CliContext } from '../context';
-import { UsageError } from '../../core/errors';
+import { describeError, UsageError } from '../../core/errors';
 import { defaultStateDir } from '../../core/paths';
 import { parseUrl } from '../../core/profiles/url';
 import { normalizeFingerprint } from '../../core/syntax/fingerprint';
@@ -77,6 +77,6 @@ export const auditCommand: CliCommand = async (ctx, argv) => {
       fingerprint: report.facts.ssh?.hostKeys[0]?.fingerprint ?? report.facts.ftp?.tls?.certificate?.fingerprint,
       detail: `${report.findings.length} findings, worst ${worst ?? 'none'}`,
     })
-    .catch((err: Error) => ctx.stderr.write(`warning: the activity log could not be written: ${err.message}\n`));
+    .catch((err: unknown) => ctx.stderr.write(`warning: the activity log could not be written: ${describeError(err)}\n`));
   return worst !== undefined && atLeast(worst, failOn) ? AUDIT_THRESHOLD_EXIT : 0;
 };

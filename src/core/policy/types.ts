@@ -34,12 +34,12 @@ export type PolicyRule =
   | 'policy.blockOnSeverity';
 
 /** A connection the policy forbids (exit 3). The message names the rule and the fix. */
-export class PolicyViolation extends SecurityRefusal {
+export class PolicyViolation extends SecurityRefusal<'policy-violation'> {
   constructor(
     readonly rule: PolicyRule,
     message: string,
   ) {
-    super(message, 'policy-violation');
+    super(message, 'policy-violation', { details: { rule } });
     this.name = 'PolicyViolation';
   }
 }

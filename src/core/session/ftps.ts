@@ -196,7 +196,7 @@ function connectError(err: unknown, server: ServerAddress): Error {
     );
   }
   if (err instanceof FTPError) {
-    return new SecureTransferError(`${serverOrigin(server)} refused the session: ${replyText(err)}.`, 'failure', `ftp-${err.code}`, { cause: err });
+    return new SecureTransferError(`${serverOrigin(server)} refused the session: ${replyText(err)}.`, 'failure', `ftp-${err.code}`, { cause: err, details: { reply: err.code } });
   }
   // basic-ftp's and Node's own texts are for developers: mapped to our reason (ftpsErrors.ts).
   const failure = ftpLibraryFailure(err);

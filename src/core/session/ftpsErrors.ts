@@ -1,6 +1,6 @@
 /** FTP replies and socket errors → one clear sentence with the FTP code and the path. */
 import { FTPError } from 'basic-ftp';
-import { NotFoundError, SecureTransferError, UsageError, type ErrorKind } from '../errors';
+import { NotFoundError, SecureTransferError, UsageError, type ErrorCode, type ErrorKind } from '../errors';
 import { tlsFailureReason } from '../trust/certTls';
 import { escapeControlChars, serverText } from '../displayText';
 
@@ -23,7 +23,7 @@ type LibraryError = Error & { code?: string | number };
  * server: they never reach the user; a server's words only do, escaped, where a row says so.
  * `kind` 'security' marks a refusal made to keep the user safe (exit 3).
  */
-export const FTP_LIBRARY_FAILURES: ReadonlyArray<{ code: string; kind: ErrorKind; matches: (e: LibraryError) => boolean; reason: (e: LibraryError) => string }> = [
+export const FTP_LIBRARY_FAILURES: ReadonlyArray<{ code: ErrorCode; kind: ErrorKind; matches: (e: LibraryError) => boolean; reason: (e: LibraryError) => string }> = [
   {
     code: 'pasv-other-host',
     kind: 'security',
@@ -111,7 +111,7 @@ export const FTP_LIBRARY_FAILURES: ReadonlyArray<{ code: string; kind: ErrorKind
 ];
 
 /** The row for a library or Node error; a catch-all that shows only a system error code. */
-export function ftpLibraryFailure(err: unknown): { code: string; kind: ErrorKind; reason: string } {
+export function ftpLibraryFailure(err: unknown): { code: ErrorCode; kind: ErrorKind; reason: string } {
   const e = (err instanceof Error ? err : new Error(String(err))) as LibraryError;
   const row = FTP_LIBRARY_FAILURES.find((r) => r.matches(e));
   if (row) return { code: row.code, kind: row.kind, reason: row.reason(e) };
@@ -141,7 +141,7 @@ export function ftpError(err: unknown, what: string, rawSubject: string, where: 
     if (saysNotFound(err) || (missing && mayBeNotFound(err))) {
       return new NotFoundError(`${subject} does not exist on ${where} (${what}: ${text}).`, { cause: err });
     }
-    return new SecureTransferError(`${where} refused to ${what} ${subject}: ${text}.`, 'failure', `ftp-${err.code}`, { cause: err });
+    return new SecureTransferError(`${where} refused to ${what} ${subject}: ${text}.`, 'failure', `ftp-${err.code}`, { cause: err, details: { reply: err.code } });
   }
   const failure = ftpLibraryFailure(err);
   return new SecureTransferError(`Could not ${what} ${subject} on ${where}: ${failure.reason}.`, failure.kind, failure.code, { cause: err });

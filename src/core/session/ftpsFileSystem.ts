@@ -16,6 +16,7 @@ import { FTPError, type Client } from 'basic-ftp';
 import { CancelledError, NotFoundError, SecureTransferError, throwIfAborted } from '../errors';
 import type { Protocol } from '../profiles/types';
 import { openLocalPartial } from '../localPartial';
+import { serverText } from '../displayText';
 import { assertSafeFtpPath, ftpError, ftpTimeoutError, mayBeNotFound, replyText, saysNotFound } from './ftpsErrors';
 import { parseMlstReply, parseMlsxTime, tolerantParseList, toRemoteEntries, toRemoteEntry } from './ftpsListing';
 import { chooseFtpHash, parseFtpCommandHashReply, parseFtpHashReply, type FtpHashPlan, type RemoteHash } from './remoteHash';
@@ -318,7 +319,7 @@ export class FtpsFileSystem implements RemoteFileSystem {
         lastReply = (await this.client.sendIgnoringError('MKD ' + prefix)).message;
       }
       if (!(await this.isDirectory(abs))) {
-        throw new SecureTransferError(`${this.where} could not create the folder ${abs}: ${lastReply.replace(/\s+/g, ' ').trim()}.`, 'failure', 'mkdir-failed');
+        throw new SecureTransferError(`${this.where} could not create the folder ${abs}: ${serverText(lastReply.replace(/\s+/g, ' ').trim())}.`, 'failure', 'mkdir-failed');
       }
     });
   }
@@ -543,7 +544,7 @@ export class FtpsFileSystem implements RemoteFileSystem {
     } catch (err) {
       if (err instanceof FTPError || !this.client.closed) throw err;
       throw new SecureTransferError(
-        `${this.where} dropped the connection when asked to resume the upload to ${path} (${(err as Error).message.trim()}); the server probably does not permit appending (ProFTPD: AllowStoreRestart), so upload the whole file instead.`,
+        `${this.where} dropped the connection when asked to resume the upload to ${path} (${serverText((err as Error).message.trim())}); the server probably does not permit appending (ProFTPD: AllowStoreRestart), so upload the whole file instead.`,
         'failure',
         'resume-refused',
         { cause: err },

@@ -10,7 +10,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
-import { CancelledError, SecureTransferError, describeError, throwIfAborted } from '../errors';
+import { CancelledError, SecureTransferError, describeError, throwIfAborted, type ErrorCode } from '../errors';
 import { silentLogger, type Logger } from '../log';
 import type { Protocol } from '../profiles/types';
 import type {
@@ -45,10 +45,10 @@ export interface ReconnectOptions {
 const DEFAULTS = { maxAttempts: 4, initialDelayMs: 500, maxDelayMs: 8_000 };
 
 /** Error codes (see sftpErrors.ts, ftpsErrors.ts) meaning "the connection is gone", not "the server said no". */
-const CONNECTION_LOSS_CODES: ReadonlySet<string> = new Set(['connection-lost', 'connection-closed', 'disconnected', 'connection', 'connect-failed']);
+const CONNECTION_LOSS_CODES: ReadonlySet<ErrorCode> = new Set(['connection-lost', 'connection-closed', 'disconnected', 'connection', 'connect-failed']);
 
 /** Failures of kind 'failure' that another attempt cannot fix (security and usage errors never retry either). */
-const PERMANENT_CODES: ReadonlySet<string> = new Set(['auth-failed', 'bad-passphrase', 'cancelled']);
+const PERMANENT_CODES: ReadonlySet<ErrorCode> = new Set(['auth-failed', 'bad-passphrase', 'cancelled']);
 
 /** A refused identity, bad input or a rejected login won't get better by waiting. */
 function isPermanent(err: unknown): boolean {

@@ -12,6 +12,7 @@ import { expandHome, IDENTITY_FILE, readBoundedFile } from '../fsutil';
 import type { ServerAddress } from '../profiles/types';
 import { serverLabel } from '../profiles/serverAddress';
 import type { CredentialProvider } from './credentials';
+import { keyNeedsPassphrase } from './sftpErrors';
 import { serverLines, serverText } from '../displayText';
 
 type Method = 'agent' | 'publickey' | 'keyboard-interactive' | 'password';
@@ -53,7 +54,7 @@ async function loadPrivateKey(opts: AuthOptions, file: string): Promise<ParsedKe
     throw new UsageError(`The identity file ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}): fix identityFile in the profile.`, 'bad-identity-file');
   }
   let parsed = utils.parseKey(data);
-  if (parsed instanceof Error && /no passphrase given/i.test(parsed.message)) {
+  if (parsed instanceof Error && keyNeedsPassphrase(parsed)) {
     opts.onWaiting?.(true);
     const passphrase = await opts.credentials.passphrase(opts.server, file).finally(() => opts.onWaiting?.(false));
     if (passphrase === undefined) return undefined;
@@ -64,7 +65,7 @@ async function loadPrivateKey(opts: AuthOptions, file: string): Promise<ParsedKe
     }
   }
   if (parsed instanceof Error) {
-    throw new UsageError(`${file} is not a private key Secure Transfer can read (${parsed.message}): point identityFile at an OpenSSH, PEM or PuTTY private key.`, 'bad-identity-file');
+    throw new UsageError(`${file} is not a private key Secure Transfer can read (${serverText(parsed.message)}): point identityFile at an OpenSSH, PEM or PuTTY private key.`, 'bad-identity-file');
   }
   return Array.isArray(parsed) ? parsed[0] : parsed;
 }

@@ -2,7 +2,7 @@
  * Turns what ssh2 throws into one sentence a user can act on. Both tables are data: add a row, not
  * an if-branch.
  */
-import { NotFoundError, SecureTransferError, type ErrorKind } from '../errors';
+import { NotFoundError, SecureTransferError, type ErrorCode, type ErrorDetails, type ErrorDetailsByCode, type ErrorKind } from '../errors';
 import type { ServerAddress } from '../profiles/types';
 import { escapeControlChars, serverText } from '../displayText';
 import { hostPort } from '../profiles/serverAddress';
@@ -42,12 +42,41 @@ interface ConnectErrorContext {
 
 type Ssh2Error = Error & { code?: string | number; level?: string };
 
+type NoCommonAlgorithm = ErrorDetailsByCode['no-common-algorithm'];
+
+/** The fields of a failed negotiation: which category, and both sides' lists as the handshake logged them. */
+function noCommonAlgorithmDetails(c: ConnectErrorContext, e: Ssh2Error): NoCommonAlgorithm {
+  const row = NEGOTIATION_FAILURES.find((r) => e.message.endsWith(r.suffix));
+  const offered = row ? c.offers.get(row.category) : undefined;
+  return {
+    server: { host: c.server.host, port: c.server.port },
+    what: row?.what ?? 'algorithm',
+    // The server's list is its own text (algorithm names are whatever it sends): escaped and bounded.
+    ...(offered?.remote ? { serverOffers: serverText(offered.remote), clientOffers: offered.local } : {}),
+  };
+}
+
+/** "host:22 and Secure Transfer have no cipher in common: the server offers …" — built from the fields. */
+export function noCommonAlgorithmText(d: NoCommonAlgorithm): string {
+  const detail = d.serverOffers ? ` the server offers ${d.serverOffers}, this client offers ${d.clientOffers ?? 'its defaults'}` : '';
+  return `${hostPort(d.server)} and Secure Transfer have no ${d.what} in common${detail ? `:${detail}` : ''}`;
+}
+
+interface ConnectFailure {
+  code: ErrorCode;
+  kind: ErrorKind;
+  matches: (e: Ssh2Error) => boolean;
+  message: (c: ConnectErrorContext, e: Ssh2Error) => string;
+  /** The fields callers build sentences from (ErrorDetailsByCode[code]). */
+  details?: (c: ConnectErrorContext, e: Ssh2Error) => ErrorDetails;
+}
+
 /**
  * What ssh2 (and Node's socket) throws while connecting → our sentence. `kind` 'security' marks a
  * refusal made to keep the user safe (exit 3, like every other security refusal); the rest are
  * failures (exit 1). ssh2's own wording never reaches the user: unknown errors get the catch-all.
  */
-export const CONNECT_FAILURES: ReadonlyArray<{ code: string; kind: ErrorKind; matches: (e: Ssh2Error) => boolean; message: (c: ConnectErrorContext, e: Ssh2Error) => string }> = [
+export const CONNECT_FAILURES: ReadonlyArray<ConnectFailure> = [
   {
     code: 'connection-refused',
     kind: 'failure',
@@ -76,16 +105,9 @@ export const CONNECT_FAILURES: ReadonlyArray<{ code: string; kind: ErrorKind; ma
     code: 'no-common-algorithm',
     kind: 'security',
     matches: (e) => /no matching /i.test(e.message),
-    message: (c, e) => {
-      const row = NEGOTIATION_FAILURES.find((r) => e.message.endsWith(r.suffix));
-      const offered = row ? c.offers.get(row.category) : undefined;
-      const what = row?.what ?? 'algorithm';
-      // The server's list is its own text (algorithm names are whatever it sends): escaped and bounded.
-      const detail = offered?.remote
-        ? ` the server offers ${serverText(offered.remote)}, this client offers ${offered.local ?? 'its defaults'}`
-        : '';
-      return `${hostPort(c.server)} and Secure Transfer have no ${what} in common${detail ? `:${detail}` : ''}; the server likely only supports outdated algorithms — ask its administrator to enable modern ones.`;
-    },
+    message: (c, e) =>
+      `${noCommonAlgorithmText(noCommonAlgorithmDetails(c, e))}; the server likely only supports outdated algorithms — ask its administrator to enable modern ones.`,
+    details: noCommonAlgorithmDetails,
   },
   {
     // The server could not prove it holds the host key it presented (a forged or broken key exchange).
@@ -109,11 +131,16 @@ export const CONNECT_FAILURES: ReadonlyArray<{ code: string; kind: ErrorKind; ma
   },
 ];
 
+/** ssh2's `utils.parseKey` result for an encrypted key parsed without a passphrase (OpenSSH, PEM and PPK wordings). */
+export function keyNeedsPassphrase(parsed: Error): boolean {
+  return /no passphrase given/i.test(parsed.message);
+}
+
 export function mapConnectError(err: unknown, ctx: ConnectErrorContext): Error {
   if (err instanceof SecureTransferError) return err;
   const e = (err instanceof Error ? err : new Error(String(err))) as Ssh2Error;
   const row = CONNECT_FAILURES.find((r) => r.matches(e));
-  if (row) return new SecureTransferError(row.message(ctx, e), row.kind, row.code, { cause: e });
+  if (row) return new SecureTransferError(row.message(ctx, e), row.kind, row.code, { cause: e, ...(row.details ? { details: row.details(ctx, e) } : {}) });
   // Catch-all: ssh2's text is written for its developers (and may quote the server), so only a
   // system error code (ECONNABORTED…) is shown; the original stays as `cause` for the log.
   const sys = typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code) ? ` (${e.code})` : '';

@@ -10,7 +10,7 @@
 import { serverText } from '../displayText';
 import * as tls from 'node:tls';
 import { X509Certificate } from 'node:crypto';
-import { SecurityRefusal, UsageError } from '../errors';
+import { SecurityRefusal, UsageError, type ErrorCode, type ErrorDetails } from '../errors';
 import { CA_FILE, readBoundedFile } from '../fsutil';
 import type { ServerAddress } from '../profiles/types';
 import { hostPort, serverOrigin } from '../profiles/serverAddress';
@@ -42,7 +42,7 @@ export type CertificateProblem = 'expired' | 'not-yet-valid' | 'invalid' | 'host
 
 interface ProblemInfo {
   /** SecurityRefusal code. */
-  code: string;
+  code: ErrorCode;
   /** Part of a sentence: "the certificate …". */
   text: string;
   /** Whether a pin, the trust store or the user may still vouch for the certificate. */
@@ -196,7 +196,7 @@ export function assessCertificate(
 export type Verdict =
   | { trust: 'leaf'; remember: boolean }
   | { trust: 'ca' }
-  | { trust: false; code: string; message: string };
+  | { trust: false; code: ErrorCode; message: string; details?: ErrorDetails };
 
 /**
  * Builds the TLS options for one server and judges certificates that fail them. One instance per
@@ -266,7 +266,7 @@ export class CertificateVerifier {
     const facts = certificateFacts(cert);
     const now = this.policy.now?.() ?? new Date();
     const verdict = await this.judge(facts, assessCertificate(cert, this.hostname, verifyCode, now));
-    if (verdict.trust === false) throw new SecurityRefusal(verdict.message, verdict.code);
+    if (verdict.trust === false) throw new SecurityRefusal(verdict.message, verdict.code, { details: verdict.details });
     if (verdict.trust === 'leaf' && this.trustedLeaf?.fingerprint === facts.fingerprint) {
       // Trusted exactly and still refused: the chain cannot be built from the leaf alone.
       throw new SecurityRefusal(
@@ -341,6 +341,7 @@ export class CertificateVerifier {
     return {
       trust: false,
       code: 'certificate-changed',
+      details: { server: { host: this.policy.server.host, port: this.policy.server.port }, expected, presented: facts.fingerprint },
       message: `${this.where()} refused: its certificate CHANGED — expected ${expected.join(' or ')} (${how}) but got ${facts.fingerprint} (${this.describe(facts)}); this may be an attack, so ${fix}.`,
     };
   }

@@ -44,19 +44,21 @@ export function hostKeyInfo(keyBlob: Uint8Array, keyType?: string): HostKeyInfo 
   return { keyType: keyTypeOfBlob(keyBlob) ?? keyType ?? 'unknown', fingerprint: sha256Fingerprint(keyBlob) };
 }
 
-export function hostKeyChangedError(server: HostKeyCheck['server'], presented: HostKeyInfo, expected: string[], source: string): SecurityRefusal {
+export function hostKeyChangedError(server: HostKeyCheck['server'], presented: HostKeyInfo, expected: string[], source: string): SecurityRefusal<'host-key-changed'> {
   return new SecurityRefusal(
     `The SSH host key of ${hostPort(server)} has CHANGED: ${source} expects ${expected.join(' or ')}, but the server presented ${presented.keyType} ${presented.fingerprint} — ` +
       `this may be an attack, so nothing was sent; verify the new fingerprint with the server's administrator, then trust it with --fingerprint ${presented.fingerprint} or "Replace Pinned Key…".`,
     'host-key-changed',
+    { details: { server: { host: server.host, port: server.port }, keyType: presented.keyType, expected, presented: presented.fingerprint } },
   );
 }
 
-export function hostKeyUnknownError(server: HostKeyCheck['server'], presented: HostKeyInfo): SecurityRefusal {
+export function hostKeyUnknownError(server: HostKeyCheck['server'], presented: HostKeyInfo): SecurityRefusal<'host-key-unknown'> {
   return new SecurityRefusal(
     `The SSH host key of ${hostPort(server)} is not trusted yet (${presented.keyType} ${presented.fingerprint}): verify it with the server's administrator, ` +
       `then pin it with --fingerprint ${presented.fingerprint} (or the profile's "fingerprints"), or accept it on first use with --accept-new.`,
     'host-key-unknown',
+    { details: { server: { host: server.host, port: server.port }, keyType: presented.keyType, presented: presented.fingerprint } },
   );
 }
 
@@ -64,6 +66,7 @@ function revokedError(server: HostKeyCheck['server'], presented: HostKeyInfo, fi
   return new SecurityRefusal(
     `The SSH host key presented by ${hostPort(server)} (${presented.keyType} ${presented.fingerprint}) is marked @revoked in ${file} line ${line}: refusing to connect; ask the server's administrator for its current key.`,
     'host-key-revoked',
+    { details: { server: { host: server.host, port: server.port }, keyType: presented.keyType, presented: presented.fingerprint } },
   );
 }
 

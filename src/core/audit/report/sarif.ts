@@ -3,11 +3,12 @@
  * a result with its ruleId/ruleIndex, a level mapped from its severity, and the server as location.
  */
 import { terminalSafeJson } from '../../displayText';
+import { VERSION } from '../../version';
 import { RULES } from '../rules/ruleTable';
 import type { AuditReport, Severity } from '../types';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
-const TOOL = { name: 'secure-transfer-audit', version: '0.1.0', informationUri: 'https://github.com/secure-transfer/secure-transfer' };
+const TOOL = { name: 'secure-transfer-audit', version: VERSION, informationUri: 'https://github.com/secure-transfer/secure-transfer' };
 
 const LEVEL: Readonly<Record<Severity, 'error' | 'warning' | 'note'>> = {
   critical: 'error',
