@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { connect, type ConnectContext } from '../core/connect';
-import { describeError, SecureTransferError } from '../core/errors';
+import { describeError, SecureTransferError, type ErrorCode } from '../core/errors';
 import type { LoadedProfile } from '../core/profiles/types';
 import { serverOrigin } from '../core/profiles/serverAddress';
 import type { RemoteFileSystem } from '../core/session/remoteFileSystem';
@@ -16,7 +16,7 @@ export type ConnectionState =
   | { status: 'disconnected' }
   | { status: 'connecting' }
   | { status: 'connected'; fs: RemoteFileSystem }
-  | { status: 'error'; message: string; code: string };
+  | { status: 'error'; message: string; code: ErrorCode };
 
 export interface ConnectionDeps {
   /** Everything connect() needs except the credentials, which are per profile. */

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { describeError } from '../core/errors';
+import { describeError, type ErrorCode } from '../core/errors';
 import type { LoadedProfile } from '../core/profiles/types';
 import { serverUrl } from '../core/profiles/serverAddress';
 import { PROFILE_FILE_PATH } from '../core/profiles/profileFile';
@@ -45,7 +45,7 @@ const POLICY_LOOK: ErrorLook = {
   contextValue: 'message.policy',
   hint: `The policy comes from the "policy" block of ${PROFILE_FILE_PATH} and your user setting secureTransfer.policy (the stricter wins).`,
 };
-const ERROR_LOOK: Readonly<Record<string, ErrorLook>> = { 'policy-violation': POLICY_LOOK, 'policy-invalid': POLICY_LOOK };
+const ERROR_LOOK: Readonly<Partial<Record<ErrorCode, ErrorLook>>> = { 'policy-violation': POLICY_LOOK, 'policy-invalid': POLICY_LOOK };
 
 export const RESTRICTED_MESSAGE =
   `Restricted Mode: the shared profiles in ${PROFILE_FILE_PATH} are ignored until you trust this workspace.`;
@@ -133,7 +133,7 @@ export class RemoteTreeProvider implements vscode.TreeDataProvider<RemoteNode>, 
     }
   }
 
-  private errorNode(profileName: string, message: string, code?: string): RemoteNode {
+  private errorNode(profileName: string, message: string, code?: ErrorCode): RemoteNode {
     const text = escapeControlChars(message); // errors quote remote names
     const look = (code !== undefined && ERROR_LOOK[code]) || (code !== undefined && IDENTITY_CHANGED_CODES.has(code) ? IDENTITY_CHANGED_LOOK : DEFAULT_ERROR_LOOK);
     return { kind: 'message', severity: 'error', text, profileName, contextValue: look.contextValue, detail: `${text}\n${look.hint}` };

@@ -41,7 +41,7 @@ export function createTrustDecider(ui: Ui): TrustDecider {
 
 /** Codes the core uses when a pinned identity no longer matches. */
 const IDENTITY_CHANGED = ['host-key-changed', 'certificate-changed'] as const satisfies readonly ErrorCode[];
-export const IDENTITY_CHANGED_CODES: ReadonlySet<string> = new Set(IDENTITY_CHANGED);
+export const IDENTITY_CHANGED_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(IDENTITY_CHANGED);
 
 export function isIdentityChanged(err: unknown): err is SecurityRefusal {
   return err instanceof SecurityRefusal && hasErrorCode(err, ...IDENTITY_CHANGED);
