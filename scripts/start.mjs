@@ -7,6 +7,9 @@
 //   npm start -- --cli         the CLI walk-through: an unknown host key is refused (exit 3), the pinned
 //                              one is accepted, a file goes up and comes back; then everything stops
 //   npm start -- --serve       only the demo server, printing how to connect, until Ctrl-C
+//   npm start -- --weak        (with any of the above) the demo server also offers legacy algorithms, so
+//                              the audit on connect and the Security Report have findings to show; without
+//                              it the demo offers only modern ones and its report is clean
 // Everything lives in a temp folder (served files, workspace, trust state, code-server's data) removed
 // at the end; the user's own trust store, ~/.ssh/known_hosts and VS Code settings are never touched.
 import { spawn, spawnSync } from 'node:child_process';
@@ -25,6 +28,7 @@ const LAUNCHER_BUNDLE = path.join(REPO, 'dist', 'code-server-launcher.js');
 const MODES = ['--cli', '--serve', '--browser'];
 const mode = MODES.find((m) => process.argv.includes(m))?.slice(2) ?? 'vscode';
 const serve = mode === 'serve';
+const weak = process.argv.includes('--weak');
 /** Set while code-server runs, so every way out (Ctrl-C during startup too) stops it. */
 let stopCodeServer;
 
@@ -163,6 +167,14 @@ trust question comes up — change one character of it and see the connection re
 2. Browse, open \`README.txt\`, edit and save: the save is atomic on the server.
 3. Right-click \`site/index.html\` in the Explorer → *Upload to Remote…*, or drag it onto a remote folder.
 4. *Secure Transfer: Show Security Report* audits the server; *Show Activity Log* lists what happened.
+
+${weak
+    ? `This demo server was started with \`--weak\`: besides modern algorithms it offers legacy ones (SHA-1 key
+exchange, CBC ciphers, SHA-1 and MD5 MACs, compression before login), so the audit after connecting raises an
+alert and the Security Report names each weak algorithm. Plain \`npm start\` runs a server with a clean report.`
+    : `The demo server is an example of a well-configured one: it offers only modern algorithms, so its Security
+Report has no finding of medium severity or worse (only a low note that password login is offered). To see
+what the report says about a weak server, stop the demo and run \`npm start -- --weak\`.`}
 `;
 }
 
@@ -257,7 +269,8 @@ async function main() {
   // Ctrl-C while starting must still clean up: the handlers below only resolve waits.
   const interrupted = waitForSignal().then(() => (problem ??= 'interrupted'));
   try {
-    server = await startDemoServer({ root: ws.served, log: mode !== 'cli' ? (line) => console.log(`[server] ${line}`) : undefined });
+    server = await startDemoServer({ root: ws.served, weak, log: mode !== 'cli' ? (line) => console.log(`[server] ${line}`) : undefined });
+    if (weak) console.log('--weak: the demo server also offers legacy algorithms (SHA-1 key exchange, CBC, SHA-1/MD5 MACs); its audit has findings on purpose.');
     if (mode === 'serve') await waitForCtrlC(server);
     else if (mode === 'cli') problem = await walkThrough(server, ws);
     else await Promise.race([openVsCode(server, ws), interrupted]);

@@ -13,6 +13,32 @@ import { serveSftp, type SftpRequestHandler } from './sftpSession';
 export const DEMO_HOST = '127.0.0.1';
 const AUTH_METHODS: AuthenticationType[] = ['publickey', 'password'];
 
+/**
+ * What the demo offers: only modern algorithms, so our own audit of it finds nothing of medium or
+ * worse (the demo is the example of a well-configured server). Curve25519 and large DH groups with
+ * SHA-2, AEAD ciphers and CTR, encrypt-then-MAC with SHA-2, compression only after login.
+ */
+export const MODERN_ALGORITHMS = {
+  kex: ['curve25519-sha256', 'curve25519-sha256@libssh.org', 'diffie-hellman-group16-sha512', 'diffie-hellman-group18-sha512'],
+  serverHostKey: ['ssh-ed25519'],
+  cipher: ['chacha20-poly1305@openssh.com', 'aes256-gcm@openssh.com', 'aes128-gcm@openssh.com', 'aes256-ctr', 'aes192-ctr', 'aes128-ctr'],
+  hmac: ['hmac-sha2-256-etm@openssh.com', 'hmac-sha2-512-etm@openssh.com'],
+  compress: ['none', 'zlib@openssh.com'],
+} as const satisfies NonNullable<ServerConfig['algorithms']>;
+
+/**
+ * `npm start -- --weak`: the modern set plus legacy ones an audit flags (SHA-1 key exchange, CBC and
+ * 3DES, SHA-1/MD5 MACs, compression before login). A client still negotiates its own first choice,
+ * so Secure Transfer connects with modern algorithms; the audit shows what the server also allows.
+ */
+export const WEAK_ALGORITHMS = {
+  kex: [...MODERN_ALGORITHMS.kex, 'ecdh-sha2-nistp256', 'diffie-hellman-group14-sha1', 'diffie-hellman-group-exchange-sha1', 'diffie-hellman-group1-sha1'],
+  serverHostKey: MODERN_ALGORITHMS.serverHostKey,
+  cipher: [...MODERN_ALGORITHMS.cipher, 'aes128-cbc', 'aes256-cbc', '3des-cbc'],
+  hmac: [...MODERN_ALGORITHMS.hmac, 'hmac-sha2-256', 'hmac-sha1', 'hmac-md5'],
+  compress: ['none', 'zlib@openssh.com', 'zlib'],
+} as const satisfies NonNullable<ServerConfig['algorithms']>;
+
 export interface DemoServerOptions {
   /** The local folder clients see as "/". */
   root: string;
@@ -23,7 +49,9 @@ export interface DemoServerOptions {
   password?: string;
   /** OpenSSH public key lines ("ssh-ed25519 AAAA… comment") that may log in as the user. */
   authorizedKeys?: string[];
-  /** Extra ssh2 server settings (algorithms, ident) for deliberately weak test servers. */
+  /** Offer legacy algorithms too (WEAK_ALGORITHMS; `npm start -- --weak`) instead of only modern ones. */
+  weak?: boolean;
+  /** Extra ssh2 server settings (algorithms, ident) for deliberately weak test servers; they win over `weak`. */
   serverConfig?: Partial<ServerConfig>;
   /** Replace SFTP request handlers (by ssh2 event name) for deliberately hostile test servers. */
   sftpOverrides?: Partial<Record<string, SftpRequestHandler>>;
@@ -50,6 +78,11 @@ function parsePublicKey(line: string): ParsedKey {
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
   if (!key || key instanceof Error) throw new Error(`Authorized key "${line.slice(0, 40)}…" is not an OpenSSH public key line: pass the contents of a .pub file.`);
   return key;
+}
+
+/** ssh2 wants mutable arrays; the tables above stay frozen. */
+function copyAlgorithms(a: typeof MODERN_ALGORITHMS | typeof WEAK_ALGORITHMS): NonNullable<ServerConfig['algorithms']> {
+  return { kex: [...a.kex], serverHostKey: [...a.serverHostKey], cipher: [...a.cipher], hmac: [...a.hmac], compress: [...a.compress] };
 }
 
 /** Constant-time comparison that also hides the length of the expected value. */
@@ -82,7 +115,9 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
   };
 
   const connections = new Set<Connection>();
-  const server = new Server({ ...options.serverConfig, hostKeys: [hostKeys.private] }, (client, info) => {
+  const algorithms = options.weak ? WEAK_ALGORITHMS : MODERN_ALGORITHMS;
+  const config: ServerConfig = { algorithms: copyAlgorithms(algorithms), ...options.serverConfig, hostKeys: [hostKeys.private] };
+  const server = new Server(config, (client, info) => {
     connections.add(client);
     log(`connection from ${info.ip}:${info.port} (${info.header.versions.software})`);
     client.on('authentication', (ctx) => {

@@ -9,7 +9,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Client, utils, type SFTPWrapper } from 'ssh2';
-import { startDemoServer, type DemoServer } from '../../src/demo/sftpServer';
+import { MODERN_ALGORITHMS, startDemoServer, type DemoServer } from '../../src/demo/sftpServer';
+import { auditServer } from '../../src/core/audit/auditServer';
+import { atLeast } from '../../src/core/audit/rules/evaluate';
+import type { AuditReport } from '../../src/core/audit/types';
 import { sha256Fingerprint } from '../../src/core/trust/fingerprint';
 import { clientKeys } from '../harness/keys';
 import { run, tempDir } from '../harness/common';
@@ -238,5 +241,39 @@ describe('demo SFTP server with the ssh2 client', () => {
     await assert.rejects(connectSsh2({ password: server.password + 'x' }), /authentication methods failed/);
     const stranger = utils.generateKeyPairSync('ed25519');
     await assert.rejects(connectSsh2({ privateKey: Buffer.from(stranger.private) }), /authentication methods failed/);
+  });
+});
+
+/**
+ * The demo is our example of a well-configured server: our own audit finds nothing of medium or worse
+ * (the only low note is that password login is offered, which the demo needs). `weak: true`
+ * (`npm start -- --weak`) is the deliberate counter-example, and every client still connects.
+ */
+describe('the demo server audited by our own audit', () => {
+  const mediumOrWorse = (r: AuditReport) => r.findings.filter((f) => atLeast(f.severity, 'medium'));
+
+  it('offers only modern algorithms: no finding of medium severity or worse', async () => {
+    const report = await auditServer({ protocol: 'sftp', host: server.host, port: server.port }, { known: [{ fingerprint: server.hostKeyFingerprint, source: 'test' }] });
+    assert.deepEqual(mediumOrWorse(report).map((f) => `${f.id}: ${f.evidence}`), []);
+    assert.deepEqual(report.facts.ssh?.kexinit?.macs.serverToClient, [...MODERN_ALGORITHMS.hmac]);
+    assert.ok(report.facts.ssh?.strictKex, 'strict key exchange (Terrapin) is on');
+  });
+
+  it('with weak: true offers legacy algorithms too, each a finding, and our client still connects with a modern one', async () => {
+    const weakServer = await startDemoServer({ root, weak: true });
+    try {
+      const report = await auditServer({ protocol: 'sftp', host: weakServer.host, port: weakServer.port });
+      const flagged = new Set(mediumOrWorse(report).map((f) => f.id));
+      for (const id of ['ssh-weak-kex', 'ssh-weak-cipher', 'ssh-weak-mac']) assert.ok(flagged.has(id), `${id} in ${[...flagged].join(', ')}`);
+      assert.ok(report.findings.some((f) => atLeast(f.severity, 'high')), 'SHA-1 group exchange and group1 are high');
+      const client = new Client();
+      await new Promise<void>((resolve, reject) => {
+        client.once('ready', resolve).once('error', reject);
+        client.connect({ host: weakServer.host, port: weakServer.port, username: weakServer.username, password: weakServer.password, hostVerifier: () => true });
+      });
+      client.end();
+    } finally {
+      await weakServer.close();
+    }
   });
 });

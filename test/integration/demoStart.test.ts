@@ -8,7 +8,8 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { REPO_ROOT } from '../harness/common';
@@ -91,4 +92,49 @@ it('npm start (browser mode) serves the VS Code workbench with the extension and
     assert.equal(code, 0, `npm start did not stop cleanly on SIGTERM:\n${output}`);
   }
   assert.match(output, /Demo stopped; its temp folder is removed\./);
+});
+
+/** `npm start -- --serve [--weak]` until its URL is printed; then `run` gets it, and the demo is stopped. */
+async function withServe<T>(extra: string[], run: (url: string, fingerprint: string, output: string) => Promise<T>): Promise<T> {
+  const child = spawn(process.execPath, [START, '--serve', ...extra], { cwd: REPO_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  try {
+    const deadline = Date.now() + 60_000;
+    while (!/Host key: +SHA256:/.test(output)) {
+      assert.ok(Date.now() < deadline && child.exitCode === null, `npm start -- --serve printed no URL:\n${output}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const url = /URL: +(sftp:\/\/\S+?)\/?\s/.exec(output)![1];
+    const fingerprint = /Host key: +(SHA256:\S+)/.exec(output)![1];
+    return await run(url, fingerprint, output);
+  } finally {
+    if (child.exitCode === null) process.kill(-child.pid!, 'SIGTERM');
+    await exited;
+  }
+}
+
+/** `secure-transfer audit URL --fail-on medium` (exit 4 when a finding is medium or worse). */
+function auditCli(url: string, fingerprint: string): { status: number | null; output: string } {
+  const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'dist', 'cli.js'), 'audit', url, '--fingerprint', fingerprint, '--fail-on', 'medium'], {
+    encoding: 'utf8', timeout: 60_000, env: { ...process.env, SECURE_TRANSFER_STATE_DIR: mkdtempSync(path.join(os.tmpdir(), 'st-demo-audit-')) },
+  });
+  return { status: r.status, output: `${r.stdout}\n${r.stderr}` };
+}
+
+it('npm start serves a demo whose audit is clean (nothing medium or worse); npm start -- --weak one whose audit is not', { timeout: 150_000 }, async () => {
+  await withServe([], async (url, fingerprint) => {
+    const clean = auditCli(url, fingerprint);
+    assert.equal(clean.status, 0, clean.output);
+    assert.doesNotMatch(clean.output, /\b(CRITICAL|HIGH|MEDIUM)\b/, clean.output);
+  });
+  await withServe(['--weak'], async (url, fingerprint, output) => {
+    assert.match(output, /--weak: the demo server also offers legacy algorithms/);
+    const weak = auditCli(url, fingerprint);
+    assert.equal(weak.status, 4, weak.output);
+    assert.match(weak.output, /ssh-weak-kex[\s\S]*diffie-hellman-group1-sha1/);
+    assert.match(weak.output, /ssh-weak-mac[\s\S]*hmac-md5/);
+  });
 });
