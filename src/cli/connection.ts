@@ -109,13 +109,13 @@ export function activityLog(ctx: CliContext): ActivityLog {
   return new ActivityLog(path.join(defaultStateDir(ctx.env), 'activity'));
 }
 
-/** Runs a transfer or delete and records it with its result; a log that can't be written only warns. */
-export async function recorded<T>(ctx: CliContext, target: Target, action: ActivityAction, remotePath: string, run: () => Promise<T>, bytesOf: (r: T) => number | undefined = () => undefined): Promise<T> {
+/** Runs a write (transfer, mkdir, mv, rm) and records it with its result; a log that can't be written only warns. */
+export async function recorded<T>(ctx: CliContext, target: Target, action: ActivityAction, remotePath: string, run: () => Promise<T>, bytesOf: (r: T) => number | undefined = () => undefined, renamedTo?: string): Promise<T> {
   const p = target.profile;
   const server = serverOrigin(p);
   const write = (result: string, bytes?: number, detail?: string) =>
     activityLog(ctx)
-      .append({ server, action, result, path: remotePath, bytes, detail })
+      .append({ server, action, result, path: remotePath, ...(renamedTo !== undefined ? { to: renamedTo } : {}), bytes, detail })
       .catch((err: unknown) => ctx.stderr.write(`warning: the activity log could not be written: ${describeError(err)}\n`));
   try {
     const r = await run();

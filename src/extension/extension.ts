@@ -14,7 +14,7 @@ import { credentialsFor } from '../core/mfa/provider';
 import { RemoteVersions } from '../core/transfer/remoteState';
 import { extraSessionFactory } from '../core/transfer/sessionReuse';
 import { TrustStore } from '../core/trust/trustStore';
-import { ACTIVITY_SCHEME, ActivityDocuments } from './activityView';
+import { ACTIVITY_SCHEME, ACTIVITY_VIEW, ActivityDocuments, ActivityViewProvider } from './activityView';
 import { AuditMonitor } from './auditMonitor';
 import { ConnectionManager } from './connections';
 import { registerCommands, reportError } from './commands';
@@ -51,8 +51,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
   const trustStore = TrustStore.inDir(context.globalStorageUri.fsPath);
   const profiles = new ProfileRegistry();
   const decide = createTrustDecider(ui);
-  // Monitoring: JSON lines in the extension's log folder; core keeps secrets out of it.
-  const activity = new ActivityLog(context.logUri.fsPath);
+  // Monitoring: JSON lines in the extension's global storage (kept across restarts, shared by its
+  // windows; the per-session log folder would lose it on reload); core keeps secrets out of it.
+  const activity = new ActivityLog(vscode.Uri.joinPath(context.globalStorageUri, 'activity').fsPath);
   const audits = new AuditMonitor({
     state: context.globalState,
     trustStore,
@@ -103,8 +104,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
       )) === 'Overwrite',
     // Server text (a refused SITE CHMOD reply) is escaped, as everywhere else.
     onNote: (profile, note) => log.warn(`${profile.name}: ${escapeControlChars(note)}`),
-    onDelete: (profile, remotePath, result, detail) =>
-      void activity.append({ server: serverOrigin(profile), action: 'delete', result, path: remotePath, detail }).catch(() => undefined),
+    // Every write made through the provider: editor saves, New Folder, Rename, Delete (Explorer's too).
+    onWrite: (profile, write) => void activity.append({ server: serverOrigin(profile), ...write }).catch(() => undefined),
   });
   const transfers = new TransferService(
     (profile, signal) => connections.get(profile, signal),
@@ -131,10 +132,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
   });
   const treeView = vscode.window.createTreeView('secureTransfer.remoteFiles', { treeDataProvider: tree, dragAndDropController: tree, showCollapseAll: true, canSelectMany: false });
   const activityDocuments = new ActivityDocuments(activity);
+  const activityView = new ActivityViewProvider(activity);
+  const activityTree = vscode.window.createTreeView(ACTIVITY_VIEW, { treeDataProvider: activityView });
+  activityView.attach(activityTree);
   const statusBar = createStatusBar(connections);
   Object.assign(services, {
     context, ui, log, profiles, connections, transfers, fsProvider, tree, secrets, trustStore,
-    remoteFilesView: treeView, activity, activityDocuments, audits, statusBar: statusBar.item,
+    remoteFilesView: treeView, activity, activityView, activityDocuments, audits, statusBar: statusBar.item,
   } satisfies Services);
   const setContext = () => void vscode.commands.executeCommand('setContext', 'secureTransfer.hasProfiles', profiles.profiles.length > 0 || profiles.problems.length > 0);
   context.subscriptions.push(
@@ -152,6 +156,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
     audits,
     audits.onDidChange(() => (treeView.badge = audits.badge())),
     vscode.workspace.registerTextDocumentContentProvider(ACTIVITY_SCHEME, activityDocuments),
+    activityDocuments,
+    activityView,
+    activityTree,
     statusBar,
     registerUploadOnSave(services),
     ...registerCommands(services),

@@ -27,13 +27,30 @@ export interface SessionSource {
   session(profile: LoadedProfile): Promise<RemoteFileSystem>;
   /** The remote file changed since it was read: true overwrites it anyway (asks the user; Cancel is the default). */
   confirmOverwriteChanged?(uri: vscode.Uri): Promise<boolean>;
-  /** Told about every delete and how it ended (the activity log). */
-  onDelete?(profile: LoadedProfile, remotePath: string, result: 'ok' | 'failed', detail?: string): void;
+  /** Told about every write made here (save, new folder, rename, delete) and how it ended: the activity log. */
+  onWrite?(profile: LoadedProfile, write: RemoteWrite): void;
   /** Told what a server could not do on a save that is no failure (e.g. set permissions), one sentence. */
   onNote?(profile: LoadedProfile, note: string): void;
   /** Where the versions read and written here are kept; shared with uploads so both see the same baseline. */
   versions?: RemoteVersions;
 }
+
+/** One write to a server through the provider, as the activity log records it. */
+export interface RemoteWrite {
+  action: 'save' | 'mkdir' | 'rename' | 'delete';
+  /** The file or folder written; for a rename, its old path. */
+  path: string;
+  /** A rename's new path. */
+  to?: string;
+  /** `cancelled`: the user kept the server's newer version (the save was not made). */
+  result: 'ok' | 'failed' | 'cancelled';
+  /** Bytes written by a save. */
+  bytes?: number;
+  detail?: string;
+}
+
+/** Refusals the user chose (keep the server's change): recorded as cancelled, not failed. */
+const declined = new WeakSet<object>();
 
 export class RemoteFileSystemProvider implements vscode.FileSystemProvider {
   private readonly emitter = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
@@ -81,9 +98,11 @@ export class RemoteFileSystemProvider implements vscode.FileSystemProvider {
       if (exists?.type === 'directory') throw vscode.FileSystemError.FileIsADirectory(uri);
       if (exists && !options.overwrite) throw vscode.FileSystemError.FileExists(uri);
       if (!exists && !options.create) throw vscode.FileSystemError.FileNotFound(uri);
-      await this.checkUnchanged(uri, this.lastSeen.get(profile, p), exists && versionOf(exists));
-      // Exclusive, private while written, keeps the replaced file's mode and group (core/transfer/replaceRemote.ts).
-      await replaceRemoteFile(fs, p, content, exists, { onNote: (note) => this.sessions.onNote?.(profile, note) });
+      await this.recorded(profile, { action: 'save', path: p, bytes: content.byteLength }, async () => {
+        await this.checkUnchanged(uri, this.lastSeen.get(profile, p), exists && versionOf(exists));
+        // Exclusive, private while written, keeps the replaced file's mode and group (core/transfer/replaceRemote.ts).
+        await replaceRemoteFile(fs, p, content, exists, { onNote: (note) => this.sessions.onNote?.(profile, note) });
+      });
       // Our own write is the new baseline (a failed stat only means the next save cannot compare).
       await fs.stat(p).then((e) => this.lastSeen.set(profile, p, versionOf(e)), () => this.lastSeen.delete(profile, p));
     });
@@ -91,23 +110,18 @@ export class RemoteFileSystemProvider implements vscode.FileSystemProvider {
   }
 
   async createDirectory(uri: vscode.Uri): Promise<void> {
-    await this.run(uri, (fs, p) => fs.mkdir(p));
+    await this.run(uri, (fs, p, profile) => this.recorded(profile, { action: 'mkdir', path: p }, () => fs.mkdir(p)));
     this.fireChanged(uri, vscode.FileChangeType.Created);
   }
 
   async delete(uri: vscode.Uri, options: { recursive: boolean }): Promise<void> {
-    await this.run(uri, async (fs, p) => {
-      const profile = this.sessions.profile(parseRemoteUri(uri).profileName)!;
-      try {
+    await this.run(uri, (fs, p, profile) =>
+      this.recorded(profile, { action: 'delete', path: p }, async () => {
         const e = await fs.stat(p);
         if (e.type === 'directory') await fs.rmdir(p, { recursive: options.recursive });
         else await fs.delete(p);
-        this.sessions.onDelete?.(profile, p, 'ok');
-      } catch (err) {
-        this.sessions.onDelete?.(profile, p, 'failed', describeError(err));
-        throw err;
-      }
-    });
+      }),
+    );
     this.fireChanged(uri, vscode.FileChangeType.Deleted);
   }
 
@@ -115,13 +129,13 @@ export class RemoteFileSystemProvider implements vscode.FileSystemProvider {
     if (parseRemoteUri(oldUri).profileName !== parseRemoteUri(newUri).profileName) {
       throw vscode.FileSystemError.Unavailable('Renaming between two servers is not possible: download and upload instead.');
     }
-    await this.run(oldUri, async (fs, from) => {
+    await this.run(oldUri, async (fs, from, profile) => {
       const to = parseRemoteUri(newUri).path;
       if (!options.overwrite) {
         const exists = await fs.stat(to).then(() => true, () => false);
         if (exists) throw vscode.FileSystemError.FileExists(newUri);
       }
-      await fs.rename(from, to, { overwrite: options.overwrite });
+      await this.recorded(profile, { action: 'rename', path: from, to }, () => fs.rename(from, to, { overwrite: options.overwrite }));
     });
     this.emitter.fire([{ type: vscode.FileChangeType.Deleted, uri: oldUri }, { type: vscode.FileChangeType.Created, uri: newUri }]);
   }
@@ -134,7 +148,22 @@ export class RemoteFileSystemProvider implements vscode.FileSystemProvider {
     // The engine's comparison (core/transfer/remoteState.ts), so a save and an upload agree on "changed".
     if (!seen || !now || sameVersion(seen, now)) return;
     if (await this.sessions.confirmOverwriteChanged?.(uri)) return;
-    throw vscode.FileSystemError.Unavailable(`Not saved: ${uri.toString(true)} changed on the server since you opened it; reopen it to see the change, or save again and choose Overwrite.`);
+    const refusal = vscode.FileSystemError.Unavailable(`Not saved: ${uri.toString(true)} changed on the server since you opened it; reopen it to see the change, or save again and choose Overwrite.`);
+    declined.add(refusal);
+    throw refusal;
+  }
+
+  /** Runs one write and tells the activity log how it ended (a failure is recorded, then rethrown). */
+  private async recorded<T>(profile: LoadedProfile, write: Omit<RemoteWrite, 'result'>, op: () => Promise<T>): Promise<T> {
+    try {
+      const r = await op();
+      this.sessions.onWrite?.(profile, { ...write, result: 'ok' });
+      return r;
+    } catch (err) {
+      const { bytes: _notWritten, ...rest } = write;
+      this.sessions.onWrite?.(profile, { ...rest, result: declined.has(err as object) ? 'cancelled' : 'failed', detail: err instanceof vscode.FileSystemError ? err.message : describeError(err) });
+      throw err;
+    }
   }
 
   /** Resolves the session for a URI and turns core errors into the FileSystemErrors VS Code expects. */

@@ -3,7 +3,7 @@ import type * as vscode from 'vscode';
 import type { ActivityLog } from '../core/audit/activityLog';
 import type { SecretStore } from '../core/secrets/secretStore';
 import type { TrustStore } from '../core/trust/trustStore';
-import type { ActivityDocuments } from './activityView';
+import type { ActivityDocuments, ActivityViewProvider } from './activityView';
 import type { AuditMonitor } from './auditMonitor';
 import type { ConnectionManager } from './connections';
 import type { RemoteFileSystemProvider } from './fileSystemProvider';
@@ -26,8 +26,10 @@ export interface Services {
   trustStore: TrustStore;
   /** The Remote Files view itself (its badge shows unseen security alerts). */
   remoteFilesView: vscode.TreeView<RemoteNode>;
-  /** Local activity log (monitoring): connects, trust decisions, transfers, deletes, audits. */
+  /** Local activity log (monitoring): connects, trust decisions, transfers, saves, new folders, renames, deletes, audits. */
   activity: ActivityLog;
+  /** The Activity view (live, filtered by server and action). */
+  activityView: ActivityViewProvider;
   activityDocuments: ActivityDocuments;
   audits: AuditMonitor;
   /** The connection state in the status bar. */

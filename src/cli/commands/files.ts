@@ -158,7 +158,8 @@ export const mkdirCommand: CliCommand = async (ctx, argv) => {
   const { values, positionals } = parseCommandArgs('mkdir', argv, CONNECTION_OPTIONS, { min: 1, max: 1, usage: 'mkdir <url>' });
   const target = await resolveTarget(ctx, positionals[0], values);
   return withSession(ctx, target, values, async (rfs) => {
-    await rfs.mkdir(remotePathFor(rfs, target.profile, target.path));
+    const p = remotePathFor(rfs, target.profile, target.path);
+    await recorded(ctx, target, 'mkdir', p, () => rfs.mkdir(p));
     return 0;
   });
 };
@@ -184,7 +185,7 @@ export const mvCommand: CliCommand = async (ctx, argv) => {
     const written = positionals[1];
     // A relative new path is taken relative to the source's folder, like a rename in a file manager.
     const to = written.startsWith('/') || written.startsWith('~') ? remotePathFor(rfs, target.profile, written) : path.posix.join(path.posix.dirname(from), written);
-    await rfs.rename(from, to);
+    await recorded(ctx, target, 'rename', from, () => rfs.rename(from, to), undefined, to);
     return 0;
   });
 };

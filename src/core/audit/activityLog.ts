@@ -8,8 +8,12 @@ import { ensurePrivateDir, tightenPrivateFile } from '../fsutil';
 import { terminalSafeJson } from '../displayText';
 import { sameOrigin } from '../profiles/serverAddress';
 
-export type ActivityAction = 'connect' | 'trust-decision' | 'upload' | 'download' | 'delete' | 'audit';
-export const ACTIVITY_ACTIONS: readonly ActivityAction[] = ['connect', 'trust-decision', 'upload', 'download', 'delete', 'audit'];
+/**
+ * What happened. Every write to a server has its action: `upload`, `save` (an editor saved a remote
+ * file), `mkdir`, `rename`, `delete`; `download` writes locally.
+ */
+export type ActivityAction = 'connect' | 'trust-decision' | 'upload' | 'download' | 'save' | 'mkdir' | 'rename' | 'delete' | 'audit';
+export const ACTIVITY_ACTIONS: readonly ActivityAction[] = ['connect', 'trust-decision', 'upload', 'download', 'save', 'mkdir', 'rename', 'delete', 'audit'];
 
 export interface ActivityEntry {
   /** ISO time. */
@@ -22,8 +26,10 @@ export interface ActivityEntry {
   bytes?: number;
   /** The host key or certificate fingerprint involved. */
   fingerprint?: string;
-  /** Remote path for transfers and deletes. */
+  /** Remote path for transfers, saves, new folders, deletes and the old name of a rename. */
   path?: string;
+  /** The new remote path of a rename. */
+  to?: string;
   /** One short sentence (an error message, the worst audit severity). */
   detail?: string;
 }
@@ -61,6 +67,7 @@ function sanitize(entry: ActivityEntry): ActivityEntry {
   if (typeof entry.bytes === 'number' && Number.isFinite(entry.bytes)) clean.bytes = entry.bytes;
   if (entry.fingerprint !== undefined) clean.fingerprint = text(entry.fingerprint, 100);
   if (entry.path !== undefined) clean.path = text(entry.path, 1000);
+  if (entry.to !== undefined) clean.to = text(entry.to, 1000);
   if (entry.detail !== undefined) clean.detail = text(entry.detail);
   return clean;
 }
@@ -70,6 +77,7 @@ export class ActivityLog {
   private readonly keep: number;
   private queue: Promise<unknown> = Promise.resolve();
   private tightened = false;
+  private readonly listeners = new Set<(entry: ActivityEntry) => void>();
 
   constructor(
     readonly dir: string,
@@ -82,10 +90,17 @@ export class ActivityLog {
   /** Appends one entry (time defaults to now). Appends from one process are written in call order. */
   append(entry: Omit<ActivityEntry, 'time'> & { time?: string }): Promise<void> {
     if (!ACTIVITY_ACTIONS.includes(entry.action)) throw new Error(`Unknown activity action "${String(entry.action)}".`);
-    const line = terminalSafeJson(JSON.stringify(sanitize({ ...entry, time: entry.time ?? new Date().toISOString() }))) + '\n';
-    const run = this.queue.then(() => this.write(line));
+    const clean = sanitize({ ...entry, time: entry.time ?? new Date().toISOString() });
+    const line = terminalSafeJson(JSON.stringify(clean)) + '\n';
+    const run = this.queue.then(() => this.write(line)).then(() => this.notify(clean));
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /** Told after each entry this process wrote is on disk (a live view refreshes); returns the unsubscribe. */
+  onAppend(listener: (entry: ActivityEntry) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Entries oldest first, across rotated files; only those of `server` (a serverOrigin()) when given. */
@@ -114,6 +129,16 @@ export class ActivityLog {
     return filter.limit !== undefined ? entries.slice(-filter.limit) : entries;
   }
 
+  private notify(entry: ActivityEntry): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(entry);
+      } catch {
+        // A listener's failure is its own; the entry is written.
+      }
+    }
+  }
+
   private async write(line: string): Promise<void> {
     const current = path.join(this.dir, FILE);
     if (!this.tightened) {
@@ -134,6 +159,9 @@ export class ActivityLog {
         if (err.code !== 'ENOENT') throw err;
       });
     }
-    await fs.rename(path.join(this.dir, FILE), path.join(this.dir, rotated(1)));
+    // Another window may have rotated it a moment ago: then there is nothing left to move.
+    await fs.rename(path.join(this.dir, FILE), path.join(this.dir, rotated(1))).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
   }
 }

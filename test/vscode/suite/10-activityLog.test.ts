@@ -1,8 +1,9 @@
 /// <reference types="mocha" />
 /**
  * Monitoring: connects, uploads, downloads and deletes land in the local activity log (JSON lines in
- * the extension's log folder) with bytes and result, never a secret; "Show Activity Log" shows the
- * entries of the server picked in a QuickPick as a read-only document.
+ * the extension's global storage) with bytes and result, never a secret; the Activity view's server
+ * filter (a QuickPick) keeps only that server's entries, and "Open as Text" shows them as a read-only
+ * document. (Saves, new folders, renames, the action filter and live updates: 22-views.test.ts.)
  */
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
@@ -42,11 +43,11 @@ describe('activity log', function () {
     assert.deepEqual(pick(mine('upload')), { result: 'ok', bytes: payload.length });
     assert.deepEqual(pick(mine('download')), { result: 'ok', bytes: payload.length });
     assert.equal(mine('delete')?.result, 'ok');
-    const file = readFileSync(path.join(api.services.context.logUri.fsPath, 'activity.jsonl'), 'utf8');
+    const file = readFileSync(path.join(api.services.activity.dir, 'activity.jsonl'), 'utf8');
     assert.ok(!file.includes(config.user.password), 'no password in the log file');
   });
 
-  it('Show Activity Log picks a server and shows only its entries, read-only', async () => {
+  it('Filter by Server picks a server; the view and Open as Text show only its entries, read-only', async () => {
     const api = await getApi();
     let offered: string[] = [];
     answerUi(api, {
@@ -55,16 +56,22 @@ describe('activity log', function () {
         return items.find((i) => i.label === server);
       },
     });
-    const doc = await exec<vscode.TextDocument>('showActivityLog');
-    assert.ok(doc, 'a document was shown');
-    assert.ok(offered.includes('All servers') && offered.includes(server) && offered.includes(`sftp://${config.weakSftp.host}:${config.weakSftp.port}`));
-    const text = doc.getText();
-    assert.match(text, new RegExp(`upload\\s+ok\\s+${payload.length} bytes\\s+${path.posix.join(remoteDir, name).replace(/[.]/g, '\\.')}`));
-    assert.match(text, /delete\s+ok/);
-    assert.ok(!text.includes(`sftp://${config.weakSftp.host}:${config.weakSftp.port}`), 'only the picked server');
-    assert.ok(!text.includes(config.user.password));
-    assert.equal(doc.uri.scheme, 'secure-transfer-activity', 'a virtual document, not a file');
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    try {
+      await exec('filterActivityByServer');
+      assert.ok(offered.includes('All servers') && offered.includes(server) && offered.includes(`sftp://${config.weakSftp.host}:${config.weakSftp.port}`));
+      const rows = await exec<ActivityEntry[]>('showActivityLog');
+      assert.ok(rows.length > 0 && rows.every((e) => e.server === server), 'only the picked server');
+      const doc = await exec<vscode.TextDocument>('openActivityAsText');
+      const text = doc.getText();
+      assert.match(text, new RegExp(`upload\\s+ok\\s+${payload.length} B\\s+${path.posix.join(remoteDir, name).replace(/[.]/g, '\\.')}`));
+      assert.match(text, /delete\s+ok/);
+      assert.ok(!text.includes(`sftp://${config.weakSftp.host}:${config.weakSftp.port}`), 'only the picked server');
+      assert.ok(!text.includes(config.user.password));
+      assert.equal(doc.uri.scheme, 'secure-transfer-activity', 'a virtual document, not a file');
+    } finally {
+      await exec('clearActivityFilter');
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    }
   });
 });
 
