@@ -1,5 +1,6 @@
 // The audit panel's only script (loaded with the CSP nonce). It turns button clicks into messages for
-// the extension: { command: 'rerun' } or { command: 'export', format: 'md' | 'json' | 'sarif' }.
+// the extension: { command: 'rerun' } or { command: 'export', format: 'md' | 'json' | 'sarif' }, and
+// keeps "checked 3 min ago" current (the full local time, in the viewer's locale, is its hover).
 // @ts-check
 (function () {
   // eslint-disable-next-line no-undef
@@ -12,4 +13,24 @@
       vscode.postMessage(message);
     });
   });
+
+  /** Same words as core/audit/report/groups.ts relativeTime. */
+  function relative(then, now) {
+    const s = Math.max(0, Math.round((now - then) / 1000));
+    if (s < 60) return 'just now';
+    if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+    if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+    const days = Math.floor(s / 86400);
+    return days === 1 ? 'yesterday' : `${days} days ago`;
+  }
+  function updateTimes() {
+    document.querySelectorAll('time.checked[datetime]').forEach((el) => {
+      const then = Date.parse(el.getAttribute('datetime') || '');
+      if (Number.isNaN(then)) return;
+      el.textContent = relative(then, Date.now());
+      el.setAttribute('title', new Date(then).toLocaleString(undefined, { dateStyle: 'full', timeStyle: 'long' }));
+    });
+  }
+  updateTimes();
+  setInterval(updateTimes, 30_000);
 })();

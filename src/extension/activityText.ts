@@ -9,6 +9,16 @@ import { serverText } from '../core/displayText';
 import { sameOrigin } from '../core/profiles/serverAddress';
 import { formatBytes } from './transferProgress';
 
+/** `locale` when Intl knows it (VS Code's display language), else undefined: the runtime's own. */
+export function safeLocale(locale: string | undefined): string | undefined {
+  try {
+    new Intl.DateTimeFormat(locale);
+    return locale;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The writes to a server (and a download's local write): what "Writes" in the action filter selects. */
 export const WRITE_ACTIONS: readonly ActivityAction[] = ['upload', 'save', 'mkdir', 'rename', 'delete', 'download'];
 

@@ -13,7 +13,7 @@ import * as vscode from 'vscode';
 import type { ActivityAction, ActivityEntry, ActivityLog } from '../core/audit/activityLog';
 import { ensurePrivateDir } from '../core/fsutil';
 import { normalizeOrigin, sameOrigin, serverOrigin } from '../core/profiles/serverAddress';
-import { ACTION_TEXT, describeFilter, entryDescription, entryLabel, entryTooltip, formatEntry, matchesFilter, WRITE_ACTIONS, type ActivityFilter } from './activityText';
+import { ACTION_TEXT, safeLocale, describeFilter, entryDescription, entryLabel, entryTooltip, formatEntry, matchesFilter, WRITE_ACTIONS, type ActivityFilter } from './activityText';
 import type { Services } from './services';
 
 export const ACTIVITY_VIEW = 'secureTransfer.activity';
@@ -47,7 +47,7 @@ export class ActivityViewProvider implements vscode.TreeDataProvider<ActivityEnt
 
   constructor(
     private readonly log: ActivityLog,
-    private readonly locale: string = vscode.env.language,
+    private readonly locale: string | undefined = safeLocale(vscode.env.language),
   ) {
     this.unsubscribe = log.onAppend(() => this.refresh());
     void this.watchFolder();
@@ -140,7 +140,7 @@ export class ActivityDocuments implements vscode.TextDocumentContentProvider, vs
 
   constructor(
     private readonly log: ActivityLog,
-    private readonly locale: string = vscode.env.language,
+    private readonly locale: string | undefined = safeLocale(vscode.env.language),
   ) {
     this.unsubscribe = log.onAppend(() => {
       for (const doc of vscode.workspace.textDocuments) if (doc.uri.scheme === ACTIVITY_SCHEME) this.changed.fire(doc.uri);

@@ -1,11 +1,16 @@
 /**
  * "Show Security Report": runs core's read-only server audit (no credentials) and shows its HTML in a
  * webview with a strict CSP (core renders it; scripts only from media/audit with a nonce). The panel's
- * buttons post { command: 'rerun' } or { command: 'export', format } back here.
+ * buttons post { command: 'rerun' } or { command: 'export', format } back here. Exports are offered
+ * under a default name (security-report-<server>-<date>.<ext>) and opened on request: Markdown as
+ * its rendered preview, JSON and SARIF as text.
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
+import * as os from 'node:os';
 import * as vscode from 'vscode';
+import { hostPort } from '../core/profiles/serverAddress';
+import { safeLocale } from './activityText';
 import type { AuditReport } from '../core/audit';
 import { describeError } from '../core/errors';
 import type { LoadedProfile } from '../core/profiles/types';
@@ -24,6 +29,17 @@ export interface ReportPanel {
   report: AuditReport;
   /** What the panel's export buttons do; `target` skips the save dialog. */
   exportAs(format: ExportFormat, target?: vscode.Uri): Promise<vscode.Uri | undefined>;
+  /** The "Open" of the saved-report message: Markdown rendered (its preview), JSON and SARIF as text. */
+  openExport(uri: vscode.Uri): Promise<void>;
+}
+
+/** `security-report-files.example.com-22-2026-12-03.md`: the server and the local date of the check. */
+export function defaultExportName(profile: Pick<LoadedProfile, 'host' | 'port'>, report: Pick<AuditReport, 'probedAt'>, format: ExportFormat): string {
+  const server = hostPort(profile).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
+  const t = new Date(report.probedAt);
+  const d = Number.isNaN(t.getTime()) ? new Date() : t;
+  const date = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  return `security-report-${server}-${date}.${format}`;
 }
 
 async function runAudit(s: Services, profile: LoadedProfile): Promise<AuditReport> {
@@ -45,13 +61,17 @@ async function render(s: Services, panel: vscode.WebviewPanel, report: AuditRepo
     nonce: randomBytes(18).toString('base64'),
     scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'audit.js')).toString(),
     styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'audit.css')).toString(),
+    locale: safeLocale(vscode.env.language),
   });
 }
 
-async function exportReport(s: Services, report: AuditReport, format: ExportFormat, target?: vscode.Uri): Promise<vscode.Uri | undefined> {
+async function exportReport(s: Services, profile: LoadedProfile, report: AuditReport, format: ExportFormat, target?: vscode.Uri): Promise<vscode.Uri | undefined> {
   const audit = await import('../core/audit');
   const renderers: Readonly<Record<ExportFormat, (r: AuditReport) => string>> = { md: audit.renderMarkdown, json: audit.renderJson, sarif: audit.renderSarif };
-  const uri = target ?? (await s.ui.saveDialog({ filters: EXPORT_FILTERS[format], saveLabel: 'Export Report' }));
+  // Offered in the first workspace folder (else the home folder) under a name that says what and when.
+  const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri ?? vscode.Uri.file(os.homedir());
+  const defaultUri = vscode.Uri.joinPath(folder, defaultExportName(profile, report, format));
+  const uri = target ?? (await s.ui.saveDialog({ defaultUri, filters: EXPORT_FILTERS[format], saveLabel: 'Export Report', title: `Export the security report of ${profile.name}` }));
   if (!uri) return undefined;
   await fsp.writeFile(uri.fsPath, renderers[format](report));
   return uri;
@@ -67,7 +87,11 @@ export async function showSecurityReport(s: Services, arg?: TargetArg): Promise<
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(s.context.extensionUri, 'media')],
     }),
-    exportAs: (format, target) => exportReport(s, state.report, format, target),
+    exportAs: (format, target) => exportReport(s, r.profile, state.report, format, target),
+    openExport: async (uri) => {
+      if (uri.path.endsWith('.md')) await vscode.commands.executeCommand('markdown.showPreview', uri);
+      else await vscode.window.showTextDocument(uri, { preview: true });
+    },
   };
   await render(s, state.panel, state.report);
   state.panel.webview.onDidReceiveMessage(async (msg: { command?: string; format?: string }) => {
@@ -77,7 +101,8 @@ export async function showSecurityReport(s: Services, arg?: TargetArg): Promise<
         await render(s, state.panel, state.report);
       } else if (msg.command === 'export' && msg.format && msg.format in EXPORT_FILTERS) {
         const uri = await state.exportAs(msg.format as ExportFormat);
-        if (uri) s.ui.info(`Security report saved to ${uri.fsPath}.`);
+        // Not awaited: the panel stays usable while the message is shown; its Open is state.openExport.
+        if (uri) void vscode.window.showInformationMessage(`Security report saved to ${uri.fsPath}.`, 'Open').then((a) => (a === 'Open' ? state.openExport(uri) : undefined));
       }
     } catch (err) {
       s.log.error(describeError(err));

@@ -26,6 +26,11 @@ export interface Finding {
   title: string;
   /** What the server said or did that triggered the rule (server-supplied text: escape before display). */
   evidence: string;
+  /**
+   * What this finding is about when a rule fires once per thing (an algorithm, a host key, a TLS
+   * version or suite, a product version): reports name it in the rule's row. Server text.
+   */
+  subject?: string;
   why: string;
   remediation: string;
   references: string[];

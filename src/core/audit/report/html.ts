@@ -3,8 +3,9 @@
  * one nonce'd script from media/audit/, styles and fonts only from the webview's own source. Every
  * string from a server (banners, FEAT lines, certificate names, evidence) is escaped.
  */
-import { SEVERITIES, type AuditReport, type Finding, type Severity } from '../types';
+import type { AuditReport, Severity } from '../types';
 import { escapeHtml } from './escape';
+import { groupFindings, relativeTime, type FindingGroup } from './groups';
 
 export interface HtmlResources {
   /** `webview.cspSource`. */
@@ -15,6 +16,10 @@ export interface HtmlResources {
   scriptUri: string;
   styleUri: string;
   codiconsUri?: string;
+  /** "checked 3 min ago" is counted from here (default: now); the panel's script keeps it current. */
+  now?: number;
+  /** For the full local time on hover (default: the runtime's locale). */
+  locale?: string;
 }
 
 const ICON: Readonly<Record<Severity, string>> = { critical: 'error', high: 'error', medium: 'warning', low: 'info', info: 'info' };
@@ -24,14 +29,26 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
   return `default-src 'none'; style-src ${cspSource}; script-src 'nonce-${nonce}'; img-src ${cspSource}; font-src ${cspSource}`;
 }
 
-function findingHtml(f: Finding): string {
-  const refs = f.references.map((u) => `<li><a href="${escapeHtml(u)}">${escapeHtml(u)}</a></li>`).join('');
-  return `<details class="finding severity-${f.severity}">
-<summary><span class="codicon codicon-${ICON[f.severity]}" aria-hidden="true"></span> <span class="title">${escapeHtml(f.title)}</span> <code class="rule-id">${escapeHtml(f.id)}</code></summary>
+/**
+ * The rule table's own words (trusted) may use inline code (`MACs -name`): shown as code, not as raw
+ * backticks. Escaped first, so only the <code> added here is markup.
+ */
+function ruleText(text: string): string {
+  return escapeHtml(text).replace(/`([^`]+)`/g, '<code>$1</code>');
+}
+
+/** One row per rule: its title, what it is about (the algorithms…), how many; evidence of each inside. */
+function groupHtml(g: FindingGroup): string {
+  const refs = g.references.map((u) => `<li><a href="${escapeHtml(u)}">${escapeHtml(u)}</a></li>`).join('');
+  const subjects = g.subjects.length ? `<span class="subjects">: ${g.subjects.map(escapeHtml).join(', ')}</span>` : '';
+  const count = g.findings.length > 1 ? ` <span class="count" title="${g.findings.length} findings">${g.findings.length}</span>` : '';
+  const evidence = g.findings.length === 1 ? escapeHtml(g.findings[0].evidence) : `<ul>${g.findings.map((f) => `<li>${escapeHtml(f.evidence)}</li>`).join('')}</ul>`;
+  return `<details class="finding severity-${g.severity}">
+<summary><span class="codicon codicon-${ICON[g.severity]}" aria-hidden="true"></span> <span class="title">${escapeHtml(g.title)}</span>${subjects}${count} <code class="rule-id">${escapeHtml(g.id)}</code></summary>
 <dl>
-<dt>Evidence</dt><dd class="evidence">${escapeHtml(f.evidence)}</dd>
-<dt>Why it matters</dt><dd>${escapeHtml(f.why)}</dd>
-<dt>How to fix</dt><dd>${escapeHtml(f.remediation)}</dd>
+<dt>Evidence</dt><dd class="evidence">${evidence}</dd>
+<dt>Why it matters</dt><dd>${ruleText(g.why)}</dd>
+<dt>How to fix</dt><dd>${ruleText(g.remediation)}</dd>
 <dt>References</dt><dd><ul>${refs}</ul></dd>
 </dl>
 </details>`;
@@ -55,17 +72,25 @@ function serverFacts(report: AuditReport): Array<[string, string]> {
   return rows.filter((r): r is [string, string] => r[1] !== undefined);
 }
 
+/** `checked 3 min ago`, the full local time on hover; `datetime` lets the panel's script keep it current. */
+function checkedHtml(report: AuditReport, res: HtmlResources): string {
+  const then = Date.parse(report.probedAt);
+  if (Number.isNaN(then)) return `Checked ${escapeHtml(report.probedAt)}`;
+  const full = new Date(then).toLocaleString(res.locale, { dateStyle: 'full', timeStyle: 'long' });
+  return `Checked <time class="checked" datetime="${escapeHtml(report.probedAt)}" title="${escapeHtml(full)}">${relativeTime(then, res.now ?? Date.now())}</time>`;
+}
+
 export function renderReportHtml(report: AuditReport, res: HtmlResources): string {
   if (!NONCE.test(res.nonce)) throw new Error('renderReportHtml needs a random nonce of at least 16 base64 characters.');
   const csp = contentSecurityPolicy(res.cspSource, res.nonce);
-  const groups = SEVERITIES.map((severity) => {
-    const group = report.findings.filter((f) => f.severity === severity);
-    if (group.length === 0) return '';
-    return `<section class="group severity-${severity}">
-<h2>${severity[0].toUpperCase()}${severity.slice(1)} <span class="count">${group.length}</span></h2>
-${group.map(findingHtml).join('\n')}
-</section>`;
-  }).join('\n');
+  const groups = groupFindings(report.findings)
+    .map(
+      ({ severity, count, groups: rows }) => `<section class="group severity-${severity}">
+<h2>${severity[0].toUpperCase()}${severity.slice(1)} <span class="count">${count}</span></h2>
+${rows.map(groupHtml).join('\n')}
+</section>`,
+    )
+    .join('\n');
   const facts = serverFacts(report)
     .map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd><pre>${v.split('\n').map(escapeHtml).join('\n')}</pre></dd>`)
     .join('\n');
@@ -81,7 +106,7 @@ ${res.codiconsUri ? `<link rel="stylesheet" href="${escapeHtml(res.codiconsUri)}
 <body>
 <header>
 <h1>Security audit of <code>${escapeHtml(report.server)}</code></h1>
-<p class="meta">Probed ${escapeHtml(report.probedAt)} in ${(report.durationMs / 1000).toFixed(1)} s · ${report.findings.length} finding${report.findings.length === 1 ? '' : 's'}</p>
+<p class="meta">${checkedHtml(report, res)} in ${(report.durationMs / 1000).toFixed(1)} s · ${report.findings.length} finding${report.findings.length === 1 ? '' : 's'}</p>
 <nav class="actions">
 <button type="button" data-command="rerun"><span class="codicon codicon-refresh" aria-hidden="true"></span> Re-run</button>
 <button type="button" data-command="export" data-format="md">Export Markdown</button>

@@ -1,24 +1,25 @@
-/** The Markdown export (from the panel): grouped by severity, server text escaped. */
-import { SEVERITIES, type AuditReport } from '../types';
+/** The Markdown export (from the panel): by severity, one section per rule naming its subjects; server text escaped. */
+import type { AuditReport } from '../types';
 import { escapeMarkdown } from './escape';
+import { groupFindings } from './groups';
 
 export function renderMarkdown(report: AuditReport): string {
   const out = [`# Security audit of ${escapeMarkdown(report.server)}`, '', `Probed ${report.probedAt} in ${(report.durationMs / 1000).toFixed(1)} s.`];
   if (report.findings.length === 0) out.push('', 'No findings.');
-  for (const severity of SEVERITIES) {
-    const group = report.findings.filter((f) => f.severity === severity);
-    if (group.length === 0) continue;
-    out.push('', `## ${severity[0].toUpperCase()}${severity.slice(1)} (${group.length})`);
-    for (const f of group) {
+  for (const { severity, count, groups } of groupFindings(report.findings)) {
+    out.push('', `## ${severity[0].toUpperCase()}${severity.slice(1)} (${count})`);
+    for (const g of groups) {
+      const subjects = g.subjects.length ? `: ${g.subjects.map(escapeMarkdown).join(', ')}` : '';
+      const evidence = g.findings.length === 1 ? [`- **Evidence:** ${escapeMarkdown(g.findings[0].evidence)}`] : ['- **Evidence:**', ...g.findings.map((f) => `  - ${escapeMarkdown(f.evidence)}`)];
       out.push(
         '',
-        `### ${escapeMarkdown(f.title)} \`${f.id}\``,
+        `### ${escapeMarkdown(g.title)}${subjects} \`${g.id}\``,
         '',
-        `- **Evidence:** ${escapeMarkdown(f.evidence)}`,
+        ...evidence,
         // Why and fix are the rule table's own words (trusted Markdown); evidence came from the server.
-        `- **Why:** ${f.why}`,
-        `- **Fix:** ${f.remediation}`,
-        `- **References:** ${f.references.map((u) => `<${u}>`).join(', ')}`,
+        `- **Why:** ${g.why}`,
+        `- **Fix:** ${g.remediation}`,
+        `- **References:** ${g.references.map((u) => `<${u}>`).join(', ')}`,
       );
     }
   }

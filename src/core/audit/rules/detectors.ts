@@ -10,6 +10,8 @@ import { VERSION_RULES, versionMatches, detectProduct, type VersionRule } from '
 
 export interface Hit {
   evidence: string;
+  /** What the finding is about, named in a report's row (an algorithm, a key, a TLS version); server text. */
+  subject?: string;
   /** Overrides the rule's default severity (algorithm and version rules). */
   severity?: Severity;
   reference?: string;
@@ -56,7 +58,7 @@ function weakAlgorithms(category: AlgorithmCategory): Detector {
       ? offered(facts.ssh, category).flatMap((name) => {
           const v = judgeAlgorithm(category, name);
           const isUnknownOrInfo = v.severity === 'ok' || v.severity === 'info';
-          return isUnknownOrInfo ? [] : [{ evidence: `${CATEGORY_LABEL[category]} ${name} offered: ${v.reason}`, severity: v.severity as Severity }];
+          return isUnknownOrInfo ? [] : [{ evidence: `${CATEGORY_LABEL[category]} ${name} offered: ${v.reason}`, subject: name, severity: v.severity as Severity }];
         })
       : [];
 }
@@ -69,7 +71,7 @@ function unknownAlgorithms({ facts }: DetectorInput): Hit[] {
   return ALL_CATEGORIES.flatMap((c) =>
     offered(ssh, c)
       .filter((name) => judgeAlgorithm(c, name).severity === 'info' && !(c === 'compression' && name === 'zlib'))
-      .map((name) => ({ evidence: `${CATEGORY_LABEL[c]} ${name} offered` })),
+      .map((name) => ({ evidence: `${CATEGORY_LABEL[c]} ${name} offered`, subject: name })),
   );
 }
 
@@ -90,7 +92,7 @@ function terrapin({ facts }: DetectorInput): Hit[] {
 
 function hostKeys(filter: (k: SshFacts['hostKeys'][number]) => boolean, describe: string): Detector {
   return ({ facts }) =>
-    (facts.ssh?.hostKeys ?? []).filter(filter).map((k) => ({ evidence: `${describe}: ${k.keyType} ${k.bits ?? '?'} bits (${k.fingerprint})` }));
+    (facts.ssh?.hostKeys ?? []).filter(filter).map((k) => ({ evidence: `${describe}: ${k.keyType} ${k.bits ?? '?'} bits (${k.fingerprint})`, subject: `${k.keyType} ${k.bits ?? '?'} bits` }));
 }
 
 /**
@@ -119,6 +121,7 @@ function versions(ruleId: VersionRule['ruleId']): Detector {
       return VERSION_RULES.filter((r) => r.ruleId === ruleId && r.product === p.name && versionMatches(r, version)).map((r) => ({
         severity: r.severity,
         reference: r.reference,
+        subject: `${p.name} ${version}`,
         evidence: `${p.name} ${version}: ${r.advisory}${ruleId === 'version-possibly-affected' ? ' — possibly affected; distributions backport fixes' : ''}`,
       }));
     });
@@ -176,12 +179,12 @@ export const DETECTORS: Readonly<Record<string, Detector>> = {
   'tls-legacy-version': (input) => {
     const v = tlsOf(input)?.versions ?? {};
     const old = (['TLSv1', 'TLSv1.1'] as const).filter((n) => v[n]);
-    return old.map((n) => ({ evidence: `${n} handshake accepted` }));
+    return old.map((n) => ({ evidence: `${n} handshake accepted`, subject: n }));
   },
   'tls-weak-suite': (input) =>
     Object.entries(tlsOf(input)?.weakSuites ?? {})
       .filter(([family]) => family !== 'static-RSA')
-      .map(([family, suite]) => ({ evidence: `${family} suite accepted: ${suite}` })),
+      .map(([family, suite]) => ({ evidence: `${family} suite accepted: ${suite}`, subject: suite })),
   'tls-cbc-only': (input) => (tlsOf(input)?.cbcOnly ? [{ evidence: 'No AEAD suite and no TLS 1.3 could be negotiated' }] : []),
   'tls-no-forward-secrecy': (input) => {
     const t = tlsOf(input);

@@ -26,6 +26,7 @@ export function evaluate(input: DetectorInput): Finding[] {
       severity: hit.severity ?? rule.severity,
       title: rule.title,
       evidence: hit.evidence,
+      ...(hit.subject !== undefined ? { subject: hit.subject } : {}),
       why: rule.why,
       remediation: rule.remediation,
       references: hit.reference ? [hit.reference, ...rule.references.filter((r) => r !== hit.reference)] : rule.references,
