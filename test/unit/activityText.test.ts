@@ -83,3 +83,13 @@ test('the CLI records mkdir and mv like its other writes (one record format)', a
     ['sftp://h:22', 'rename', 'ok', '/old.txt', '/new.txt'],
   ]);
 });
+
+test('two writers of one folder (two windows) rotating at once lose no append', async () => {
+  const dir = tmp();
+  const a = new ActivityLog(dir, { maxBytes: 300, keep: 3 });
+  const b = new ActivityLog(dir, { maxBytes: 300, keep: 3 });
+  const appends = [];
+  for (let i = 0; i < 30; i++) appends.push(a.append({ server: 'sftp://h:22', action: 'save', result: 'ok', path: `/a/${i}` }), b.append({ server: 'sftp://h:22', action: 'save', result: 'ok', path: `/b/${i}` }));
+  const results = await Promise.allSettled(appends);
+  assert.deepEqual(results.filter((r) => r.status === 'rejected'), []);
+});
