@@ -80,9 +80,21 @@ function parsePublicKey(line: string): ParsedKey {
   return key;
 }
 
-/** ssh2 wants mutable arrays; the tables above stay frozen. */
+/**
+ * ssh2 wants mutable arrays (the tables above stay frozen) and refuses a name this Node's OpenSSL
+ * can't do (3DES or MD5 may be missing from a build): those are left out rather than failing the start.
+ */
 function copyAlgorithms(a: typeof MODERN_ALGORITHMS | typeof WEAK_ALGORITHMS): NonNullable<ServerConfig['algorithms']> {
-  return { kex: [...a.kex], serverHostKey: [...a.serverHostKey], cipher: [...a.cipher], hmac: [...a.hmac], compress: [...a.compress] };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const c = require('ssh2/lib/protocol/constants') as Record<'SUPPORTED_KEX' | 'SUPPORTED_SERVER_HOST_KEY' | 'SUPPORTED_CIPHER' | 'SUPPORTED_MAC' | 'SUPPORTED_COMPRESSION', string[]>;
+  const usable = <T extends string>(names: readonly T[], supported: string[]): T[] => names.filter((n) => supported.includes(n));
+  return {
+    kex: usable(a.kex, c.SUPPORTED_KEX),
+    serverHostKey: usable(a.serverHostKey, c.SUPPORTED_SERVER_HOST_KEY),
+    cipher: usable(a.cipher, c.SUPPORTED_CIPHER),
+    hmac: usable(a.hmac, c.SUPPORTED_MAC),
+    compress: usable(a.compress, c.SUPPORTED_COMPRESSION),
+  };
 }
 
 /** Constant-time comparison that also hides the length of the expected value. */
