@@ -198,7 +198,13 @@ describe('Activity view and Security Report (22-views)', function () {
       assert.ok(shown);
     });
 
-    after(() => shown?.panel.dispose());
+    after(async () => {
+      shown?.panel.dispose();
+      // Leave the user settings as found: later suites count profiles.
+      const settings = vscode.workspace.getConfiguration('secureTransfer');
+      const profiles = settings.inspect<Array<{ name: string }>>('profiles')?.globalValue ?? [];
+      await settings.update('profiles', profiles.filter((p) => p.name !== WEAK), vscode.ConfigurationTarget.Global);
+    });
 
     it('groups findings by rule within a severity, naming the algorithms in the row; says when it was checked', () => {
       const html = shown!.panel.webview.html;
