@@ -19,6 +19,7 @@ import { AuditMonitor } from './auditMonitor';
 import { ConnectionManager } from './connections';
 import { registerCommands, reportError } from './commands';
 import { RemoteFileSystemProvider } from './fileSystemProvider';
+import { openDemoGuide } from './demoGuide';
 import { createLogger } from './log';
 import { ProfileRegistry } from './profileRegistry';
 import { RemoteTreeProvider } from './remoteTree';
@@ -158,6 +159,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
     log.channel,
   );
   await profiles.reload();
+  // `npm start` only (an environment variable the demo sets): the Secure Transfer view and DEMO.md.
+  void openDemoGuide().catch((err: unknown) => log.warn(`Could not open the demo guide: ${describeError(err)}`));
   log.info(`Secure Transfer activated (${profiles.profiles.length} profile(s)${profiles.restricted ? '; Restricted Mode: shared profiles ignored' : ''}).`);
   return context.extensionMode === vscode.ExtensionMode.Test ? { services, ui } : undefined;
 }
