@@ -56,6 +56,8 @@ async function copyRemotePath(s: Services, arg?: TargetArg): Promise<string | un
   const item = await remoteItem(s, arg, 'to copy a path from');
   if (!item) return undefined;
   await vscode.env.clipboard.writeText(item.path);
+  // Copying shows nothing by itself: say what is on the clipboard.
+  vscode.window.setStatusBarMessage(`$(clippy) Copied ${serverText(item.path)}`, 4000);
   return item.path;
 }
 

@@ -8,5 +8,6 @@ import type { Commands } from './types';
 export const VIEW_COMMANDS: Commands = {
   'secureTransfer.showSecurityReport': (s: Services, arg?: TargetArg) => showSecurityReport(s, arg),
   'secureTransfer.showLog': async (s) => s.log.channel.show(),
-  'secureTransfer.showActivityLog': (s: Services, server?: string) => showActivityLog(s, server),
+  // From the view title VS Code passes the focused tree element: only a string names a server.
+  'secureTransfer.showActivityLog': (s: Services, server?: unknown) => showActivityLog(s, typeof server === 'string' ? server : undefined),
 };
