@@ -8,12 +8,18 @@ import * as vscode from 'vscode';
 
 export const DEMO_GUIDE_ENV = 'SECURE_TRANSFER_DEMO_GUIDE';
 
-/** Opens the demo guide when the demo asked for it; true when it did. */
-export async function openDemoGuide(env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+const SHOWN_KEY = 'secureTransfer.demoGuideShown';
+
+/**
+ * Opens the demo guide when the demo asked for it, once per demo (an extension host restart, e.g. after
+ * Open Remote Folder in Workspace, does not open it again); true when it did.
+ */
+export async function openDemoGuide(state: vscode.Memento, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
   const file = env[DEMO_GUIDE_ENV];
-  if (!file) return false;
+  if (!file || state.get(SHOWN_KEY) === file) return false;
   const uri = vscode.Uri.file(file);
   if (!vscode.workspace.getWorkspaceFolder(uri)) return false;
+  await state.update(SHOWN_KEY, file);
   await vscode.commands.executeCommand('workbench.view.extension.secureTransfer');
   await vscode.commands.executeCommand('markdown.showPreview', uri);
   return true;

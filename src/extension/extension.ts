@@ -169,7 +169,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
   // After "Open Remote Folder in Workspace" restarted the extension host: reconnect what was connected.
   void restoreConnections(services);
   // `npm start` only (an environment variable the demo sets): the Secure Transfer view and DEMO.md.
-  void openDemoGuide().catch((err: unknown) => log.warn(`Could not open the demo guide: ${describeError(err)}`));
+  void openDemoGuide(context.globalState).catch((err: unknown) => log.warn(`Could not open the demo guide: ${describeError(err)}`));
   log.info(`Secure Transfer activated (${profiles.profiles.length} profile(s)${profiles.restricted ? '; Restricted Mode: shared profiles ignored' : ''}).`);
   return context.extensionMode === vscode.ExtensionMode.Test ? { services, ui } : undefined;
 }
