@@ -10,6 +10,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync, mkdirSync, promises as fsp, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { RemoteFileSystemProvider } from '../../../src/extension/fileSystemProvider';
 import type { RemoteNode } from '../../../src/extension/remoteTree';
 import { remoteUri } from '../../../src/extension/remoteUri';
 import type { TransferRecord } from '../../../src/extension/transfers';
@@ -217,6 +218,20 @@ describe('menu entries with the arguments VS Code passes', function () {
     assert.equal(await exec('replacePinnedKey', row), false);
     assert.match(rec.confirms[0].message, new RegExp(`Forget the remembered host key of ${config.sftp.host}:${config.sftp.port}`));
     assert.equal(rec.confirms[0].safeDefault, 'Keep the Old Key');
+  });
+
+  it('right after a restart the file system waits for the profiles before it answers for a remote workspace folder', async () => {
+    const api = await getApi();
+    let loaded!: () => void;
+    let known = false;
+    const provider = new RemoteFileSystemProvider({
+      ready: new Promise<void>((resolve) => (loaded = resolve)),
+      profile: (name) => (known ? api.services.profiles.find(name) : undefined),
+      session: (profile) => api.services.connections.get(profile),
+    });
+    const stat = provider.stat(remoteUri(P, dir('docs')));
+    setTimeout(() => ((known = true), loaded()), 300);
+    assert.equal((await stat).type, vscode.FileType.Directory, 'not "no profile named menus"');
   });
 
   it('Open Remote Folder in Workspace notes the connections for the restart it causes, for that folder only', async () => {
