@@ -192,7 +192,14 @@ function makeDemoWorkspace(ws, server) {
     writeFileSync(path.join(dir, name), text);
   }
   writeFileSync(path.join(dir, 'DEMO.md'), demoGuide(server));
+  // No welcome page over the guide: the extension opens DEMO.md and its view (DEMO_GUIDE_ENV below).
+  writeFileSync(path.join(dir, '.vscode', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none' }, null, 2) + '\n');
   return dir;
+}
+
+/** Tells the extension (src/extension/demoGuide.ts) to open DEMO.md and the Secure Transfer view; only the demo sets it. */
+function demoGuideEnv(workspace) {
+  return { SECURE_TRANSFER_DEMO_GUIDE: path.join(workspace, 'DEMO.md') };
 }
 
 function onPath(command) {
@@ -212,6 +219,7 @@ async function startCodeServer(base, workspace) {
   const server = await launcher.startCodeServer({
     workspace,
     password,
+    env: demoGuideEnv(workspace),
     runDir: path.join(base, 'code-server'),
     port: Number(process.env.SECURE_TRANSFER_DEMO_PORT) || undefined,
     onSpawn: (stop) => (stopCodeServer = stop),
@@ -233,7 +241,7 @@ async function openVsCode(server, ws) {
   const workspace = makeDemoWorkspace(ws, server);
   const desktop = mode === 'vscode' && onPath('code');
   if (desktop) {
-    const r = spawnSync('code', [`--extensionDevelopmentPath=${REPO}`, '--new-window', workspace], { stdio: 'inherit' });
+    const r = spawnSync('code', [`--extensionDevelopmentPath=${REPO}`, '--new-window', workspace], { stdio: 'inherit', env: { ...process.env, ...demoGuideEnv(workspace) } });
     if (r.status !== 0) throw new Error('`code` failed to open the demo workspace; try `npm start -- --browser`');
     console.log(`\nVS Code opened the demo workspace ${workspace} with the extension loaded — press Ctrl-C here to stop the demo server.\n${printDemoServer(server)}\n`);
     await waitForSignal();

@@ -19,6 +19,7 @@ import { AuditMonitor } from './auditMonitor';
 import { ConnectionManager } from './connections';
 import { registerCommands, reportError } from './commands';
 import { RemoteFileSystemProvider } from './fileSystemProvider';
+import { openDemoGuide } from './demoGuide';
 import { createLogger } from './log';
 import { ProfileRegistry } from './profileRegistry';
 import { RemoteTreeProvider } from './remoteTree';
@@ -30,6 +31,7 @@ import { TransferService, type TransferState } from './transfers';
 import { TransfersViewProvider } from './transfersView';
 import { createTrustDecider, isIdentityChanged, showIdentityChanged } from './trustPrompt';
 import { windowUi, type Ui } from './ui';
+import { connectionsToRestore } from './workspaceRestart';
 import { registerUploadOnSave } from './uploadOnSave';
 import { confirmOverwriteChanged } from './conflictPrompt';
 
@@ -91,7 +93,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 
   // One record of the remote versions read and written, for the editor's save check and uploads alike.
   const remoteVersions = new RemoteVersions();
+  let profilesLoaded!: () => void;
   const fsProvider = new RemoteFileSystemProvider({
+    ready: new Promise<void>((resolve) => (profilesLoaded = resolve)),
     versions: remoteVersions,
     profile: (name) => profiles.find(name),
     session: (profile) => connections.get(profile),
@@ -164,9 +168,27 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
     ...registerCommands(services),
     log.channel,
   );
-  await profiles.reload();
+  try {
+    await profiles.reload();
+  } finally {
+    profilesLoaded();
+  }
+  // After "Open Remote Folder in Workspace" restarted the extension host: reconnect what was connected.
+  void restoreConnections(services);
+  // `npm start` only (an environment variable the demo sets): the Secure Transfer view and DEMO.md.
+  void openDemoGuide(context.globalState).catch((err: unknown) => log.warn(`Could not open the demo guide: ${describeError(err)}`));
   log.info(`Secure Transfer activated (${profiles.profiles.length} profile(s)${profiles.restricted ? '; Restricted Mode: shared profiles ignored' : ''}).`);
   return context.extensionMode === vscode.ExtensionMode.Test ? { services, ui } : undefined;
+}
+
+async function restoreConnections(s: Services): Promise<void> {
+  for (const name of await connectionsToRestore(s.context.globalState)) {
+    const profile = s.profiles.find(name);
+    if (!profile) continue;
+    s.log.info(`Reconnecting to ${name} after the workspace folders changed.`);
+    // A failure shows on the profile's row, as any connection failure does.
+    void s.connections.get(profile).catch((err: unknown) => s.log.warn(`${name}: ${describeError(err)}`));
+  }
 }
 
 export function deactivate(): void {

@@ -23,6 +23,11 @@ const FILE_TYPES: Readonly<Record<RemoteEntry['type'], vscode.FileType>> = {
 };
 
 export interface SessionSource {
+  /**
+   * Settles once the profiles are loaded. Right after an extension host restart (a workspace folder
+   * change) VS Code asks for a remote workspace folder before activation has read the profiles.
+   */
+  ready?: Promise<void>;
   profile(name: string): LoadedProfile | undefined;
   session(profile: LoadedProfile): Promise<RemoteFileSystem>;
   /** The remote file changed since it was read: true overwrites it anyway (asks the user; Cancel is the default). */
@@ -169,6 +174,7 @@ export class RemoteFileSystemProvider implements vscode.FileSystemProvider {
   /** Resolves the session for a URI and turns core errors into the FileSystemErrors VS Code expects. */
   private async run<T>(uri: vscode.Uri, op: (fs: RemoteFileSystem, remotePath: string, profile: LoadedProfile) => Promise<T>): Promise<T> {
     const { profileName, path: remotePath } = parseRemoteUri(uri);
+    await this.sessions.ready;
     const profile = this.sessions.profile(profileName);
     if (!profile) throw vscode.FileSystemError.Unavailable(`There is no Secure Transfer profile named "${profileName}": add it or check its name in ${uri.toString(true)}.`);
     try {

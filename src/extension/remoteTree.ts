@@ -73,6 +73,18 @@ export class RemoteTreeProvider implements vscode.TreeDataProvider<RemoteNode>, 
     this.changed.fire(undefined);
   }
 
+  /** Per profile: bumped by collapse(), part of the row's id (a new id is a new, collapsed row). */
+  private readonly generations = new Map<string, number>();
+
+  /**
+   * Shows a profile's row collapsed. After Disconnect an expanded row would ask for its children
+   * again on the refresh, and so connect again at once: the disconnect would not stick.
+   */
+  collapse(profileName: string): void {
+    this.generations.set(profileName, (this.generations.get(profileName) ?? 0) + 1);
+    this.refresh();
+  }
+
   getTreeItem(node: RemoteNode): vscode.TreeItem {
     if (node.kind === 'profile') return this.profileItem(node.profile);
     if (node.kind === 'message') {
@@ -99,7 +111,8 @@ export class RemoteTreeProvider implements vscode.TreeDataProvider<RemoteNode>, 
     const state = this.connections.state(p.name);
     const look = STATE_LOOK[state.status];
     const item = new vscode.TreeItem(p.name, vscode.TreeItemCollapsibleState.Collapsed);
-    item.id = `profile\n${p.name}`;
+    const generation = this.generations.get(p.name);
+    item.id = generation ? `profile\n${p.name}\n${generation}` : `profile\n${p.name}`;
     item.description = `${SOURCE_LABEL[p.source.kind]} · ${look.label}`;
     item.iconPath = new vscode.ThemeIcon(look.icon, state.status === 'error' ? new vscode.ThemeColor('errorForeground') : undefined);
     item.contextValue = `profile.${state.status}.${p.source.kind}`;

@@ -30,3 +30,23 @@ export function mapLocalToRemote(profile: Pick<Profile, 'localRoot' | 'remotePat
   if (isIgnored(relativePath, profile.ignore) || isNeverUploaded(localFile)) return { ok: false, reason: 'ignored', relativePath };
   return { ok: true, relativePath, remotePath: path.posix.join(profile.remotePath ?? remoteHome, relativePath) };
 }
+
+export type ReverseMapping = { ok: true; localPath: string; relativePath: string } | { ok: false; reason: 'no-mapping' | 'outside' | 'ignored' };
+
+/**
+ * The reverse of mapLocalToRemote: where a remote file under the profile's remotePath (or `remoteHome`)
+ * lands under its localRoot. Paths come from the server: anything that would leave localRoot, and
+ * anything never uploaded (the profile file, `.git/`, ignored globs), has no default place.
+ */
+export function mapRemoteToLocal(profile: Pick<Profile, 'localRoot' | 'remotePath' | 'ignore'>, remotePath: string, baseDir: string | undefined, remoteHome: string): ReverseMapping {
+  if (profile.localRoot === undefined || baseDir === undefined) return { ok: false, reason: 'no-mapping' };
+  const remoteRoot = path.posix.resolve('/', profile.remotePath ?? remoteHome);
+  const rel = path.posix.relative(remoteRoot, path.posix.resolve('/', remoteRoot, remotePath));
+  if (rel === '' || rel.startsWith('..') || path.posix.isAbsolute(rel)) return { ok: false, reason: 'outside' };
+  const root = path.resolve(baseDir, profile.localRoot);
+  const localPath = path.resolve(root, ...rel.split('/'));
+  const check = path.relative(root, localPath);
+  if (check === '' || check.startsWith('..') || path.isAbsolute(check)) return { ok: false, reason: 'outside' };
+  if (isIgnored(rel, profile.ignore) || isNeverUploaded(localPath)) return { ok: false, reason: 'ignored' };
+  return { ok: true, localPath, relativePath: rel };
+}

@@ -2,7 +2,8 @@
  * UI tests: real clicks in a real VS Code (code-server) driven by playwright-core + Debian's chromium,
  * against a real OpenSSH sshd. One journey, in order: answer the host-key prompt, type the password,
  * browse, open a remote file, edit, save (checked on the server's disk), upload through the command
- * palette, cancel a long upload. Screenshots go to .test-artifacts/screenshots/.
+ * palette, cancel a long upload. Screenshots go to .test-artifacts/screenshots/ (those README.md shows:
+ * test/e2e/workbench.ts DOC_SCREENSHOTS). Every menu entry is clicked in menus.test.ts.
  */
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -13,6 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { ensureTestUser, scratchDir, startSshd, stopAll, type RunningServer } from '../harness';
 import { launchBrowser, newLoopbackPage, startCodeServer, type CodeServer } from '../harness/codeServer';
 import { REPO_ROOT } from '../harness/common';
+import { refreshDocScreenshots } from './workbench';
 
 const SHOTS = path.join(REPO_ROOT, '.test-artifacts', 'screenshots');
 const BIG = 2 * 1024 * 1024 * 1024;
@@ -73,6 +75,9 @@ describe('Secure Transfer in the VS Code UI', { timeout: 240_000 }, () => {
   });
 
   after(async () => {
+    // `node scripts/test-e2e.mjs --update-screenshots`: README's pictures come from this journey.
+    const copied = refreshDocScreenshots();
+    if (copied.length) console.log(`docs/screenshots/ refreshed: ${copied.join(', ')}`);
     await browser?.close();
     await server?.stop();
     await stopAll();

@@ -83,6 +83,18 @@ export class TrustStore {
     return removed;
   }
 
+  /** Forgets exactly one remembered identity (Manage Trusted Keys): true when it was there. */
+  async forgetOne(record: Pick<TrustRecord, 'kind' | 'host' | 'port' | 'fingerprint'>): Promise<boolean> {
+    const h = record.host.toLowerCase();
+    let removed = false;
+    await this.update((all) => {
+      const kept = all.filter((r) => !(r.kind === record.kind && r.host === h && r.port === record.port && r.fingerprint === record.fingerprint));
+      removed = kept.length !== all.length;
+      return removed ? kept : undefined;
+    });
+    return removed;
+  }
+
   /** Read-modify-write under the cross-process lock; `change` returns undefined for "nothing to write". */
   private async update(change: (records: TrustRecord[]) => TrustRecord[] | undefined): Promise<void> {
     await this.tighten();

@@ -1,9 +1,10 @@
 /** New Folder, Delete, Rename, Copy Remote Path and Open, all through the file system provider. */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { serverText } from '../../core/displayText';
 import { remoteUri } from '../remoteUri';
 import type { Services } from '../services';
-import type { TargetArg } from '../targets';
+import { toTarget, type TargetArg } from '../targets';
 import { remoteFolder, remoteItem, type Commands } from './types';
 
 const posix = path.posix;
@@ -23,7 +24,16 @@ async function deleteCommand(s: Services, arg?: TargetArg, options?: { confirmed
   const item = await remoteItem(s, arg, 'to delete on');
   if (!item) return false;
   if (!options?.confirmed) {
-    const answer = await s.ui.confirm(`Delete ${item.path} on ${item.profile.name}?`, 'A folder is deleted with everything in it. This cannot be undone.', 'Delete');
+    // The tree knows the type; a path typed in the palette or a tab's URI is asked to the server.
+    const type = toTarget(arg)?.type ?? (await (await s.connections.get(item.profile)).stat(item.path)).type;
+    const folder = type === 'directory';
+    const answer = await s.ui.confirmSafe(
+      `Delete the ${folder ? 'folder' : 'file'} ${serverText(item.path)} on ${item.profile.name}?`,
+      folder ? 'The folder is deleted with everything in it. This cannot be undone.' : 'The file is deleted from the server. This cannot be undone.',
+      // Enter keeps the item: VS Code focuses the first button (its own Cancel comes last, so not "Cancel" twice).
+      "Don't Delete",
+      'Delete',
+    );
     if (answer !== 'Delete') return false;
   }
   await s.fsProvider.delete(remoteUri(item.profile.name, item.path), { recursive: true });
@@ -46,6 +56,8 @@ async function copyRemotePath(s: Services, arg?: TargetArg): Promise<string | un
   const item = await remoteItem(s, arg, 'to copy a path from');
   if (!item) return undefined;
   await vscode.env.clipboard.writeText(item.path);
+  // Copying shows nothing by itself: say what is on the clipboard.
+  vscode.window.setStatusBarMessage(`$(clippy) Copied ${serverText(item.path)}`, 4000);
   return item.path;
 }
 

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { UsageError } from '../../core/errors';
 import type { LoadedProfile } from '../../core/profiles/types';
 import { assertUploadable } from '../../core/transfer/ignore';
+import { mappedLocalPath } from '../downloadMapping';
 import type { Services } from '../services';
 import { resolveProfile, type TargetArg } from '../targets';
 import type { TransferRecord } from '../transfers';
@@ -105,12 +106,16 @@ async function download(s: Services, arg?: TargetArg, destination?: string | vsc
   const isDir = (r.target.type ?? (await fs.stat(remote)).type) === 'directory';
   let local = destination === undefined ? undefined : localPath(destination);
   if (!local) {
+    // The default place is the file's place under the profile's localRoot (where Upload took it from).
+    const mapped = mappedLocalPath(r.profile, remote, fs.homeDir);
     const base = vscode.workspace.workspaceFolders?.[0]?.uri;
     if (isDir) {
-      const picked = await s.ui.openDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Download Here', defaultUri: base });
+      const parent = mapped ? vscode.Uri.file(path.dirname(mapped)) : base;
+      const picked = await s.ui.openDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Download Here', defaultUri: parent });
       local = picked?.[0] && path.join(picked[0].fsPath, posix.basename(remote));
     } else {
-      local = (await s.ui.saveDialog({ defaultUri: base && vscode.Uri.joinPath(base, posix.basename(remote)), saveLabel: 'Download' }))?.fsPath;
+      const defaultUri = mapped ? vscode.Uri.file(mapped) : base && vscode.Uri.joinPath(base, posix.basename(remote));
+      local = (await s.ui.saveDialog({ defaultUri, saveLabel: 'Download' }))?.fsPath;
     }
   }
   if (!local) return undefined;

@@ -8,10 +8,12 @@ import type { Commands } from './types';
 export const VIEW_COMMANDS: Commands = {
   'secureTransfer.showSecurityReport': (s: Services, arg?: TargetArg) => showSecurityReport(s, arg),
   'secureTransfer.showLog': async (s) => s.log.channel.show(),
-  'secureTransfer.showActivityLog': (s: Services, server?: string) => showActivityLog(s, server),
-  // The Activity view's title buttons (VS Code passes no argument; tests may pass the choice).
-  'secureTransfer.filterActivityByServer': (s: Services, server?: string) => filterActivityByServer(s, server),
-  'secureTransfer.filterActivityByAction': (s: Services, action?: Parameters<typeof filterActivityByAction>[1]) => filterActivityByAction(s, action),
+  // From a view title VS Code passes the focused tree element (and the selection): only a string names a
+  // server or an action (tests and other commands pass those); anything else means "ask".
+  'secureTransfer.showActivityLog': (s: Services, server?: unknown) => showActivityLog(s, typeof server === 'string' ? server : undefined),
+  'secureTransfer.filterActivityByServer': (s: Services, server?: unknown) => filterActivityByServer(s, typeof server === 'string' ? server : undefined),
+  'secureTransfer.filterActivityByAction': (s: Services, action?: unknown) =>
+    filterActivityByAction(s, typeof action === 'string' ? (action as Parameters<typeof filterActivityByAction>[1]) : undefined),
   'secureTransfer.clearActivityFilter': (s: Services) => clearActivityFilter(s),
   'secureTransfer.openActivityAsText': (s: Services) => openActivityAsText(s),
 };
