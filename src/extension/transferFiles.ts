@@ -7,7 +7,7 @@
  */
 import type { FileEvent, TransferFile } from '../core/transfer/engine';
 
-export type FileRowState = 'running' | 'done' | 'failed';
+export type FileRowState = 'running' | 'done' | 'failed' | 'cancelled';
 
 export interface FileRow {
   readonly kind: 'file';
@@ -28,13 +28,28 @@ export class FileRows {
   /** Started and not finished (their partials may remain); a set of at most the lanes + failures. */
   private readonly unfinished = new Set<TransferFile>();
   doneCount = 0;
+  /** Files that ended without finishing: failed or cancelled. */
   failedCount = 0;
+  /** Of failedCount, those stopped by a cancel (not failures of their own). */
+  cancelledCount = 0;
 
-  constructor(private readonly describe: (err: unknown) => string) {}
+  constructor(
+    private readonly describe: (err: unknown) => string,
+    /** Whether a file's failure is the transfer being cancelled. */
+    private readonly cancelled: (err: unknown) => boolean = () => false,
+    /** What an earlier run of the same transfer left (Resume): still ours until those files finish. */
+    inherited: readonly TransferFile[] = [],
+  ) {
+    this.inherited = new Map(inherited.map((f) => [f.to, f]));
+  }
+
+  private readonly inherited: Map<string, TransferFile>;
 
   /** Applies one engine event; true when a row appeared, moved or ended (not for bytes alone). */
   apply(e: FileEvent): boolean {
     if (e.type === 'start') {
+      // The same partial continued by this run is tracked through its new file object.
+      if (this.inherited.get(e.file.to)?.partial === e.file.partial) this.inherited.delete(e.file.to);
       this.running.set(e.file, { kind: 'file', file: e.file, state: 'running', bytes: e.file.offset });
       this.unfinished.add(e.file);
       return true;
@@ -50,18 +65,20 @@ export class FileRows {
       row.state = 'done';
       row.bytes = e.file.size;
       this.unfinished.delete(e.file);
+      this.inherited.delete(e.file.to);
       this.doneCount++;
       push(this.done, row, FILE_ROW_LIMITS.done);
     } else {
-      row.state = 'failed';
+      row.state = this.cancelled(e.error) ? 'cancelled' : 'failed';
       row.error = this.describe(e.error);
       this.failedCount++;
+      if (row.state === 'cancelled') this.cancelledCount++;
       push(this.failed, row, FILE_ROW_LIMITS.failed);
     }
     return true;
   }
 
-  /** Running first (up to the limit), then failed, then the last finished ones; newest first. */
+  /** Running first (up to the limit), then failed or cancelled, then the last finished ones; newest first. */
   rows(): FileRow[] {
     return [...[...this.running.values()].slice(0, FILE_ROW_LIMITS.running), ...[...this.failed].reverse(), ...[...this.done].reverse()];
   }
@@ -78,11 +95,12 @@ export class FileRows {
 
   /** What started and never finished: the partials of these files may be on disk or the server. */
   leftBehind(): TransferFile[] {
-    return [...this.unfinished];
+    return [...this.unfinished, ...this.inherited.values()];
   }
 
   forget(file: TransferFile): void {
     this.unfinished.delete(file);
+    if (this.inherited.get(file.to) === file) this.inherited.delete(file.to);
   }
 }
 

@@ -60,6 +60,11 @@ export interface TransferRecord {
   controller: AbortController;
 }
 
+/** A run's file rows: a file that stopped because the transfer was cancelled reads "cancelled", not "failed". */
+function fileRowsFor(r: TransferRecord, inherited: readonly TransferFile[] = []): FileRows {
+  return new FileRows(describeError, (err) => err instanceof CancelledError || r.controller.signal.aborted, inherited);
+}
+
 /** Partials that a cancelled or failed transfer left (Resume continues them, Discard deletes them). */
 export function hasPartials(r: TransferRecord): boolean {
   return (r.state === 'cancelled' || r.state === 'failed') && r.fileRows.leftBehind().length > 0;
@@ -151,7 +156,8 @@ export class TransferService implements vscode.Disposable {
     const r = this.find(id);
     if (!r || !hasPartials(r)) return undefined;
     Object.assign(r, { state: 'queued', bytes: 0, total: undefined, files: 0, startedAt: undefined, finishedAt: undefined, error: undefined, skipped: undefined, notes: undefined, progress: undefined, summary: undefined });
-    r.fileRows = new FileRows(describeError);
+    // What this run doesn't reach (cancelled again first) stays discardable.
+    r.fileRows = fileRowsFor(r, r.fileRows.leftBehind());
     r.controller = new AbortController();
     this.changed.fire(r);
     return this.start(r);
@@ -214,8 +220,9 @@ export class TransferService implements vscode.Disposable {
   async run(req: TransferRequest): Promise<TransferRecord> {
     const record: TransferRecord = {
       id: this.nextId++, direction: req.direction, profileName: req.profile.name, local: req.local, remote: req.remote,
-      state: 'queued', bytes: 0, files: 0, controller: new AbortController(), request: req, fileRows: new FileRows(describeError),
+      state: 'queued', bytes: 0, files: 0, controller: new AbortController(), request: req, fileRows: undefined as unknown as FileRows,
     };
+    record.fileRows = fileRowsFor(record);
     this.records.unshift(record);
     this.changed.fire(undefined);
     return this.start(record);

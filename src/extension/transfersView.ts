@@ -139,7 +139,7 @@ export class TransfersViewProvider implements vscode.TreeDataProvider<TransferNo
     const size = f.state === 'running' ? `${formatBytes(f.bytes)} of ${formatBytes(f.file.size)}` : formatBytes(f.file.size);
     item.description = [f.state === 'running' ? undefined : f.state, size].filter(Boolean).join(' · ');
     item.tooltip = [`${escapeControlChars(f.file.from)} → ${escapeControlChars(f.file.to)}`, f.error].filter(Boolean).join('\n');
-    item.iconPath = new vscode.ThemeIcon(f.state === 'running' ? 'sync~spin' : f.state === 'done' ? 'check' : 'error');
+    item.iconPath = new vscode.ThemeIcon(f.state === 'running' ? 'sync~spin' : ICONS[f.state]);
     item.contextValue = `transferFile.${f.state}`;
     return item;
   }
@@ -149,7 +149,8 @@ export class TransfersViewProvider implements vscode.TreeDataProvider<TransferNo
     const total = r.progress?.totalFiles;
     const parts = [`${fr.doneCount}${total !== undefined ? ` of ${total}` : ''} files done`];
     if (fr.runningCount > 0) parts.push(`${fr.runningCount} moving`);
-    if (fr.failedCount > 0) parts.push(`${fr.failedCount} failed`);
+    if (fr.failedCount - fr.cancelledCount > 0) parts.push(`${fr.failedCount - fr.cancelledCount} failed`);
+    if (fr.cancelledCount > 0) parts.push(`${fr.cancelledCount} cancelled`);
     const item = new vscode.TreeItem(`${fr.hiddenCount} more file${fr.hiddenCount === 1 ? '' : 's'} not listed`, vscode.TreeItemCollapsibleState.None);
     item.id = `transfer-${r.id}-more`;
     item.description = parts.join(' · ');

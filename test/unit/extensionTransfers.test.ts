@@ -103,3 +103,27 @@ test('file rows stay bounded for a huge folder and remember what started without
   assert.equal(rows.rows().filter((r) => r.state === 'running').length, FILE_ROW_LIMITS.running);
   assert.equal(rows.runningCount, 35);
 });
+
+test('file rows: a cancel reads "cancelled"; what an earlier run left stays ours until its file finishes', () => {
+  const f = (n: string, partial = `/r/.${n}.st-000000000000.part`) => ({ from: `/l/${n}`, to: `/r/${n}`, partial, size: 10, offset: 0 });
+  const a = f('a');
+  const b = f('b');
+  const c = f('c');
+  const run1 = new FileRows(() => 'Cancelled.', () => true);
+  for (const x of [a, b, c]) run1.apply({ type: 'start', file: x });
+  for (const x of [a, b, c]) run1.apply({ type: 'failed', file: x, error: new Error('aborted') });
+  assert.deepEqual(run1.rows().map((r) => r.state), ['cancelled', 'cancelled', 'cancelled']);
+  assert.equal(run1.cancelledCount, 3);
+  // Resume: a finishes, b is continued under the same partial and cancelled again, c is never reached.
+  const run2 = new FileRows(() => 'Cancelled.', () => true, run1.leftBehind());
+  const a2 = f('a');
+  const b2 = f('b');
+  run2.apply({ type: 'start', file: a2 });
+  run2.apply({ type: 'done', file: a2 });
+  run2.apply({ type: 'start', file: b2 });
+  run2.apply({ type: 'failed', file: b2, error: new Error('aborted') });
+  assert.deepEqual(run2.leftBehind().map((x) => x.to).sort(), ['/r/b', '/r/c']);
+  assert.ok(run2.leftBehind().includes(b2) && run2.leftBehind().includes(c), 'b through its new object, c from the first run');
+  run2.forget(c);
+  assert.deepEqual(run2.leftBehind(), [b2]);
+});
