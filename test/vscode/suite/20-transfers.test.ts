@@ -164,6 +164,38 @@ describe('Transfers view: progress, Cancel, Resume, Discard, overwrite question'
     await fsp.rm(file);
   });
 
+  it('a cancelled download leaves its partial on this machine: Discard Partial deletes it there; a finished one says where it went', async () => {
+    const api = await getApi();
+    answerUi(api);
+    const remoteBig = dir('down-big.bin');
+    await serverWrite(remoteBig, '');
+    await fsp.truncate(remoteBig, 512 * MiB); // sparse on the server: cheap to make, long enough to cancel
+    const into = local('downloads');
+    mkdirSync(into, { recursive: true });
+    const sub = api.services.transfers.onDidProgress((r) => {
+      if (r.remote === remoteBig && r.state === 'running' && r.bytes >= 16 * MiB) void exec('cancelTransfer', r);
+    });
+    let r: TransferRecord | undefined;
+    try {
+      r = await exec<TransferRecord>('download', { profileName: P, path: remoteBig, type: 'file' }, path.join(into, 'down-big.bin'));
+    } finally {
+      sub.dispose();
+    }
+    // A cancelled command returns its record; the row offers Resume and Discard.
+    r ??= api.services.transfers.all.find((x) => x.remote === remoteBig);
+    assert.equal(r?.state, 'cancelled', r?.error);
+    assert.equal((await row(r)).contextValue, 'transfer.cancelled.partial');
+    assert.equal(readdirSync(into).filter(isPartialName).length, 1, `the partial is on this machine: ${readdirSync(into).join(', ')}`);
+    assert.equal(await exec('discardPartial', r), 1);
+    assert.deepEqual(readdirSync(into), [], 'the local partial was deleted, nothing else was there');
+    await fsp.rm(remoteBig);
+
+    await serverWrite(dir('small-down.txt'), 'twelve bytes');
+    const got = await exec<TransferRecord>('download', { profileName: P, path: dir('small-down.txt'), type: 'file' }, path.join(into, 'small-down.txt'));
+    assert.equal(got?.state, 'done', got?.error);
+    assert.equal(got.summary, `Downloaded small-down.txt from ${P}:${dir()} to ${into} (12 B, ${/\(12 B, ([\d.]+ s)\)$/.exec(got.summary ?? '')?.[1]})`);
+  });
+
   it('a folder transfer lists its files under its row, bounded, with a count of the rest', async () => {
     const api = await getApi();
     answerUi(api);
