@@ -33,7 +33,7 @@ import { createTrustDecider, isIdentityChanged, showIdentityChanged } from './tr
 import { windowUi, type Ui } from './ui';
 import { connectionsToRestore } from './workspaceRestart';
 import { registerUploadOnSave } from './uploadOnSave';
-import { confirmOverwriteChanged } from './conflictPrompt';
+import { confirmOverwriteChanged, confirmReplaceExisting } from './conflictPrompt';
 
 /** Returned from activate() only when VS Code runs the extension's tests (ExtensionMode.Test). */
 export interface TestApi {
@@ -123,6 +123,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
       versions: remoteVersions,
       extraSessions: (profile) => extraSessionFactory(profile, { context: connectContext, secrets, trustStore, log }),
       confirmOverwrite: (profile, conflict) => confirmOverwriteChanged(ui, profile.name, conflict),
+      confirmReplace: (profile, existing) => confirmReplaceExisting(ui, profile.name, existing),
     },
   );
   // `services` is filled below; the drop handler only runs after activation.
@@ -140,8 +141,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
   const activityTree = vscode.window.createTreeView(ACTIVITY_VIEW, { treeDataProvider: activityView });
   activityView.attach(activityTree);
   const statusBar = createStatusBar(connections);
+  const transfersView = new TransfersViewProvider(transfers);
   Object.assign(services, {
-    context, ui, log, profiles, connections, transfers, fsProvider, tree, secrets, trustStore,
+    context, ui, log, profiles, connections, transfers, transfersView, fsProvider, tree, secrets, trustStore,
     remoteFilesView: treeView, activity, activityView, activityDocuments, audits, statusBar: statusBar.item,
   } satisfies Services);
   const setContext = () => void vscode.commands.executeCommand('setContext', 'secureTransfer.hasProfiles', profiles.profiles.length > 0 || profiles.problems.length > 0);
@@ -149,8 +151,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
     profiles,
     connections,
     transfers,
+    transfersView,
     treeView,
-    vscode.window.createTreeView('secureTransfer.transfers', { treeDataProvider: new TransfersViewProvider(transfers) }),
+    vscode.window.createTreeView('secureTransfer.transfers', { treeDataProvider: transfersView }),
     vscode.workspace.registerFileSystemProvider(SCHEME, fsProvider, { isCaseSensitive: true }),
     profiles.onDidChange(() => {
       setContext();

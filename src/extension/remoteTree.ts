@@ -14,6 +14,7 @@ import type { ConnectionManager, ConnectionState } from './connections';
 import type { ProfileRegistry } from './profileRegistry';
 import { escapeControlChars } from '../core/displayText';
 import { firstEntries, moreEntriesText } from '../core/session/listingWindow';
+import { isPartialName } from '../core/transfer/partialName';
 import { remoteUri } from './remoteUri';
 import { IDENTITY_CHANGED_CODES } from './trustPrompt';
 
@@ -136,7 +137,8 @@ export class RemoteTreeProvider implements vscode.TreeDataProvider<RemoteNode>, 
       const fs = await this.connections.get(profile);
       const dir = node.kind === 'profile' ? (profile.remotePath ? await fs.realpath(profile.remotePath) : fs.homeDir) : node.path;
       // A huge folder shows its first entries and one row saying how many more there are.
-      const { shown, hidden } = firstEntries(await fs.list(dir));
+      // Transfers' temporary partial files (`.name.st-….part`) are no files of the user's: hidden.
+      const { shown, hidden } = firstEntries((await fs.list(dir)).filter((e) => !isPartialName(e.name)));
       const nodes: RemoteNode[] = shown.map((e) => ({ kind: 'entry', profileName: profile.name, path: path.posix.join(dir, e.name), type: e.type, size: e.size }));
       if (hidden > 0) nodes.push({ kind: 'message', severity: 'info', text: moreEntriesText(hidden), profileName: profile.name, contextValue: 'message.moreEntries' });
       return nodes;

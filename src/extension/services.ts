@@ -11,6 +11,7 @@ import type { ExtensionLogger } from './log';
 import type { ProfileRegistry } from './profileRegistry';
 import type { RemoteNode, RemoteTreeProvider } from './remoteTree';
 import type { TransferService } from './transfers';
+import type { TransfersViewProvider } from './transfersView';
 import type { Ui } from './ui';
 
 export interface Services {
@@ -20,6 +21,8 @@ export interface Services {
   profiles: ProfileRegistry;
   connections: ConnectionManager;
   transfers: TransferService;
+  /** The Transfers view's rows (tests read them as VS Code would). */
+  transfersView: TransfersViewProvider;
   fsProvider: RemoteFileSystemProvider;
   tree: RemoteTreeProvider;
   secrets: SecretStore;

@@ -32,3 +32,28 @@ export function progressMessage(p: TransferProgressSnapshot): string {
   if (p.totalFiles !== undefined && p.totalFiles > 1) parts.push(`${p.files} of ${p.totalFiles} files`);
   return parts.join(' · ');
 }
+
+/** How long a finished transfer took: `0.2 s` under ten seconds, else as formatDuration. */
+export function formatElapsed(seconds: number): string {
+  return seconds < 10 ? `${(Math.round(seconds * 10) / 10).toFixed(1)} s` : formatDuration(seconds);
+}
+
+export interface FinishedTransfer {
+  direction: 'upload' | 'download';
+  /** The file or folder's name (already escaped where the server chose it). */
+  name: string;
+  /** `demo:/var/www` (upload target folder or download source folder). */
+  remoteFolder: string;
+  /** The local folder a download went to. */
+  localFolder: string;
+  /** Files in a folder transfer; undefined for one file. */
+  files?: number;
+  bytes: number;
+  seconds: number;
+}
+
+/** `Uploaded page.html to demo:/var/www (12 KiB, 0.2 s)`; `Downloaded site from demo:/srv to /home/me (3 files, 1.0 MiB, 1.2 s)`. */
+export function finishedMessage(t: FinishedTransfer): string {
+  const facts = [...(t.files !== undefined ? [`${t.files} file${t.files === 1 ? '' : 's'}`] : []), formatBytes(t.bytes), formatElapsed(t.seconds)].join(', ');
+  return t.direction === 'upload' ? `Uploaded ${t.name} to ${t.remoteFolder} (${facts})` : `Downloaded ${t.name} from ${t.remoteFolder} to ${t.localFolder} (${facts})`;
+}

@@ -8,17 +8,24 @@
 import * as path from 'node:path';
 import { promises as fsp } from 'node:fs';
 import * as vscode from 'vscode';
-import { CancelledError, describeError, throwIfAborted } from '../core/errors';
+import { CancelledError, describeError, NotFoundError, throwIfAborted } from '../core/errors';
 import type { LoadedProfile } from '../core/profiles/types';
 import type { RemoteFileSystem } from '../core/session/remoteFileSystem';
-import { download, upload, type SkippedEntry, type TransferOptions, type TransferResult } from '../core/transfer/engine';
-import { escapeControlChars } from '../core/displayText';
+import { download, upload, type SkippedEntry, type TransferFile, type TransferOptions, type TransferResult } from '../core/transfer/engine';
+import { escapeControlChars, serverText } from '../core/displayText';
+import { inspectLocalPartial } from '../core/localPartial';
+import { isPartialName } from '../core/transfer/partialName';
+import type { TransferProgressSnapshot } from '../core/transfer/progress';
 import { ConflictError, RemoteVersions } from '../core/transfer/remoteState';
 import { SessionPool, type SessionFactory } from '../core/transfer/sessionPool';
 import type { Logger } from '../core/log';
-import { formatBytes, progressMessage } from './transferProgress';
+import { FileRows } from './transferFiles';
+import { finishedMessage, formatBytes, progressMessage } from './transferProgress';
 
 export { formatBytes };
+
+/** How long the finished message stays in the status bar. */
+const FINISHED_MESSAGE_MS = 6000;
 
 export type TransferState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 export type Direction = 'upload' | 'download';
@@ -40,7 +47,27 @@ export interface TransferRecord {
   skipped?: SkippedEntry[];
   /** What the server could not do that is no failure (e.g. set permissions), one sentence each. */
   notes?: string[];
-  readonly controller: AbortController;
+  /** The latest progress (the same snapshot the notification shows): rate, ETA, file counts. */
+  progress?: TransferProgressSnapshot;
+  /** Per-file rows and what started without finishing (its partials); per run. */
+  fileRows: FileRows;
+  /** A finished transfer in one sentence (the status-bar message). */
+  summary?: string;
+  /** What ran: Resume runs it again. */
+  readonly request: TransferRequest;
+  /** The user already agreed to replace the existing remote files of this transfer (Resume doesn't ask again). */
+  replaceConfirmed?: boolean;
+  controller: AbortController;
+}
+
+/** A run's file rows: a file that stopped because the transfer was cancelled reads "cancelled", not "failed". */
+function fileRowsFor(r: TransferRecord, inherited: readonly TransferFile[] = []): FileRows {
+  return new FileRows(describeError, (err) => err instanceof CancelledError || r.controller.signal.aborted, inherited);
+}
+
+/** Partials that a cancelled or failed transfer left (Resume continues them, Discard deletes them). */
+export function hasPartials(r: TransferRecord): boolean {
+  return (r.state === 'cancelled' || r.state === 'failed') && r.fileRows.leftBehind().length > 0;
 }
 
 export interface TransferRequest {
@@ -54,6 +81,11 @@ export interface TransferRequest {
   recursive?: boolean;
   /** Ignore globs on top of the profile's (`.git/` and the profile file are always skipped). */
   ignore?: readonly string[];
+  /**
+   * Uploads: ask before replacing existing remote files this window never read or wrote (unless the
+   * profile's confirmOverwrite is false). Explicit uploads ask; upload on save never does.
+   */
+  askBeforeReplacing?: boolean;
 }
 
 export interface TransferServiceOptions {
@@ -63,6 +95,10 @@ export interface TransferServiceOptions {
   extraSessions?: (profile: LoadedProfile) => Promise<SessionFactory | undefined>;
   /** A remote file changed since it was last read: true overwrites it (asks the user; Cancel is the default). */
   confirmOverwrite?: (profile: LoadedProfile, conflict: ConflictError) => Promise<boolean>;
+  /** Existing remote files this window never saw would be replaced: true replaces them (Cancel is the default). */
+  confirmReplace?: (profile: LoadedProfile, existing: string[]) => Promise<boolean>;
+  /** Shows a finished transfer's sentence for a few seconds (default: the status bar). */
+  showFinished?: (message: string) => void;
 }
 
 /** The user kept the server's changed file: the transfer ends cancelled, with this sentence. */
@@ -72,7 +108,11 @@ export class TransferService implements vscode.Disposable {
   private nextId = 1;
   private readonly records: TransferRecord[] = [];
   private readonly changed = new vscode.EventEmitter<TransferRecord | undefined>();
+  /** A transfer was added or removed (undefined), or one changed state or its file rows. */
   readonly onDidChange = this.changed.event;
+  private readonly progressed = new vscode.EventEmitter<TransferRecord>();
+  /** A running transfer moved bytes (often: listeners throttle). */
+  readonly onDidProgress = this.progressed.event;
   readonly versions: RemoteVersions;
 
   constructor(
@@ -101,6 +141,74 @@ export class TransferService implements vscode.Disposable {
   dispose(): void {
     for (const r of this.records) r.controller.abort();
     this.changed.dispose();
+    this.progressed.dispose();
+  }
+
+  find(id: number): TransferRecord | undefined {
+    return this.records.find((x) => x.id === id);
+  }
+
+  /**
+   * Runs a cancelled or failed transfer's request again, in its row: the engine finds the partials
+   * it left (same names) and continues them. Undefined when there is nothing to resume.
+   */
+  async resume(id: number): Promise<TransferRecord | undefined> {
+    const r = this.find(id);
+    if (!r || !hasPartials(r)) return undefined;
+    Object.assign(r, { state: 'queued', bytes: 0, total: undefined, files: 0, startedAt: undefined, finishedAt: undefined, error: undefined, skipped: undefined, notes: undefined, progress: undefined, summary: undefined });
+    // What this run doesn't reach (cancelled again first) stays discardable.
+    r.fileRows = fileRowsFor(r, r.fileRows.leftBehind());
+    r.controller = new AbortController();
+    this.changed.fire(r);
+    return this.start(r);
+  }
+
+  /**
+   * Deletes what a cancelled or failed transfer left under partial names: on the server for an
+   * upload, on this machine for a download. Only the exact partial names the engine wrote for this
+   * transfer's files are touched, and only when they still are regular files; the count deleted.
+   */
+  async discardPartials(id: number): Promise<number> {
+    const r = this.find(id);
+    if (!r || !hasPartials(r)) return 0;
+    const req = r.request;
+    const root = req.direction === 'upload' ? req.remote : req.local;
+    const sep = req.direction === 'upload' ? '/' : path.sep;
+    const p = req.direction === 'upload' ? path.posix : path;
+    const mine = (f: TransferFile): boolean =>
+      isPartialName(p.basename(f.partial)) && p.dirname(f.partial) === p.dirname(f.to) && (f.to === root || f.to.startsWith(root.endsWith(sep) ? root : root + sep));
+    const files = r.fileRows.leftBehind();
+    let deleted = 0;
+    const session = req.direction === 'upload' ? await this.session(req.profile, new AbortController().signal) : undefined;
+    for (const f of files) {
+      if (!mine(f)) {
+        this.log.warn(`Not discarding ${escapeControlChars(f.partial)}: it is not a partial of ${escapeControlChars(f.to)}.`);
+        continue;
+      }
+      if (session) {
+        const entry = await (session.lstat ?? session.stat).call(session, f.partial).catch((err: unknown) => (err instanceof NotFoundError ? undefined : Promise.reject(err)));
+        if (entry?.type === 'file') {
+          await session.delete(f.partial).catch((err: unknown) => (err instanceof NotFoundError ? undefined : Promise.reject(err)));
+          deleted++;
+        } else if (entry) {
+          this.log.warn(`Not discarding ${escapeControlChars(f.partial)}: it is not a regular file.`);
+        }
+        this.onRemoteChanged(req.profile.name, f.partial);
+      } else {
+        // Looked at without following: only this user's own regular file is deleted.
+        const found = await inspectLocalPartial(f.partial);
+        if (found.kind === 'ours') {
+          await fsp.rm(f.partial, { force: true });
+          deleted++;
+        } else if (found.kind === 'foreign') {
+          this.log.warn(`Not discarding ${f.partial}: it is ${found.what}.`);
+        }
+      }
+      r.fileRows.forget(f);
+    }
+    this.log.info(`Discarded ${deleted} partial file${deleted === 1 ? '' : 's'} of ${r.direction === 'upload' ? path.basename(req.local) : escapeControlChars(path.posix.basename(req.remote))}.`);
+    this.changed.fire(r);
+    return deleted;
   }
 
   clearFinished(): void {
@@ -112,10 +220,16 @@ export class TransferService implements vscode.Disposable {
   async run(req: TransferRequest): Promise<TransferRecord> {
     const record: TransferRecord = {
       id: this.nextId++, direction: req.direction, profileName: req.profile.name, local: req.local, remote: req.remote,
-      state: 'queued', bytes: 0, files: 0, controller: new AbortController(),
+      state: 'queued', bytes: 0, files: 0, controller: new AbortController(), request: req, fileRows: undefined as unknown as FileRows,
     };
+    record.fileRows = fileRowsFor(record);
     this.records.unshift(record);
-    this.changed.fire(record);
+    this.changed.fire(undefined);
+    return this.start(record);
+  }
+
+  private async start(record: TransferRecord): Promise<TransferRecord> {
+    const req = record.request;
     const verb = req.direction === 'upload' ? 'Uploading' : 'Downloading';
     const name = req.direction === 'upload' ? path.basename(req.local) : path.posix.basename(req.remote);
     await vscode.window.withProgress(
@@ -123,13 +237,25 @@ export class TransferService implements vscode.Disposable {
       async (progress, token) => {
         const cancelSub = token.onCancellationRequested(() => record.controller.abort());
         try {
-          await this.execute(req, record, progress);
+          const result = await this.execute(req, record, progress);
           record.state = 'done';
+          record.finishedAt = Date.now();
           const skips = record.skipped?.length ? `; ${record.skipped.length} skipped` : '';
           this.log.info(`${verb} ${req.local} ${req.direction === 'upload' ? '→' : '←'} ${req.profile.name}:${req.remote} done (${formatBytes(record.bytes)}${skips}).`);
           // Names and link targets may come from the server: escaped, like everywhere else.
           for (const s of record.skipped ?? []) this.log.warn(`Skipped ${escapeControlChars(s.path)}: ${escapeControlChars(s.reason)}`);
           for (const n of record.notes ?? []) this.log.warn(escapeControlChars(n));
+          record.summary = finishedMessage({
+            direction: req.direction,
+            // A download's name and every remote path may come from a server listing.
+            name: req.direction === 'upload' ? path.basename(req.local) : serverText(path.posix.basename(req.remote)),
+            remoteFolder: `${req.profile.name}:${serverText(path.posix.dirname(req.remote))}`,
+            localFolder: path.dirname(req.local),
+            ...(req.recursive ? { files: result.files } : {}),
+            bytes: result.bytes,
+            seconds: (record.finishedAt - (record.startedAt ?? record.finishedAt)) / 1000,
+          });
+          (this.options.showFinished ?? ((m: string) => vscode.window.setStatusBarMessage(`$(check) ${m}`, FINISHED_MESSAGE_MS)))(record.summary);
         } catch (err) {
           const cancelled = record.controller.signal.aborted || err instanceof CancelledError;
           record.state = cancelled ? 'cancelled' : 'failed';
@@ -137,7 +263,7 @@ export class TransferService implements vscode.Disposable {
           this.log[cancelled ? 'info' : 'error'](`${verb} ${name} ${cancelled ? `cancelled: ${record.error}` : `failed: ${record.error}`}`);
         } finally {
           cancelSub.dispose();
-          record.finishedAt = Date.now();
+          record.finishedAt ??= Date.now();
           this.changed.fire(record);
           this.onFinished?.(record, req.profile);
         }
@@ -146,7 +272,7 @@ export class TransferService implements vscode.Disposable {
     return record;
   }
 
-  private async execute(req: TransferRequest, record: TransferRecord, progress: vscode.Progress<{ message?: string; increment?: number }>): Promise<void> {
+  private async execute(req: TransferRequest, record: TransferRecord, progress: vscode.Progress<{ message?: string; increment?: number }>): Promise<TransferResult> {
     const signal = record.controller.signal;
     const seed = await this.session(req.profile, signal);
     throwIfAborted(signal);
@@ -161,23 +287,29 @@ export class TransferService implements vscode.Disposable {
       recursive: req.recursive,
       signal,
       remoteState: this.versions.forServer(req.profile),
+      // One snapshot feeds the notification and the Transfers view alike.
       onProgress: (p) => {
         record.bytes = p.bytes;
         record.total = p.totalBytes;
         record.files = p.files;
+        record.progress = p;
         const pct = p.totalBytes ? (p.bytes / p.totalBytes) * 100 : 0;
         progress.report({ message: progressMessage(p), increment: pct - reportedPct });
         reportedPct = pct;
-        this.changed.fire(record);
+        this.progressed.fire(record);
+      },
+      onFile: (e) => {
+        if (record.fileRows.apply(e)) this.progressed.fire(record);
       },
       onFileDone: (to) => {
         if (req.direction === 'upload') this.onRemoteChanged(req.profile.name, to);
       },
     };
     try {
-      const result = req.direction === 'download' ? await this.download(pool, req, opts) : await this.upload(pool, seed, req, opts);
+      const result = req.direction === 'download' ? await this.download(pool, req, opts) : await this.upload(pool, seed, req, opts, record);
       record.skipped = result.skipped;
       record.notes = result.notes;
+      return result;
     } finally {
       // Closes only the extra sessions: the profile's connection stays for the tree and editors.
       await pool.close();
@@ -190,10 +322,19 @@ export class TransferService implements vscode.Disposable {
   }
 
   /** Uploads; a conflict asks the user, and Overwrite runs the same upload again with `force`. */
-  private async upload(pool: SessionPool, seed: RemoteFileSystem, req: TransferRequest, opts: TransferOptions): Promise<TransferResult> {
+  private async upload(pool: SessionPool, seed: RemoteFileSystem, req: TransferRequest, opts: TransferOptions, record: TransferRecord): Promise<TransferResult> {
     await seed.mkdir(path.posix.dirname(req.remote), { signal: opts.signal });
     const target = { exact: req.remote };
     const ignore = [...(req.profile.ignore ?? []), ...(req.ignore ?? [])];
+    const ask = this.options.confirmReplace;
+    if (req.askBeforeReplacing && req.profile.confirmOverwrite !== false && ask && !record.replaceConfirmed) {
+      opts.confirmReplace = async (existing) => {
+        const yes = await ask(req.profile, existing);
+        if (!yes) throw new KeptRemoteVersion(`Not uploaded: ${existing.length === 1 ? `${serverText(existing[0])} already exists` : `${existing.length} files already exist`} on ${req.profile.name}, and ${existing.length === 1 ? 'it was' : 'they were'} kept.`);
+        record.replaceConfirmed = true;
+        return true;
+      };
+    }
     try {
       return await upload(pool, req.local, target, { ...opts, ignore });
     } catch (err) {

@@ -247,6 +247,49 @@ for (const [label, start, opener, sessions] of SERVERS) {
         await rfs.close();
       }
     });
+
+    test('replacing existing files nobody remembers is asked once (false uploads nothing); every file reports start, bytes and end with its partial', async () => {
+      const { local, remote } = await scratchDir(`replace-${server.name}`);
+      const rfs = await opener(server)();
+      try {
+        const src = path.join(local, 'site');
+        await fs.mkdir(src);
+        for (const n of ['a.txt', 'b.txt', 'new.txt']) await fs.writeFile(path.join(src, n), `local ${n}\n`);
+        const dest = path.posix.join(remote, 'site');
+        // What is already there, put by someone this remoteState never heard of (as the server's user).
+        const theirs = path.join(local, 'theirs');
+        await fs.mkdir(theirs);
+        for (const n of ['a.txt', 'b.txt']) await fs.writeFile(path.join(theirs, n), `server ${n}\n`);
+        await upload(rfs, theirs, { exact: dest }, { recursive: true });
+        const remoteState = new MemoryRemoteState();
+        const asked: string[][] = [];
+        const refused = await upload(rfs, src, { exact: dest }, { recursive: true, remoteState, confirmReplace: async (x) => (asked.push(x), false) }).catch((e: unknown) => e);
+        assert.ok(refused instanceof CancelledError, String(refused));
+        assert.deepEqual(asked, [[path.posix.join(dest, 'a.txt'), path.posix.join(dest, 'b.txt')]], 'asked once, naming the existing files');
+        assert.deepEqual(await remoteNames(dest), ['a.txt', 'b.txt'], 'nothing uploaded');
+        assert.equal(await fs.readFile(path.posix.join(dest, 'a.txt'), 'utf8'), 'server a.txt\n');
+
+        const events: string[] = [];
+        const partials = new Set<string>();
+        await upload(rfs, src, { exact: dest }, {
+          recursive: true,
+          remoteState,
+          confirmReplace: async () => true,
+          onFile: (e) => {
+            if (e.type !== 'progress') events.push(`${e.type} ${path.posix.basename(e.file.to)}`);
+            partials.add(e.file.partial);
+          },
+        });
+        assert.equal(await fs.readFile(path.posix.join(dest, 'a.txt'), 'utf8'), 'local a.txt\n');
+        for (const n of ['a.txt', 'b.txt', 'new.txt']) assert.ok(events.indexOf(`start ${n}`) < events.indexOf(`done ${n}`) && events.includes(`start ${n}`), events.join(', '));
+        assert.ok([...partials].every((p) => isPartialName(path.posix.basename(p)) && path.posix.dirname(p) === dest), [...partials].join(', '));
+        // Now remembered (we wrote them): no question. (One file: over FTPS a folder's LIST has only
+        // minute precision where the remembered version came from MDTM, a known false conflict.)
+        await upload(rfs, path.join(src, 'a.txt'), { exact: path.posix.join(dest, 'a.txt') }, { remoteState, confirmReplace: async () => assert.fail('asked about a file we wrote') });
+      } finally {
+        await rfs.close();
+      }
+    });
   });
 }
 

@@ -6,8 +6,8 @@
 // policy (one policy object); ajv options allErrors, verbose (errors carry data and parentSchema), strict.
 "use strict";
 export const file = validate21;
-const schema6 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Secure Transfer profiles","description":"Connection profiles and the team policy for Secure Transfer (.vscode/secure-transfer.json). Secrets never go here: they live in the OS keychain.","type":"object","required":["profiles"],"additionalProperties":false,"properties":{"$schema":{"type":"string","description":"The JSON Schema this file follows (optional; the extension validates the file anyway)."},"profiles":{"type":"array","description":"The servers this workspace transfers files to or from. Each profile has a unique name.","items":{"$ref":"#/definitions/profile"},"default":[]},"policy":{"$ref":"#/definitions/policy"}},"definitions":{"protocol":{"type":"string","enum":["sftp","ftpes","ftps"],"description":"sftp (SSH), ftpes (FTP with explicit TLS, port 21) or ftps (implicit TLS, port 990). Plain ftp is refused: it sends passwords and files in cleartext.","default":"sftp"},"fingerprint":{"type":"string","pattern":"^SHA256:[A-Za-z0-9+/]{43}$","patternErrorMessage":"Write the fingerprint as SHA256: followed by 43 base64 characters (ssh-keygen -lf key.pub shows it).","description":"A SHA-256 fingerprint in OpenSSH's form, e.g. SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8."},"tlsVersion":{"type":"string","enum":["TLSv1.2","TLSv1.3"],"description":"The lowest TLS version accepted. Never below TLS 1.2."},"forbiddenSecret":{"not":{},"doNotSuggest":true,"errorMessage":"Secrets belong in the OS keychain: remove this and run \"Secure Transfer: Set Password\" (or `secure-transfer secret set-password URL`)."},"forbiddenVerificationSwitch":{"not":{},"doNotSuggest":true,"errorMessage":"Server verification cannot be turned off: pin the server's fingerprint in \"fingerprints\" instead."},"profile":{"type":"object","title":"Secure Transfer profile","description":"One server to transfer files to or from.","required":["name","protocol","host","username"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"maxLength":100,"pattern":"^[^/\\s](?:[^/]*[^/\\s])?$","patternErrorMessage":"A profile name cannot contain \"/\" or start or end with a space (it is used as profile:NAME/path).","description":"A unique name for this profile, used as profile:NAME/path on the command line."},"protocol":{"$ref":"#/definitions/protocol"},"host":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[^\\s/@]+$","patternErrorMessage":"Write only the server's name or address here (no scheme, user, port or path).","description":"The server's host name or IP address (no scheme, user or port)."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"TCP port. Default: 22 for sftp, 21 for ftpes, 990 for ftps."},"username":{"type":"string","minLength":1,"pattern":"^[^\\u0000-\\u001f\\u007f]+$","patternErrorMessage":"A user name cannot contain control characters.","description":"The user to log in as. The password (if any) is stored in the OS keychain, never here."},"remotePath":{"type":"string","pattern":"^[^\\u0000-\\u001f\\u007f]*$","patternErrorMessage":"A remote path cannot contain control characters.","description":"The remote folder the tree and relative paths start from. Default: the login folder."},"fingerprints":{"type":"array","items":{"$ref":"#/definitions/fingerprint"},"uniqueItems":true,"default":[],"description":"Pinned SSH host-key or TLS certificate fingerprints (SHA256:...). A pinned server is trusted without asking; any other key or certificate is refused."},"identityFile":{"type":"string","minLength":1,"description":"SFTP: path to a private key file (never the key itself). Its passphrase is stored in the OS keychain."},"agent":{"type":["boolean","string"],"description":"SFTP: use the SSH agent from $SSH_AUTH_SOCK (true) or from this socket path."},"caFile":{"type":"string","minLength":1,"description":"FTPS: a PEM file with CA certificates to trust in addition to the system's."},"tlsServerName":{"type":"string","minLength":1,"description":"FTPS: the name the certificate must be issued to, when it differs from host."},"minTlsVersion":{"$ref":"#/definitions/tlsVersion","description":"FTPS: the lowest TLS version accepted (TLSv1.2 or TLSv1.3). Default: TLSv1.2.","default":"TLSv1.2"},"mfa":{"type":"string","enum":["totp","prompt","none"],"default":"none","description":"Second factor: totp fills in the one-time code from a TOTP secret in the OS keychain, prompt asks each time, none has no second factor."},"appendTotpToPassword":{"type":"boolean","default":false,"description":"FTPS: the server expects the one-time code appended to the password (password123456)."},"localRoot":{"type":"string","minLength":1,"description":"The local folder mapped to remotePath, relative to the workspace folder. Default: the workspace folder."},"uploadOnSave":{"type":"boolean","default":false,"description":"Upload a file under localRoot when it is saved."},"ignore":{"type":"array","items":{"type":"string","minLength":1},"default":[],"description":"Extra glob patterns never uploaded (.git/ and this file are always ignored)."},"connectTimeout":{"type":"number","exclusiveMinimum":0,"maximum":600,"default":20,"description":"Seconds to wait for the connection and the server's greeting."},"requestTimeout":{"type":"number","exclusiveMinimum":0,"maximum":600,"default":30,"description":"Seconds to wait for the server to answer one request (open, read, write, list, a command) or to send more bytes of a transfer; then the connection is closed and the transfer fails, keeping what arrived for a resume."},"password":{"$ref":"#/definitions/forbiddenSecret"},"passphrase":{"$ref":"#/definitions/forbiddenSecret"},"privateKey":{"$ref":"#/definitions/forbiddenSecret"},"totpSecret":{"$ref":"#/definitions/forbiddenSecret"},"totpSeed":{"$ref":"#/definitions/forbiddenSecret"},"secret":{"$ref":"#/definitions/forbiddenSecret"},"otp":{"$ref":"#/definitions/forbiddenSecret"},"rejectUnauthorized":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"strictHostKeyChecking":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"insecure":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"verifyHostKey":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"secure":{"$ref":"#/definitions/forbiddenVerificationSwitch"}}},"severity":{"type":"string","enum":["critical","high","medium","low","info"]},"policy":{"type":"object","title":"Secure Transfer policy","description":"Rules every connection from this workspace must follow. Where the user settings also set a policy, the stricter of the two wins for every rule.","additionalProperties":false,"properties":{"allowedHosts":{"type":"array","minItems":1,"uniqueItems":true,"items":{"type":"string","minLength":1},"description":"The only hosts that may be connected to: host names, globs like *.example.com, IP addresses or CIDR ranges like 10.0.0.0/8 or fd00::/8."},"minTlsVersion":{"$ref":"#/definitions/tlsVersion","description":"The lowest TLS version any FTPS connection may use."},"requireMfa":{"type":"boolean","default":false,"description":"Every profile must use a second factor (mfa totp or prompt)."},"allowPasswordAuth":{"type":"boolean","default":true,"description":"Whether logging in with a password is allowed. false requires SFTP with a key or an agent."},"forbiddenAlgorithms":{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1},"description":"SSH or TLS algorithm names (globs allowed, e.g. *-cbc, ssh-rsa) a server must not use."},"blockOnSeverity":{"$ref":"#/definitions/severity","description":"Refuse to connect when the server audit finds a problem of this severity or worse. Default: critical.","default":"critical"}}}}};
-const schema7 = {"type":"object","title":"Secure Transfer profile","description":"One server to transfer files to or from.","required":["name","protocol","host","username"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"maxLength":100,"pattern":"^[^/\\s](?:[^/]*[^/\\s])?$","patternErrorMessage":"A profile name cannot contain \"/\" or start or end with a space (it is used as profile:NAME/path).","description":"A unique name for this profile, used as profile:NAME/path on the command line."},"protocol":{"$ref":"#/definitions/protocol"},"host":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[^\\s/@]+$","patternErrorMessage":"Write only the server's name or address here (no scheme, user, port or path).","description":"The server's host name or IP address (no scheme, user or port)."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"TCP port. Default: 22 for sftp, 21 for ftpes, 990 for ftps."},"username":{"type":"string","minLength":1,"pattern":"^[^\\u0000-\\u001f\\u007f]+$","patternErrorMessage":"A user name cannot contain control characters.","description":"The user to log in as. The password (if any) is stored in the OS keychain, never here."},"remotePath":{"type":"string","pattern":"^[^\\u0000-\\u001f\\u007f]*$","patternErrorMessage":"A remote path cannot contain control characters.","description":"The remote folder the tree and relative paths start from. Default: the login folder."},"fingerprints":{"type":"array","items":{"$ref":"#/definitions/fingerprint"},"uniqueItems":true,"default":[],"description":"Pinned SSH host-key or TLS certificate fingerprints (SHA256:...). A pinned server is trusted without asking; any other key or certificate is refused."},"identityFile":{"type":"string","minLength":1,"description":"SFTP: path to a private key file (never the key itself). Its passphrase is stored in the OS keychain."},"agent":{"type":["boolean","string"],"description":"SFTP: use the SSH agent from $SSH_AUTH_SOCK (true) or from this socket path."},"caFile":{"type":"string","minLength":1,"description":"FTPS: a PEM file with CA certificates to trust in addition to the system's."},"tlsServerName":{"type":"string","minLength":1,"description":"FTPS: the name the certificate must be issued to, when it differs from host."},"minTlsVersion":{"$ref":"#/definitions/tlsVersion","description":"FTPS: the lowest TLS version accepted (TLSv1.2 or TLSv1.3). Default: TLSv1.2.","default":"TLSv1.2"},"mfa":{"type":"string","enum":["totp","prompt","none"],"default":"none","description":"Second factor: totp fills in the one-time code from a TOTP secret in the OS keychain, prompt asks each time, none has no second factor."},"appendTotpToPassword":{"type":"boolean","default":false,"description":"FTPS: the server expects the one-time code appended to the password (password123456)."},"localRoot":{"type":"string","minLength":1,"description":"The local folder mapped to remotePath, relative to the workspace folder. Default: the workspace folder."},"uploadOnSave":{"type":"boolean","default":false,"description":"Upload a file under localRoot when it is saved."},"ignore":{"type":"array","items":{"type":"string","minLength":1},"default":[],"description":"Extra glob patterns never uploaded (.git/ and this file are always ignored)."},"connectTimeout":{"type":"number","exclusiveMinimum":0,"maximum":600,"default":20,"description":"Seconds to wait for the connection and the server's greeting."},"requestTimeout":{"type":"number","exclusiveMinimum":0,"maximum":600,"default":30,"description":"Seconds to wait for the server to answer one request (open, read, write, list, a command) or to send more bytes of a transfer; then the connection is closed and the transfer fails, keeping what arrived for a resume."},"password":{"$ref":"#/definitions/forbiddenSecret"},"passphrase":{"$ref":"#/definitions/forbiddenSecret"},"privateKey":{"$ref":"#/definitions/forbiddenSecret"},"totpSecret":{"$ref":"#/definitions/forbiddenSecret"},"totpSeed":{"$ref":"#/definitions/forbiddenSecret"},"secret":{"$ref":"#/definitions/forbiddenSecret"},"otp":{"$ref":"#/definitions/forbiddenSecret"},"rejectUnauthorized":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"strictHostKeyChecking":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"insecure":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"verifyHostKey":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"secure":{"$ref":"#/definitions/forbiddenVerificationSwitch"}}};
+const schema6 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Secure Transfer profiles","description":"Connection profiles and the team policy for Secure Transfer (.vscode/secure-transfer.json). Secrets never go here: they live in the OS keychain.","type":"object","required":["profiles"],"additionalProperties":false,"properties":{"$schema":{"type":"string","description":"The JSON Schema this file follows (optional; the extension validates the file anyway)."},"profiles":{"type":"array","description":"The servers this workspace transfers files to or from. Each profile has a unique name.","items":{"$ref":"#/definitions/profile"},"default":[]},"policy":{"$ref":"#/definitions/policy"}},"definitions":{"protocol":{"type":"string","enum":["sftp","ftpes","ftps"],"description":"sftp (SSH), ftpes (FTP with explicit TLS, port 21) or ftps (implicit TLS, port 990). Plain ftp is refused: it sends passwords and files in cleartext.","default":"sftp"},"fingerprint":{"type":"string","pattern":"^SHA256:[A-Za-z0-9+/]{43}$","patternErrorMessage":"Write the fingerprint as SHA256: followed by 43 base64 characters (ssh-keygen -lf key.pub shows it).","description":"A SHA-256 fingerprint in OpenSSH's form, e.g. SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8."},"tlsVersion":{"type":"string","enum":["TLSv1.2","TLSv1.3"],"description":"The lowest TLS version accepted. Never below TLS 1.2."},"forbiddenSecret":{"not":{},"doNotSuggest":true,"errorMessage":"Secrets belong in the OS keychain: remove this and run \"Secure Transfer: Set Password\" (or `secure-transfer secret set-password URL`)."},"forbiddenVerificationSwitch":{"not":{},"doNotSuggest":true,"errorMessage":"Server verification cannot be turned off: pin the server's fingerprint in \"fingerprints\" instead."},"profile":{"type":"object","title":"Secure Transfer profile","description":"One server to transfer files to or from.","required":["name","protocol","host","username"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"maxLength":100,"pattern":"^[^/\\s](?:[^/]*[^/\\s])?$","patternErrorMessage":"A profile name cannot contain \"/\" or start or end with a space (it is used as profile:NAME/path).","description":"A unique name for this profile, used as profile:NAME/path on the command line."},"protocol":{"$ref":"#/definitions/protocol"},"host":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[^\\s/@]+$","patternErrorMessage":"Write only the server's name or address here (no scheme, user, port or path).","description":"The server's host name or IP address (no scheme, user or port)."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"TCP port. Default: 22 for sftp, 21 for ftpes, 990 for ftps."},"username":{"type":"string","minLength":1,"pattern":"^[^\\u0000-\\u001f\\u007f]+$","patternErrorMessage":"A user name cannot contain control characters.","description":"The user to log in as. The password (if any) is stored in the OS keychain, never here."},"remotePath":{"type":"string","pattern":"^[^\\u0000-\\u001f\\u007f]*$","patternErrorMessage":"A remote path cannot contain control characters.","description":"The remote folder the tree and relative paths start from. Default: the login folder."},"fingerprints":{"type":"array","items":{"$ref":"#/definitions/fingerprint"},"uniqueItems":true,"default":[],"description":"Pinned SSH host-key or TLS certificate fingerprints (SHA256:...). A pinned server is trusted without asking; any other key or certificate is refused."},"identityFile":{"type":"string","minLength":1,"description":"SFTP: path to a private key file (never the key itself). Its passphrase is stored in the OS keychain."},"agent":{"type":["boolean","string"],"description":"SFTP: use the SSH agent from $SSH_AUTH_SOCK (true) or from this socket path."},"caFile":{"type":"string","minLength":1,"description":"FTPS: a PEM file with CA certificates to trust in addition to the system's."},"tlsServerName":{"type":"string","minLength":1,"description":"FTPS: the name the certificate must be issued to, when it differs from host."},"minTlsVersion":{"$ref":"#/definitions/tlsVersion","description":"FTPS: the lowest TLS version accepted (TLSv1.2 or TLSv1.3). Default: TLSv1.2.","default":"TLSv1.2"},"mfa":{"type":"string","enum":["totp","prompt","none"],"default":"none","description":"Second factor: totp fills in the one-time code from a TOTP secret in the OS keychain, prompt asks each time, none has no second factor."},"appendTotpToPassword":{"type":"boolean","default":false,"description":"FTPS: the server expects the one-time code appended to the password (password123456)."},"localRoot":{"type":"string","minLength":1,"description":"The local folder mapped to remotePath, relative to the workspace folder. Default: the workspace folder."},"uploadOnSave":{"type":"boolean","default":false,"description":"Upload a file under localRoot when it is saved."},"confirmOverwrite":{"type":"boolean","default":true,"description":"Ask before an upload replaces an existing remote file that this window has not read or written before (Cancel is the default). Upload on save never asks."},"ignore":{"type":"array","items":{"type":"string","minLength":1},"default":[],"description":"Extra glob patterns never uploaded (.git/ and this file are always ignored)."},"connectTimeout":{"type":"number","exclusiveMinimum":0,"maximum":600,"default":20,"description":"Seconds to wait for the connection and the server's greeting."},"requestTimeout":{"type":"number","exclusiveMinimum":0,"maximum":600,"default":30,"description":"Seconds to wait for the server to answer one request (open, read, write, list, a command) or to send more bytes of a transfer; then the connection is closed and the transfer fails, keeping what arrived for a resume."},"password":{"$ref":"#/definitions/forbiddenSecret"},"passphrase":{"$ref":"#/definitions/forbiddenSecret"},"privateKey":{"$ref":"#/definitions/forbiddenSecret"},"totpSecret":{"$ref":"#/definitions/forbiddenSecret"},"totpSeed":{"$ref":"#/definitions/forbiddenSecret"},"secret":{"$ref":"#/definitions/forbiddenSecret"},"otp":{"$ref":"#/definitions/forbiddenSecret"},"rejectUnauthorized":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"strictHostKeyChecking":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"insecure":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"verifyHostKey":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"secure":{"$ref":"#/definitions/forbiddenVerificationSwitch"}}},"severity":{"type":"string","enum":["critical","high","medium","low","info"]},"policy":{"type":"object","title":"Secure Transfer policy","description":"Rules every connection from this workspace must follow. Where the user settings also set a policy, the stricter of the two wins for every rule.","additionalProperties":false,"properties":{"allowedHosts":{"type":"array","minItems":1,"uniqueItems":true,"items":{"type":"string","minLength":1},"description":"The only hosts that may be connected to: host names, globs like *.example.com, IP addresses or CIDR ranges like 10.0.0.0/8 or fd00::/8."},"minTlsVersion":{"$ref":"#/definitions/tlsVersion","description":"The lowest TLS version any FTPS connection may use."},"requireMfa":{"type":"boolean","default":false,"description":"Every profile must use a second factor (mfa totp or prompt)."},"allowPasswordAuth":{"type":"boolean","default":true,"description":"Whether logging in with a password is allowed. false requires SFTP with a key or an agent."},"forbiddenAlgorithms":{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1},"description":"SSH or TLS algorithm names (globs allowed, e.g. *-cbc, ssh-rsa) a server must not use."},"blockOnSeverity":{"$ref":"#/definitions/severity","description":"Refuse to connect when the server audit finds a problem of this severity or worse. Default: critical.","default":"critical"}}}}};
+const schema7 = {"type":"object","title":"Secure Transfer profile","description":"One server to transfer files to or from.","required":["name","protocol","host","username"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"maxLength":100,"pattern":"^[^/\\s](?:[^/]*[^/\\s])?$","patternErrorMessage":"A profile name cannot contain \"/\" or start or end with a space (it is used as profile:NAME/path).","description":"A unique name for this profile, used as profile:NAME/path on the command line."},"protocol":{"$ref":"#/definitions/protocol"},"host":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[^\\s/@]+$","patternErrorMessage":"Write only the server's name or address here (no scheme, user, port or path).","description":"The server's host name or IP address (no scheme, user or port)."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"TCP port. Default: 22 for sftp, 21 for ftpes, 990 for ftps."},"username":{"type":"string","minLength":1,"pattern":"^[^\\u0000-\\u001f\\u007f]+$","patternErrorMessage":"A user name cannot contain control characters.","description":"The user to log in as. The password (if any) is stored in the OS keychain, never here."},"remotePath":{"type":"string","pattern":"^[^\\u0000-\\u001f\\u007f]*$","patternErrorMessage":"A remote path cannot contain control characters.","description":"The remote folder the tree and relative paths start from. Default: the login folder."},"fingerprints":{"type":"array","items":{"$ref":"#/definitions/fingerprint"},"uniqueItems":true,"default":[],"description":"Pinned SSH host-key or TLS certificate fingerprints (SHA256:...). A pinned server is trusted without asking; any other key or certificate is refused."},"identityFile":{"type":"string","minLength":1,"description":"SFTP: path to a private key file (never the key itself). Its passphrase is stored in the OS keychain."},"agent":{"type":["boolean","string"],"description":"SFTP: use the SSH agent from $SSH_AUTH_SOCK (true) or from this socket path."},"caFile":{"type":"string","minLength":1,"description":"FTPS: a PEM file with CA certificates to trust in addition to the system's."},"tlsServerName":{"type":"string","minLength":1,"description":"FTPS: the name the certificate must be issued to, when it differs from host."},"minTlsVersion":{"$ref":"#/definitions/tlsVersion","description":"FTPS: the lowest TLS version accepted (TLSv1.2 or TLSv1.3). Default: TLSv1.2.","default":"TLSv1.2"},"mfa":{"type":"string","enum":["totp","prompt","none"],"default":"none","description":"Second factor: totp fills in the one-time code from a TOTP secret in the OS keychain, prompt asks each time, none has no second factor."},"appendTotpToPassword":{"type":"boolean","default":false,"description":"FTPS: the server expects the one-time code appended to the password (password123456)."},"localRoot":{"type":"string","minLength":1,"description":"The local folder mapped to remotePath, relative to the workspace folder. Default: the workspace folder."},"uploadOnSave":{"type":"boolean","default":false,"description":"Upload a file under localRoot when it is saved."},"confirmOverwrite":{"type":"boolean","default":true,"description":"Ask before an upload replaces an existing remote file that this window has not read or written before (Cancel is the default). Upload on save never asks."},"ignore":{"type":"array","items":{"type":"string","minLength":1},"default":[],"description":"Extra glob patterns never uploaded (.git/ and this file are always ignored)."},"connectTimeout":{"type":"number","exclusiveMinimum":0,"maximum":600,"default":20,"description":"Seconds to wait for the connection and the server's greeting."},"requestTimeout":{"type":"number","exclusiveMinimum":0,"maximum":600,"default":30,"description":"Seconds to wait for the server to answer one request (open, read, write, list, a command) or to send more bytes of a transfer; then the connection is closed and the transfer fails, keeping what arrived for a resume."},"password":{"$ref":"#/definitions/forbiddenSecret"},"passphrase":{"$ref":"#/definitions/forbiddenSecret"},"privateKey":{"$ref":"#/definitions/forbiddenSecret"},"totpSecret":{"$ref":"#/definitions/forbiddenSecret"},"totpSeed":{"$ref":"#/definitions/forbiddenSecret"},"secret":{"$ref":"#/definitions/forbiddenSecret"},"otp":{"$ref":"#/definitions/forbiddenSecret"},"rejectUnauthorized":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"strictHostKeyChecking":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"insecure":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"verifyHostKey":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"secure":{"$ref":"#/definitions/forbiddenVerificationSwitch"}}};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = require("ajv/dist/runtime/ucs2length").default;
 const func0 = require("ajv/dist/runtime/equal").default;
@@ -597,15 +597,10 @@ vErrors.push(err35);
 errors++;
 }
 }
-if(data.ignore !== undefined){
-let data17 = data.ignore;
-if(Array.isArray(data17)){
-const len1 = data17.length;
-for(let i2=0; i2<len1; i2++){
-let data18 = data17[i2];
-if(typeof data18 === "string"){
-if(func3(data18) < 1){
-const err36 = {instancePath:instancePath+"/ignore/" + i2,schemaPath:"#/properties/ignore/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.ignore.items,data:data18};
+if(data.confirmOverwrite !== undefined){
+let data17 = data.confirmOverwrite;
+if(typeof data17 !== "boolean"){
+const err36 = {instancePath:instancePath+"/confirmOverwrite",schemaPath:"#/properties/confirmOverwrite/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema7.properties.confirmOverwrite.type,parentSchema:schema7.properties.confirmOverwrite,data:data17};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -615,8 +610,15 @@ vErrors.push(err36);
 errors++;
 }
 }
-else {
-const err37 = {instancePath:instancePath+"/ignore/" + i2,schemaPath:"#/properties/ignore/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.ignore.items.type,parentSchema:schema7.properties.ignore.items,data:data18};
+if(data.ignore !== undefined){
+let data18 = data.ignore;
+if(Array.isArray(data18)){
+const len1 = data18.length;
+for(let i2=0; i2<len1; i2++){
+let data19 = data18[i2];
+if(typeof data19 === "string"){
+if(func3(data19) < 1){
+const err37 = {instancePath:instancePath+"/ignore/" + i2,schemaPath:"#/properties/ignore/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.ignore.items,data:data19};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -626,9 +628,8 @@ vErrors.push(err37);
 errors++;
 }
 }
-}
 else {
-const err38 = {instancePath:instancePath+"/ignore",schemaPath:"#/properties/ignore/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema7.properties.ignore.type,parentSchema:schema7.properties.ignore,data:data17};
+const err38 = {instancePath:instancePath+"/ignore/" + i2,schemaPath:"#/properties/ignore/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.ignore.items.type,parentSchema:schema7.properties.ignore.items,data:data19};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -638,11 +639,9 @@ vErrors.push(err38);
 errors++;
 }
 }
-if(data.connectTimeout !== undefined){
-let data19 = data.connectTimeout;
-if((typeof data19 == "number") && (isFinite(data19))){
-if(data19 > 600 || isNaN(data19)){
-const err39 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema7.properties.connectTimeout,data:data19};
+}
+else {
+const err39 = {instancePath:instancePath+"/ignore",schemaPath:"#/properties/ignore/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema7.properties.ignore.type,parentSchema:schema7.properties.ignore,data:data18};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -651,8 +650,12 @@ vErrors.push(err39);
 }
 errors++;
 }
-if(data19 <= 0 || isNaN(data19)){
-const err40 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema7.properties.connectTimeout,data:data19};
+}
+if(data.connectTimeout !== undefined){
+let data20 = data.connectTimeout;
+if((typeof data20 == "number") && (isFinite(data20))){
+if(data20 > 600 || isNaN(data20)){
+const err40 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema7.properties.connectTimeout,data:data20};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -661,9 +664,8 @@ vErrors.push(err40);
 }
 errors++;
 }
-}
-else {
-const err41 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema7.properties.connectTimeout.type,parentSchema:schema7.properties.connectTimeout,data:data19};
+if(data20 <= 0 || isNaN(data20)){
+const err41 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema7.properties.connectTimeout,data:data20};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -673,11 +675,8 @@ vErrors.push(err41);
 errors++;
 }
 }
-if(data.requestTimeout !== undefined){
-let data20 = data.requestTimeout;
-if((typeof data20 == "number") && (isFinite(data20))){
-if(data20 > 600 || isNaN(data20)){
-const err42 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema7.properties.requestTimeout,data:data20};
+else {
+const err42 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema7.properties.connectTimeout.type,parentSchema:schema7.properties.connectTimeout,data:data20};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -686,8 +685,12 @@ vErrors.push(err42);
 }
 errors++;
 }
-if(data20 <= 0 || isNaN(data20)){
-const err43 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema7.properties.requestTimeout,data:data20};
+}
+if(data.requestTimeout !== undefined){
+let data21 = data.requestTimeout;
+if((typeof data21 == "number") && (isFinite(data21))){
+if(data21 > 600 || isNaN(data21)){
+const err43 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema7.properties.requestTimeout,data:data21};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -696,14 +699,24 @@ vErrors.push(err43);
 }
 errors++;
 }
-}
-else {
-const err44 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema7.properties.requestTimeout.type,parentSchema:schema7.properties.requestTimeout,data:data20};
+if(data21 <= 0 || isNaN(data21)){
+const err44 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema7.properties.requestTimeout,data:data21};
 if(vErrors === null){
 vErrors = [err44];
 }
 else {
 vErrors.push(err44);
+}
+errors++;
+}
+}
+else {
+const err45 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema7.properties.requestTimeout.type,parentSchema:schema7.properties.requestTimeout,data:data21};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
 }
 errors++;
 }
@@ -782,12 +795,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err45 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema7.type,parentSchema:schema7,data};
+const err46 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema7.type,parentSchema:schema7,data};
 if(vErrors === null){
-vErrors = [err45];
+vErrors = [err46];
 }
 else {
-vErrors.push(err45);
+vErrors.push(err46);
 }
 errors++;
 }
@@ -1578,15 +1591,10 @@ vErrors.push(err35);
 errors++;
 }
 }
-if(data.ignore !== undefined){
-let data17 = data.ignore;
-if(Array.isArray(data17)){
-const len1 = data17.length;
-for(let i2=0; i2<len1; i2++){
-let data18 = data17[i2];
-if(typeof data18 === "string"){
-if(func3(data18) < 1){
-const err36 = {instancePath:instancePath+"/ignore/" + i2,schemaPath:"#/properties/ignore/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.ignore.items,data:data18};
+if(data.confirmOverwrite !== undefined){
+let data17 = data.confirmOverwrite;
+if(typeof data17 !== "boolean"){
+const err36 = {instancePath:instancePath+"/confirmOverwrite",schemaPath:"#/properties/confirmOverwrite/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema7.properties.confirmOverwrite.type,parentSchema:schema7.properties.confirmOverwrite,data:data17};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -1596,8 +1604,15 @@ vErrors.push(err36);
 errors++;
 }
 }
-else {
-const err37 = {instancePath:instancePath+"/ignore/" + i2,schemaPath:"#/properties/ignore/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.ignore.items.type,parentSchema:schema7.properties.ignore.items,data:data18};
+if(data.ignore !== undefined){
+let data18 = data.ignore;
+if(Array.isArray(data18)){
+const len1 = data18.length;
+for(let i2=0; i2<len1; i2++){
+let data19 = data18[i2];
+if(typeof data19 === "string"){
+if(func3(data19) < 1){
+const err37 = {instancePath:instancePath+"/ignore/" + i2,schemaPath:"#/properties/ignore/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.ignore.items,data:data19};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1607,9 +1622,8 @@ vErrors.push(err37);
 errors++;
 }
 }
-}
 else {
-const err38 = {instancePath:instancePath+"/ignore",schemaPath:"#/properties/ignore/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema7.properties.ignore.type,parentSchema:schema7.properties.ignore,data:data17};
+const err38 = {instancePath:instancePath+"/ignore/" + i2,schemaPath:"#/properties/ignore/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.ignore.items.type,parentSchema:schema7.properties.ignore.items,data:data19};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -1619,11 +1633,9 @@ vErrors.push(err38);
 errors++;
 }
 }
-if(data.connectTimeout !== undefined){
-let data19 = data.connectTimeout;
-if((typeof data19 == "number") && (isFinite(data19))){
-if(data19 > 600 || isNaN(data19)){
-const err39 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema7.properties.connectTimeout,data:data19};
+}
+else {
+const err39 = {instancePath:instancePath+"/ignore",schemaPath:"#/properties/ignore/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema7.properties.ignore.type,parentSchema:schema7.properties.ignore,data:data18};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -1632,8 +1644,12 @@ vErrors.push(err39);
 }
 errors++;
 }
-if(data19 <= 0 || isNaN(data19)){
-const err40 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema7.properties.connectTimeout,data:data19};
+}
+if(data.connectTimeout !== undefined){
+let data20 = data.connectTimeout;
+if((typeof data20 == "number") && (isFinite(data20))){
+if(data20 > 600 || isNaN(data20)){
+const err40 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema7.properties.connectTimeout,data:data20};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -1642,9 +1658,8 @@ vErrors.push(err40);
 }
 errors++;
 }
-}
-else {
-const err41 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema7.properties.connectTimeout.type,parentSchema:schema7.properties.connectTimeout,data:data19};
+if(data20 <= 0 || isNaN(data20)){
+const err41 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema7.properties.connectTimeout,data:data20};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -1654,11 +1669,8 @@ vErrors.push(err41);
 errors++;
 }
 }
-if(data.requestTimeout !== undefined){
-let data20 = data.requestTimeout;
-if((typeof data20 == "number") && (isFinite(data20))){
-if(data20 > 600 || isNaN(data20)){
-const err42 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema7.properties.requestTimeout,data:data20};
+else {
+const err42 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema7.properties.connectTimeout.type,parentSchema:schema7.properties.connectTimeout,data:data20};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -1667,8 +1679,12 @@ vErrors.push(err42);
 }
 errors++;
 }
-if(data20 <= 0 || isNaN(data20)){
-const err43 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema7.properties.requestTimeout,data:data20};
+}
+if(data.requestTimeout !== undefined){
+let data21 = data.requestTimeout;
+if((typeof data21 == "number") && (isFinite(data21))){
+if(data21 > 600 || isNaN(data21)){
+const err43 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema7.properties.requestTimeout,data:data21};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -1677,14 +1693,24 @@ vErrors.push(err43);
 }
 errors++;
 }
-}
-else {
-const err44 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema7.properties.requestTimeout.type,parentSchema:schema7.properties.requestTimeout,data:data20};
+if(data21 <= 0 || isNaN(data21)){
+const err44 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema7.properties.requestTimeout,data:data21};
 if(vErrors === null){
 vErrors = [err44];
 }
 else {
 vErrors.push(err44);
+}
+errors++;
+}
+}
+else {
+const err45 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema7.properties.requestTimeout.type,parentSchema:schema7.properties.requestTimeout,data:data21};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
 }
 errors++;
 }
@@ -1763,12 +1789,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err45 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema7.type,parentSchema:schema7,data};
+const err46 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema7.type,parentSchema:schema7,data};
 if(vErrors === null){
-vErrors = [err45];
+vErrors = [err46];
 }
 else {
-vErrors.push(err45);
+vErrors.push(err46);
 }
 errors++;
 }

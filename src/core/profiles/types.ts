@@ -42,6 +42,8 @@ export interface Profile extends ServerAddress {
   /** Local folder mapped to remotePath (for upload on save / upload active file). */
   localRoot?: string;
   uploadOnSave?: boolean;
+  /** Ask before an upload replaces an existing remote file this window never read or wrote (default true). */
+  confirmOverwrite?: boolean;
   /** Extra ignore globs for uploads (`.git/` and the profile file are always ignored). */
   ignore?: string[];
   /** Seconds. */

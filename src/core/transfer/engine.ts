@@ -15,7 +15,7 @@ import { setMaxListeners } from 'node:events';
 import { createReadStream, promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { escapeControlChars } from '../displayText';
-import { describeError, NotFoundError, SecureTransferError, UsageError, throwIfAborted } from '../errors';
+import { CancelledError, describeError, NotFoundError, SecureTransferError, UsageError, throwIfAborted } from '../errors';
 import type { Protocol } from '../profiles/types';
 import type { HashAlgorithm, RemoteEntry, RemoteFileSystem, RemoteHash } from '../session/remoteFileSystem';
 import { assertUploadable, ignoreMatcher, type IgnoreMatcher } from './ignore';
@@ -41,6 +41,18 @@ export interface TransferOptions {
   remoteState?: RemoteStateStore;
   onProgress?: ProgressListener;
   onFileDone?: (path: string, bytes: number) => void;
+  /**
+   * Each file as it starts, moves bytes, ends or fails (per-file progress rows). `file` is the same
+   * object for all events of one file, and `file.partial` stays current (a retry may rename it), so
+   * what an interrupted transfer left behind can be found (and discarded) afterwards.
+   */
+  onFile?: (event: FileEvent) => void;
+  /**
+   * Uploads: asked once, after planning and before any byte moves, with the existing remote files
+   * this upload would replace that no earlier read or write of this window remembers (remoteState).
+   * false: nothing is uploaded (a CancelledError). Files remembered as changed are ConflictErrors.
+   */
+  confirmReplace?: (existing: string[]) => Promise<boolean>;
   /** Files in flight at once; default: what the pool can run. */
   concurrency?: number;
   /**
@@ -67,6 +79,24 @@ export interface TransferResult {
 }
 
 export type SessionSource = RemoteFileSystem | SessionPool;
+
+/** One file of a transfer as the engine moves it (read-only to listeners; `partial` may change). */
+export interface TransferFile {
+  readonly from: string;
+  readonly to: string;
+  /** The temporary name on the receiving side (absolute): remote for uploads, local for downloads. */
+  readonly partial: string;
+  readonly size: number;
+  /** Bytes that were already there (resumed from an earlier partial). */
+  readonly offset: number;
+}
+
+export type FileEvent =
+  | { type: 'start'; file: TransferFile }
+  /** `bytes`: of the whole file, counting the resumed prefix. */
+  | { type: 'progress'; file: TransferFile; bytes: number }
+  | { type: 'done'; file: TransferFile }
+  | { type: 'failed'; file: TransferFile; error: unknown };
 
 /**
  * Where a transfer lands, said by the caller instead of guessed:
@@ -123,6 +153,8 @@ interface FileJob {
   targetGid?: number;
   /** The target exists but its mode is unknown (FTP without it in listings): leave the server's. */
   keepServerMode?: boolean;
+  /** Uploads: an existing remote file is replaced that no earlier read or write remembers. */
+  replacesUnknown?: boolean;
 }
 
 /** How one file moves, seen from the engine: the parts that differ between upload and download. */
@@ -280,11 +312,20 @@ async function runJobs(
         const note = (text: string): void => {
           if (!result.notes.includes(text)) result.notes.push(text);
         };
-        await one(rfs, job, note, (bytes) => {
-          meter.addBytes(bytes - seen);
-          result.movedBytes += bytes - seen;
-          seen = bytes;
-        });
+        const onFile = opts.onFile;
+        onFile?.({ type: 'start', file: job });
+        try {
+          await one(rfs, job, note, (bytes) => {
+            meter.addBytes(bytes - seen);
+            result.movedBytes += bytes - seen;
+            seen = bytes;
+            onFile?.({ type: 'progress', file: job, bytes: Math.min(job.size, job.offset + bytes) });
+          });
+        } catch (err) {
+          onFile?.({ type: 'failed', file: job, error: err });
+          throw err;
+        }
+        onFile?.({ type: 'done', file: job });
         result.files++;
         result.bytes += job.size;
         if (job.offset > 0) result.resumed++;
@@ -563,6 +604,7 @@ export async function upload(source: SessionSource, localPath: string, remoteTar
         sourceMode: s.mode & 0o777,
         ...(replacing?.permissions !== undefined ? { targetMode: replacing.permissions } : replacing ? { keepServerMode: true } : {}),
         ...(replacing?.gid !== undefined ? { targetGid: replacing.gid } : {}),
+        ...(replacing && !known ? { replacesUnknown: true } : {}),
       });
     };
 
@@ -593,6 +635,11 @@ export async function upload(source: SessionSource, localPath: string, remoteTar
       if (conflicts.length === 1) throw first;
       throw new ConflictError(first.remotePath, first.expected, first.found, conflicts.length - 1);
     }
+    const unknown = jobs.filter((j) => j.replacesUnknown).map((j) => j.to);
+    if (unknown.length > 0 && opts.confirmReplace && !(await opts.confirmReplace(unknown))) {
+      throw new CancelledError(`Not uploaded: ${escapeControlChars(unknown[0])}${unknown.length > 1 ? ` and ${unknown.length - 1} more` : ''} already exist${unknown.length > 1 ? '' : 's'} on the server and ${unknown.length > 1 ? 'were' : 'was'} kept.`);
+    }
+    throwIfAborted(opts.signal);
 
     return await runJobs(pool, jobs, opts, skipped, async (session, job, note, onBytes) => {
       await deleteStale(job, (p) => session.delete(p, { signal: opts.signal }));

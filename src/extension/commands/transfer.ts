@@ -1,17 +1,20 @@
 /**
- * Upload File / Folder / Active File / to Remote, Download, Cancel and Clear Transfers. Every request
- * names the exact local and remote path (TransferService passes it to the engine as an exact target).
+ * Upload File / Folder / Active File / to Remote, Download, Cancel, Resume, Discard Partial and Clear
+ * Transfers. Every request names the exact local and remote path (TransferService passes it to the
+ * engine as an exact target). Explicit uploads ask before replacing a remote file this window never
+ * saw (askBeforeReplacing); upload on save doesn't.
  */
 import * as path from 'node:path';
 import { promises as fsp } from 'node:fs';
 import * as vscode from 'vscode';
+import { escapeControlChars } from '../../core/displayText';
 import { UsageError } from '../../core/errors';
 import type { LoadedProfile } from '../../core/profiles/types';
 import { assertUploadable } from '../../core/transfer/ignore';
 import { mappedLocalPath } from '../downloadMapping';
 import type { Services } from '../services';
 import { resolveProfile, type TargetArg } from '../targets';
-import type { TransferRecord } from '../transfers';
+import { hasPartials, type TransferRecord } from '../transfers';
 import { mapLocalToRemote } from '../uploadMapping';
 import { localPath, remoteFolder, type Commands } from './types';
 
@@ -29,10 +32,10 @@ async function uploadPaths(s: Services, folder: { profile: LoadedProfile; dir: s
     const remote = posix.join(folder.dir, path.basename(local));
     if (st.isDirectory()) {
       // The engine skips `.git/`, the profile file and the profile's ignore globs.
-      results.push(await s.transfers.run({ direction: 'upload', profile: folder.profile, local, remote, recursive: true }));
+      results.push(await s.transfers.run({ direction: 'upload', profile: folder.profile, local, remote, recursive: true, askBeforeReplacing: true }));
     } else {
       assertUploadable(local);
-      results.push(await s.transfers.run({ direction: 'upload', profile: folder.profile, local, remote }));
+      results.push(await s.transfers.run({ direction: 'upload', profile: folder.profile, local, remote, askBeforeReplacing: true }));
     }
   }
   s.tree.refresh();
@@ -84,7 +87,7 @@ async function uploadActiveFile(s: Services, file?: string | vscode.Uri): Promis
   const mapped = await mappedUploads(s, uri.fsPath, false);
   if (mapped.length === 0) return uploadFile(s, undefined, [uri]);
   const records: TransferRecord[] = [];
-  for (const m of mapped) records.push(await s.transfers.run({ direction: 'upload', profile: m.profile, local: uri.fsPath, remote: m.remote }));
+  for (const m of mapped) records.push(await s.transfers.run({ direction: 'upload', profile: m.profile, local: uri.fsPath, remote: m.remote, askBeforeReplacing: true }));
   s.tree.refresh();
   return records.map(assertFinished);
 }
@@ -127,6 +130,30 @@ function cancelTransfer(s: Services, arg?: TransferRecord | number): Promise<boo
   return Promise.resolve(id !== undefined && s.transfers.cancel(id));
 }
 
+/** The transfer row clicked (inline/context: the TransferRecord), an id, or the newest one with partials. */
+function withPartials(s: Services, arg: TransferRecord | number | undefined, verb: string): TransferRecord {
+  const id = typeof arg === 'number' ? arg : arg?.id;
+  const r = id !== undefined ? s.transfers.find(id) : s.transfers.all.find(hasPartials);
+  if (!r || !hasPartials(r)) throw new UsageError(`Nothing to ${verb}: only a cancelled or failed transfer that left partial files can be ${verb === 'resume' ? 'resumed' : 'discarded'}.`);
+  return r;
+}
+
+/** Runs a cancelled or failed transfer again in its row; the engine continues from its partials. */
+async function resumeTransfer(s: Services, arg?: TransferRecord | number): Promise<TransferRecord> {
+  const r = await s.transfers.resume(withPartials(s, arg, 'resume').id);
+  if (r?.direction === 'upload') s.tree.refresh();
+  return assertFinished(r!);
+}
+
+/** Deletes the partial files a cancelled or failed transfer left (server for uploads, this machine for downloads). */
+async function discardPartial(s: Services, arg?: TransferRecord | number): Promise<number> {
+  const r = withPartials(s, arg, 'discard');
+  const n = await s.transfers.discardPartials(r.id);
+  if (r.direction === 'upload') s.tree.refresh();
+  vscode.window.setStatusBarMessage(`Discarded ${n} partial file${n === 1 ? '' : 's'} of ${r.direction === 'upload' ? path.basename(r.local) : escapeControlChars(posix.basename(r.remote))}`, 5000);
+  return n;
+}
+
 export const TRANSFER_COMMANDS: Commands = {
   'secureTransfer.uploadFile': uploadFile,
   'secureTransfer.uploadFolder': uploadFolder,
@@ -134,5 +161,7 @@ export const TRANSFER_COMMANDS: Commands = {
   'secureTransfer.uploadToRemote': uploadToRemote,
   'secureTransfer.download': download,
   'secureTransfer.cancelTransfer': cancelTransfer,
+  'secureTransfer.resumeTransfer': resumeTransfer,
+  'secureTransfer.discardPartial': discardPartial,
   'secureTransfer.clearTransfers': async (s) => s.transfers.clearFinished(),
 };
