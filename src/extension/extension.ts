@@ -11,6 +11,7 @@ import type { AuditReport } from '../core/audit/types';
 import type { LoadedProfile } from '../core/profiles/types';
 import { serverOrigin } from '../core/profiles/serverAddress';
 import { credentialsFor } from '../core/mfa/provider';
+import { SessionPasswords } from '../core/secrets/sessionPasswords';
 import { RemoteVersions } from '../core/transfer/remoteState';
 import { extraSessionFactory } from '../core/transfer/sessionReuse';
 import { TrustStore } from '../core/trust/trustStore';
@@ -31,6 +32,7 @@ import { TransfersViewProvider } from './transfersView';
 import { createTrustDecider, isIdentityChanged, showIdentityChanged } from './trustPrompt';
 import { windowUi, type Ui } from './ui';
 import { registerUploadOnSave } from './uploadOnSave';
+import { offerToRemember } from './rememberPassword';
 import { confirmOverwriteChanged } from './conflictPrompt';
 
 /** Returned from activate() only when VS Code runs the extension's tests (ExtensionMode.Test). */
@@ -48,6 +50,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
   const ui: Ui = { ...windowUi };
   const log = createLogger(vscode.window.createOutputChannel('Secure Transfer', { log: true }));
   const secrets = secretStorageStore(context.secrets);
+  // Passwords typed in this window, by server: reconnects and other profiles of that server reuse them.
+  const passwords = new SessionPasswords();
   const trustStore = TrustStore.inDir(context.globalStorageUri.fsPath);
   const profiles = new ProfileRegistry();
   const decide = createTrustDecider(ui);
@@ -79,13 +83,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
             return answer;
           },
         },
+        remembered: passwords,
       }),
     onConnectError: (profile, err) => {
       if (!isIdentityChanged(err)) return;
       audits.identityChanged(profile, describeError(err));
       void showIdentityChanged(ui, err, profile.name);
     },
-    onConnected: (profile) => void audits.afterConnect(profile),
+    onConnected: (profile) => {
+      void audits.afterConnect(profile);
+      void offerToRemember({ ui, secrets, passwords, state: context.globalState, log }, profile).catch((err: unknown) => log.warn(`Could not store the password of ${profile.name}: ${describeError(err)}`));
+    },
   });
 
   // One record of the remote versions read and written, for the editor's save check and uploads alike.
@@ -133,7 +141,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
   const activityDocuments = new ActivityDocuments(activity);
   const statusBar = createStatusBar(connections);
   Object.assign(services, {
-    context, ui, log, profiles, connections, transfers, fsProvider, tree, secrets, trustStore,
+    context, ui, log, profiles, connections, transfers, fsProvider, tree, secrets, passwords, trustStore,
     remoteFilesView: treeView, activity, activityDocuments, audits, statusBar: statusBar.item,
   } satisfies Services);
   const setContext = () => void vscode.commands.executeCommand('setContext', 'secureTransfer.hasProfiles', profiles.profiles.length > 0 || profiles.problems.length > 0);

@@ -2,6 +2,7 @@
 import type * as vscode from 'vscode';
 import type { ActivityLog } from '../core/audit/activityLog';
 import type { SecretStore } from '../core/secrets/secretStore';
+import type { SessionPasswords } from '../core/secrets/sessionPasswords';
 import type { TrustStore } from '../core/trust/trustStore';
 import type { ActivityDocuments } from './activityView';
 import type { AuditMonitor } from './auditMonitor';
@@ -23,6 +24,8 @@ export interface Services {
   fsProvider: RemoteFileSystemProvider;
   tree: RemoteTreeProvider;
   secrets: SecretStore;
+  /** Passwords typed in this window (memory only), by server; Forget Secrets clears a server's too. */
+  passwords: SessionPasswords;
   trustStore: TrustStore;
   /** The Remote Files view itself (its badge shows unseen security alerts). */
   remoteFilesView: vscode.TreeView<RemoteNode>;
