@@ -33,6 +33,7 @@ import { createTrustDecider, isIdentityChanged, showIdentityChanged } from './tr
 import { windowUi, type Ui } from './ui';
 import { registerUploadOnSave } from './uploadOnSave';
 import { offerToRemember } from './rememberPassword';
+import { ProfileDiagnostics } from './profileDiagnostics';
 import { confirmOverwriteChanged } from './conflictPrompt';
 
 /** Returned from activate() only when VS Code runs the extension's tests (ExtensionMode.Test). */
@@ -139,10 +140,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
   });
   const treeView = vscode.window.createTreeView('secureTransfer.remoteFiles', { treeDataProvider: tree, dragAndDropController: tree, showCollapseAll: true, canSelectMany: false });
   const activityDocuments = new ActivityDocuments(activity);
-  const statusBar = createStatusBar(connections);
+  const statusBar = createStatusBar(connections, profiles);
+  const profileDiagnostics = new ProfileDiagnostics(profiles);
   Object.assign(services, {
     context, ui, log, profiles, connections, transfers, fsProvider, tree, secrets, passwords, trustStore,
-    remoteFilesView: treeView, activity, activityDocuments, audits, statusBar: statusBar.item,
+    remoteFilesView: treeView, activity, activityDocuments, audits, statusBar: statusBar.item, profileDiagnostics,
   } satisfies Services);
   const setContext = () => void vscode.commands.executeCommand('setContext', 'secureTransfer.hasProfiles', profiles.profiles.length > 0 || profiles.problems.length > 0);
   context.subscriptions.push(
@@ -155,7 +157,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
     profiles.onDidChange(() => {
       setContext();
       tree.refresh();
+      // A removed profile (or one whose file became invalid, or that now points elsewhere) keeps no session.
+      void connections.dropVanished((name) => profiles.find(name)).then((dropped) => dropped.length && log.info(`Disconnected ${dropped.join(', ')}: the profile was removed or changed.`));
     }),
+    profileDiagnostics,
     connections.onDidChange(() => tree.refresh()),
     audits,
     audits.onDidChange(() => (treeView.badge = audits.badge())),
@@ -166,6 +171,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
     log.channel,
   );
   await profiles.reload();
+  await profileDiagnostics.refresh();
   log.info(`Secure Transfer activated (${profiles.profiles.length} profile(s)${profiles.restricted ? '; Restricted Mode: shared profiles ignored' : ''}).`);
   return context.extensionMode === vscode.ExtensionMode.Test ? { services, ui } : undefined;
 }

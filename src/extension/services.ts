@@ -9,6 +9,7 @@ import type { AuditMonitor } from './auditMonitor';
 import type { ConnectionManager } from './connections';
 import type { RemoteFileSystemProvider } from './fileSystemProvider';
 import type { ExtensionLogger } from './log';
+import type { ProfileDiagnostics } from './profileDiagnostics';
 import type { ProfileRegistry } from './profileRegistry';
 import type { RemoteNode, RemoteTreeProvider } from './remoteTree';
 import type { TransferService } from './transfers';
@@ -35,4 +36,6 @@ export interface Services {
   audits: AuditMonitor;
   /** The connection state in the status bar. */
   statusBar: vscode.StatusBarItem;
+  /** Problems of the shared profile files as editor diagnostics, with the move-to-keychain quick fix. */
+  profileDiagnostics: ProfileDiagnostics;
 }

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { describeError, UsageError } from '../../core/errors';
 import { BoundedInputError, PROFILE_FILE as PROFILE_FILE_SPEC, readBoundedFile } from '../../core/fsutil';
 import { parseTypedAddress } from '../addressInput';
+import { MOVE_SECRET_COMMAND, moveSecretToKeychain } from '../profileDiagnostics';
 import { DEFAULT_PORTS, type Profile, type Protocol } from '../../core/profiles/types';
 import { PROFILES_SETTING, SETTING_SECTION } from '../profileRegistry';
 import { PROFILE_FILE_PATH } from '../../core/profiles/profileFile';
@@ -135,4 +136,5 @@ async function editProfiles(s: Services, where?: unknown): Promise<void> {
 export const PROFILE_COMMANDS: Commands = {
   'secureTransfer.addProfile': addProfile,
   'secureTransfer.editProfiles': editProfiles,
+  [MOVE_SECRET_COMMAND]: moveSecretToKeychain,
 };

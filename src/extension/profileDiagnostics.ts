@@ -1,0 +1,254 @@
+/**
+ * Problems of the shared profile file (`.vscode/secure-transfer.json`) as real diagnostics: Error
+ * severity (any problem makes the whole file refused), at the exact JSON span core's validator
+ * found, from the editor's text while the file is open (so they follow typing) and from disk
+ * otherwise. A quick fix moves a password (or key passphrase) out of the file into the OS keychain,
+ * keyed by that profile's server, and saves the file without it.
+ */
+import { existsSync } from 'node:fs';
+import * as vscode from 'vscode';
+import { describeError, UsageError } from '../core/errors';
+import { PROFILE_FILE as PROFILE_FILE_SPEC, readBoundedFile } from '../core/fsutil';
+import { secretFieldOf } from '../core/profiles/forbidden';
+import { formatJsonPath, parseJsonc, type PathSegment } from '../core/profiles/jsonc';
+import { checkProfileFileText } from '../core/profiles/load';
+import { PROFILE_FILE_PATH } from '../core/profiles/profileFile';
+import { serverUrl } from '../core/profiles/serverAddress';
+import { DEFAULT_PORTS, type Protocol, type ServerAddress } from '../core/profiles/types';
+import type { ProfileProblem } from '../core/profiles/validate';
+import { setPassphrase, setPassword } from '../core/secrets/secrets';
+import { isValidHost } from '../core/syntax/host';
+import type { ProfileRegistry } from './profileRegistry';
+import type { Services } from './services';
+
+export const DIAGNOSTIC_SOURCE = 'Secure Transfer';
+export const MOVE_SECRET_COMMAND = 'secureTransfer.moveSecretToKeychain';
+export const PROFILE_FILE_SELECTOR: vscode.DocumentSelector = { scheme: 'file', pattern: `**/${PROFILE_FILE_PATH}` };
+
+const PROTOCOLS: readonly Protocol[] = ['sftp', 'ftpes', 'ftps'];
+/** The secrets the quick fix can move: both are one string stored per server. */
+const MOVABLE = { password: 'password', passphrase: 'key passphrase' } as const;
+type Movable = keyof typeof MOVABLE;
+
+interface Entry {
+  diagnostic: vscode.Diagnostic;
+  problem: ProfileProblem;
+}
+
+/** One line of the document, as VS Code counts (0-based; columns in UTF-16 units, like SourcePosition). */
+function lineAt(text: string, line: number): string {
+  let start = 0;
+  for (let n = 0; n < line; n++) {
+    const next = text.indexOf('\n', start);
+    if (next < 0) return '';
+    start = next + 1;
+  }
+  const end = text.indexOf('\n', start);
+  return text.slice(start, end < 0 ? text.length : end).replace(/\r$/, '');
+}
+
+/** The problem's span; without an exact end, the token at its start (a quoted key, or one character). */
+export function problemRange(text: string, p: Pick<ProfileProblem, 'line' | 'column' | 'endLine' | 'endColumn'>): vscode.Range {
+  const line = (p.line ?? 1) - 1;
+  const column = (p.column ?? 1) - 1;
+  const start = new vscode.Position(line, column);
+  if (p.endLine !== undefined && p.endColumn !== undefined) return new vscode.Range(start, new vscode.Position(p.endLine - 1, p.endColumn - 1));
+  const rest = lineAt(text, line).slice(column);
+  const quoted = /^"(?:[^"\\]|\\.)*"/.exec(rest);
+  return new vscode.Range(start, start.translate(0, quoted ? quoted[0].length : Math.min(1, rest.length)));
+}
+
+/** The sentence without the file name in front (the editor already shows which file). */
+function diagnosticMessage(problem: ProfileProblem, file: string): string {
+  return problem.message.startsWith(`${file}: `) ? problem.message.slice(file.length + 2) : problem.message;
+}
+
+export function toDiagnostic(text: string, file: string, problem: ProfileProblem): vscode.Diagnostic {
+  const d = new vscode.Diagnostic(problemRange(text, problem), diagnosticMessage(problem, file), vscode.DiagnosticSeverity.Error);
+  d.source = DIAGNOSTIC_SOURCE;
+  d.code = problem.code;
+  return d;
+}
+
+export class ProfileDiagnostics implements vscode.CodeActionProvider, vscode.Disposable {
+  readonly collection = vscode.languages.createDiagnosticCollection('secureTransfer.profiles');
+  private readonly entries = new Map<string, Entry[]>();
+  private readonly disposables: vscode.Disposable[] = [];
+  /** Settles when the latest refresh is done (tests wait for it). */
+  private latest: Promise<void> = Promise.resolve();
+
+  constructor(private readonly profiles: ProfileRegistry) {
+    const onText = (doc: vscode.TextDocument) => {
+      if (this.isProfileFile(doc.uri)) this.show(doc.uri, doc.getText());
+    };
+    this.disposables.push(
+      this.collection,
+      profiles.onDidChange(() => void this.refresh()),
+      vscode.workspace.onDidOpenTextDocument(onText),
+      vscode.workspace.onDidChangeTextDocument((e) => onText(e.document)),
+      // Closed without saving: the disk's text is what counts again.
+      vscode.workspace.onDidCloseTextDocument((doc) => this.isProfileFile(doc.uri) && void this.refresh()),
+      vscode.languages.registerCodeActionsProvider(PROFILE_FILE_SELECTOR, this, { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] }),
+    );
+  }
+
+  isProfileFile(uri: vscode.Uri): boolean {
+    return uri.scheme === 'file' && this.profiles.profileFiles().includes(uri.fsPath);
+  }
+
+  /** The diagnostics of every profile file: the open editor's text, else the file on disk. */
+  refresh(): Promise<void> {
+    this.latest = this.latest.then(() => this.refreshNow()).catch(() => undefined);
+    return this.latest;
+  }
+
+  private async refreshNow(): Promise<void> {
+    const files = this.profiles.profileFiles();
+    for (const key of [...this.entries.keys()]) {
+      if (!files.includes(vscode.Uri.parse(key).fsPath)) this.clear(vscode.Uri.parse(key));
+    }
+    for (const file of files) {
+      const uri = vscode.Uri.file(file);
+      const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+      if (open) {
+        this.show(uri, open.getText());
+        continue;
+      }
+      if (!existsSync(file)) {
+        this.clear(uri);
+        continue;
+      }
+      try {
+        this.show(uri, (await readBoundedFile(file, PROFILE_FILE_SPEC)).toString('utf8'));
+      } catch (err) {
+        this.set(uri, '', [{ path: '', message: describeError(err), code: 'syntax', security: false, line: 1, column: 1 }]);
+      }
+    }
+  }
+
+  private show(uri: vscode.Uri, text: string): void {
+    this.set(uri, text, checkProfileFileText(text, uri.fsPath).problems);
+  }
+
+  private set(uri: vscode.Uri, text: string, problems: readonly ProfileProblem[]): void {
+    const entries = problems.map((problem) => ({ problem, diagnostic: toDiagnostic(text, uri.fsPath, problem) }));
+    this.entries.set(uri.toString(), entries);
+    this.collection.set(uri, entries.map((e) => e.diagnostic));
+  }
+
+  private clear(uri: vscode.Uri): void {
+    this.entries.delete(uri.toString());
+    this.collection.delete(uri);
+  }
+
+  /** The problems last found in a file (first = the one the tree row opens). */
+  problemsOf(uri: vscode.Uri): readonly ProfileProblem[] {
+    return (this.entries.get(uri.toString()) ?? []).map((e) => e.problem);
+  }
+
+  provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
+    const mine = this.entries.get(document.uri.toString()) ?? [];
+    const actions: vscode.CodeAction[] = [];
+    for (const d of context.diagnostics) {
+      const entry = mine.find((e) => e.diagnostic === d || (d.source === DIAGNOSTIC_SOURCE && e.diagnostic.range.isEqual(d.range) && e.diagnostic.message === d.message));
+      if (!entry || entry.problem.code !== 'secret-in-profile' || !entry.problem.segments) continue;
+      const found = movableSecret(document.getText(), entry.problem.segments);
+      if (!found) continue;
+      const action = new vscode.CodeAction(`Move the ${MOVABLE[found.kind]} to the OS keychain`, vscode.CodeActionKind.QuickFix);
+      action.diagnostics = [d];
+      action.isPreferred = true;
+      action.command = { command: MOVE_SECRET_COMMAND, title: action.title, arguments: [document.uri, entry.problem.segments] };
+      actions.push(action);
+    }
+    return actions;
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+interface MovableSecret {
+  kind: Movable;
+  value: string;
+  server: ServerAddress;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The secret at `segments` when the quick fix can move it: a password or passphrase written directly
+ * in a profile (`profiles[i].key`) whose protocol, host and user say which server it belongs to.
+ */
+export function movableSecret(text: string, segments: readonly PathSegment[]): MovableSecret | undefined {
+  if (segments.length !== 3 || segments[0] !== 'profiles' || typeof segments[1] !== 'number' || typeof segments[2] !== 'string') return undefined;
+  let doc: unknown;
+  try {
+    doc = parseJsonc(text).value;
+  } catch {
+    return undefined;
+  }
+  const list = isObject(doc) ? doc.profiles : undefined;
+  const profile = Array.isArray(list) ? (list[segments[1]] as unknown) : undefined;
+  if (!isObject(profile)) return undefined;
+  const value = profile[segments[2]];
+  const kind = secretFieldOf(segments[2], value);
+  if (typeof value !== 'string' || value === '' || (kind !== 'password' && kind !== 'passphrase')) return undefined;
+  const protocol = profile.protocol as Protocol;
+  const { host, username, port } = profile;
+  if (!PROTOCOLS.includes(protocol) || typeof host !== 'string' || !isValidHost(host) || typeof username !== 'string' || username === '') return undefined;
+  if (port !== undefined && !(typeof port === 'number' && Number.isInteger(port) && port >= 1 && port <= 65535)) return undefined;
+  return { kind, value, server: { protocol, host, username, port: typeof port === 'number' ? port : DEFAULT_PORTS[protocol] } };
+}
+
+/** The text offsets to delete so the member at `segments` goes with its comma (and its line, when alone on it). */
+export function memberDeletion(text: string, segments: readonly PathSegment[]): [number, number] | undefined {
+  const doc = parseJsonc(text);
+  const key = formatJsonPath(segments);
+  const start = doc.positions.get(key)?.offset;
+  const end = doc.ends.get(key)?.offset;
+  if (start === undefined || end === undefined) return undefined;
+  const after = /^[ \t]*,/.exec(text.slice(end));
+  if (after) {
+    let from = start;
+    let to = end + after[0].length;
+    const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+    const restOfLine = /^[ \t]*(?:\r?\n|$)/.exec(text.slice(to));
+    // Alone on its line: the whole line goes.
+    if (/^[ \t]*$/.test(text.slice(lineStart, start)) && restOfLine) {
+      from = lineStart;
+      to += restOfLine[0].length;
+    }
+    return [from, to];
+  }
+  // The last member: the comma before it goes instead (with the line break and indentation between).
+  const before = /,\s*$/.exec(text.slice(0, start));
+  return before ? [before.index, end] : [start, end];
+}
+
+/** The quick fix: store the secret for the profile's server, remove it from the file, save. */
+export async function moveSecretToKeychain(s: Services, uri?: unknown, segments?: unknown): Promise<boolean> {
+  if (!(uri instanceof vscode.Uri) || !Array.isArray(segments)) throw new UsageError('Run this from the light bulb on a password in the profile file.');
+  const path = segments as PathSegment[];
+  const doc = await vscode.workspace.openTextDocument(uri);
+  const text = doc.getText();
+  const found = movableSecret(text, path);
+  if (!found) {
+    throw new UsageError(`Nothing to move at ${formatJsonPath(path)}: the value must be a password written in a profile that names its "protocol", "host" and "username" (the keychain keeps it by server).`);
+  }
+  s.log.redactor.add(found.value);
+  if (found.kind === 'password') await setPassword(s.secrets, found.server, found.value);
+  else await setPassphrase(s.secrets, found.server, found.value);
+  const span = memberDeletion(text, path);
+  if (!span) throw new UsageError(`${formatJsonPath(path)} could not be removed from ${uri.fsPath}: delete it by hand (the ${MOVABLE[found.kind]} is already in the keychain).`);
+  const edit = new vscode.WorkspaceEdit();
+  edit.delete(uri, new vscode.Range(doc.positionAt(span[0]), doc.positionAt(span[1])));
+  if (!(await vscode.workspace.applyEdit(edit)) || !(await doc.save())) {
+    throw new UsageError(`The ${MOVABLE[found.kind]} is in the keychain, but ${uri.fsPath} could not be saved without it: delete "${String(path[2])}" by hand and save.`);
+  }
+  await s.profiles.reload();
+  s.ui.info(
+    `The ${MOVABLE[found.kind]} for ${serverUrl(found.server)} is now in the OS keychain and no longer in ${PROFILE_FILE_PATH}. If that file was ever committed or shared, change the ${MOVABLE[found.kind]}: old copies still hold it.`,
+  );
+  return true;
+}
