@@ -9,15 +9,13 @@ import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { describeError, UsageError } from '../core/errors';
 import { PROFILE_FILE as PROFILE_FILE_SPEC, readBoundedFile } from '../core/fsutil';
-import { secretFieldOf } from '../core/profiles/forbidden';
-import { formatJsonPath, parseJsonc, type PathSegment } from '../core/profiles/jsonc';
+import { formatJsonPath, type PathSegment } from '../core/profiles/jsonc';
+import { MOVABLE, memberDeletion, movableSecret } from './profileSecretFix';
 import { checkProfileFileText } from '../core/profiles/load';
 import { PROFILE_FILE_PATH } from '../core/profiles/profileFile';
 import { serverUrl } from '../core/profiles/serverAddress';
-import { DEFAULT_PORTS, type Protocol, type ServerAddress } from '../core/profiles/types';
 import type { ProfileProblem } from '../core/profiles/validate';
 import { setPassphrase, setPassword } from '../core/secrets/secrets';
-import { isValidHost } from '../core/syntax/host';
 import type { ProfileRegistry } from './profileRegistry';
 import type { Services } from './services';
 
@@ -25,10 +23,8 @@ export const DIAGNOSTIC_SOURCE = 'Secure Transfer';
 export const MOVE_SECRET_COMMAND = 'secureTransfer.moveSecretToKeychain';
 export const PROFILE_FILE_SELECTOR: vscode.DocumentSelector = { scheme: 'file', pattern: `**/${PROFILE_FILE_PATH}` };
 
-const PROTOCOLS: readonly Protocol[] = ['sftp', 'ftpes', 'ftps'];
-/** The secrets the quick fix can move: both are one string stored per server. */
-const MOVABLE = { password: 'password', passphrase: 'key passphrase' } as const;
-type Movable = keyof typeof MOVABLE;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 interface Entry {
   diagnostic: vscode.Diagnostic;
@@ -168,67 +164,14 @@ export class ProfileDiagnostics implements vscode.CodeActionProvider, vscode.Dis
   }
 }
 
-interface MovableSecret {
-  kind: Movable;
-  value: string;
-  server: ServerAddress;
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/**
- * The secret at `segments` when the quick fix can move it: a password or passphrase written directly
- * in a profile (`profiles[i].key`) whose protocol, host and user say which server it belongs to.
- */
-export function movableSecret(text: string, segments: readonly PathSegment[]): MovableSecret | undefined {
-  if (segments.length !== 3 || segments[0] !== 'profiles' || typeof segments[1] !== 'number' || typeof segments[2] !== 'string') return undefined;
-  let doc: unknown;
-  try {
-    doc = parseJsonc(text).value;
-  } catch {
-    return undefined;
-  }
-  const list = isObject(doc) ? doc.profiles : undefined;
-  const profile = Array.isArray(list) ? (list[segments[1]] as unknown) : undefined;
-  if (!isObject(profile)) return undefined;
-  const value = profile[segments[2]];
-  const kind = secretFieldOf(segments[2], value);
-  if (typeof value !== 'string' || value === '' || (kind !== 'password' && kind !== 'passphrase')) return undefined;
-  const protocol = profile.protocol as Protocol;
-  const { host, username, port } = profile;
-  if (!PROTOCOLS.includes(protocol) || typeof host !== 'string' || !isValidHost(host) || typeof username !== 'string' || username === '') return undefined;
-  if (port !== undefined && !(typeof port === 'number' && Number.isInteger(port) && port >= 1 && port <= 65535)) return undefined;
-  return { kind, value, server: { protocol, host, username, port: typeof port === 'number' ? port : DEFAULT_PORTS[protocol] } };
-}
-
-/** The text offsets to delete so the member at `segments` goes with its comma (and its line, when alone on it). */
-export function memberDeletion(text: string, segments: readonly PathSegment[]): [number, number] | undefined {
-  const doc = parseJsonc(text);
-  const key = formatJsonPath(segments);
-  const start = doc.positions.get(key)?.offset;
-  const end = doc.ends.get(key)?.offset;
-  if (start === undefined || end === undefined) return undefined;
-  const after = /^[ \t]*,/.exec(text.slice(end));
-  if (after) {
-    let from = start;
-    let to = end + after[0].length;
-    const lineStart = text.lastIndexOf('\n', start - 1) + 1;
-    const restOfLine = /^[ \t]*(?:\r?\n|$)/.exec(text.slice(to));
-    // Alone on its line: the whole line goes.
-    if (/^[ \t]*$/.test(text.slice(lineStart, start)) && restOfLine) {
-      from = lineStart;
-      to += restOfLine[0].length;
-    }
-    return [from, to];
-  }
-  // The last member: the comma before it goes instead (with the line break and indentation between).
-  const before = /,\s*$/.exec(text.slice(0, start));
-  return before ? [before.index, end] : [start, end];
-}
-
 /** The quick fix: store the secret for the profile's server, remove it from the file, save. */
-export async function moveSecretToKeychain(s: Services, uri?: unknown, segments?: unknown): Promise<boolean> {
-  if (!(uri instanceof vscode.Uri) || !Array.isArray(segments)) throw new UsageError('Run this from the light bulb on a password in the profile file.');
+export async function moveSecretToKeychain(s: Services, target?: unknown, segments?: unknown): Promise<boolean> {
+  // A code action's arguments may come back revived (UriComponents) rather than as the Uri given.
+  const uri = target instanceof vscode.Uri ? target : typeof target === 'string' ? vscode.Uri.parse(target) : isObject(target) && typeof target.scheme === 'string' && typeof target.path === 'string' ? vscode.Uri.from(target as { scheme: string; path: string }) : undefined;
+  const valid = Array.isArray(segments) && segments.every((x) => typeof x === 'string' || typeof x === 'number');
+  if (!uri || !valid) throw new UsageError('Run this from the light bulb on a password in the profile file.');
+  // Only ever a workspace's own profile file: nothing else is edited or read for secrets.
+  if (!s.profileDiagnostics.isProfileFile(uri)) throw new UsageError(`Only ${PROFILE_FILE_PATH} of an open folder can have its secrets moved to the keychain.`);
   const path = segments as PathSegment[];
   const doc = await vscode.workspace.openTextDocument(uri);
   const text = doc.getText();
