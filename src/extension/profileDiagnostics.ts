@@ -15,7 +15,7 @@ import { checkProfileFileText } from '../core/profiles/load';
 import { PROFILE_FILE_PATH } from '../core/profiles/profileFile';
 import { serverUrl } from '../core/profiles/serverAddress';
 import type { ProfileProblem } from '../core/profiles/validate';
-import { setPassphrase, setPassword } from '../core/secrets/secrets';
+import { getSecret, setPassphrase, setPassword } from '../core/secrets/secrets';
 import type { ProfileRegistry } from './profileRegistry';
 import type { Services } from './services';
 
@@ -180,8 +180,21 @@ export async function moveSecretToKeychain(s: Services, target?: unknown, segmen
     throw new UsageError(`Nothing to move at ${formatJsonPath(path)}: the value must be a password written in a profile that names its "protocol", "host" and "username" (the keychain keeps it by server).`);
   }
   s.log.redactor.add(found.value);
-  if (found.kind === 'password') await setPassword(s.secrets, found.server, found.value);
-  else await setPassphrase(s.secrets, found.server, found.value);
+  // Never overwrite a different stored secret without asking: the file's copy may be the stale one.
+  const stored = await getSecret(s.secrets, found.server, found.kind);
+  let keep = false;
+  if (stored !== undefined && stored !== found.value) {
+    const answer = await s.ui.confirm(
+      `The OS keychain already holds a different ${MOVABLE[found.kind]} for ${serverUrl(found.server)}.`,
+      `Replace stores the one from ${PROFILE_FILE_PATH}; Keep Stored keeps the keychain's. Either way it is removed from the file.`,
+      'Replace',
+      'Keep Stored',
+    );
+    if (!answer) return false;
+    keep = answer === 'Keep Stored';
+  }
+  if (!keep && found.kind === 'password') await setPassword(s.secrets, found.server, found.value);
+  else if (!keep) await setPassphrase(s.secrets, found.server, found.value);
   const span = memberDeletion(text, path);
   if (!span) throw new UsageError(`${formatJsonPath(path)} could not be removed from ${uri.fsPath}: delete it by hand (the ${MOVABLE[found.kind]} is already in the keychain).`);
   const edit = new vscode.WorkspaceEdit();
