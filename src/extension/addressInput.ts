@@ -11,8 +11,13 @@ import { parseUrl, type RemoteUrl } from '../core/profiles/url';
 import type { Protocol, ServerAddress } from '../core/profiles/types';
 import { serverUrl } from '../core/profiles/serverAddress';
 
-/** `sftp://`, `ftp://`, `https://`…: the text is a URL, and its scheme decides the protocol. */
-const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+/**
+ * `sftp://`, `ftp://`, `https://`…, or one of our schemes without its `//` (`sftp:bob@host`): the text
+ * is a URL, and its scheme decides the protocol (or parseUrl says what is wrong with it).
+ */
+const SCHEME = /^(?:[a-z][a-z0-9+.-]*:\/\/|(?:sftp|ftpes|ftps|ftp):)/i;
+/** In a remote path box only a full `scheme://` is a URL: a relative path may start with "ftp:". */
+const URL_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 export const PASSWORD_IN_ADDRESS =
   'The address holds a password, and Secure Transfer never keeps passwords in settings or files: remove it (write user@host) and, once the profile exists, run "Secure Transfer: Set Password" to keep it in the OS keychain.';
@@ -53,7 +58,7 @@ export function parseTypedAddress(text: string, fallback: Protocol = 'sftp'): Ty
  */
 export function typedRemotePath(server: ServerAddress, text: string, home: string): string {
   const t = text.trim();
-  if (!SCHEME.test(t)) return text;
+  if (!URL_SCHEME.test(t)) return text;
   const url = inEditorWords(() => parseUrl(t));
   const same = sameServer({ ...url, username: url.username ?? server.username }, server);
   if (!same) throw new UsageError(`That URL points at ${serverUrl(url)}, not at ${serverUrl(server)}: paste a path on this server, or add a profile for the other one.`, 'bad-target');

@@ -72,6 +72,7 @@ test('typed addresses: bare, or pasted URLs whose protocol wins', () => {
   assert.equal(pasted.protocol, 'ftpes');
   assert.deepEqual([pasted.url.host, pasted.url.port, pasted.url.path], ['h.example', 21, '/www']);
   assert.throws(() => parseTypedAddress('ftp://bob@h.example'), (e: unknown) => hasErrorCode(e, 'plaintext-ftp'));
+  assert.throws(() => parseTypedAddress('sftp:bob@h.example'), /lacks "\/\/" after "sftp:"/, 'a scheme without // is not read as user "sftp" with a password');
   for (const text of ['sftp://bob:s3cret@h.example', 'bob:s3cret@h.example', 'sftp://bob:s3/cret@h.example/x']) {
     assert.throws(() => parseTypedAddress(text), (e: unknown) => hasErrorCode(e, 'secret-in-url') && e.message === PASSWORD_IN_ADDRESS && !e.message.includes('s3'), text);
   }

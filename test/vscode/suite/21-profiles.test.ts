@@ -63,6 +63,16 @@ describe('profiles and credentials', function () {
       assert.deepEqual(rec.errors, []);
     });
 
+    it('Refresh, Show Log and Clear Transfers take the focused row and run without an error', async () => {
+      const api = await getApi();
+      const rec = answerUi(api);
+      const row = await focusedRow();
+      await exec('refresh', row);
+      await exec('showLog', row);
+      await exec('clearTransfers', undefined);
+      assert.deepEqual(rec.errors, []);
+    });
+
     it('Edit Profiles with the focused row asks which profiles, without an error', async () => {
       const api = await getApi();
       const asked: string[] = [];
