@@ -125,7 +125,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
         .catch(() => undefined),
     {
       versions: remoteVersions,
-      extraSessions: (profile) => extraSessionFactory(profile, { context: connectContext, secrets, trustStore, log }),
+      extraSessions: (profile) => extraSessionFactory(profile, { context: connectContext, secrets, trustStore, remembered: passwords, log }),
       confirmOverwrite: (profile, conflict) => confirmOverwriteChanged(ui, profile.name, conflict),
     },
   );
