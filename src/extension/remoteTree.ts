@@ -60,18 +60,18 @@ export function folderOf(node: RemoteNode | undefined): { profileName: string; p
 export const PROFILE_FILE_ERROR_TEXT = 'Profiles file has an error — open it';
 export const PROFILE_SETTINGS_ERROR_TEXT = 'Profile settings have an error — open them';
 
-/**
- * A profile source that was refused: a short row that opens the place at fault (the file at the
- * problem, where the diagnostics and the quick fix are); the full sentence is in the tooltip.
- */
 /** The sentence without the file's path in front (the row already says which file). */
 function shortReason(p: ProfileProblem): string {
   const text = p.message.startsWith(`${p.source}: `) ? p.message.slice(p.source.length + 2) : p.message;
   return escapeControlChars(text);
 }
 
+/**
+ * A profile source that was refused: a short row that opens the place at fault (the file at the
+ * problem, where the diagnostics and the quick fix are); the full sentence is in the tooltip.
+ */
 export function problemNode(p: ProfileProblem, manyFolders: boolean): RemoteNode {
-  const detail = `${p.message}`;
+  const detail = p.message;
   if (p.kind === 'file') {
     const at = new vscode.Position((p.line ?? 1) - 1, (p.column ?? 1) - 1);
     const options: vscode.TextDocumentShowOptions = { selection: new vscode.Range(at, at), preview: false };

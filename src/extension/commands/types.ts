@@ -47,7 +47,7 @@ export async function remoteItem(s: Services, arg: TargetArg, purpose: string): 
   const r = await resolveProfile(s.profiles, s.ui, arg, purpose);
   if (!r) return undefined;
   if (r.target.path !== undefined) return r.target.path ? { profile: r.profile, path: r.target.path } : undefined;
-  const typed = await s.ui.input({ prompt: `Remote path on ${r.profile.name}`, placeHolder: '/path/on/the/server, or paste its sftp:// URL', ignoreFocusOut: true });
+  const typed = await s.ui.input({ prompt: `Remote path on ${r.profile.name}`, placeHolder: `/path/on/the/server, or paste its ${r.profile.protocol}:// URL`, ignoreFocusOut: true });
   if (!typed) return undefined;
   const home = typed.includes('://') ? (await s.connections.get(r.profile)).homeDir : '';
   return { profile: r.profile, path: typedRemotePath(r.profile, typed, home) };
