@@ -28,8 +28,15 @@ export interface ConnectionDeps {
   onConnected?(profile: LoadedProfile): void;
 }
 
+/** The settings a live session depends on: where it goes, as whom, and what it trusts. */
+function connectionShape(p: LoadedProfile): string {
+  return JSON.stringify([serverOrigin(p), p.username, p.fingerprints, p.identityFile, p.agent, p.caFile, p.tlsServerName, p.minTlsVersion, p.mfa, p.appendTotpToPassword]);
+}
+
 export class ConnectionManager implements vscode.Disposable {
   private readonly states = new Map<string, ConnectionState>();
+  /** What each live session was opened with (connectionShape()), to tell when its profile changed. */
+  private readonly shapes = new Map<string, string>();
   private readonly pending = new Map<string, Promise<RemoteFileSystem>>();
   private readonly changed = new vscode.EventEmitter<string>();
   /** Fires with the profile name whose connection state changed. */
@@ -58,6 +65,7 @@ export class ConnectionManager implements vscode.Disposable {
 
   private async open(profile: LoadedProfile, signal?: AbortSignal): Promise<RemoteFileSystem> {
     this.set(profile.name, { status: 'connecting' });
+    this.shapes.set(profile.name, connectionShape(profile));
     try {
       // Later reconnects rerun the full connect (identity verified again); only the first honours the caller's signal.
       let first = true;
@@ -98,9 +106,24 @@ export class ConnectionManager implements vscode.Disposable {
     this.deps.onConnectError(profile, err);
   }
 
+  /**
+   * Ends the sessions (and forgets the states) of profiles that no longer exist, or that now point at
+   * another server or trust other keys: a session must never outlive the profile it was opened for.
+   * Returns the names dropped.
+   */
+  async dropVanished(find: (name: string) => LoadedProfile | undefined): Promise<string[]> {
+    const stale = [...this.states.keys()].filter((name) => {
+      const now = find(name);
+      return !now || (this.shapes.has(name) && connectionShape(now) !== this.shapes.get(name));
+    });
+    await Promise.all(stale.map((name) => this.disconnect(name)));
+    return stale;
+  }
+
   async disconnect(name: string): Promise<void> {
     const s = this.states.get(name);
     this.states.delete(name);
+    this.shapes.delete(name);
     if (s?.status === 'connected') await s.fs.close().catch(() => undefined);
     this.changed.fire(name);
   }

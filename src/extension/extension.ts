@@ -11,6 +11,7 @@ import type { AuditReport } from '../core/audit/types';
 import type { LoadedProfile } from '../core/profiles/types';
 import { serverOrigin } from '../core/profiles/serverAddress';
 import { credentialsFor } from '../core/mfa/provider';
+import { SessionPasswords } from '../core/secrets/sessionPasswords';
 import { RemoteVersions } from '../core/transfer/remoteState';
 import { extraSessionFactory } from '../core/transfer/sessionReuse';
 import { TrustStore } from '../core/trust/trustStore';
@@ -33,6 +34,8 @@ import { createTrustDecider, isIdentityChanged, showIdentityChanged } from './tr
 import { windowUi, type Ui } from './ui';
 import { connectionsToRestore } from './workspaceRestart';
 import { registerUploadOnSave } from './uploadOnSave';
+import { offerToRemember } from './rememberPassword';
+import { ProfileDiagnostics } from './profileDiagnostics';
 import { confirmOverwriteChanged, confirmReplaceExisting } from './conflictPrompt';
 
 /** Returned from activate() only when VS Code runs the extension's tests (ExtensionMode.Test). */
@@ -50,6 +53,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
   const ui: Ui = { ...windowUi };
   const log = createLogger(vscode.window.createOutputChannel('Secure Transfer', { log: true }));
   const secrets = secretStorageStore(context.secrets);
+  // Passwords typed in this window, by server: reconnects and other profiles of that server reuse them.
+  const passwords = new SessionPasswords();
   const trustStore = TrustStore.inDir(context.globalStorageUri.fsPath);
   const profiles = new ProfileRegistry();
   const decide = createTrustDecider(ui);
@@ -82,13 +87,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
             return answer;
           },
         },
+        remembered: passwords,
       }),
     onConnectError: (profile, err) => {
       if (!isIdentityChanged(err)) return;
       audits.identityChanged(profile, describeError(err));
       void showIdentityChanged(ui, err, profile.name);
     },
-    onConnected: (profile) => void audits.afterConnect(profile),
+    onConnected: (profile) => {
+      void audits.afterConnect(profile);
+      void offerToRemember({ ui, secrets, passwords, state: context.globalState, log }, profile).catch((err: unknown) => log.warn(`Could not store the password of ${profile.name}: ${describeError(err)}`));
+    },
   });
 
   // One record of the remote versions read and written, for the editor's save check and uploads alike.
@@ -121,7 +130,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
         .catch(() => undefined),
     {
       versions: remoteVersions,
-      extraSessions: (profile) => extraSessionFactory(profile, { context: connectContext, secrets, trustStore, log }),
+      extraSessions: (profile) => extraSessionFactory(profile, { context: connectContext, secrets, trustStore, remembered: passwords, log }),
       confirmOverwrite: (profile, conflict) => confirmOverwriteChanged(ui, profile.name, conflict),
       confirmReplace: (profile, existing) => confirmReplaceExisting(ui, profile.name, existing),
     },
@@ -140,11 +149,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
   const activityView = new ActivityViewProvider(activity);
   const activityTree = vscode.window.createTreeView(ACTIVITY_VIEW, { treeDataProvider: activityView });
   activityView.attach(activityTree);
-  const statusBar = createStatusBar(connections);
+  const statusBar = createStatusBar(connections, profiles);
   const transfersView = new TransfersViewProvider(transfers);
+  const profileDiagnostics = new ProfileDiagnostics(profiles);
   Object.assign(services, {
-    context, ui, log, profiles, connections, transfers, transfersView, fsProvider, tree, secrets, trustStore,
-    remoteFilesView: treeView, activity, activityView, activityDocuments, audits, statusBar: statusBar.item,
+    context, ui, log, profiles, connections, transfers, transfersView, fsProvider, tree, secrets, passwords, trustStore,
+    remoteFilesView: treeView, activity, activityView, activityDocuments, audits, statusBar: statusBar.item, profileDiagnostics,
   } satisfies Services);
   const setContext = () => void vscode.commands.executeCommand('setContext', 'secureTransfer.hasProfiles', profiles.profiles.length > 0 || profiles.problems.length > 0);
   context.subscriptions.push(
@@ -158,7 +168,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
     profiles.onDidChange(() => {
       setContext();
       tree.refresh();
+      // A removed profile (or one whose file became invalid, or that now points elsewhere) keeps no session.
+      void connections.dropVanished((name) => profiles.find(name)).then((dropped) => dropped.length && log.info(`Disconnected ${dropped.join(', ')}: the profile was removed or changed.`));
     }),
+    profileDiagnostics,
     connections.onDidChange(() => tree.refresh()),
     audits,
     audits.onDidChange(() => (treeView.badge = audits.badge())),
@@ -176,6 +189,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
   } finally {
     profilesLoaded();
   }
+  await profileDiagnostics.refresh();
   // After "Open Remote Folder in Workspace" restarted the extension host: reconnect what was connected.
   void restoreConnections(services);
   // `npm start` only (an environment variable the demo sets): the Secure Transfer view and DEMO.md.

@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import { describeError, SecurityRefusal } from '../core/errors';
 import { loadProfileFile } from '../core/profiles/load';
 import { PROFILE_FILE_PATH, profileFileIn } from '../core/profiles/profileFile';
-import { validateUserPolicy, validateUserProfiles } from '../core/profiles/validate';
+import { ProfileValidationError, validateUserPolicy, validateUserProfiles } from '../core/profiles/validate';
 import { mergePolicies, type EffectivePolicy, type Policy } from '../core/policy';
 import type { LoadedProfile } from '../core/profiles/types';
 
@@ -23,6 +23,11 @@ export interface ProfileProblem {
   /** The file or settings key. */
   source: string;
   message: string;
+  /** What the problem is in: a shared profile file, the user's settings, or a name two profiles share. */
+  kind: 'file' | 'settings' | 'shadowed';
+  /** Where the (first) problem is in the file, 1-based, when known. */
+  line?: number;
+  column?: number;
 }
 
 export class ProfileRegistry implements vscode.Disposable {
@@ -97,7 +102,8 @@ export class ProfileRegistry implements vscode.Disposable {
           profiles.push(...loaded.profiles);
           if (loaded.policy) policies.set(file, loaded.policy);
         } catch (err) {
-          problems.push({ source: file, message: describeError(err) });
+          const first = err instanceof ProfileValidationError ? err.problems[0] : undefined;
+          problems.push({ source: file, message: describeError(err), kind: 'file', ...(first?.line !== undefined ? { line: first.line, column: first.column ?? 1 } : {}) });
         }
       }
     }
@@ -107,21 +113,21 @@ export class ProfileRegistry implements vscode.Disposable {
       userPolicy = validateUserPolicy(vscode.workspace.getConfiguration(SETTING_SECTION).inspect<unknown>(POLICY_SETTING)?.globalValue, POLICY_SETTING_KEY);
     } catch (err) {
       userPolicyProblem = describeError(err);
-      problems.push({ source: POLICY_SETTING_KEY, message: userPolicyProblem });
+      problems.push({ source: POLICY_SETTING_KEY, message: userPolicyProblem, kind: 'settings' });
     }
     const userValue = vscode.workspace.getConfiguration(SETTING_SECTION).inspect<unknown>(PROFILES_SETTING)?.globalValue;
     if (userValue !== undefined) {
       try {
         profiles.push(...validateUserProfiles(userValue, PROFILES_SETTING_KEY));
       } catch (err) {
-        problems.push({ source: PROFILES_SETTING_KEY, message: describeError(err) });
+        problems.push({ source: PROFILES_SETTING_KEY, message: describeError(err), kind: 'settings' });
       }
     }
     // The first profile of a name wins (workspace before user); a shadowed one is reported, not merged.
     const seen = new Set<string>();
     this.list = profiles.filter((p) => {
       if (!seen.has(p.name)) return seen.add(p.name);
-      problems.push({ source: p.source.location, message: `The profile "${p.name}" in ${p.source.location} is hidden by another profile of the same name: rename one of them.` });
+      problems.push({ source: p.source.location, message: `The profile "${p.name}" in ${p.source.location} is hidden by another profile of the same name: rename one of them.`, kind: 'shadowed' });
       return false;
     });
     this.problemList = problems;

@@ -11,7 +11,7 @@ import { serverUrl } from '../core/profiles/serverAddress';
 import { PROFILE_FILE_PATH } from '../core/profiles/profileFile';
 import type { RemoteEntry } from '../core/session/remoteFileSystem';
 import type { ConnectionManager, ConnectionState } from './connections';
-import type { ProfileRegistry } from './profileRegistry';
+import type { ProfileProblem, ProfileRegistry } from './profileRegistry';
 import { escapeControlChars } from '../core/displayText';
 import { firstEntries, moreEntriesText } from '../core/session/listingWindow';
 import { isPartialName } from '../core/transfer/partialName';
@@ -21,7 +21,7 @@ import { IDENTITY_CHANGED_CODES } from './trustPrompt';
 export type RemoteNode =
   | { kind: 'profile'; profile: LoadedProfile }
   | { kind: 'entry'; profileName: string; path: string; type: RemoteEntry['type']; size: number }
-  | { kind: 'message'; text: string; detail?: string; profileName?: string; severity: 'error' | 'info'; contextValue?: string };
+  | { kind: 'message'; text: string; detail?: string; profileName?: string; severity: 'error' | 'info'; contextValue?: string; description?: string; command?: vscode.Command };
 
 const STATE_LOOK: Readonly<Record<ConnectionState['status'], { icon: string; label: string }>> = {
   disconnected: { icon: 'vm-outline', label: 'not connected' },
@@ -56,6 +56,48 @@ export function folderOf(node: RemoteNode | undefined): { profileName: string; p
   if (node?.kind === 'profile') return { profileName: node.profile.name, path: node.profile.remotePath };
   if (node?.kind === 'entry') return { profileName: node.profileName, path: node.type === 'directory' ? node.path : path.posix.dirname(node.path) };
   return undefined;
+}
+
+export const PROFILE_FILE_ERROR_TEXT = 'Profiles file has an error — open it';
+export const PROFILE_SETTINGS_ERROR_TEXT = 'Profile settings have an error — open them';
+
+/** The sentence without the file's path in front (the row already says which file). */
+function shortReason(p: ProfileProblem): string {
+  const text = p.message.startsWith(`${p.source}: `) ? p.message.slice(p.source.length + 2) : p.message;
+  return escapeControlChars(text);
+}
+
+/**
+ * A profile source that was refused: a short row that opens the place at fault (the file at the
+ * problem, where the diagnostics and the quick fix are); the full sentence is in the tooltip.
+ */
+export function problemNode(p: ProfileProblem, manyFolders: boolean): RemoteNode {
+  const detail = p.message;
+  if (p.kind === 'file') {
+    const at = new vscode.Position((p.line ?? 1) - 1, (p.column ?? 1) - 1);
+    const options: vscode.TextDocumentShowOptions = { selection: new vscode.Range(at, at), preview: false };
+    return {
+      kind: 'message',
+      severity: 'error',
+      text: PROFILE_FILE_ERROR_TEXT,
+      detail,
+      contextValue: 'message.profileFileError',
+      // The first reason, short (which folder's file, when there are several); all of it is in the tooltip.
+      description: `${manyFolders ? `${path.basename(path.dirname(path.dirname(p.source)))}: ` : ''}${shortReason(p)}`,
+      command: { command: 'vscode.open', title: 'Open the profile file', arguments: [vscode.Uri.file(p.source), options] },
+    };
+  }
+  if (p.kind === 'settings') {
+    return {
+      kind: 'message',
+      severity: 'error',
+      text: PROFILE_SETTINGS_ERROR_TEXT,
+      detail,
+      contextValue: 'message.profileSettingsError',
+      command: { command: 'workbench.action.openSettingsJson', title: 'Open user settings' },
+    };
+  }
+  return { kind: 'message', severity: 'error', text: p.message, detail };
 }
 
 export class RemoteTreeProvider implements vscode.TreeDataProvider<RemoteNode>, vscode.TreeDragAndDropController<RemoteNode> {
@@ -93,6 +135,8 @@ export class RemoteTreeProvider implements vscode.TreeDataProvider<RemoteNode>, 
       item.iconPath = new vscode.ThemeIcon(node.severity === 'error' ? 'error' : 'info', new vscode.ThemeColor(node.severity === 'error' ? 'errorForeground' : 'foreground'));
       item.tooltip = node.detail ?? node.text;
       item.contextValue = node.contextValue ?? 'message';
+      if (node.description) item.description = node.description;
+      if (node.command) item.command = node.command;
       return item;
     }
     const uri = remoteUri(node.profileName, node.path);
@@ -156,7 +200,7 @@ export class RemoteTreeProvider implements vscode.TreeDataProvider<RemoteNode>, 
 
   private roots(): RemoteNode[] {
     const nodes: RemoteNode[] = this.profiles.profiles.map((profile) => ({ kind: 'profile', profile }));
-    const messages: RemoteNode[] = this.profiles.problems.map((p) => ({ kind: 'message', severity: 'error', text: p.message, detail: `${p.source}: ${p.message}` }));
+    const messages: RemoteNode[] = this.profiles.problems.map((p) => problemNode(p, this.profiles.profileFiles().length > 1));
     // With no profile at all the welcome view (Add Profile) shows instead, and says why in Restricted Mode.
     if (nodes.length === 0 && messages.length === 0) return [];
     if (this.profiles.restricted) messages.unshift({ kind: 'message', severity: 'info', text: RESTRICTED_MESSAGE });

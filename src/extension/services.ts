@@ -2,12 +2,14 @@
 import type * as vscode from 'vscode';
 import type { ActivityLog } from '../core/audit/activityLog';
 import type { SecretStore } from '../core/secrets/secretStore';
+import type { SessionPasswords } from '../core/secrets/sessionPasswords';
 import type { TrustStore } from '../core/trust/trustStore';
 import type { ActivityDocuments, ActivityViewProvider } from './activityView';
 import type { AuditMonitor } from './auditMonitor';
 import type { ConnectionManager } from './connections';
 import type { RemoteFileSystemProvider } from './fileSystemProvider';
 import type { ExtensionLogger } from './log';
+import type { ProfileDiagnostics } from './profileDiagnostics';
 import type { ProfileRegistry } from './profileRegistry';
 import type { RemoteNode, RemoteTreeProvider } from './remoteTree';
 import type { TransferService } from './transfers';
@@ -26,6 +28,8 @@ export interface Services {
   fsProvider: RemoteFileSystemProvider;
   tree: RemoteTreeProvider;
   secrets: SecretStore;
+  /** Passwords typed in this window (memory only), by server; Forget Secrets clears a server's too. */
+  passwords: SessionPasswords;
   trustStore: TrustStore;
   /** The Remote Files view itself (its badge shows unseen security alerts). */
   remoteFilesView: vscode.TreeView<RemoteNode>;
@@ -37,4 +41,6 @@ export interface Services {
   audits: AuditMonitor;
   /** The connection state in the status bar. */
   statusBar: vscode.StatusBarItem;
+  /** Problems of the shared profile files as editor diagnostics, with the move-to-keychain quick fix. */
+  profileDiagnostics: ProfileDiagnostics;
 }

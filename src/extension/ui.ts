@@ -22,6 +22,8 @@ export interface Ui {
   error(message: string): void;
   /** A non-modal warning with buttons (e.g. "Show Security Report"); resolves with the one clicked. */
   notify(message: string, ...actions: string[]): Promise<string | undefined>;
+  /** A non-modal question that is no warning (e.g. "Remember the password?"); undefined when dismissed. */
+  offer(message: string, ...actions: string[]): Promise<string | undefined>;
 }
 
 export const windowUi: Ui = {
@@ -41,4 +43,5 @@ export const windowUi: Ui = {
   info: (message) => void vscode.window.showInformationMessage(message),
   error: (message) => void vscode.window.showErrorMessage(message),
   notify: async (message, ...actions) => vscode.window.showWarningMessage(message, ...actions),
+  offer: async (message, ...actions) => vscode.window.showInformationMessage(message, ...actions),
 };

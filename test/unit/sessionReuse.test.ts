@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Profile } from '../../src/core/profiles/types';
 import { secretKey, type SecretStore } from '../../src/core/secrets/secretStore';
+import { SessionPasswords } from '../../src/core/secrets/sessionPasswords';
 import { extraSessionFactory, SESSION_REUSE_RULES, sharedReuseFacts, storedReuseFacts, whyOneSession, type ReuseFacts } from '../../src/core/transfer/sessionReuse';
 import { TrustStore } from '../../src/core/trust/trustStore';
 
@@ -56,6 +57,11 @@ test('stored facts come from the secret store and the trust store (or the profil
   const deps = { context: () => ({ trustStore }), secrets, trustStore };
   assert.equal(typeof (await extraSessionFactory(profile(), deps)), 'function');
   assert.equal(await extraSessionFactory(profile(), { ...deps, secrets: memorySecrets() }), undefined, 'no factory without the stored password');
+  // A password typed earlier in the window counts as given: the extra sessions reuse it without asking.
+  const typed = new SessionPasswords();
+  typed.set(profile(), 'typed-pw');
+  assert.equal((await storedReuseFacts(profile(), memorySecrets(), trustStore, typed)).storedPassword, true);
+  assert.equal(typeof (await extraSessionFactory(profile(), { ...deps, secrets: memorySecrets(), remembered: typed })), 'function');
 });
 
 test('sessions sharing the first one\'s answers (the CLI) reuse the password and the identity, never a typed code', async () => {

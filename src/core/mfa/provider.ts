@@ -19,6 +19,13 @@ export interface Prompter {
   ask(question: { message: string; echo: boolean; server: ServerAddress }): Promise<string | undefined>;
 }
 
+/** Memory of typed passwords by server (core/secrets/sessionPasswords.ts is the one in use). */
+export interface PasswordMemory {
+  get(server: ServerAddress): string | undefined;
+  set(server: ServerAddress, password: string): void;
+  forget(server: ServerAddress): void;
+}
+
 export interface CredentialProviderOptions {
   store: SecretStore;
   /** The server the profile points at; `passwordOverride` applies to it only. */
@@ -30,6 +37,11 @@ export interface CredentialProviderOptions {
   prompter?: Prompter;
   /** A password given for this run (e.g. --password-stdin); never stored. */
   passwordOverride?: string;
+  /**
+   * Passwords typed earlier in this process (the editor's session), asked before the user; what the
+   * user types is added, and a rejected one is forgotten on onAuthFailure(). Never persisted.
+   */
+  remembered?: PasswordMemory;
   /**
    * FTPS servers that take the one-time code appended to the password (e.g. "secret123456"), because
    * FTP has no second prompt: password() then returns password + current code (mfa 'totp'), or
@@ -45,7 +57,7 @@ export interface CredentialProviderOptions {
  * extra transfer sessions, the CLI): the keychain first, then `prompter` if there is one. A profile
  * without `mfa` has none (the schema's default).
  */
-export function credentialsFor(profile: Profile, store: SecretStore, opts: { prompter?: Prompter; passwordOverride?: string } = {}): CredentialProvider {
+export function credentialsFor(profile: Profile, store: SecretStore, opts: { prompter?: Prompter; passwordOverride?: string; remembered?: PasswordMemory } = {}): CredentialProvider {
   return createCredentialProvider({
     store,
     server: profile,
@@ -53,6 +65,7 @@ export function credentialsFor(profile: Profile, store: SecretStore, opts: { pro
     appendTotpToPassword: profile.appendTotpToPassword,
     ...(opts.prompter ? { prompter: opts.prompter } : {}),
     ...(opts.passwordOverride !== undefined ? { passwordOverride: opts.passwordOverride } : {}),
+    ...(opts.remembered ? { remembered: opts.remembered } : {}),
   });
 }
 
@@ -92,7 +105,7 @@ export function createCredentialProvider(options: CredentialProviderOptions): Cr
 
   const storedPassword = async (server: ServerAddress): Promise<string | undefined> => {
     if (options.passwordOverride !== undefined && sameServer(server, options.server)) return options.passwordOverride;
-    return (await getSecret(store, server, 'password')) ?? typed.get(`password ${serverUrl(server)}`);
+    return (await getSecret(store, server, 'password')) ?? options.remembered?.get(server) ?? typed.get(`password ${serverUrl(server)}`);
   };
 
   const passwordOrAsk = async (server: ServerAddress, message: string): Promise<string | undefined> => {
@@ -100,6 +113,7 @@ export function createCredentialProvider(options: CredentialProviderOptions): Cr
     if (known !== undefined || !prompter) return known;
     const answer = await ask(server, message, false, 'a password');
     typed.set(`password ${serverUrl(server)}`, answer);
+    if (answer !== '') options.remembered?.set(server, answer);
     return answer;
   };
 
@@ -160,8 +174,10 @@ export function createCredentialProvider(options: CredentialProviderOptions): Cr
       return answers;
     },
 
-    onAuthFailure() {
+    onAuthFailure(server) {
       typed.clear();
+      // A rejected password must not be offered again on the next try (nor stored by "Remember").
+      options.remembered?.forget(server);
     },
 
     retryKeyboardInteractive(server) {

@@ -17,6 +17,8 @@ export interface JsoncDocument {
   value: unknown;
   /** Where each value starts (for object members: where its key starts), by formatJsonPath(). */
   positions: Map<string, SourcePosition>;
+  /** Where each value ends (exclusive), by the same paths: with `positions`, the exact span of a member. */
+  ends: Map<string, SourcePosition>;
   /** Keys written twice in one object (JSON keeps the last; the user probably meant one). */
   duplicateKeys: { path: string; position: SourcePosition }[];
 }
@@ -54,6 +56,7 @@ const LITERALS: ReadonlyArray<[string, unknown]> = [
 
 export function parseJsonc(text: string): JsoncDocument {
   const positions = new Map<string, SourcePosition>();
+  const ends = new Map<string, SourcePosition>();
   const duplicateKeys: JsoncDocument['duplicateKeys'] = [];
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
 
@@ -106,6 +109,12 @@ export function parseJsonc(text: string): JsoncDocument {
   };
 
   const parseValue = (path: PathSegment[], depth: number): unknown => {
+    const value = parseBareValue(path, depth);
+    ends.set(formatJsonPath(path), positionAt(i));
+    return value;
+  };
+
+  const parseBareValue = (path: PathSegment[], depth: number): unknown => {
     skipTrivia();
     if (depth > MAX_DEPTH) fail(`values are nested more than ${MAX_DEPTH} deep`);
     const key = formatJsonPath(path);
@@ -178,5 +187,5 @@ export function parseJsonc(text: string): JsoncDocument {
   const value = parseValue([], 0);
   skipTrivia();
   if (i < text.length) fail('unexpected text after the end of the JSON value');
-  return { value, positions, duplicateKeys };
+  return { value, positions, ends, duplicateKeys };
 }

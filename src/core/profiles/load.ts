@@ -25,7 +25,7 @@ export function checkProfileFileText(text: string, file: string): ProfileFileChe
     if (err instanceof JsoncSyntaxError) return { profiles: [], problems: [syntaxProblem(file, err)] };
     throw err;
   }
-  return checkProfileFile(doc.value, file, { positions: doc.positions, duplicateKeys: doc.duplicateKeys });
+  return checkProfileFile(doc.value, file, { positions: doc.positions, ends: doc.ends, duplicateKeys: doc.duplicateKeys });
 }
 
 /** Parses and validates the file's text; throws ProfileValidationError (a UsageError) with every problem. */

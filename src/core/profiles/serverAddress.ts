@@ -44,6 +44,11 @@ export function serverUrl(server: AddressLike): string {
   return `${server.protocol}://${user}${urlHost(server.host)}:${server.port}`;
 }
 
+/** Whether two addresses are one login on one server: protocol, host (any case), port and user. */
+export function sameServer(a: AddressLike, b: AddressLike): boolean {
+  return serverUrl(a) === serverUrl(b);
+}
+
 /** `sftp://files.example.com:22`: the server without the user (the activity log's key, audit reports). */
 export function serverOrigin(server: Pick<AddressLike, 'protocol' | 'host' | 'port'>): string {
   return serverUrl({ protocol: server.protocol, host: server.host, port: server.port });

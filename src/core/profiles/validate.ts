@@ -41,6 +41,14 @@ export interface ProfileProblem {
   /** 1-based, when the source text is known. */
   line?: number;
   column?: number;
+  /**
+   * Where the problem's text ends (exclusive, 1-based) when it is the exact member or value at fault
+   * (from a key's start to its value's end); absent when only the enclosing object is known.
+   */
+  endLine?: number;
+  endColumn?: number;
+  /** The JSON path as segments, without any settings prefix (for editors and quick fixes). */
+  segments?: PathSegment[];
 }
 
 export class ProfileValidationError extends UsageError {
@@ -179,6 +187,7 @@ interface Collector {
   /** Prepended to every JSON path (the settings key for user settings). */
   prefix: string;
   positions?: Map<string, SourcePosition>;
+  ends?: Map<string, SourcePosition>;
   problems: ProfileProblem[];
   /** Paths (without prefix) that already have a specific problem: ajv's generic ones are dropped. */
   claimed: Set<string>;
@@ -197,12 +206,15 @@ function report(c: Collector, segments: readonly PathSegment[], code: ProblemCod
   const path = formatJsonPath(segments, c.prefix);
   const sentence = /[.?]$/.test(text) ? text : `${text}.`;
   const pos = nearestPosition(c.positions, segments);
+  const end = c.positions?.has(key) ? c.ends?.get(key) : undefined;
   c.problems.push({
     path,
     message: oneLine(path === '' ? `${c.where}: ${sentence}` : `${c.where}: ${path}: ${sentence}`),
     code,
     security: SECURITY_CODES.has(code),
     ...(pos ? { line: pos.line, column: pos.column } : {}),
+    ...(pos && end ? { endLine: end.line, endColumn: end.column } : {}),
+    segments: [...segments],
   });
 }
 
@@ -447,13 +459,15 @@ function withDefaults(profile: Profile, source: ProfileSource): LoadedProfile {
 export interface ValidateOptions {
   /** Where keys and values start in the source text (from parseJsonc), so problems carry a line. */
   positions?: Map<string, SourcePosition>;
+  /** Where values end (from parseJsonc), so a problem can name its exact span. */
+  ends?: Map<string, SourcePosition>;
   /** Keys written twice in one object (from parseJsonc). */
   duplicateKeys?: { path: string; position: SourcePosition }[];
 }
 
 /** Every problem of a parsed `.vscode/secure-transfer.json`, and the profiles when there are none. */
 export function checkProfileFile(json: unknown, file: string, options: ValidateOptions = {}): ProfileFileCheck {
-  const c: Collector = { where: file, prefix: '', positions: options.positions, problems: [], claimed: new Set() };
+  const c: Collector = { where: file, prefix: '', positions: options.positions, ends: options.ends, problems: [], claimed: new Set() };
   for (const dup of options.duplicateKeys ?? []) {
     c.problems.push({
       path: dup.path,

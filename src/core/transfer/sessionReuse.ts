@@ -14,7 +14,7 @@
  *   a one-time code never does (`sharedReuseFacts`).
  */
 import { connect, type ConnectContext } from '../connect';
-import { credentialsFor } from '../mfa/provider';
+import { credentialsFor, type PasswordMemory } from '../mfa/provider';
 import type { Profile } from '../profiles/types';
 import { getSecret } from '../secrets/secrets';
 import type { SecretStore } from '../secrets/secretStore';
@@ -56,11 +56,15 @@ export function whyOneSession(profile: Profile, facts: ReuseFacts): string | und
 
 const hasSecret = async (secrets: SecretStore, profile: Profile, kind: 'password' | 'totp'): Promise<boolean> => (await getSecret(secrets, profile, kind)) !== undefined;
 
-/** Facts for sessions that can rely on nothing but what is stored (the extension's extra sessions). */
-export async function storedReuseFacts(profile: Profile, secrets: SecretStore, trustStore: TrustStore): Promise<ReuseFacts> {
+/**
+ * Facts for sessions that can rely on nothing but what is stored (the extension's extra sessions): the
+ * keychain, and a password typed earlier in this window (`remembered`, memory only).
+ */
+export async function storedReuseFacts(profile: Profile, secrets: SecretStore, trustStore: TrustStore, remembered?: PasswordMemory): Promise<ReuseFacts> {
   const kind = profile.protocol === 'sftp' ? 'host-key' : 'certificate';
   const [password, seed, records] = await Promise.all([hasSecret(secrets, profile, 'password'), hasSecret(secrets, profile, 'totp'), trustStore.find(kind, profile.host, profile.port)]);
-  return { storedPassword: password, storedTotpSeed: seed, rememberedIdentity: records.length > 0 || (profile.fingerprints?.length ?? 0) > 0 };
+  const typed = remembered?.get(profile) !== undefined;
+  return { storedPassword: password || typed, storedTotpSeed: seed, rememberedIdentity: records.length > 0 || (profile.fingerprints?.length ?? 0) > 0 };
 }
 
 /**
@@ -78,6 +82,8 @@ export interface ExtraSessionDeps<P extends Profile> {
   context(profile: P): Omit<ConnectContext, 'credentials' | 'decide' | 'signal'>;
   secrets: SecretStore;
   trustStore: TrustStore;
+  /** Passwords typed in this window: extra sessions may give one again (never ask for one). */
+  remembered?: PasswordMemory;
   log?: { debug(message: string): void };
 }
 
@@ -88,10 +94,10 @@ export interface ExtraSessionDeps<P extends Profile> {
  * has no prompter, so a question fails that session and the pool carries on with the ones it has.
  */
 export async function extraSessionFactory<P extends Profile>(profile: P, deps: ExtraSessionDeps<P>): Promise<SessionFactory | undefined> {
-  const why = whyOneSession(profile, await storedReuseFacts(profile, deps.secrets, deps.trustStore));
+  const why = whyOneSession(profile, await storedReuseFacts(profile, deps.secrets, deps.trustStore, deps.remembered));
   if (why) {
     deps.log?.debug(`Transfers to ${profile.name} use its one connection: ${why}.`);
     return undefined;
   }
-  return () => connect(profile, { ...deps.context(profile), decide: refuseUnknown, credentials: credentialsFor(profile, deps.secrets) });
+  return () => connect(profile, { ...deps.context(profile), decide: refuseUnknown, credentials: credentialsFor(profile, deps.secrets, deps.remembered ? { remembered: deps.remembered } : {}) });
 }

@@ -4,7 +4,8 @@ import { existsSync, promises as fsp } from 'node:fs';
 import * as vscode from 'vscode';
 import { describeError, UsageError } from '../../core/errors';
 import { BoundedInputError, PROFILE_FILE as PROFILE_FILE_SPEC, readBoundedFile } from '../../core/fsutil';
-import { parseUrl } from '../../core/profiles/url';
+import { parseTypedAddress } from '../addressInput';
+import { MOVE_SECRET_COMMAND, moveSecretToKeychain } from '../profileDiagnostics';
 import { DEFAULT_PORTS, type Profile, type Protocol } from '../../core/profiles/types';
 import { PROFILES_SETTING, SETTING_SECTION } from '../profileRegistry';
 import { PROFILE_FILE_PATH } from '../../core/profiles/profileFile';
@@ -27,20 +28,43 @@ const PROTOCOL_PICKS: readonly (vscode.QuickPickItem & { protocol: Protocol })[]
   { label: 'FTPS (implicit TLS)', description: 'legacy implicit TLS (port 990)', protocol: 'ftps' },
 ];
 
+const PROTOCOLS: readonly Protocol[] = ['sftp', 'ftpes', 'ftps'];
+
+/**
+ * Plain values from a caller (tests, other commands), told apart from what menus pass: the view's
+ * title bar passes the focused tree element (or nothing), the welcome view and palette nothing.
+ */
+export function isNewProfileArgs(x: unknown): x is NewProfileArgs {
+  if (typeof x !== 'object' || x === null || 'kind' in x) return false;
+  const a = x as Partial<Record<keyof NewProfileArgs, unknown>>;
+  return typeof a.name === 'string' && typeof a.host === 'string' && typeof a.username === 'string'
+    && PROTOCOLS.includes(a.protocol as Protocol) && (a.target === 'user' || a.target === 'workspace');
+}
+
+/** The address box: a bare user@host[:port][/folder], or a pasted sftp://, ftpes:// or ftps:// URL. */
+function validateAddress(text: string): string | undefined {
+  try {
+    const { url } = parseTypedAddress(text);
+    return url.username ? undefined : 'Write the user name before the host: user@host.';
+  } catch (err) {
+    return describeError(err);
+  }
+}
+
 async function askNewProfile(s: Services): Promise<NewProfileArgs | undefined> {
-  const protocol = (await s.ui.pick(PROTOCOL_PICKS, { placeHolder: 'How does the server transfer files? (plain FTP is not offered: it sends passwords in cleartext)' }))?.protocol;
-  if (!protocol) return undefined;
-  const validate = (text: string): string | undefined => {
-    try {
-      const u = parseUrl(`${protocol}://${text.trim()}`);
-      return u.username ? undefined : 'Write the user name before the host: user@host.';
-    } catch (err) {
-      return describeError(err);
-    }
-  };
-  const address = await s.ui.input({ prompt: 'Server address', placeHolder: 'user@host[:port][/remote/folder]', validateInput: validate, ignoreFocusOut: true });
+  // The address first: a pasted URL names its protocol, so the protocol question is then skipped.
+  const address = await s.ui.input({
+    prompt: 'Server address',
+    placeHolder: 'user@host[:port][/remote/folder], or paste sftp://user@host:2222/folder',
+    validateInput: validateAddress,
+    ignoreFocusOut: true,
+  });
   if (!address) return undefined;
-  const url = parseUrl(`${protocol}://${address.trim()}`);
+  const typed = parseTypedAddress(address);
+  const protocol = typed.protocol ?? (await s.ui.pick(PROTOCOL_PICKS, { placeHolder: 'How does the server transfer files? (plain FTP is not offered: it sends passwords in cleartext)' }))?.protocol;
+  if (!protocol) return undefined;
+  // A bare address is read again with the chosen protocol, for its default port.
+  const url = typed.protocol ? typed.url : parseTypedAddress(address, protocol).url;
   const name = await s.ui.input({ prompt: 'Profile name', value: `${url.username}@${url.host}`, validateInput: (v) => (v.trim() && !v.includes('/') ? undefined : 'A profile name must not be empty or contain "/".'), ignoreFocusOut: true });
   if (!name) return undefined;
   const targets = [
@@ -67,8 +91,9 @@ async function readProfileDocument(file: string): Promise<{ profiles?: unknown[]
   }
 }
 
-async function addProfile(s: Services, args?: NewProfileArgs): Promise<string | undefined> {
-  const a = args ?? (await askNewProfile(s));
+/** `args`: plain values, or whatever a menu passes (a tree node, nothing), in which case it asks. */
+async function addProfile(s: Services, args?: unknown): Promise<string | undefined> {
+  const a = isNewProfileArgs(args) ? args : await askNewProfile(s);
   if (!a) return undefined;
   if (s.profiles.find(a.name)) throw new UsageError(`A profile named "${a.name}" already exists: choose another name.`);
   const profile = profileJson(a);
@@ -89,8 +114,9 @@ async function addProfile(s: Services, args?: NewProfileArgs): Promise<string | 
   return a.name;
 }
 
-async function editProfiles(s: Services, where?: 'user' | 'workspace'): Promise<void> {
-  const choice = where ?? (s.profiles.profileFiles().length && !s.profiles.restricted
+/** `where`: 'user' or 'workspace'; anything else (the title bar's focused tree element) asks. */
+async function editProfiles(s: Services, where?: unknown): Promise<void> {
+  const choice = where === 'user' || where === 'workspace' ? where : (s.profiles.profileFiles().length && !s.profiles.restricted
     ? (await s.ui.pick([{ label: 'Workspace (shared)', target: 'workspace' as const }, { label: 'User settings', target: 'user' as const }], { placeHolder: 'Which profiles?' }))?.target
     : 'user');
   if (!choice) return;
@@ -110,4 +136,5 @@ async function editProfiles(s: Services, where?: 'user' | 'workspace'): Promise<
 export const PROFILE_COMMANDS: Commands = {
   'secureTransfer.addProfile': addProfile,
   'secureTransfer.editProfiles': editProfiles,
+  [MOVE_SECRET_COMMAND]: moveSecretToKeychain,
 };

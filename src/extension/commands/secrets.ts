@@ -38,6 +38,8 @@ async function forgetSecrets(s: Services, arg?: TargetArg, options?: { confirmed
     if (answer !== 'Forget') return [];
   }
   const kinds = await forgetServer(s.secrets, r.profile);
+  // What was typed in this window goes too: "forget" must mean the next connection asks.
+  s.passwords.forget(r.profile);
   await s.connections.disconnect(r.profile.name);
   s.ui.info(kinds.length ? `Forgot the ${kinds.join(', ')} of ${serverUrl(r.profile)}.` : `Nothing was stored for ${serverUrl(r.profile)}.`);
   return kinds;

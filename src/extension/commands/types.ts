@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type * as vscode from 'vscode';
 import type { LoadedProfile } from '../../core/profiles/types';
 import type { Services } from '../services';
+import { typedRemotePath } from '../addressInput';
 import { resolveProfile, toTarget, type TargetArg } from '../targets';
 
 const posix = path.posix;
@@ -35,13 +36,19 @@ export async function remoteFolder(s: Services, arg: TargetArg, purpose: string)
   const start = r.profile.remotePath ? await fs.realpath(r.profile.remotePath) : fs.homeDir;
   if (arg !== undefined) return { profile: r.profile, dir: start };
   const typed = await s.ui.input({ prompt: `Remote folder on ${r.profile.name}`, value: start, ignoreFocusOut: true });
-  return typed ? { profile: r.profile, dir: typed.startsWith('/') ? typed : posix.join(start, typed) } : undefined;
+  if (!typed) return undefined;
+  // A pasted URL of this server gives its path; another server's URL is refused.
+  const dir = typedRemotePath(r.profile, typed, fs.homeDir);
+  return { profile: r.profile, dir: dir.startsWith('/') ? dir : posix.join(start, dir) };
 }
 
 /** The remote file or folder a command is about: the node's, or a path the user types. */
 export async function remoteItem(s: Services, arg: TargetArg, purpose: string): Promise<{ profile: LoadedProfile; path: string } | undefined> {
   const r = await resolveProfile(s.profiles, s.ui, arg, purpose);
   if (!r) return undefined;
-  const p = r.target.path ?? (await s.ui.input({ prompt: `Remote path on ${r.profile.name}`, ignoreFocusOut: true }));
-  return p ? { profile: r.profile, path: p } : undefined;
+  if (r.target.path !== undefined) return r.target.path ? { profile: r.profile, path: r.target.path } : undefined;
+  const typed = await s.ui.input({ prompt: `Remote path on ${r.profile.name}`, placeHolder: `/path/on/the/server, or paste its ${r.profile.protocol}:// URL`, ignoreFocusOut: true });
+  if (!typed) return undefined;
+  const home = typed.includes('://') ? (await s.connections.get(r.profile)).homeDir : '';
+  return { profile: r.profile, path: typedRemotePath(r.profile, typed, home) };
 }

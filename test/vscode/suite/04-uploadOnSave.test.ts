@@ -84,7 +84,8 @@ describe('upload on save (shared workspace profile)', function () {
       await vscode.commands.executeCommand('secureTransfer.refresh');
       assert.equal(api.services.profiles.find(P), undefined);
       const roots = await api.services.tree.getChildren();
-      const problem = roots.find((n) => n.kind === 'message' && /keychain/i.test(n.text));
+      // The row says what to do; the reason is beside it and in full in its tooltip (and at the spot in the editor).
+      const problem = roots.find((n) => n.kind === 'message' && n.text === 'Profiles file has an error — open it' && /keychain/i.test(n.detail ?? '') && /keychain/i.test(n.description ?? ''));
       assert.ok(problem, 'the reason is shown in the tree');
     } finally {
       writeFileSync(profileFile, good);

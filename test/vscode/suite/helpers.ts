@@ -28,6 +28,8 @@ export interface Recorded {
   inputs: vscode.InputBoxOptions[];
   /** Non-modal warnings with buttons (security alerts). */
   notifications: { message: string; actions: string[] }[];
+  /** Non-modal questions that are no warning (the offer to remember a password). */
+  offers: { message: string; actions: string[] }[];
 }
 
 /**
@@ -41,8 +43,9 @@ export function answerUi(api: TestApi, answers: {
   openDialog?: () => vscode.Uri[] | undefined;
   saveDialog?: () => vscode.Uri | undefined;
   notify?: (message: string, actions: string[]) => string | undefined;
+  offer?: (message: string, actions: string[]) => string | undefined;
 } = {}): Recorded {
-  const rec: Recorded = { confirms: [], modalErrors: [], errors: [], infos: [], inputs: [], notifications: [] };
+  const rec: Recorded = { confirms: [], modalErrors: [], errors: [], infos: [], inputs: [], notifications: [], offers: [] };
   const ui: Ui = {
     pick: async (items) => answers.pick?.(items) as never,
     input: async (o) => {
@@ -68,6 +71,10 @@ export function answerUi(api: TestApi, answers: {
     notify: async (message, ...actions) => {
       rec.notifications.push({ message, actions });
       return answers.notify?.(message, actions);
+    },
+    offer: async (message, ...actions) => {
+      rec.offers.push({ message, actions });
+      return answers.offer?.(message, actions);
     },
   };
   Object.assign(api.ui, ui);
