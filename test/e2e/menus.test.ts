@@ -19,6 +19,8 @@ import { launchBrowser, newLoopbackPage, startCodeServer, type CodeServer } from
 import { REPO_ROOT } from '../harness/common';
 import { coverage, entryKey, HOST_TESTED, menuEntries } from './menuEntries';
 import { Workbench } from './workbench';
+import { isPartialName } from '../../src/core/transfer/partialName';
+import { readdirSync } from 'node:fs';
 
 const BIG = 2 * 1024 * 1024 * 1024;
 
@@ -69,6 +71,19 @@ async function typeIntoPrompt(f: Fixture, prompt: string | RegExp, text: string)
   const input = f.wb.page.locator('.quick-input-widget input');
   await input.fill(text);
   await f.wb.page.keyboard.press('Enter');
+}
+
+/** The partial files the server holds in the remote folder (their names carry core's partial scheme). */
+const partialsOnServer = (f: Fixture) => readdirSync(f.remote()).filter(isPartialName);
+const bigRow = (f: Fixture, state: string) => f.wb.treeItem(new RegExp(`big\\.bin.*${state}`));
+const ACTIVITY = 'Activity';
+
+/** Expands the Activity view (collapsed by default) so its title buttons show. */
+async function openActivityView(f: Fixture): Promise<void> {
+  await f.wb.showContainer('Secure Transfer');
+  const header = f.wb.paneHeader(ACTIVITY);
+  await header.waitFor({ timeout: 30_000 });
+  if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
 }
 
 /** In the order they run. */
@@ -341,6 +356,48 @@ const ROWS: Row[] = [
     },
   },
   {
+    key: key('view/title', 'secureTransfer.filterActivityByServer', false),
+    reach: 'Activity view (expanded) title bar → Filter Activity by Server…',
+    proof: 'a pick of the logged servers opens; picking one names it in the view\'s header',
+    run: async (f) => {
+      await openActivityView(f);
+      await f.wb.viewTitleAction(ACTIVITY, 'Filter Activity by Server');
+      await f.wb.page.locator('.quick-input-widget', { hasText: 'Show the activity of which server?' }).waitFor({ timeout: 30_000 });
+      await f.wb.page.keyboard.press('Enter');
+      await f.wb.paneHeader(ACTIVITY).locator('.description', { hasText: '127.0.0.1' }).waitFor({ timeout: 30_000 });
+      await f.wb.noErrorToast();
+    },
+  },
+  {
+    key: key('view/title', 'secureTransfer.filterActivityByAction', false),
+    reach: 'Activity view title bar → Filter Activity by Action… → Writes',
+    proof: 'the view\'s header says it shows writes',
+    run: async (f) => {
+      await f.wb.viewTitleAction(ACTIVITY, 'Filter Activity by Action');
+      await typeIntoPrompt(f, 'Show which actions?', 'Writes');
+      await f.wb.paneHeader(ACTIVITY).locator('.description', { hasText: /writes/i }).waitFor({ timeout: 30_000 });
+    },
+  },
+  {
+    key: key('view/title', 'secureTransfer.clearActivityFilter', false),
+    reach: 'Activity view title bar (shown while filtered) → Clear Activity Filter',
+    proof: 'the header no longer names a filter',
+    run: async (f) => {
+      await f.wb.viewTitleAction(ACTIVITY, 'Clear Activity Filter');
+      await f.wb.paneHeader(ACTIVITY).locator('.description', { hasText: /writes|127\.0\.0\.1/i }).waitFor({ state: 'detached', timeout: 30_000 });
+    },
+  },
+  {
+    key: key('view/title', 'secureTransfer.openActivityAsText', false),
+    reach: 'Activity view title bar → … → Open Activity as Text',
+    proof: 'a text tab with the activity opens',
+    run: async (f) => {
+      await f.wb.viewTitleAction(ACTIVITY, 'Open Activity as Text');
+      await f.wb.page.locator('.editor-instance .view-lines', { hasText: 'Secure Transfer activity' }).first().waitFor({ timeout: 30_000 });
+      await f.wb.noErrorToast();
+    },
+  },
+  {
     key: key('editor/title/context', 'secureTransfer.uploadActiveFile', false),
     reach: 'open site/page.html, right-click its tab → Upload Active File',
     proof: 'page.html reaches the server (mapped: site/ → the remote folder)',
@@ -379,6 +436,68 @@ const ROWS: Row[] = [
       await f.wb.treeItem(/big\.bin.*cancelled/).waitFor({ timeout: 30_000 });
       const size = existsSync(f.remote('big.bin')) ? statSync(f.remote('big.bin')).size : 0;
       assert.ok(size < BIG, `only part of the file arrived (${size} bytes)`);
+    },
+  },
+  {
+    key: key('view/item/context', 'secureTransfer.resumeTransfer', false),
+    reach: 'Transfers view: right-click the cancelled upload → Resume Transfer',
+    proof: 'the same row runs again',
+    run: async (f) => {
+      await f.wb.contextMenu(bigRow(f, 'cancelled'), 'Resume Transfer');
+      await bigRow(f, 'running').waitFor({ timeout: 30_000 });
+    },
+  },
+  {
+    key: key('view/item/context', 'secureTransfer.cancelTransfer', false),
+    reach: 'Transfers view: right-click the running upload → Cancel Transfer',
+    proof: 'the row says cancelled again',
+    run: async (f) => {
+      await f.wb.contextMenu(bigRow(f, 'running'), 'Cancel Transfer');
+      await bigRow(f, 'cancelled').waitFor({ timeout: 30_000 });
+    },
+  },
+  {
+    key: key('view/item/context', 'secureTransfer.resumeTransfer', true),
+    reach: 'Transfers view: hover the cancelled upload → Resume Transfer (inline)',
+    proof: 'the row runs again (then Cancel, inline, for the next rows)',
+    run: async (f) => {
+      await f.wb.inlineAction(bigRow(f, 'cancelled'), 'Resume Transfer');
+      await bigRow(f, 'running').waitFor({ timeout: 30_000 });
+      await f.wb.inlineAction(bigRow(f, 'running'), 'Cancel');
+      await bigRow(f, 'cancelled').waitFor({ timeout: 30_000 });
+    },
+  },
+  {
+    key: key('view/item/context', 'secureTransfer.discardPartial', true),
+    reach: 'Transfers view: hover the cancelled upload → Discard Partial (inline)',
+    proof: 'the partial file is gone from the server',
+    run: async (f) => {
+      await f.until('a partial of big.bin on the server', () => partialsOnServer(f).length > 0);
+      await f.wb.inlineAction(bigRow(f, 'cancelled'), 'Discard Partial');
+      await f.until('no partial left on the server', () => partialsOnServer(f).length === 0);
+      await f.wb.noErrorToast();
+    },
+  },
+  {
+    key: key('view/item/context', 'secureTransfer.discardPartial', false),
+    reach: 'upload big.bin again from the Explorer, cancel it, then right-click its row → Discard Partial',
+    proof: 'the partial file is gone from the server',
+    run: async (f) => {
+      await f.wb.viewTitleAction('Transfers', 'Clear Finished Transfers');
+      await bigRow(f, 'cancelled').waitFor({ state: 'detached', timeout: 30_000 });
+      await f.wb.showContainer('Explorer');
+      const item = f.wb.treeItem(/big\.bin/);
+      await item.waitFor({ timeout: 30_000 });
+      await f.wb.contextMenu(item, 'Upload to Remote…');
+      await f.wb.quickInput.waitFor({ timeout: 30_000 });
+      await f.wb.page.keyboard.press('Enter');
+      await f.wb.showContainer('Secure Transfer');
+      await f.wb.inlineAction(bigRow(f, 'running'), 'Cancel');
+      await bigRow(f, 'cancelled').waitFor({ timeout: 30_000 });
+      await f.until('a partial of big.bin on the server', () => partialsOnServer(f).length > 0);
+      await f.wb.contextMenu(bigRow(f, 'cancelled'), 'Discard Partial');
+      await f.until('no partial left on the server', () => partialsOnServer(f).length === 0);
+      await f.wb.noErrorToast();
     },
   },
   {
