@@ -133,6 +133,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
       extraSessions: (profile) => extraSessionFactory(profile, { context: connectContext, secrets, trustStore, remembered: passwords, log }),
       confirmOverwrite: (profile, conflict) => confirmOverwriteChanged(ui, profile.name, conflict),
       confirmReplace: (profile, existing) => confirmReplaceExisting(ui, profile.name, existing),
+      onRemoteDelete: (profile, remotePath) =>
+        void activity.append({ server: serverOrigin(profile), action: 'delete', result: 'ok', path: remotePath, detail: 'partial file discarded' }).catch(() => undefined),
     },
   );
   // `services` is filled below; the drop handler only runs after activation.

@@ -99,6 +99,8 @@ export interface TransferServiceOptions {
   confirmReplace?: (profile: LoadedProfile, existing: string[]) => Promise<boolean>;
   /** Shows a finished transfer's sentence for a few seconds (default: the status bar). */
   showFinished?: (message: string) => void;
+  /** A partial file was deleted on the server by Discard Partial (the activity log records every server write). */
+  onRemoteDelete?: (profile: LoadedProfile, remotePath: string) => void;
 }
 
 /** The user kept the server's changed file: the transfer ends cancelled, with this sentence. */
@@ -190,6 +192,7 @@ export class TransferService implements vscode.Disposable {
         if (entry?.type === 'file') {
           await session.delete(f.partial).catch((err: unknown) => (err instanceof NotFoundError ? undefined : Promise.reject(err)));
           deleted++;
+          this.options.onRemoteDelete?.(req.profile, f.partial);
         } else if (entry) {
           this.log.warn(`Not discarding ${escapeControlChars(f.partial)}: it is not a regular file.`);
         }

@@ -11,6 +11,7 @@ import { escapeControlChars } from '../../core/displayText';
 import { UsageError } from '../../core/errors';
 import type { LoadedProfile } from '../../core/profiles/types';
 import { assertUploadable } from '../../core/transfer/ignore';
+import { typedRemotePath } from '../addressInput';
 import { mappedLocalPath } from '../downloadMapping';
 import type { Services } from '../services';
 import { resolveProfile, type TargetArg } from '../targets';
@@ -104,8 +105,10 @@ async function download(s: Services, arg?: TargetArg, destination?: string | vsc
   const r = await resolveProfile(s.profiles, s.ui, arg, 'to download from');
   if (!r) return undefined;
   const fs = await s.connections.get(r.profile);
-  const remote = r.target.path ?? (await s.ui.input({ prompt: `Remote path on ${r.profile.name} to download`, value: fs.homeDir, ignoreFocusOut: true }));
-  if (!remote) return undefined;
+  // A pasted URL of this server is read as its path (another server's is refused), as in every remote path box.
+  const typed = r.target.path ?? (await s.ui.input({ prompt: `Remote path on ${r.profile.name} to download`, placeHolder: `/path/on/the/server, or paste its ${r.profile.protocol}:// URL`, value: fs.homeDir, ignoreFocusOut: true }));
+  if (!typed) return undefined;
+  const remote = r.target.path ?? typedRemotePath(r.profile, typed, fs.homeDir);
   const isDir = (r.target.type ?? (await fs.stat(remote)).type) === 'directory';
   let local = destination === undefined ? undefined : localPath(destination);
   if (!local) {

@@ -127,6 +127,10 @@ describe('Transfers view: progress, Cancel, Resume, Discard, overwrite question'
     await serverWrite(dir('keep-me.txt'), 'not a partial');
     assert.equal(await exec('discardPartial', record), 1);
     assert.deepEqual(partialsIn(dir()), [], 'the partial was deleted on the server');
+    // Every server write the extension makes is in the activity log, the discard's delete too.
+    const logged = async () => (await api.services.activity.read()).some((e) => e.action === 'delete' && e.path === path.posix.join(dir(), partials[0]));
+    for (let i = 0; i < 50 && !(await logged()); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(await logged(), 'the discarded partial is logged as a delete');
     assert.ok(existsSync(dir('keep-me.txt')), 'nothing else was touched');
     assert.equal((await row(record)).contextValue, 'transfer.cancelled', 'nothing left to resume or discard');
     assert.equal(await exec('resumeTransfer', record), undefined);
@@ -194,6 +198,13 @@ describe('Transfers view: progress, Cancel, Resume, Discard, overwrite question'
     const got = await exec<TransferRecord>('download', { profileName: P, path: dir('small-down.txt'), type: 'file' }, path.join(into, 'small-down.txt'));
     assert.equal(got?.state, 'done', got?.error);
     assert.equal(got.summary, `Downloaded small-down.txt from ${P}:${dir()} to ${into} (12 B, ${/\(12 B, ([\d.]+ s)\)$/.exec(got.summary ?? '')?.[1]})`);
+
+    // Download's remote path box takes a pasted URL of the same server, as every remote path box does.
+    await serverWrite(dir('by-url.txt'), 'pasted url');
+    answerUi(api, { input: (o) => (o.prompt?.startsWith('Remote path on') ? `sftp://${encodeURIComponent(config.user.name)}@${config.sftp.host}:${config.sftp.port}${dir('by-url.txt')}` : undefined) });
+    const byUrl = await exec<TransferRecord>('download', P, path.join(into, 'by-url.txt'));
+    assert.equal(byUrl?.state, 'done', byUrl?.error);
+    assert.equal(readFileSync(path.join(into, 'by-url.txt'), 'utf8'), 'pasted url');
   });
 
   it('a folder transfer lists its files under its row, bounded, with a count of the rest', async () => {
