@@ -75,15 +75,22 @@ async function typeIntoPrompt(f: Fixture, prompt: string | RegExp, text: string)
 
 /** The partial files the server holds in the remote folder (their names carry core's partial scheme). */
 const partialsOnServer = (f: Fixture) => readdirSync(f.remote()).filter(isPartialName);
-const bigRow = (f: Fixture, state: string) => f.wb.treeItem(new RegExp(`big\\.bin.*${state}`));
+/** big.bin's row in the Transfers view (the Activity view lists "big.bin … cancelled" entries too). */
+const bigRow = (f: Fixture, state: string) =>
+  f.wb.page
+    .locator('.pane', { has: f.wb.page.locator('.pane-header h3.title', { hasText: /^Transfers$/i }) })
+    .getByRole('treeitem', { name: new RegExp(`big\\.bin.*${state}`) })
+    .first();
+/** A quick pick whose placeholder (an attribute, not text) reads `text`. */
+const pickShown = (f: Fixture, text: string) => f.wb.page.locator(`.quick-input-widget input[placeholder*="${text}"]`).waitFor({ timeout: 30_000 });
 const ACTIVITY = 'Activity';
 
 /** Expands the Activity view (collapsed by default) so its title buttons show. */
-async function openActivityView(f: Fixture): Promise<void> {
+async function openActivityView(f: Fixture, open = true): Promise<void> {
   await f.wb.showContainer('Secure Transfer');
   const header = f.wb.paneHeader(ACTIVITY);
   await header.waitFor({ timeout: 30_000 });
-  if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+  if (((await header.getAttribute('aria-expanded')) === 'true') !== open) await header.click();
 }
 
 /** In the order they run. */
@@ -181,7 +188,12 @@ const ROWS: Row[] = [
       await f.wb.contextMenu(entry('notes.md')(f), 'Download…');
       const input = f.wb.page.locator('.quick-input-widget input');
       await input.waitFor({ timeout: 30_000 });
-      const proposed = await input.inputValue();
+      // The simple file dialog fills its value in steps (folder first, then the name): wait for the state.
+      let proposed = '';
+      for (let i = 0; i < 50 && !/site\/docs\/notes\.md$/.test(proposed); i++) {
+        proposed = await input.inputValue();
+        if (!/site\/docs\/notes\.md$/.test(proposed)) await f.wb.page.waitForTimeout(200);
+      }
       assert.match(proposed, /site\/docs\/notes\.md$/, `the default destination follows localRoot (was ${proposed})`);
       await f.wb.page.keyboard.press('Enter');
       const local = path.join(f.workspace, 'site', 'docs', 'notes.md');
@@ -362,7 +374,7 @@ const ROWS: Row[] = [
     run: async (f) => {
       await openActivityView(f);
       await f.wb.viewTitleAction(ACTIVITY, 'Filter Activity by Server');
-      await f.wb.page.locator('.quick-input-widget', { hasText: 'Show the activity of which server?' }).waitFor({ timeout: 30_000 });
+      await pickShown(f, 'Show the activity of which server?');
       await f.wb.page.keyboard.press('Enter');
       await f.wb.paneHeader(ACTIVITY).locator('.description', { hasText: '127.0.0.1' }).waitFor({ timeout: 30_000 });
       await f.wb.noErrorToast();
@@ -374,7 +386,10 @@ const ROWS: Row[] = [
     proof: 'the view\'s header says it shows writes',
     run: async (f) => {
       await f.wb.viewTitleAction(ACTIVITY, 'Filter Activity by Action');
-      await typeIntoPrompt(f, 'Show which actions?', 'Writes');
+      await pickShown(f, 'Show which actions?');
+      await f.wb.page.locator('.quick-input-widget input').fill('Writes');
+      await f.wb.page.locator('.quick-input-list .monaco-list-row', { hasText: /^Writes/ }).first().waitFor({ timeout: 30_000 });
+      await f.wb.page.keyboard.press('Enter');
       await f.wb.paneHeader(ACTIVITY).locator('.description', { hasText: /writes/i }).waitFor({ timeout: 30_000 });
     },
   },
@@ -395,6 +410,7 @@ const ROWS: Row[] = [
       await f.wb.viewTitleAction(ACTIVITY, 'Open Activity as Text');
       await f.wb.page.locator('.editor-instance .view-lines', { hasText: 'Secure Transfer activity' }).first().waitFor({ timeout: 30_000 });
       await f.wb.noErrorToast();
+      await openActivityView(f, false); // collapsed again, as a new user has it
     },
   },
   {
@@ -430,10 +446,10 @@ const ROWS: Row[] = [
     proof: 'the row says cancelled; the server has only part of the file',
     run: async (f) => {
       await f.wb.showContainer('Secure Transfer');
-      const running = f.wb.treeItem(/big\.bin.*running/);
+      const running = bigRow(f, 'running');
       await running.waitFor({ timeout: 30_000 });
       await f.wb.inlineAction(running, 'Cancel');
-      await f.wb.treeItem(/big\.bin.*cancelled/).waitFor({ timeout: 30_000 });
+      await bigRow(f, 'cancelled').waitFor({ timeout: 30_000 });
       const size = existsSync(f.remote('big.bin')) ? statSync(f.remote('big.bin')).size : 0;
       assert.ok(size < BIG, `only part of the file arrived (${size} bytes)`);
     },
@@ -506,7 +522,7 @@ const ROWS: Row[] = [
     proof: 'the finished rows are gone',
     run: async (f) => {
       await f.wb.viewTitleAction('Transfers', 'Clear Finished Transfers');
-      await f.wb.treeItem(/big\.bin.*cancelled/).waitFor({ state: 'detached', timeout: 30_000 });
+      await bigRow(f, 'cancelled').waitFor({ state: 'detached', timeout: 30_000 });
     },
   },
   {
