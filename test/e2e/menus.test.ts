@@ -85,6 +85,18 @@ const bigRow = (f: Fixture, state: string) =>
 const pickShown = (f: Fixture, text: string) => f.wb.page.locator(`.quick-input-widget input[placeholder*="${text}"]`).waitFor({ timeout: 30_000 });
 const ACTIVITY = 'Activity';
 
+/** Presses an Activity title button until `shown` (a dropped click on a freshly drawn action bar is pressed again). */
+async function activityButton(f: Fixture, label: string, shown: () => Promise<unknown>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await f.wb.viewTitleAction(ACTIVITY, label);
+    if (await Promise.race([shown().then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), 8_000))])) return;
+    if (attempt === 3) {
+      await f.wb.shot(`menus-FAILED-activity-${label.replace(/\W+/g, '-')}`);
+      throw new Error(`Pressing "${label}" in the Activity title bar showed nothing, three times.`);
+    }
+  }
+}
+
 /** Expands the Activity view (collapsed by default) so its title buttons show. */
 async function openActivityView(f: Fixture, open = true): Promise<void> {
   await f.wb.showContainer('Secure Transfer');
@@ -220,8 +232,20 @@ const ROWS: Row[] = [
     reach: 'right-click the profile → New Folder…',
     proof: 'the folder exists on the server',
     run: async (f) => {
-      await f.wb.contextMenu(profileRow(f), 'New Folder…');
-      await typeIntoPrompt(f, /New folder in/, 'made-by-menu');
+      // The prompt names the folder the menu was opened on: the profile's own. A right-click that landed on
+      // another row while the tree re-rendered (it just listed docs/created.txt) is tried again.
+      const here = new RegExp(`New folder in ${f.remoteDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w/.-])`);
+      for (let attempt = 1; ; attempt++) {
+        await f.wb.contextMenu(profileRow(f), 'New Folder…');
+        const box = f.wb.page.locator('.quick-input-widget', { hasText: /New folder in/ });
+        await box.waitFor({ timeout: 30_000 });
+        const asked = await box.innerText();
+        if (here.test(asked)) break;
+        assert.ok(attempt < 3, `New Folder on the profile row asked for another folder: ${asked}`);
+        await escape(f);
+      }
+      await f.wb.page.locator('.quick-input-widget input').fill('made-by-menu');
+      await f.wb.page.keyboard.press('Enter');
       await f.until('made-by-menu on the server', () => existsSync(f.remote('made-by-menu')));
     },
   },
@@ -373,8 +397,7 @@ const ROWS: Row[] = [
     proof: 'a pick of the logged servers opens; picking one names it in the view\'s header',
     run: async (f) => {
       await openActivityView(f);
-      await f.wb.viewTitleAction(ACTIVITY, 'Filter Activity by Server');
-      await pickShown(f, 'Show the activity of which server?');
+      await activityButton(f, 'Filter Activity by Server', () => pickShown(f, 'Show the activity of which server?'));
       await f.wb.page.keyboard.press('Enter');
       await f.wb.paneHeader(ACTIVITY).locator('.description', { hasText: '127.0.0.1' }).waitFor({ timeout: 30_000 });
       await f.wb.noErrorToast();
@@ -385,8 +408,7 @@ const ROWS: Row[] = [
     reach: 'Activity view title bar → Filter Activity by Action… → Writes',
     proof: 'the view\'s header says it shows writes',
     run: async (f) => {
-      await f.wb.viewTitleAction(ACTIVITY, 'Filter Activity by Action');
-      await pickShown(f, 'Show which actions?');
+      await activityButton(f, 'Filter Activity by Action', () => pickShown(f, 'Show which actions?'));
       await f.wb.page.locator('.quick-input-widget input').fill('Writes');
       await f.wb.page.locator('.quick-input-list .monaco-list-row', { hasText: /^Writes/ }).first().waitFor({ timeout: 30_000 });
       await f.wb.page.keyboard.press('Enter');
