@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import type { RemoteNode } from '../../../src/extension/remoteTree';
 import { remoteUri } from '../../../src/extension/remoteUri';
 import type { TransferRecord } from '../../../src/extension/transfers';
-import { answerUi, config, getApi, waitFor } from './helpers';
+import { answerUi, config, getApi, waitFor, testUserIds as ids } from './helpers';
 
 const P = 'sftp-test';
 const TRUST_ONCE = 'Trust Once';
@@ -253,8 +253,3 @@ describe('SFTP against a real sshd', function () {
   });
 });
 
-function ids(): [number, number] {
-  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${config.user.name}:`))!;
-  const [, , uid, gid] = line.split(':');
-  return [Number(uid), Number(gid)];
-}

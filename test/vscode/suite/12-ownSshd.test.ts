@@ -12,7 +12,7 @@ import * as vscode from 'vscode';
 import { startSshd, stopWithConnections, type RunningServer } from '../../harness';
 import type { ReconnectingFileSystem } from '../../../src/core/session/reconnecting';
 import { remoteUri } from '../../../src/extension/remoteUri';
-import { answerUi, config, getApi, waitFor } from './helpers';
+import { answerUi, config, getApi, waitFor, testUserIds as ids } from './helpers';
 
 const P = 'reconnect-test';
 const dir = (...parts: string[]) => path.posix.join(config.remoteDir, 'reconnect', ...parts);
@@ -118,8 +118,3 @@ describe('Own sshd: reconnect, hostile names, save conflicts', function () {
   });
 });
 
-function ids(): [number, number] {
-  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${config.user.name}:`))!;
-  const [, , uid, gid] = line.split(':');
-  return [Number(uid), Number(gid)];
-}

@@ -13,7 +13,7 @@ import * as vscode from 'vscode';
 import { uploadPartialName } from '../../../src/core/transfer/engine';
 import { remoteUri } from '../../../src/extension/remoteUri';
 import type { TransferRecord } from '../../../src/extension/transfers';
-import { answerUi, config, getApi } from './helpers';
+import { answerUi, config, getApi, testUserIds as ids, serverWrite } from './helpers';
 
 const P = 'engine-test';
 const dir = (...parts: string[]) => path.posix.join(config.remoteDir, 'engine', ...parts);
@@ -21,18 +21,6 @@ const local = (...parts: string[]) => path.join(config.workspace, 'engine-local'
 const exec = <T>(cmd: string, ...args: unknown[]) => vscode.commands.executeCommand<T>(`secureTransfer.${cmd}`, ...args);
 const target = { profileName: P, path: dir(), type: 'directory' };
 const MiB = 1024 * 1024;
-
-function ids(): [number, number] {
-  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${config.user.name}:`))!;
-  const [, , uid, gid] = line.split(':');
-  return [Number(uid), Number(gid)];
-}
-
-/** Writes a file on the server side as the test user would own it. */
-async function serverWrite(p: string, content: string | Buffer): Promise<void> {
-  writeFileSync(p, content);
-  await fsp.chown(p, ...ids());
-}
 
 async function uploadOne(file: string): Promise<TransferRecord> {
   const [r] = (await exec<TransferRecord[]>('uploadFile', target, [file])) ?? [];

@@ -16,7 +16,7 @@ import { isPartialName } from '../../../src/core/transfer/partialName';
 import type { RemoteNode } from '../../../src/extension/remoteTree';
 import type { TransferRecord } from '../../../src/extension/transfers';
 import type { TransferNode } from '../../../src/extension/transfersView';
-import { answerUi, config, getApi, waitFor } from './helpers';
+import { answerUi, config, getApi, waitFor, testUserIds as ids, serverWrite } from './helpers';
 
 const P = 'transfers-test';
 const P_QUIET = 'transfers-test-quiet';
@@ -27,18 +27,6 @@ const target = (profileName = P, sub = '') => ({ profileName, path: dir(sub), ty
 const MiB = 1024 * 1024;
 /** VS Code's own debounce of a tree's change events (ExtHostTreeView): faster events starve the view. */
 const VSCODE_TREE_DEBOUNCE_MS = 200;
-
-function ids(): [number, number] {
-  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${config.user.name}:`))!;
-  const [, , uid, gid] = line.split(':');
-  return [Number(uid), Number(gid)];
-}
-
-/** Writes a file on the server side as the test user would own it (this window never read it). */
-async function serverWrite(p: string, content: string | Buffer): Promise<void> {
-  writeFileSync(p, content);
-  await fsp.chown(p, ...ids());
-}
 
 const partialsIn = (remoteDir: string) => readdirSync(remoteDir).filter(isPartialName);
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');

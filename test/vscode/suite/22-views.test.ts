@@ -7,7 +7,7 @@
  * default name and Markdown opens rendered.
  */
 import * as assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, promises as fsp, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -15,7 +15,7 @@ import type { ActivityEntry } from '../../../src/core/audit/activityLog';
 import type { RemoteNode } from '../../../src/extension/remoteTree';
 import { remoteUri } from '../../../src/extension/remoteUri';
 import type { ReportPanel } from '../../../src/extension/securityReport';
-import { answerUi, config, getApi, waitFor } from './helpers';
+import { answerUi, config, getApi, waitFor, testUserIds as ids } from './helpers';
 
 const P = 'sftp-test';
 const WEAK = 'views-weak-sftp';
@@ -248,8 +248,3 @@ describe('Activity view and Security Report (22-views)', function () {
   });
 });
 
-function ids(): [number, number] {
-  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${config.user.name}:`))!;
-  const [, , uid, gid] = line.split(':');
-  return [Number(uid), Number(gid)];
-}

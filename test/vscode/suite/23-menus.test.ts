@@ -16,19 +16,13 @@ import { remoteUri } from '../../../src/extension/remoteUri';
 import type { TransferRecord } from '../../../src/extension/transfers';
 import { connectionsToRestore, rememberConnections } from '../../../src/extension/workspaceRestart';
 import { entryKey, HOST_TESTED, menuEntries } from '../../e2e/menuEntries';
-import { answerUi, config, getApi, waitFor } from './helpers';
+import { answerUi, config, getApi, waitFor, testUserIds as ids } from './helpers';
 
 const P = 'menus';
 const LOCAL_ROOT = 'menus-local';
 const dir = (...parts: string[]) => path.posix.join(config.remoteDir, 'menus', ...parts);
 const local = (...parts: string[]) => path.join(config.workspace, LOCAL_ROOT, ...parts);
 const exec = <T>(cmd: string, ...args: unknown[]) => vscode.commands.executeCommand<T>(`secureTransfer.${cmd}`, ...args);
-
-function ids(): [number, number] {
-  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${config.user.name}:`))!;
-  const [, , uid, gid] = line.split(':');
-  return [Number(uid), Number(gid)];
-}
 
 async function serverWrite(p: string, text?: string): Promise<void> {
   if (text === undefined) mkdirSync(p, { recursive: true });

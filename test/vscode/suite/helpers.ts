@@ -1,5 +1,6 @@
 /// <reference types="mocha" />
 /** Shared by the extension-host tests: the extension's test API and a recording, answering Ui. */
+import { promises as fsp, readFileSync, writeFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { TestApi } from '../../../src/extension/extension';
 import type { Ui } from '../../../src/extension/ui';
@@ -89,4 +90,17 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** The test user's uid and gid (files the tests put on the server side are theirs, as if the user made them). */
+export function testUserIds(): [number, number] {
+  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${config.user.name}:`))!;
+  const [, , uid, gid] = line.split(':');
+  return [Number(uid), Number(gid)];
+}
+
+/** Writes a file on the server side as the test user would own it (this window never read it). */
+export async function serverWrite(p: string, content: string | Buffer): Promise<void> {
+  writeFileSync(p, content);
+  await fsp.chown(p, ...testUserIds());
 }
