@@ -110,12 +110,12 @@ const ROWS: Row[] = [
   {
     key: key('view/title', 'secureTransfer.addProfile', false),
     reach: 'select the profile row, then Remote Files title bar → + (Add Profile…)',
-    proof: 'the protocol picker opens (no error)',
+    proof: 'the address box opens (no error)',
     // VS Code passes a view/title command the focused tree element (TreeViewPane.getActionsContext).
     run: async (f) => {
       await profileRow(f).click();
       await f.wb.viewTitleAction(RF, 'Add Profile');
-      await promptShows(f, 'SFTP');
+      await promptShows(f, 'Server address');
     },
   },
   {
@@ -398,7 +398,8 @@ const ROWS: Row[] = [
     run: async (f) => {
       await openActivityView(f);
       await activityButton(f, 'Filter Activity by Server', () => pickShown(f, 'Show the activity of which server?'));
-      await f.wb.page.keyboard.press('Enter');
+      // "All servers" comes first: pick the demo server's row.
+      await f.wb.page.locator('.quick-input-list .monaco-list-row', { hasText: '127.0.0.1' }).first().click();
       await f.wb.paneHeader(ACTIVITY).locator('.description', { hasText: '127.0.0.1' }).waitFor({ timeout: 30_000 });
       await f.wb.noErrorToast();
     },
