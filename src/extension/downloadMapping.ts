@@ -8,9 +8,13 @@ import * as vscode from 'vscode';
 import type { LoadedProfile } from '../core/profiles/types';
 import { mapRemoteToLocal } from './uploadMapping';
 
-/** The folder a profile's localRoot is relative to: its workspace folder (shared) or the first local workspace folder (user). */
-export function localBaseDir(profile: LoadedProfile): string | undefined {
+/**
+ * The folder a profile's localRoot is relative to: a shared profile's own workspace folder; for a user
+ * profile, the workspace folder holding `near` (a local file being uploaded), else the first local one.
+ */
+export function localBaseDir(profile: LoadedProfile, near?: string): string | undefined {
   if (profile.source.kind === 'workspace') return path.dirname(path.dirname(profile.source.location));
+  if (near !== undefined) return vscode.workspace.getWorkspaceFolder(vscode.Uri.file(near))?.uri.fsPath;
   return vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath;
 }
 

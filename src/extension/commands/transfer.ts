@@ -12,7 +12,7 @@ import { UsageError } from '../../core/errors';
 import type { LoadedProfile } from '../../core/profiles/types';
 import { assertUploadable } from '../../core/transfer/ignore';
 import { typedRemotePath } from '../addressInput';
-import { mappedLocalPath } from '../downloadMapping';
+import { localBaseDir, mappedLocalPath } from '../downloadMapping';
 import type { Services } from '../services';
 import { resolveProfile, type TargetArg } from '../targets';
 import { hasPartials, type TransferRecord } from '../transfers';
@@ -58,23 +58,18 @@ async function uploadFolder(s: Services, arg?: TargetArg, folders?: (string | vs
 }
 
 /** The folder a profile's localRoot is relative to: its workspace folder (shared) or the file's folder (user). */
-export function baseDirFor(profile: LoadedProfile, file: string): string | undefined {
-  if (profile.source.kind === 'workspace') return path.dirname(path.dirname(profile.source.location));
-  return vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file))?.uri.fsPath;
-}
-
 /** Where a local file maps on a profile (localRoot ↔ remotePath), without connecting when it can't. */
 export async function mappedUploads(s: Services, file: string, onlyUploadOnSave: boolean): Promise<{ profile: LoadedProfile; remote: string }[]> {
   const result: { profile: LoadedProfile; remote: string }[] = [];
   for (const profile of s.profiles.profiles) {
     if (profile.localRoot === undefined || (onlyUploadOnSave && !profile.uploadOnSave)) continue;
-    const probe = mapLocalToRemote(profile, file, baseDirFor(profile, file), '');
+    const probe = mapLocalToRemote(profile, file, localBaseDir(profile, file), '');
     if (!probe.ok) {
       if (probe.reason === 'ignored') s.log.debug(`Not uploading ${probe.relativePath}: it is ignored for ${profile.name}.`);
       continue;
     }
     const home = profile.remotePath === undefined ? (await s.connections.get(profile)).homeDir : '';
-    const mapped = mapLocalToRemote(profile, file, baseDirFor(profile, file), home);
+    const mapped = mapLocalToRemote(profile, file, localBaseDir(profile, file), home);
     if (mapped.ok) result.push({ profile, remote: mapped.remotePath });
   }
   return result;
