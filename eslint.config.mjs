@@ -23,6 +23,7 @@ const CORE_LAYERS = [
   { name: 'localPartial', layer: 2, file: true, why: 'local partial files opened without following plants; used by sessions and the engine' },
   { name: 'totp', layer: 2, why: 'TOTP seed syntax and codes (RFC 6238), below secrets and mfa' },
   { name: 'profiles', layer: 3, why: 'the profile file: model, URLs, validation, the written policy shape' },
+  { name: 'sshconfig', layer: 3, why: "the user's own ~/.ssh/config, resolved like ssh -G (read-only)" },
   { name: 'policy', layer: 4, why: 'merging and applying the policy a profile file states' },
   { name: 'trust', layer: 5, why: 'host keys and certificates, verified before any credential is asked for' },
   {

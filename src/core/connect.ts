@@ -18,6 +18,7 @@ import { CA_FILE, checkBoundedFile, expandHome, IDENTITY_FILE, KNOWN_HOSTS_FILE 
 import { blocksAtSeverity, effectivePolicy, effectiveMinTlsVersion, enforcePolicy, forbiddenAlgorithmEntry, PolicyViolation, type EffectivePolicy, type Policy } from './policy';
 import type { ActivityLog } from './audit/activityLog';
 import type { AuditReport } from './audit/types';
+import type { SshConfigOptions, SshHostConfig } from './sshconfig/types';
 
 export interface ConnectContext {
   credentials: CredentialProvider;
@@ -39,6 +40,8 @@ export interface ConnectContext {
   activity?: ActivityLog;
   signal?: AbortSignal;
   log?: Logger;
+  /** The user's OpenSSH client config for SFTP servers (default ~/.ssh/config; `{ file: false }`: none). */
+  sshConfig?: SshConfigOptions;
 }
 
 async function enforceAuditPolicy(profile: Profile, policy: Policy | EffectivePolicy, ctx: ConnectContext): Promise<void> {
@@ -79,6 +82,8 @@ export async function connect(profile: Profile, ctx: ConnectContext): Promise<Re
     return answer;
   };
   try {
+    // profile → the user's ssh config (aliases, keys, hops) → policy → trust → session.
+    const sshHost = profile.protocol === 'sftp' ? await resolveSshHostFor(profile, ctx) : undefined;
     await checkNamedFiles(profile, ctx);
     if (ctx.policy) {
       // Judge the addresses the connection will really use, so a name can't slip past a CIDR rule.
@@ -88,7 +93,7 @@ export async function connect(profile: Profile, ctx: ConnectContext): Promise<Re
       await enforceAuditPolicy(profile, ctx.policy, ctx);
     }
     const server: ServerAddress = { protocol: profile.protocol, host: profile.host, port: profile.port, username: profile.username };
-    const rfs = await openTransport(profile, server, { ...ctx, decide }, log);
+    const rfs = await openTransport(profile, server, { ...ctx, decide }, log, sshHost);
     await ctx.activity?.append({ server: serverOrigin(profile), action: 'connect', result: 'ok', fingerprint: (rfs as { hostKey?: { fingerprint?: string } }).hostKey?.fingerprint }).catch(() => undefined);
     return rfs;
   } catch (err) {
@@ -121,7 +126,15 @@ export function forbiddenAlgorithmsViolation(err: SecureTransferError<'no-common
   );
 }
 
-async function openTransport(profile: Profile, server: ServerAddress, ctx: ConnectContext, log: Logger): Promise<RemoteFileSystem> {
+/** What ~/.ssh/config says about an SFTP profile's host (loaded on first use; its warnings are logged). */
+async function resolveSshHostFor(profile: Profile, ctx: ConnectContext): Promise<SshHostConfig> {
+  const { resolveSshHost } = await import('./sshconfig/resolve');
+  const resolved = await resolveSshHost(profile.host, ctx.sshConfig);
+  for (const w of resolved.warnings) (ctx.log ?? silentLogger).warn(w);
+  return resolved;
+}
+
+async function openTransport(profile: Profile, server: ServerAddress, ctx: ConnectContext, log: Logger, sshHost?: SshHostConfig): Promise<RemoteFileSystem> {
   const pinned = [...(profile.fingerprints ?? []), ...(ctx.pinned ?? [])];
   const connectTimeoutMs = (profile.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT) * 1000;
   const requestTimeoutMs = (profile.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT) * 1000;
@@ -136,6 +149,7 @@ async function openTransport(profile: Profile, server: ServerAddress, ctx: Conne
       trust: { pinned, knownHostsFiles: ctx.knownHostsFiles, trustStore: ctx.trustStore, decide: ctx.decide },
       identityFile: profile.identityFile,
       agent: profile.agent,
+      ...(sshHost ? { sshConfig: sshHost } : {}),
       connectTimeoutMs,
       requestTimeoutMs,
       signal: ctx.signal,

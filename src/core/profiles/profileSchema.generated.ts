@@ -6,8 +6,8 @@
 // policy (one policy object); ajv options allErrors, verbose (errors carry data and parentSchema), strict.
 "use strict";
 export const file = validate21;
-const schema6 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Secure Transfer profiles","description":"Connection profiles and the team policy for Secure Transfer (.vscode/secure-transfer.json). Secrets never go here: they live in the OS keychain.","type":"object","required":["profiles"],"additionalProperties":false,"properties":{"$schema":{"type":"string","description":"The JSON Schema this file follows (optional; the extension validates the file anyway)."},"profiles":{"type":"array","description":"The servers this workspace transfers files to or from. Each profile has a unique name.","items":{"$ref":"#/definitions/profile"},"default":[]},"policy":{"$ref":"#/definitions/policy"}},"definitions":{"protocol":{"type":"string","enum":["sftp","ftpes","ftps"],"description":"sftp (SSH), ftpes (FTP with explicit TLS, port 21) or ftps (implicit TLS, port 990). Plain ftp is refused: it sends passwords and files in cleartext.","default":"sftp"},"fingerprint":{"type":"string","pattern":"^SHA256:[A-Za-z0-9+/]{43}$","patternErrorMessage":"Write the fingerprint as SHA256: followed by 43 base64 characters (ssh-keygen -lf key.pub shows it).","description":"A SHA-256 fingerprint in OpenSSH's form, e.g. SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8."},"tlsVersion":{"type":"string","enum":["TLSv1.2","TLSv1.3"],"description":"The lowest TLS version accepted. Never below TLS 1.2."},"forbiddenSecret":{"not":{},"doNotSuggest":true,"errorMessage":"Secrets belong in the OS keychain: remove this and run \"Secure Transfer: Set Password\" (or `secure-transfer secret set-password URL`)."},"forbiddenVerificationSwitch":{"not":{},"doNotSuggest":true,"errorMessage":"Server verification cannot be turned off: pin the server's fingerprint in \"fingerprints\" instead."},"profile":{"type":"object","title":"Secure Transfer profile","description":"One server to transfer files to or from.","required":["name","protocol","host","username"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"maxLength":100,"pattern":"^[^/\\s](?:[^/]*[^/\\s])?$","patternErrorMessage":"A profile name cannot contain \"/\" or start or end with a space (it is used as profile:NAME/path).","description":"A unique name for this profile, used as profile:NAME/path on the command line."},"protocol":{"$ref":"#/definitions/protocol"},"host":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[^\\s/@]+$","patternErrorMessage":"Write only the server's name or address here (no scheme, user, port or path).","description":"The server's host name or IP address (no scheme, user or port)."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"TCP port. Default: 22 for sftp, 21 for ftpes, 990 for ftps."},"username":{"type":"string","minLength":1,"pattern":"^[^\\u0000-\\u001f\\u007f]+$","patternErrorMessage":"A user name cannot contain control characters.","description":"The user to log in as. The password (if any) is stored in the OS keychain, never here."},"remotePath":{"type":"string","pattern":"^[^\\u0000-\\u001f\\u007f]*$","patternErrorMessage":"A remote path cannot contain control characters.","description":"The remote folder the tree and relative paths start from. Default: the login folder."},"fingerprints":{"type":"array","items":{"$ref":"#/definitions/fingerprint"},"uniqueItems":true,"default":[],"description":"Pinned SSH host-key or TLS certificate fingerprints (SHA256:...). A pinned server is trusted without asking; any other key or certificate is refused."},"identityFile":{"type":"string","minLength":1,"description":"SFTP: path to a private key file (never the key itself). Its passphrase is stored in the OS keychain."},"agent":{"type":["boolean","string"],"description":"SFTP: use the SSH agent from $SSH_AUTH_SOCK (true) or from this socket path."},"caFile":{"type":"string","minLength":1,"description":"FTPS: a PEM file with CA certificates to trust in addition to the system's."},"tlsServerName":{"type":"string","minLength":1,"description":"FTPS: the name the certificate must be issued to, when it differs from host."},"minTlsVersion":{"$ref":"#/definitions/tlsVersion","description":"FTPS: the lowest TLS version accepted (TLSv1.2 or TLSv1.3). Default: TLSv1.2.","default":"TLSv1.2"},"mfa":{"type":"string","enum":["totp","prompt","none"],"default":"none","description":"Second factor: totp fills in the one-time code from a TOTP secret in the OS keychain, prompt asks each time, none has no second factor."},"appendTotpToPassword":{"type":"boolean","default":false,"description":"FTPS: the server expects the one-time code appended to the password (password123456)."},"localRoot":{"type":"string","minLength":1,"description":"The local folder mapped to remotePath, relative to the workspace folder. Default: the workspace folder."},"uploadOnSave":{"type":"boolean","default":false,"description":"Upload a file under localRoot when it is saved."},"confirmOverwrite":{"type":"boolean","default":true,"description":"Ask before an upload replaces an existing remote file that this window has not read or written before (Cancel is the default). Upload on save never asks."},"ignore":{"type":"array","items":{"type":"string","minLength":1},"default":[],"description":"Extra glob patterns never uploaded (.git/ and this file are always ignored)."},"connectTimeout":{"type":"number","exclusiveMinimum":0,"maximum":600,"default":20,"description":"Seconds to wait for the connection and the server's greeting."},"requestTimeout":{"type":"number","exclusiveMinimum":0,"maximum":600,"default":30,"description":"Seconds to wait for the server to answer one request (open, read, write, list, a command) or to send more bytes of a transfer; then the connection is closed and the transfer fails, keeping what arrived for a resume."},"password":{"$ref":"#/definitions/forbiddenSecret"},"passphrase":{"$ref":"#/definitions/forbiddenSecret"},"privateKey":{"$ref":"#/definitions/forbiddenSecret"},"totpSecret":{"$ref":"#/definitions/forbiddenSecret"},"totpSeed":{"$ref":"#/definitions/forbiddenSecret"},"secret":{"$ref":"#/definitions/forbiddenSecret"},"otp":{"$ref":"#/definitions/forbiddenSecret"},"rejectUnauthorized":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"strictHostKeyChecking":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"insecure":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"verifyHostKey":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"secure":{"$ref":"#/definitions/forbiddenVerificationSwitch"}}},"severity":{"type":"string","enum":["critical","high","medium","low","info"]},"policy":{"type":"object","title":"Secure Transfer policy","description":"Rules every connection from this workspace must follow. Where the user settings also set a policy, the stricter of the two wins for every rule.","additionalProperties":false,"properties":{"allowedHosts":{"type":"array","minItems":1,"uniqueItems":true,"items":{"type":"string","minLength":1},"description":"The only hosts that may be connected to: host names, globs like *.example.com, IP addresses or CIDR ranges like 10.0.0.0/8 or fd00::/8."},"minTlsVersion":{"$ref":"#/definitions/tlsVersion","description":"The lowest TLS version any FTPS connection may use."},"requireMfa":{"type":"boolean","default":false,"description":"Every profile must use a second factor (mfa totp or prompt)."},"allowPasswordAuth":{"type":"boolean","default":true,"description":"Whether logging in with a password is allowed. false requires SFTP with a key or an agent."},"forbiddenAlgorithms":{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1},"description":"SSH or TLS algorithm names (globs allowed, e.g. *-cbc, ssh-rsa) a server must not use."},"blockOnSeverity":{"$ref":"#/definitions/severity","description":"Refuse to connect when the server audit finds a problem of this severity or worse. Default: critical.","default":"critical"}}}}};
-const schema7 = {"type":"object","title":"Secure Transfer profile","description":"One server to transfer files to or from.","required":["name","protocol","host","username"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"maxLength":100,"pattern":"^[^/\\s](?:[^/]*[^/\\s])?$","patternErrorMessage":"A profile name cannot contain \"/\" or start or end with a space (it is used as profile:NAME/path).","description":"A unique name for this profile, used as profile:NAME/path on the command line."},"protocol":{"$ref":"#/definitions/protocol"},"host":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[^\\s/@]+$","patternErrorMessage":"Write only the server's name or address here (no scheme, user, port or path).","description":"The server's host name or IP address (no scheme, user or port)."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"TCP port. Default: 22 for sftp, 21 for ftpes, 990 for ftps."},"username":{"type":"string","minLength":1,"pattern":"^[^\\u0000-\\u001f\\u007f]+$","patternErrorMessage":"A user name cannot contain control characters.","description":"The user to log in as. The password (if any) is stored in the OS keychain, never here."},"remotePath":{"type":"string","pattern":"^[^\\u0000-\\u001f\\u007f]*$","patternErrorMessage":"A remote path cannot contain control characters.","description":"The remote folder the tree and relative paths start from. Default: the login folder."},"fingerprints":{"type":"array","items":{"$ref":"#/definitions/fingerprint"},"uniqueItems":true,"default":[],"description":"Pinned SSH host-key or TLS certificate fingerprints (SHA256:...). A pinned server is trusted without asking; any other key or certificate is refused."},"identityFile":{"type":"string","minLength":1,"description":"SFTP: path to a private key file (never the key itself). Its passphrase is stored in the OS keychain."},"agent":{"type":["boolean","string"],"description":"SFTP: use the SSH agent from $SSH_AUTH_SOCK (true) or from this socket path."},"caFile":{"type":"string","minLength":1,"description":"FTPS: a PEM file with CA certificates to trust in addition to the system's."},"tlsServerName":{"type":"string","minLength":1,"description":"FTPS: the name the certificate must be issued to, when it differs from host."},"minTlsVersion":{"$ref":"#/definitions/tlsVersion","description":"FTPS: the lowest TLS version accepted (TLSv1.2 or TLSv1.3). Default: TLSv1.2.","default":"TLSv1.2"},"mfa":{"type":"string","enum":["totp","prompt","none"],"default":"none","description":"Second factor: totp fills in the one-time code from a TOTP secret in the OS keychain, prompt asks each time, none has no second factor."},"appendTotpToPassword":{"type":"boolean","default":false,"description":"FTPS: the server expects the one-time code appended to the password (password123456)."},"localRoot":{"type":"string","minLength":1,"description":"The local folder mapped to remotePath, relative to the workspace folder. Default: the workspace folder."},"uploadOnSave":{"type":"boolean","default":false,"description":"Upload a file under localRoot when it is saved."},"confirmOverwrite":{"type":"boolean","default":true,"description":"Ask before an upload replaces an existing remote file that this window has not read or written before (Cancel is the default). Upload on save never asks."},"ignore":{"type":"array","items":{"type":"string","minLength":1},"default":[],"description":"Extra glob patterns never uploaded (.git/ and this file are always ignored)."},"connectTimeout":{"type":"number","exclusiveMinimum":0,"maximum":600,"default":20,"description":"Seconds to wait for the connection and the server's greeting."},"requestTimeout":{"type":"number","exclusiveMinimum":0,"maximum":600,"default":30,"description":"Seconds to wait for the server to answer one request (open, read, write, list, a command) or to send more bytes of a transfer; then the connection is closed and the transfer fails, keeping what arrived for a resume."},"password":{"$ref":"#/definitions/forbiddenSecret"},"passphrase":{"$ref":"#/definitions/forbiddenSecret"},"privateKey":{"$ref":"#/definitions/forbiddenSecret"},"totpSecret":{"$ref":"#/definitions/forbiddenSecret"},"totpSeed":{"$ref":"#/definitions/forbiddenSecret"},"secret":{"$ref":"#/definitions/forbiddenSecret"},"otp":{"$ref":"#/definitions/forbiddenSecret"},"rejectUnauthorized":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"strictHostKeyChecking":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"insecure":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"verifyHostKey":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"secure":{"$ref":"#/definitions/forbiddenVerificationSwitch"}}};
+const schema6 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Secure Transfer profiles","description":"Connection profiles and the team policy for Secure Transfer (.vscode/secure-transfer.json). Secrets never go here: they live in the OS keychain.","type":"object","required":["profiles"],"additionalProperties":false,"properties":{"$schema":{"type":"string","description":"The JSON Schema this file follows (optional; the extension validates the file anyway)."},"profiles":{"type":"array","description":"The servers this workspace transfers files to or from. Each profile has a unique name.","items":{"$ref":"#/definitions/profile"},"default":[]},"policy":{"$ref":"#/definitions/policy"}},"definitions":{"protocol":{"type":"string","enum":["sftp","ftpes","ftps"],"description":"sftp (SSH), ftpes (FTP with explicit TLS, port 21) or ftps (implicit TLS, port 990). Plain ftp is refused: it sends passwords and files in cleartext.","default":"sftp"},"fingerprint":{"type":"string","pattern":"^SHA256:[A-Za-z0-9+/]{43}$","patternErrorMessage":"Write the fingerprint as SHA256: followed by 43 base64 characters (ssh-keygen -lf key.pub shows it).","description":"A SHA-256 fingerprint in OpenSSH's form, e.g. SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8."},"tlsVersion":{"type":"string","enum":["TLSv1.2","TLSv1.3"],"description":"The lowest TLS version accepted. Never below TLS 1.2."},"forbiddenSecret":{"not":{},"doNotSuggest":true,"errorMessage":"Secrets belong in the OS keychain: remove this and run \"Secure Transfer: Set Password\" (or `secure-transfer secret set-password URL`)."},"forbiddenVerificationSwitch":{"not":{},"doNotSuggest":true,"errorMessage":"Server verification cannot be turned off: pin the server's fingerprint in \"fingerprints\" instead."},"profile":{"type":"object","title":"Secure Transfer profile","description":"One server to transfer files to or from.","required":["name","protocol","host","username"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"maxLength":100,"pattern":"^[^/\\s](?:[^/]*[^/\\s])?$","patternErrorMessage":"A profile name cannot contain \"/\" or start or end with a space (it is used as profile:NAME/path).","description":"A unique name for this profile, used as profile:NAME/path on the command line."},"protocol":{"$ref":"#/definitions/protocol"},"host":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[^\\s/@]+$","patternErrorMessage":"Write only the server's name or address here (no scheme, user, port or path).","description":"The server's host name or IP address (no scheme, user or port)."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"TCP port. Default: 22 for sftp, 21 for ftpes, 990 for ftps."},"username":{"type":"string","minLength":1,"pattern":"^[^\\u0000-\\u001f\\u007f]+$","patternErrorMessage":"A user name cannot contain control characters.","description":"The user to log in as. The password (if any) is stored in the OS keychain, never here."},"remotePath":{"type":"string","pattern":"^[^\\u0000-\\u001f\\u007f]*$","patternErrorMessage":"A remote path cannot contain control characters.","description":"The remote folder the tree and relative paths start from. Default: the login folder."},"fingerprints":{"type":"array","items":{"$ref":"#/definitions/fingerprint"},"uniqueItems":true,"default":[],"description":"Pinned SSH host-key or TLS certificate fingerprints (SHA256:...). A pinned server is trusted without asking; any other key or certificate is refused."},"identityFile":{"type":"string","minLength":1,"description":"SFTP: path to a private key file (never the key itself). Its passphrase is stored in the OS keychain."},"agent":{"type":["boolean","string"],"description":"SFTP: use the SSH agent from $SSH_AUTH_SOCK (true) or from this socket path."},"jump":{"type":"array","maxItems":8,"items":{"type":"string","minLength":1,"maxLength":300,"pattern":"^[^\\u0000-\\u0020\\u007f,]+$","patternErrorMessage":"A jump host is written user@host[:port] (or a Host alias of ~/.ssh/config), without spaces or commas."},"description":"SFTP: jump hosts to pass through, in order, like ssh -J (each user@host[:port] or a ~/.ssh/config alias). Every hop's identity is verified before any credential is sent to it."},"proxy":{"type":"string","minLength":1,"maxLength":300,"pattern":"^(socks5h?|socks|http)://[^\\u0000-\\u0020\\u007f]+$","patternErrorMessage":"A proxy is written socks5://host:port, socks5h://host:port or http://host:port.","description":"A SOCKS5 or HTTP CONNECT proxy to reach the server (and FTPS data connections) through: socks5://host:port or http://host:port. Default: ALL_PROXY / HTTPS_PROXY from the environment, unless NO_PROXY matches."},"caFile":{"type":"string","minLength":1,"description":"FTPS: a PEM file with CA certificates to trust in addition to the system's."},"tlsServerName":{"type":"string","minLength":1,"description":"FTPS: the name the certificate must be issued to, when it differs from host."},"minTlsVersion":{"$ref":"#/definitions/tlsVersion","description":"FTPS: the lowest TLS version accepted (TLSv1.2 or TLSv1.3). Default: TLSv1.2.","default":"TLSv1.2"},"mfa":{"type":"string","enum":["totp","prompt","none"],"default":"none","description":"Second factor: totp fills in the one-time code from a TOTP secret in the OS keychain, prompt asks each time, none has no second factor."},"appendTotpToPassword":{"type":"boolean","default":false,"description":"FTPS: the server expects the one-time code appended to the password (password123456)."},"localRoot":{"type":"string","minLength":1,"description":"The local folder mapped to remotePath, relative to the workspace folder. Default: the workspace folder."},"uploadOnSave":{"type":"boolean","default":false,"description":"Upload a file under localRoot when it is saved."},"confirmOverwrite":{"type":"boolean","default":true,"description":"Ask before an upload replaces an existing remote file that this window has not read or written before (Cancel is the default). Upload on save never asks."},"ignore":{"type":"array","items":{"type":"string","minLength":1},"default":[],"description":"Extra glob patterns never uploaded (.git/ and this file are always ignored)."},"connectTimeout":{"type":"number","exclusiveMinimum":0,"maximum":600,"default":20,"description":"Seconds to wait for the connection and the server's greeting."},"requestTimeout":{"type":"number","exclusiveMinimum":0,"maximum":600,"default":30,"description":"Seconds to wait for the server to answer one request (open, read, write, list, a command) or to send more bytes of a transfer; then the connection is closed and the transfer fails, keeping what arrived for a resume."},"password":{"$ref":"#/definitions/forbiddenSecret"},"passphrase":{"$ref":"#/definitions/forbiddenSecret"},"privateKey":{"$ref":"#/definitions/forbiddenSecret"},"totpSecret":{"$ref":"#/definitions/forbiddenSecret"},"totpSeed":{"$ref":"#/definitions/forbiddenSecret"},"secret":{"$ref":"#/definitions/forbiddenSecret"},"otp":{"$ref":"#/definitions/forbiddenSecret"},"rejectUnauthorized":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"strictHostKeyChecking":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"insecure":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"verifyHostKey":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"secure":{"$ref":"#/definitions/forbiddenVerificationSwitch"}}},"severity":{"type":"string","enum":["critical","high","medium","low","info"]},"policy":{"type":"object","title":"Secure Transfer policy","description":"Rules every connection from this workspace must follow. Where the user settings also set a policy, the stricter of the two wins for every rule.","additionalProperties":false,"properties":{"allowedHosts":{"type":"array","minItems":1,"uniqueItems":true,"items":{"type":"string","minLength":1},"description":"The only hosts that may be connected to: host names, globs like *.example.com, IP addresses or CIDR ranges like 10.0.0.0/8 or fd00::/8."},"minTlsVersion":{"$ref":"#/definitions/tlsVersion","description":"The lowest TLS version any FTPS connection may use."},"requireMfa":{"type":"boolean","default":false,"description":"Every profile must use a second factor (mfa totp or prompt)."},"allowPasswordAuth":{"type":"boolean","default":true,"description":"Whether logging in with a password is allowed. false requires SFTP with a key or an agent."},"forbiddenAlgorithms":{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1},"description":"SSH or TLS algorithm names (globs allowed, e.g. *-cbc, ssh-rsa) a server must not use."},"blockOnSeverity":{"$ref":"#/definitions/severity","description":"Refuse to connect when the server audit finds a problem of this severity or worse. Default: critical.","default":"critical"}}}}};
+const schema7 = {"type":"object","title":"Secure Transfer profile","description":"One server to transfer files to or from.","required":["name","protocol","host","username"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"maxLength":100,"pattern":"^[^/\\s](?:[^/]*[^/\\s])?$","patternErrorMessage":"A profile name cannot contain \"/\" or start or end with a space (it is used as profile:NAME/path).","description":"A unique name for this profile, used as profile:NAME/path on the command line."},"protocol":{"$ref":"#/definitions/protocol"},"host":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[^\\s/@]+$","patternErrorMessage":"Write only the server's name or address here (no scheme, user, port or path).","description":"The server's host name or IP address (no scheme, user or port)."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"TCP port. Default: 22 for sftp, 21 for ftpes, 990 for ftps."},"username":{"type":"string","minLength":1,"pattern":"^[^\\u0000-\\u001f\\u007f]+$","patternErrorMessage":"A user name cannot contain control characters.","description":"The user to log in as. The password (if any) is stored in the OS keychain, never here."},"remotePath":{"type":"string","pattern":"^[^\\u0000-\\u001f\\u007f]*$","patternErrorMessage":"A remote path cannot contain control characters.","description":"The remote folder the tree and relative paths start from. Default: the login folder."},"fingerprints":{"type":"array","items":{"$ref":"#/definitions/fingerprint"},"uniqueItems":true,"default":[],"description":"Pinned SSH host-key or TLS certificate fingerprints (SHA256:...). A pinned server is trusted without asking; any other key or certificate is refused."},"identityFile":{"type":"string","minLength":1,"description":"SFTP: path to a private key file (never the key itself). Its passphrase is stored in the OS keychain."},"agent":{"type":["boolean","string"],"description":"SFTP: use the SSH agent from $SSH_AUTH_SOCK (true) or from this socket path."},"jump":{"type":"array","maxItems":8,"items":{"type":"string","minLength":1,"maxLength":300,"pattern":"^[^\\u0000-\\u0020\\u007f,]+$","patternErrorMessage":"A jump host is written user@host[:port] (or a Host alias of ~/.ssh/config), without spaces or commas."},"description":"SFTP: jump hosts to pass through, in order, like ssh -J (each user@host[:port] or a ~/.ssh/config alias). Every hop's identity is verified before any credential is sent to it."},"proxy":{"type":"string","minLength":1,"maxLength":300,"pattern":"^(socks5h?|socks|http)://[^\\u0000-\\u0020\\u007f]+$","patternErrorMessage":"A proxy is written socks5://host:port, socks5h://host:port or http://host:port.","description":"A SOCKS5 or HTTP CONNECT proxy to reach the server (and FTPS data connections) through: socks5://host:port or http://host:port. Default: ALL_PROXY / HTTPS_PROXY from the environment, unless NO_PROXY matches."},"caFile":{"type":"string","minLength":1,"description":"FTPS: a PEM file with CA certificates to trust in addition to the system's."},"tlsServerName":{"type":"string","minLength":1,"description":"FTPS: the name the certificate must be issued to, when it differs from host."},"minTlsVersion":{"$ref":"#/definitions/tlsVersion","description":"FTPS: the lowest TLS version accepted (TLSv1.2 or TLSv1.3). Default: TLSv1.2.","default":"TLSv1.2"},"mfa":{"type":"string","enum":["totp","prompt","none"],"default":"none","description":"Second factor: totp fills in the one-time code from a TOTP secret in the OS keychain, prompt asks each time, none has no second factor."},"appendTotpToPassword":{"type":"boolean","default":false,"description":"FTPS: the server expects the one-time code appended to the password (password123456)."},"localRoot":{"type":"string","minLength":1,"description":"The local folder mapped to remotePath, relative to the workspace folder. Default: the workspace folder."},"uploadOnSave":{"type":"boolean","default":false,"description":"Upload a file under localRoot when it is saved."},"confirmOverwrite":{"type":"boolean","default":true,"description":"Ask before an upload replaces an existing remote file that this window has not read or written before (Cancel is the default). Upload on save never asks."},"ignore":{"type":"array","items":{"type":"string","minLength":1},"default":[],"description":"Extra glob patterns never uploaded (.git/ and this file are always ignored)."},"connectTimeout":{"type":"number","exclusiveMinimum":0,"maximum":600,"default":20,"description":"Seconds to wait for the connection and the server's greeting."},"requestTimeout":{"type":"number","exclusiveMinimum":0,"maximum":600,"default":30,"description":"Seconds to wait for the server to answer one request (open, read, write, list, a command) or to send more bytes of a transfer; then the connection is closed and the transfer fails, keeping what arrived for a resume."},"password":{"$ref":"#/definitions/forbiddenSecret"},"passphrase":{"$ref":"#/definitions/forbiddenSecret"},"privateKey":{"$ref":"#/definitions/forbiddenSecret"},"totpSecret":{"$ref":"#/definitions/forbiddenSecret"},"totpSeed":{"$ref":"#/definitions/forbiddenSecret"},"secret":{"$ref":"#/definitions/forbiddenSecret"},"otp":{"$ref":"#/definitions/forbiddenSecret"},"rejectUnauthorized":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"strictHostKeyChecking":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"insecure":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"verifyHostKey":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"secure":{"$ref":"#/definitions/forbiddenVerificationSwitch"}}};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = require("ajv/dist/runtime/ucs2length").default;
 const func0 = require("ajv/dist/runtime/equal").default;
@@ -15,6 +15,8 @@ const pattern0 = new RegExp("^[^/\\s](?:[^/]*[^/\\s])?$", "u");
 const pattern1 = new RegExp("^[^\\s/@]+$", "u");
 const pattern2 = new RegExp("^[^\\u0000-\\u001f\\u007f]+$", "u");
 const pattern3 = new RegExp("^[^\\u0000-\\u001f\\u007f]*$", "u");
+const pattern5 = new RegExp("^[^\\u0000-\\u0020\\u007f,]+$", "u");
+const pattern6 = new RegExp("^(socks5h?|socks|http)://[^\\u0000-\\u0020\\u007f]+$", "u");
 const schema8 = {"type":"string","enum":["sftp","ftpes","ftps"],"description":"sftp (SSH), ftpes (FTP with explicit TLS, port 21) or ftps (implicit TLS, port 990). Plain ftp is refused: it sends passwords and files in cleartext.","default":"sftp"};
 
 function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -467,11 +469,11 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data.caFile !== undefined){
-let data10 = data.caFile;
-if(typeof data10 === "string"){
-if(func3(data10) < 1){
-const err26 = {instancePath:instancePath+"/caFile",schemaPath:"#/properties/caFile/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.caFile,data:data10};
+if(data.jump !== undefined){
+let data10 = data.jump;
+if(Array.isArray(data10)){
+if(data10.length > 8){
+const err26 = {instancePath:instancePath+"/jump",schemaPath:"#/properties/jump/maxItems",keyword:"maxItems",params:{limit: 8},message:"must NOT have more than 8 items",schema:8,parentSchema:schema7.properties.jump,data:data10};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -480,9 +482,12 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
-else {
-const err27 = {instancePath:instancePath+"/caFile",schemaPath:"#/properties/caFile/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.caFile.type,parentSchema:schema7.properties.caFile,data:data10};
+const len1 = data10.length;
+for(let i2=0; i2<len1; i2++){
+let data11 = data10[i2];
+if(typeof data11 === "string"){
+if(func3(data11) > 300){
+const err27 = {instancePath:instancePath+"/jump/" + i2,schemaPath:"#/properties/jump/items/maxLength",keyword:"maxLength",params:{limit: 300},message:"must NOT have more than 300 characters",schema:300,parentSchema:schema7.properties.jump.items,data:data11};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -491,12 +496,8 @@ vErrors.push(err27);
 }
 errors++;
 }
-}
-if(data.tlsServerName !== undefined){
-let data11 = data.tlsServerName;
-if(typeof data11 === "string"){
 if(func3(data11) < 1){
-const err28 = {instancePath:instancePath+"/tlsServerName",schemaPath:"#/properties/tlsServerName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.tlsServerName,data:data11};
+const err28 = {instancePath:instancePath+"/jump/" + i2,schemaPath:"#/properties/jump/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.jump.items,data:data11};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -505,14 +506,131 @@ vErrors.push(err28);
 }
 errors++;
 }
-}
-else {
-const err29 = {instancePath:instancePath+"/tlsServerName",schemaPath:"#/properties/tlsServerName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.tlsServerName.type,parentSchema:schema7.properties.tlsServerName,data:data11};
+if(!pattern5.test(data11)){
+const err29 = {instancePath:instancePath+"/jump/" + i2,schemaPath:"#/properties/jump/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u0020\\u007f,]+$"},message:"must match pattern \""+"^[^\\u0000-\\u0020\\u007f,]+$"+"\"",schema:"^[^\\u0000-\\u0020\\u007f,]+$",parentSchema:schema7.properties.jump.items,data:data11};
 if(vErrors === null){
 vErrors = [err29];
 }
 else {
 vErrors.push(err29);
+}
+errors++;
+}
+}
+else {
+const err30 = {instancePath:instancePath+"/jump/" + i2,schemaPath:"#/properties/jump/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.jump.items.type,parentSchema:schema7.properties.jump.items,data:data11};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+}
+else {
+const err31 = {instancePath:instancePath+"/jump",schemaPath:"#/properties/jump/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema7.properties.jump.type,parentSchema:schema7.properties.jump,data:data10};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+if(data.proxy !== undefined){
+let data12 = data.proxy;
+if(typeof data12 === "string"){
+if(func3(data12) > 300){
+const err32 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/maxLength",keyword:"maxLength",params:{limit: 300},message:"must NOT have more than 300 characters",schema:300,parentSchema:schema7.properties.proxy,data:data12};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+if(func3(data12) < 1){
+const err33 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.proxy,data:data12};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+if(!pattern6.test(data12)){
+const err34 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/pattern",keyword:"pattern",params:{pattern: "^(socks5h?|socks|http)://[^\\u0000-\\u0020\\u007f]+$"},message:"must match pattern \""+"^(socks5h?|socks|http)://[^\\u0000-\\u0020\\u007f]+$"+"\"",schema:"^(socks5h?|socks|http)://[^\\u0000-\\u0020\\u007f]+$",parentSchema:schema7.properties.proxy,data:data12};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+else {
+const err35 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.proxy.type,parentSchema:schema7.properties.proxy,data:data12};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+if(data.caFile !== undefined){
+let data13 = data.caFile;
+if(typeof data13 === "string"){
+if(func3(data13) < 1){
+const err36 = {instancePath:instancePath+"/caFile",schemaPath:"#/properties/caFile/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.caFile,data:data13};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+else {
+const err37 = {instancePath:instancePath+"/caFile",schemaPath:"#/properties/caFile/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.caFile.type,parentSchema:schema7.properties.caFile,data:data13};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+if(data.tlsServerName !== undefined){
+let data14 = data.tlsServerName;
+if(typeof data14 === "string"){
+if(func3(data14) < 1){
+const err38 = {instancePath:instancePath+"/tlsServerName",schemaPath:"#/properties/tlsServerName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.tlsServerName,data:data14};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+else {
+const err39 = {instancePath:instancePath+"/tlsServerName",schemaPath:"#/properties/tlsServerName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.tlsServerName.type,parentSchema:schema7.properties.tlsServerName,data:data14};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
 }
 errors++;
 }
@@ -524,138 +642,9 @@ errors = vErrors.length;
 }
 }
 if(data.mfa !== undefined){
-let data13 = data.mfa;
-if(typeof data13 !== "string"){
-const err30 = {instancePath:instancePath+"/mfa",schemaPath:"#/properties/mfa/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.mfa.type,parentSchema:schema7.properties.mfa,data:data13};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-if(!(((data13 === "totp") || (data13 === "prompt")) || (data13 === "none"))){
-const err31 = {instancePath:instancePath+"/mfa",schemaPath:"#/properties/mfa/enum",keyword:"enum",params:{allowedValues: schema7.properties.mfa.enum},message:"must be equal to one of the allowed values",schema:schema7.properties.mfa.enum,parentSchema:schema7.properties.mfa,data:data13};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-}
-if(data.appendTotpToPassword !== undefined){
-let data14 = data.appendTotpToPassword;
-if(typeof data14 !== "boolean"){
-const err32 = {instancePath:instancePath+"/appendTotpToPassword",schemaPath:"#/properties/appendTotpToPassword/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema7.properties.appendTotpToPassword.type,parentSchema:schema7.properties.appendTotpToPassword,data:data14};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-}
-if(data.localRoot !== undefined){
-let data15 = data.localRoot;
-if(typeof data15 === "string"){
-if(func3(data15) < 1){
-const err33 = {instancePath:instancePath+"/localRoot",schemaPath:"#/properties/localRoot/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.localRoot,data:data15};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-}
-else {
-const err34 = {instancePath:instancePath+"/localRoot",schemaPath:"#/properties/localRoot/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.localRoot.type,parentSchema:schema7.properties.localRoot,data:data15};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
-}
-errors++;
-}
-}
-if(data.uploadOnSave !== undefined){
-let data16 = data.uploadOnSave;
-if(typeof data16 !== "boolean"){
-const err35 = {instancePath:instancePath+"/uploadOnSave",schemaPath:"#/properties/uploadOnSave/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema7.properties.uploadOnSave.type,parentSchema:schema7.properties.uploadOnSave,data:data16};
-if(vErrors === null){
-vErrors = [err35];
-}
-else {
-vErrors.push(err35);
-}
-errors++;
-}
-}
-if(data.confirmOverwrite !== undefined){
-let data17 = data.confirmOverwrite;
-if(typeof data17 !== "boolean"){
-const err36 = {instancePath:instancePath+"/confirmOverwrite",schemaPath:"#/properties/confirmOverwrite/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema7.properties.confirmOverwrite.type,parentSchema:schema7.properties.confirmOverwrite,data:data17};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-}
-if(data.ignore !== undefined){
-let data18 = data.ignore;
-if(Array.isArray(data18)){
-const len1 = data18.length;
-for(let i2=0; i2<len1; i2++){
-let data19 = data18[i2];
-if(typeof data19 === "string"){
-if(func3(data19) < 1){
-const err37 = {instancePath:instancePath+"/ignore/" + i2,schemaPath:"#/properties/ignore/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.ignore.items,data:data19};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-}
-else {
-const err38 = {instancePath:instancePath+"/ignore/" + i2,schemaPath:"#/properties/ignore/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.ignore.items.type,parentSchema:schema7.properties.ignore.items,data:data19};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-}
-}
-else {
-const err39 = {instancePath:instancePath+"/ignore",schemaPath:"#/properties/ignore/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema7.properties.ignore.type,parentSchema:schema7.properties.ignore,data:data18};
-if(vErrors === null){
-vErrors = [err39];
-}
-else {
-vErrors.push(err39);
-}
-errors++;
-}
-}
-if(data.connectTimeout !== undefined){
-let data20 = data.connectTimeout;
-if((typeof data20 == "number") && (isFinite(data20))){
-if(data20 > 600 || isNaN(data20)){
-const err40 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema7.properties.connectTimeout,data:data20};
+let data16 = data.mfa;
+if(typeof data16 !== "string"){
+const err40 = {instancePath:instancePath+"/mfa",schemaPath:"#/properties/mfa/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.mfa.type,parentSchema:schema7.properties.mfa,data:data16};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -664,8 +653,8 @@ vErrors.push(err40);
 }
 errors++;
 }
-if(data20 <= 0 || isNaN(data20)){
-const err41 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema7.properties.connectTimeout,data:data20};
+if(!(((data16 === "totp") || (data16 === "prompt")) || (data16 === "none"))){
+const err41 = {instancePath:instancePath+"/mfa",schemaPath:"#/properties/mfa/enum",keyword:"enum",params:{allowedValues: schema7.properties.mfa.enum},message:"must be equal to one of the allowed values",schema:schema7.properties.mfa.enum,parentSchema:schema7.properties.mfa,data:data16};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -675,8 +664,10 @@ vErrors.push(err41);
 errors++;
 }
 }
-else {
-const err42 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema7.properties.connectTimeout.type,parentSchema:schema7.properties.connectTimeout,data:data20};
+if(data.appendTotpToPassword !== undefined){
+let data17 = data.appendTotpToPassword;
+if(typeof data17 !== "boolean"){
+const err42 = {instancePath:instancePath+"/appendTotpToPassword",schemaPath:"#/properties/appendTotpToPassword/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema7.properties.appendTotpToPassword.type,parentSchema:schema7.properties.appendTotpToPassword,data:data17};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -686,11 +677,11 @@ vErrors.push(err42);
 errors++;
 }
 }
-if(data.requestTimeout !== undefined){
-let data21 = data.requestTimeout;
-if((typeof data21 == "number") && (isFinite(data21))){
-if(data21 > 600 || isNaN(data21)){
-const err43 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema7.properties.requestTimeout,data:data21};
+if(data.localRoot !== undefined){
+let data18 = data.localRoot;
+if(typeof data18 === "string"){
+if(func3(data18) < 1){
+const err43 = {instancePath:instancePath+"/localRoot",schemaPath:"#/properties/localRoot/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.localRoot,data:data18};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -699,8 +690,9 @@ vErrors.push(err43);
 }
 errors++;
 }
-if(data21 <= 0 || isNaN(data21)){
-const err44 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema7.properties.requestTimeout,data:data21};
+}
+else {
+const err44 = {instancePath:instancePath+"/localRoot",schemaPath:"#/properties/localRoot/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.localRoot.type,parentSchema:schema7.properties.localRoot,data:data18};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -710,13 +702,139 @@ vErrors.push(err44);
 errors++;
 }
 }
-else {
-const err45 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema7.properties.requestTimeout.type,parentSchema:schema7.properties.requestTimeout,data:data21};
+if(data.uploadOnSave !== undefined){
+let data19 = data.uploadOnSave;
+if(typeof data19 !== "boolean"){
+const err45 = {instancePath:instancePath+"/uploadOnSave",schemaPath:"#/properties/uploadOnSave/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema7.properties.uploadOnSave.type,parentSchema:schema7.properties.uploadOnSave,data:data19};
 if(vErrors === null){
 vErrors = [err45];
 }
 else {
 vErrors.push(err45);
+}
+errors++;
+}
+}
+if(data.confirmOverwrite !== undefined){
+let data20 = data.confirmOverwrite;
+if(typeof data20 !== "boolean"){
+const err46 = {instancePath:instancePath+"/confirmOverwrite",schemaPath:"#/properties/confirmOverwrite/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema7.properties.confirmOverwrite.type,parentSchema:schema7.properties.confirmOverwrite,data:data20};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+if(data.ignore !== undefined){
+let data21 = data.ignore;
+if(Array.isArray(data21)){
+const len2 = data21.length;
+for(let i3=0; i3<len2; i3++){
+let data22 = data21[i3];
+if(typeof data22 === "string"){
+if(func3(data22) < 1){
+const err47 = {instancePath:instancePath+"/ignore/" + i3,schemaPath:"#/properties/ignore/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.ignore.items,data:data22};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+else {
+const err48 = {instancePath:instancePath+"/ignore/" + i3,schemaPath:"#/properties/ignore/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.ignore.items.type,parentSchema:schema7.properties.ignore.items,data:data22};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+}
+else {
+const err49 = {instancePath:instancePath+"/ignore",schemaPath:"#/properties/ignore/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema7.properties.ignore.type,parentSchema:schema7.properties.ignore,data:data21};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+}
+if(data.connectTimeout !== undefined){
+let data23 = data.connectTimeout;
+if((typeof data23 == "number") && (isFinite(data23))){
+if(data23 > 600 || isNaN(data23)){
+const err50 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema7.properties.connectTimeout,data:data23};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+if(data23 <= 0 || isNaN(data23)){
+const err51 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema7.properties.connectTimeout,data:data23};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+else {
+const err52 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema7.properties.connectTimeout.type,parentSchema:schema7.properties.connectTimeout,data:data23};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+if(data.requestTimeout !== undefined){
+let data24 = data.requestTimeout;
+if((typeof data24 == "number") && (isFinite(data24))){
+if(data24 > 600 || isNaN(data24)){
+const err53 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema7.properties.requestTimeout,data:data24};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+if(data24 <= 0 || isNaN(data24)){
+const err54 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema7.properties.requestTimeout,data:data24};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+else {
+const err55 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema7.properties.requestTimeout.type,parentSchema:schema7.properties.requestTimeout,data:data24};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
 }
 errors++;
 }
@@ -795,12 +913,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err46 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema7.type,parentSchema:schema7,data};
+const err56 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema7.type,parentSchema:schema7,data};
 if(vErrors === null){
-vErrors = [err46];
+vErrors = [err56];
 }
 else {
-vErrors.push(err46);
+vErrors.push(err56);
 }
 errors++;
 }
@@ -1461,11 +1579,11 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data.caFile !== undefined){
-let data10 = data.caFile;
-if(typeof data10 === "string"){
-if(func3(data10) < 1){
-const err26 = {instancePath:instancePath+"/caFile",schemaPath:"#/properties/caFile/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.caFile,data:data10};
+if(data.jump !== undefined){
+let data10 = data.jump;
+if(Array.isArray(data10)){
+if(data10.length > 8){
+const err26 = {instancePath:instancePath+"/jump",schemaPath:"#/properties/jump/maxItems",keyword:"maxItems",params:{limit: 8},message:"must NOT have more than 8 items",schema:8,parentSchema:schema7.properties.jump,data:data10};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1474,9 +1592,12 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
-else {
-const err27 = {instancePath:instancePath+"/caFile",schemaPath:"#/properties/caFile/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.caFile.type,parentSchema:schema7.properties.caFile,data:data10};
+const len1 = data10.length;
+for(let i2=0; i2<len1; i2++){
+let data11 = data10[i2];
+if(typeof data11 === "string"){
+if(func3(data11) > 300){
+const err27 = {instancePath:instancePath+"/jump/" + i2,schemaPath:"#/properties/jump/items/maxLength",keyword:"maxLength",params:{limit: 300},message:"must NOT have more than 300 characters",schema:300,parentSchema:schema7.properties.jump.items,data:data11};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1485,12 +1606,8 @@ vErrors.push(err27);
 }
 errors++;
 }
-}
-if(data.tlsServerName !== undefined){
-let data11 = data.tlsServerName;
-if(typeof data11 === "string"){
 if(func3(data11) < 1){
-const err28 = {instancePath:instancePath+"/tlsServerName",schemaPath:"#/properties/tlsServerName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.tlsServerName,data:data11};
+const err28 = {instancePath:instancePath+"/jump/" + i2,schemaPath:"#/properties/jump/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.jump.items,data:data11};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1499,14 +1616,131 @@ vErrors.push(err28);
 }
 errors++;
 }
-}
-else {
-const err29 = {instancePath:instancePath+"/tlsServerName",schemaPath:"#/properties/tlsServerName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.tlsServerName.type,parentSchema:schema7.properties.tlsServerName,data:data11};
+if(!pattern5.test(data11)){
+const err29 = {instancePath:instancePath+"/jump/" + i2,schemaPath:"#/properties/jump/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u0020\\u007f,]+$"},message:"must match pattern \""+"^[^\\u0000-\\u0020\\u007f,]+$"+"\"",schema:"^[^\\u0000-\\u0020\\u007f,]+$",parentSchema:schema7.properties.jump.items,data:data11};
 if(vErrors === null){
 vErrors = [err29];
 }
 else {
 vErrors.push(err29);
+}
+errors++;
+}
+}
+else {
+const err30 = {instancePath:instancePath+"/jump/" + i2,schemaPath:"#/properties/jump/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.jump.items.type,parentSchema:schema7.properties.jump.items,data:data11};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+}
+else {
+const err31 = {instancePath:instancePath+"/jump",schemaPath:"#/properties/jump/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema7.properties.jump.type,parentSchema:schema7.properties.jump,data:data10};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+if(data.proxy !== undefined){
+let data12 = data.proxy;
+if(typeof data12 === "string"){
+if(func3(data12) > 300){
+const err32 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/maxLength",keyword:"maxLength",params:{limit: 300},message:"must NOT have more than 300 characters",schema:300,parentSchema:schema7.properties.proxy,data:data12};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+if(func3(data12) < 1){
+const err33 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.proxy,data:data12};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+if(!pattern6.test(data12)){
+const err34 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/pattern",keyword:"pattern",params:{pattern: "^(socks5h?|socks|http)://[^\\u0000-\\u0020\\u007f]+$"},message:"must match pattern \""+"^(socks5h?|socks|http)://[^\\u0000-\\u0020\\u007f]+$"+"\"",schema:"^(socks5h?|socks|http)://[^\\u0000-\\u0020\\u007f]+$",parentSchema:schema7.properties.proxy,data:data12};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+else {
+const err35 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.proxy.type,parentSchema:schema7.properties.proxy,data:data12};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+if(data.caFile !== undefined){
+let data13 = data.caFile;
+if(typeof data13 === "string"){
+if(func3(data13) < 1){
+const err36 = {instancePath:instancePath+"/caFile",schemaPath:"#/properties/caFile/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.caFile,data:data13};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+else {
+const err37 = {instancePath:instancePath+"/caFile",schemaPath:"#/properties/caFile/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.caFile.type,parentSchema:schema7.properties.caFile,data:data13};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+if(data.tlsServerName !== undefined){
+let data14 = data.tlsServerName;
+if(typeof data14 === "string"){
+if(func3(data14) < 1){
+const err38 = {instancePath:instancePath+"/tlsServerName",schemaPath:"#/properties/tlsServerName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.tlsServerName,data:data14};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+else {
+const err39 = {instancePath:instancePath+"/tlsServerName",schemaPath:"#/properties/tlsServerName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.tlsServerName.type,parentSchema:schema7.properties.tlsServerName,data:data14};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
 }
 errors++;
 }
@@ -1518,138 +1752,9 @@ errors = vErrors.length;
 }
 }
 if(data.mfa !== undefined){
-let data13 = data.mfa;
-if(typeof data13 !== "string"){
-const err30 = {instancePath:instancePath+"/mfa",schemaPath:"#/properties/mfa/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.mfa.type,parentSchema:schema7.properties.mfa,data:data13};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-if(!(((data13 === "totp") || (data13 === "prompt")) || (data13 === "none"))){
-const err31 = {instancePath:instancePath+"/mfa",schemaPath:"#/properties/mfa/enum",keyword:"enum",params:{allowedValues: schema7.properties.mfa.enum},message:"must be equal to one of the allowed values",schema:schema7.properties.mfa.enum,parentSchema:schema7.properties.mfa,data:data13};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-}
-if(data.appendTotpToPassword !== undefined){
-let data14 = data.appendTotpToPassword;
-if(typeof data14 !== "boolean"){
-const err32 = {instancePath:instancePath+"/appendTotpToPassword",schemaPath:"#/properties/appendTotpToPassword/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema7.properties.appendTotpToPassword.type,parentSchema:schema7.properties.appendTotpToPassword,data:data14};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-}
-if(data.localRoot !== undefined){
-let data15 = data.localRoot;
-if(typeof data15 === "string"){
-if(func3(data15) < 1){
-const err33 = {instancePath:instancePath+"/localRoot",schemaPath:"#/properties/localRoot/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.localRoot,data:data15};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-}
-else {
-const err34 = {instancePath:instancePath+"/localRoot",schemaPath:"#/properties/localRoot/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.localRoot.type,parentSchema:schema7.properties.localRoot,data:data15};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
-}
-errors++;
-}
-}
-if(data.uploadOnSave !== undefined){
-let data16 = data.uploadOnSave;
-if(typeof data16 !== "boolean"){
-const err35 = {instancePath:instancePath+"/uploadOnSave",schemaPath:"#/properties/uploadOnSave/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema7.properties.uploadOnSave.type,parentSchema:schema7.properties.uploadOnSave,data:data16};
-if(vErrors === null){
-vErrors = [err35];
-}
-else {
-vErrors.push(err35);
-}
-errors++;
-}
-}
-if(data.confirmOverwrite !== undefined){
-let data17 = data.confirmOverwrite;
-if(typeof data17 !== "boolean"){
-const err36 = {instancePath:instancePath+"/confirmOverwrite",schemaPath:"#/properties/confirmOverwrite/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema7.properties.confirmOverwrite.type,parentSchema:schema7.properties.confirmOverwrite,data:data17};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-}
-if(data.ignore !== undefined){
-let data18 = data.ignore;
-if(Array.isArray(data18)){
-const len1 = data18.length;
-for(let i2=0; i2<len1; i2++){
-let data19 = data18[i2];
-if(typeof data19 === "string"){
-if(func3(data19) < 1){
-const err37 = {instancePath:instancePath+"/ignore/" + i2,schemaPath:"#/properties/ignore/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.ignore.items,data:data19};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-}
-else {
-const err38 = {instancePath:instancePath+"/ignore/" + i2,schemaPath:"#/properties/ignore/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.ignore.items.type,parentSchema:schema7.properties.ignore.items,data:data19};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-}
-}
-else {
-const err39 = {instancePath:instancePath+"/ignore",schemaPath:"#/properties/ignore/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema7.properties.ignore.type,parentSchema:schema7.properties.ignore,data:data18};
-if(vErrors === null){
-vErrors = [err39];
-}
-else {
-vErrors.push(err39);
-}
-errors++;
-}
-}
-if(data.connectTimeout !== undefined){
-let data20 = data.connectTimeout;
-if((typeof data20 == "number") && (isFinite(data20))){
-if(data20 > 600 || isNaN(data20)){
-const err40 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema7.properties.connectTimeout,data:data20};
+let data16 = data.mfa;
+if(typeof data16 !== "string"){
+const err40 = {instancePath:instancePath+"/mfa",schemaPath:"#/properties/mfa/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.mfa.type,parentSchema:schema7.properties.mfa,data:data16};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -1658,8 +1763,8 @@ vErrors.push(err40);
 }
 errors++;
 }
-if(data20 <= 0 || isNaN(data20)){
-const err41 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema7.properties.connectTimeout,data:data20};
+if(!(((data16 === "totp") || (data16 === "prompt")) || (data16 === "none"))){
+const err41 = {instancePath:instancePath+"/mfa",schemaPath:"#/properties/mfa/enum",keyword:"enum",params:{allowedValues: schema7.properties.mfa.enum},message:"must be equal to one of the allowed values",schema:schema7.properties.mfa.enum,parentSchema:schema7.properties.mfa,data:data16};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -1669,8 +1774,10 @@ vErrors.push(err41);
 errors++;
 }
 }
-else {
-const err42 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema7.properties.connectTimeout.type,parentSchema:schema7.properties.connectTimeout,data:data20};
+if(data.appendTotpToPassword !== undefined){
+let data17 = data.appendTotpToPassword;
+if(typeof data17 !== "boolean"){
+const err42 = {instancePath:instancePath+"/appendTotpToPassword",schemaPath:"#/properties/appendTotpToPassword/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema7.properties.appendTotpToPassword.type,parentSchema:schema7.properties.appendTotpToPassword,data:data17};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -1680,11 +1787,11 @@ vErrors.push(err42);
 errors++;
 }
 }
-if(data.requestTimeout !== undefined){
-let data21 = data.requestTimeout;
-if((typeof data21 == "number") && (isFinite(data21))){
-if(data21 > 600 || isNaN(data21)){
-const err43 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema7.properties.requestTimeout,data:data21};
+if(data.localRoot !== undefined){
+let data18 = data.localRoot;
+if(typeof data18 === "string"){
+if(func3(data18) < 1){
+const err43 = {instancePath:instancePath+"/localRoot",schemaPath:"#/properties/localRoot/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.localRoot,data:data18};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -1693,8 +1800,9 @@ vErrors.push(err43);
 }
 errors++;
 }
-if(data21 <= 0 || isNaN(data21)){
-const err44 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema7.properties.requestTimeout,data:data21};
+}
+else {
+const err44 = {instancePath:instancePath+"/localRoot",schemaPath:"#/properties/localRoot/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.localRoot.type,parentSchema:schema7.properties.localRoot,data:data18};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -1704,13 +1812,139 @@ vErrors.push(err44);
 errors++;
 }
 }
-else {
-const err45 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema7.properties.requestTimeout.type,parentSchema:schema7.properties.requestTimeout,data:data21};
+if(data.uploadOnSave !== undefined){
+let data19 = data.uploadOnSave;
+if(typeof data19 !== "boolean"){
+const err45 = {instancePath:instancePath+"/uploadOnSave",schemaPath:"#/properties/uploadOnSave/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema7.properties.uploadOnSave.type,parentSchema:schema7.properties.uploadOnSave,data:data19};
 if(vErrors === null){
 vErrors = [err45];
 }
 else {
 vErrors.push(err45);
+}
+errors++;
+}
+}
+if(data.confirmOverwrite !== undefined){
+let data20 = data.confirmOverwrite;
+if(typeof data20 !== "boolean"){
+const err46 = {instancePath:instancePath+"/confirmOverwrite",schemaPath:"#/properties/confirmOverwrite/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema7.properties.confirmOverwrite.type,parentSchema:schema7.properties.confirmOverwrite,data:data20};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+if(data.ignore !== undefined){
+let data21 = data.ignore;
+if(Array.isArray(data21)){
+const len2 = data21.length;
+for(let i3=0; i3<len2; i3++){
+let data22 = data21[i3];
+if(typeof data22 === "string"){
+if(func3(data22) < 1){
+const err47 = {instancePath:instancePath+"/ignore/" + i3,schemaPath:"#/properties/ignore/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.ignore.items,data:data22};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+else {
+const err48 = {instancePath:instancePath+"/ignore/" + i3,schemaPath:"#/properties/ignore/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.ignore.items.type,parentSchema:schema7.properties.ignore.items,data:data22};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+}
+else {
+const err49 = {instancePath:instancePath+"/ignore",schemaPath:"#/properties/ignore/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema7.properties.ignore.type,parentSchema:schema7.properties.ignore,data:data21};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+}
+if(data.connectTimeout !== undefined){
+let data23 = data.connectTimeout;
+if((typeof data23 == "number") && (isFinite(data23))){
+if(data23 > 600 || isNaN(data23)){
+const err50 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema7.properties.connectTimeout,data:data23};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+if(data23 <= 0 || isNaN(data23)){
+const err51 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema7.properties.connectTimeout,data:data23};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+else {
+const err52 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema7.properties.connectTimeout.type,parentSchema:schema7.properties.connectTimeout,data:data23};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+if(data.requestTimeout !== undefined){
+let data24 = data.requestTimeout;
+if((typeof data24 == "number") && (isFinite(data24))){
+if(data24 > 600 || isNaN(data24)){
+const err53 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema7.properties.requestTimeout,data:data24};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+if(data24 <= 0 || isNaN(data24)){
+const err54 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema7.properties.requestTimeout,data:data24};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+else {
+const err55 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema7.properties.requestTimeout.type,parentSchema:schema7.properties.requestTimeout,data:data24};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
 }
 errors++;
 }
@@ -1789,12 +2023,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err46 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema7.type,parentSchema:schema7,data};
+const err56 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema7.type,parentSchema:schema7,data};
 if(vErrors === null){
-vErrors = [err46];
+vErrors = [err56];
 }
 else {
-vErrors.push(err46);
+vErrors.push(err56);
 }
 errors++;
 }

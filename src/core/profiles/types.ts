@@ -30,6 +30,10 @@ export interface Profile extends ServerAddress {
   identityFile?: string;
   /** SFTP: use the ssh-agent from $SSH_AUTH_SOCK (or this socket path). */
   agent?: boolean | string;
+  /** SFTP: jump hosts in order, each `user@host[:port]` or an OpenSSH config alias (like `ssh -J`). */
+  jump?: string[];
+  /** A SOCKS5 or HTTP CONNECT proxy URL (`socks5://host:port`, `http://host:port`). */
+  proxy?: string;
   /** FTPS: a PEM file with the CA certificates to trust in addition to the system's. */
   caFile?: string;
   /** FTPS: the TLS server name to verify, when it differs from `host`. */

@@ -6,12 +6,13 @@
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import * as posix from 'node:path/posix';
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Client, type Algorithms, type FileEntryWithStats, type SFTPWrapper, type Stats } from 'ssh2';
 import { CancelledError, SecureTransferError, throwIfAborted } from '../errors';
 import { silentLogger, type Logger } from '../log';
 import type { ServerAddress } from '../profiles/types';
+import type { SshHostConfig } from '../sshconfig/types';
 import { hostPort, serverLabel, sessionIdentity } from '../profiles/serverAddress';
 import { hostKeyInfo, verifyHostKey, type HostKeySource } from '../trust/hostKeyVerifier';
 import type { TrustStore } from '../trust/trustStore';
@@ -74,6 +75,14 @@ export interface SftpConnectOptions {
    */
   requestTimeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * An already-open stream to the server (a jump host's forwarded channel, a proxy's tunnel, a
+   * ProxyCommand's stdio) instead of a TCP connection to server.host:port. The host key is verified
+   * on it exactly as on a direct connection.
+   */
+  sock?: Duplex;
+  /** What the user's ~/.ssh/config says about this server (keys, agent, algorithms); informative. */
+  sshConfig?: SshHostConfig;
   /** ssh2 algorithm overrides (audit tests, legacy servers); default: ssh2's modern list, AES-GCM first. */
   algorithms?: Algorithms;
   log?: Logger;
@@ -195,6 +204,7 @@ export async function connectSftp(opts: SftpConnectOptions): Promise<SftpFileSys
   client.connect({
     host: server.host,
     port: server.port,
+    ...(opts.sock ? { sock: opts.sock } : {}),
     username: server.username,
     readyTimeout: 0, // our own timer, which pauses while the user answers questions
     keepaliveInterval: Math.max(250, Math.round((opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS) / (KEEPALIVE_COUNT_MAX + 1))),
