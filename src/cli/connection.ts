@@ -28,6 +28,7 @@ export interface ConnectionArgs {
   fingerprint?: string[];
   ca?: string;
   identity?: string;
+  proxy?: string;
   'request-timeout'?: string;
   'password-stdin'?: boolean;
   'accept-new'?: boolean;
@@ -65,6 +66,8 @@ export async function resolveTarget(ctx: CliContext, text: string, args: Connect
   }
   if (args.identity) profile.identityFile = path.resolve(ctx.cwd, args.identity);
   if (args.ca) profile.caFile = path.resolve(ctx.cwd, args.ca);
+  // --proxy URL (or "none") replaces the profile's proxy and the environment's.
+  if (args.proxy !== undefined) profile.proxy = args.proxy;
   if (args['request-timeout'] !== undefined) profile.requestTimeout = parseSeconds(args['request-timeout'], '--request-timeout');
   const pins = (args.fingerprint ?? []).map((f) => normalizeFingerprint(f, '--fingerprint'));
   profile.fingerprints = [...(profile.fingerprints ?? []), ...pins];
@@ -101,6 +104,7 @@ export async function connectContext(ctx: CliContext, target: Target, args: Conn
     policy: target.policy,
     activity: activityLog(ctx),
     log: stderrLogger(ctx),
+    env: ctx.env,
   };
 }
 

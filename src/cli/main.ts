@@ -36,6 +36,8 @@ Options:
   --fingerprint SHA256:…  pin the host key or certificate (repeatable)
   --ca FILE               extra CA certificates (PEM) for FTPS
   --identity FILE         SSH private key
+  --proxy URL             reach the server through socks5://, socks5h:// or http:// (CONNECT) host:port;
+                          "none": no proxy (default: HTTPS_PROXY, then ALL_PROXY, unless NO_PROXY matches)
   --request-timeout SECS  give up on a server that stops answering for this long (default ${DEFAULT_REQUEST_TIMEOUT})
   --password-stdin        read the password from standard input
   --accept-new            trust an unknown host key or certificate and record it

@@ -15,10 +15,12 @@ import { DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT } from './profiles/def
 import { describeError, hasErrorCode, SecureTransferError } from './errors';
 import { noCommonAlgorithmText } from './session/sftpErrors';
 import { CA_FILE, checkBoundedFile, expandHome, IDENTITY_FILE, KNOWN_HOSTS_FILE } from './fsutil';
-import { blocksAtSeverity, effectivePolicy, effectiveMinTlsVersion, enforcePolicy, forbiddenAlgorithmEntry, PolicyViolation, type EffectivePolicy, type Policy } from './policy';
+import { blocksAtSeverity, checkHostAllowed, effectivePolicy, effectiveMinTlsVersion, enforcePolicy, forbiddenAlgorithmEntry, PolicyViolation, type EffectivePolicy, type Policy } from './policy';
 import type { ActivityLog } from './audit/activityLog';
 import type { AuditReport } from './audit/types';
 import type { SshConfigOptions, SshHostConfig } from './sshconfig/types';
+import { openProxiedStream, proxyDisplay, proxyFor } from './session/proxy';
+import { parseProxyUrl } from './syntax/proxyUrl';
 
 export interface ConnectContext {
   credentials: CredentialProvider;
@@ -42,6 +44,8 @@ export interface ConnectContext {
   log?: Logger;
   /** The user's OpenSSH client config for SFTP servers (default ~/.ssh/config; `{ file: false }`: none). */
   sshConfig?: SshConfigOptions;
+  /** Where ALL_PROXY / HTTPS_PROXY / NO_PROXY are read (default process.env; the CLI passes its own). */
+  env?: NodeJS.ProcessEnv;
 }
 
 async function enforceAuditPolicy(profile: Profile, policy: Policy | EffectivePolicy, ctx: ConnectContext): Promise<void> {
@@ -85,21 +89,41 @@ export async function connect(profile: Profile, ctx: ConnectContext): Promise<Re
     // profile → the user's ssh config (aliases, keys, hops) → policy → trust → session.
     const sshHost = profile.protocol === 'sftp' ? await resolveSshHostFor(profile, ctx) : undefined;
     await checkNamedFiles(profile, ctx);
+    const proxy = proxyFor({ host: profile.host, port: profile.port }, profile.proxy, ctx.env ?? process.env);
     if (ctx.policy) {
       // Judge the addresses the connection will really use, so a name can't slip past a CIDR rule.
+      // Through a proxy that resolves names itself (socks5h, http) this is still the local answer: a
+      // name only a CIDR rule allows must resolve here, inside the range (see docs/proxies.md).
       const ips = (await lookup(profile.host, { all: true }).catch(() => [])).map((a) => a.address);
       enforcePolicy(profile, ctx.policy, ips);
+      if (proxy) await enforceProxyPolicy(proxy, ctx.policy);
       profile = { ...profile, minTlsVersion: effectiveMinTlsVersion(profile, ctx.policy) };
       await enforceAuditPolicy(profile, ctx.policy, ctx);
     }
     const server: ServerAddress = { protocol: profile.protocol, host: profile.host, port: profile.port, username: profile.username };
-    const rfs = await openTransport(profile, server, { ...ctx, decide }, log, sshHost);
+    const rfs = await openTransport(profile, server, { ...ctx, decide }, log, sshHost, proxy);
     await ctx.activity?.append({ server: serverOrigin(profile), action: 'connect', result: 'ok', fingerprint: (rfs as { hostKey?: { fingerprint?: string } }).hostKey?.fingerprint }).catch(() => undefined);
     return rfs;
   } catch (err) {
     const result = err instanceof SecureTransferError && err.kind === 'security' ? 'refused' : 'failed';
     await ctx.activity?.append({ server: serverOrigin(profile), action: 'connect', result, detail: describeError(err) }).catch(() => undefined);
     throw err;
+  }
+}
+
+/**
+ * The proxy is a host this machine connects to, so policy.allowedHosts must allow it too (a shared
+ * profile must not route around the policy through a proxy of its choosing).
+ */
+async function enforceProxyPolicy(proxy: string, policy: Policy | EffectivePolicy): Promise<void> {
+  const parsed = parseProxyUrl(proxy);
+  if (typeof parsed === 'string') return; // openProxiedStream says what is wrong with it
+  const ips = (await lookup(parsed.host, { all: true }).catch(() => [])).map((a) => a.address);
+  if (checkHostAllowed(parsed.host, ips, policy)) {
+    throw new PolicyViolation(
+      'policy.allowedHosts',
+      `Connecting through the proxy ${parsed.display} is refused by policy.allowedHosts, which does not allow the proxy's host: use an allowed proxy, have the policy's owner add it, or connect without it (--proxy none, or "proxy": "none" in the profile).`,
+    );
   }
 }
 
@@ -134,15 +158,18 @@ async function resolveSshHostFor(profile: Profile, ctx: ConnectContext): Promise
   return resolved;
 }
 
-async function openTransport(profile: Profile, server: ServerAddress, ctx: ConnectContext, log: Logger, sshHost?: SshHostConfig): Promise<RemoteFileSystem> {
+async function openTransport(profile: Profile, server: ServerAddress, ctx: ConnectContext, log: Logger, sshHost?: SshHostConfig, proxy?: string): Promise<RemoteFileSystem> {
   const pinned = [...(profile.fingerprints ?? []), ...(ctx.pinned ?? [])];
   const connectTimeoutMs = (profile.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT) * 1000;
   const requestTimeoutMs = (profile.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT) * 1000;
-  log.info(`Connecting to ${serverUrl(profile)}`);
+  log.info(`Connecting to ${serverUrl(profile)}${proxy ? ` through the proxy ${proxyDisplay(proxy)}` : ''}`);
   if (profile.protocol === 'sftp') {
     const { connectSftp } = await import('./session/sftp');
     const algorithms = await sshAlgorithmsFor(profile, ctx.policy);
+    // Through a proxy ssh2 runs over the tunnel; the host key is verified against the server's name.
+    const sock = proxy ? await openProxiedStream(proxy, { host: server.host, port: server.port }, { timeoutMs: connectTimeoutMs, signal: ctx.signal }) : undefined;
     return connectSftp({
+      ...(sock ? { sock } : {}),
       ...(algorithms ? { algorithms } : {}),
       server,
       credentials: ctx.credentials,
@@ -155,6 +182,7 @@ async function openTransport(profile: Profile, server: ServerAddress, ctx: Conne
       signal: ctx.signal,
       log,
     }).catch((err: unknown) => {
+      sock?.destroy(); // ssh2 may fail before it took the tunnel over
       // With a policy filter, "nothing in common" means the policy forbids all the server offers.
       if (algorithms && hasErrorCode(err, 'no-common-algorithm')) throw forbiddenAlgorithmsViolation(err);
       throw err;
@@ -172,6 +200,7 @@ async function openTransport(profile: Profile, server: ServerAddress, ctx: Conne
       trustStore: ctx.trustStore,
       decide: ctx.decide,
     },
+    ...(proxy ? { proxy } : {}),
     connectTimeoutMs,
     requestTimeoutMs,
     signal: ctx.signal,

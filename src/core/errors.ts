@@ -39,6 +39,7 @@ export const ERROR_CODES = {
   'bad-identity-file': 'usage',
   'bad-ca-file': 'usage',
   'bad-known-hosts-file': 'usage',
+  'bad-proxy': 'usage',
   'no-profile-file': 'usage',
   'secret-in-url': 'usage',
   'empty-secret': 'usage',
@@ -94,6 +95,9 @@ export const ERROR_CODES = {
   connection: 'failure',
   'tls-failed': 'failure',
   'audit-unreachable': 'failure',
+  // A SOCKS5 / HTTP CONNECT proxy that could not be reached, or refused the tunnel (session/proxy.ts).
+  'proxy-unreachable': 'failure',
+  'proxy-refused': 'failure',
   // Logging in.
   'auth-failed': 'failure',
   'bad-passphrase': 'failure',

@@ -10,6 +10,7 @@ import { UsageError } from '../errors';
 import { isFingerprint, normalizeFingerprint } from '../syntax/fingerprint';
 import { isValidHost, isValidHostEntry } from '../syntax/host';
 import type { Policy } from './policyTypes';
+import { isNoProxy, parseProxyUrl } from '../syntax/proxyUrl';
 import { looksLikeKeyContent, secretFieldOf, squashKey, verificationSwitchOf, type SecretField } from './forbidden';
 import { formatJsonPath, type PathSegment, type SourcePosition } from './jsonc';
 import * as generatedValidators from './profileSchema.generated';
@@ -299,6 +300,15 @@ function checkProfile(c: Collector, segments: PathSegment[], profile: unknown, n
   if (typeof profile.host === 'string' && profile.host !== '') {
     const problem = hostProblem(profile.host);
     if (problem) report(c, [...segments, 'host'], problem.code, problem.text);
+  }
+  if (typeof profile.proxy === 'string' && !isNoProxy(profile.proxy)) {
+    const parsed = parseProxyUrl(profile.proxy);
+    if (typeof parsed === 'string') {
+      // Left to the schema's pattern when it already refuses the value (one problem, not two).
+      if (/^(socks5h?|socks|http):\/\//i.test(profile.proxy.trim())) report(c, [...segments, 'proxy'], 'invalid-value', parsed);
+    } else if (parsed.password !== undefined) {
+      report(c, [...segments, 'proxy'], 'secret-in-profile', `holds a proxy password, and a profile file is no place for one — write ${parsed.username === undefined ? parsed.display : parsed.display.replace('://', `://${encodeURIComponent(parsed.username)}@`)} here and set the password in the environment (ALL_PROXY / HTTPS_PROXY, see docs/proxies.md)`);
+    }
   }
   if (typeof profile.identityFile === 'string' && looksLikeKeyContent(profile.identityFile)) {
     report(c, [...segments, 'identityFile'], 'secret-in-profile', `secrets belong in the OS keychain — ${SECRET_FIXES.keyContent('')}`);

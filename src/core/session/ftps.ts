@@ -6,6 +6,8 @@
  * `access()` is deliberately not used because it would log in on its own schedule. Plain FTP is
  * never used, not even as a fallback, and PROT P (encrypted data connections) is required.
  */
+import type * as net from 'node:net';
+import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import { Client, FTPError, type FTPResponse } from 'basic-ftp';
 import { CancelledError, SecureTransferError, SecurityRefusal, UsageError } from '../errors';
@@ -19,6 +21,8 @@ import type { CredentialProvider } from './credentials';
 import { ftpLibraryFailure, replyText } from './ftpsErrors';
 import { FtpsFileSystem, parseFeatures } from './ftpsFileSystem';
 import { tolerantParseList } from './ftpsListing';
+import { openProxiedStream } from './proxy';
+import { useProxyForData } from './ftpsProxy';
 import { DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT } from '../profiles/defaults';
 
 export { FtpsFileSystem } from './ftpsFileSystem';
@@ -39,6 +43,11 @@ export interface FtpsConnectOptions {
   requestTimeoutMs?: number;
   signal?: AbortSignal;
   log?: Logger;
+  /**
+   * A SOCKS5 / HTTP CONNECT proxy URL (session/proxy.ts) for the control connection and every data
+   * connection. TLS runs end to end through it: the certificate is verified against the server's name.
+   */
+  proxy?: string;
 }
 
 const DEFAULT_TIMEOUT_MS = DEFAULT_CONNECT_TIMEOUT * 1000;
@@ -55,7 +64,7 @@ export async function connectFtps(opts: FtpsConnectOptions): Promise<FtpsFileSys
   const timeout = opts.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS;
   const verifier = await CertificateVerifier.create({ server, ...opts.tls });
 
-  const client = await withTrustedTls(verifier, (tlsOptions) => openSecureControl(server, tlsOptions, timeout, opts.signal)).catch(
+  const client = await withTrustedTls(verifier, (tlsOptions) => openSecureControl(server, tlsOptions, timeout, opts.signal, opts.proxy)).catch(
     (err: unknown) => {
       throw connectError(err, server);
     },
@@ -82,16 +91,26 @@ export async function connectFtps(opts: FtpsConnectOptions): Promise<FtpsFileSys
 }
 
 /** A TCP (+ AUTH TLS) connection whose TLS handshake and certificate verification have succeeded. */
-async function openSecureControl(server: ServerAddress, tlsOptions: tls.ConnectionOptions, timeout: number, signal?: AbortSignal): Promise<Client> {
+async function openSecureControl(server: ServerAddress, tlsOptions: tls.ConnectionOptions, timeout: number, signal?: AbortSignal, proxy?: string): Promise<Client> {
   const client = new Client(timeout);
   const release = abortClosesClient(client, signal);
+  const target = { host: server.host, port: server.port };
+  let tunnel: Duplex | undefined;
   try {
+    if (proxy) useProxyForData(client, proxy, target);
+    // Through a proxy the tunnel is opened first; TLS (implicit) or FTP (explicit) then runs over it.
+    if (proxy) tunnel = await openProxiedStream(proxy, target, { timeoutMs: timeout, signal });
     if (server.protocol === 'ftps') {
-      const opened = await openTls({ ...tlsOptions, host: server.host, port: server.port }, timeout, signal);
+      const opened = await openTls({ ...tlsOptions, ...(tunnel ? { socket: tunnel } : target) }, timeout, signal);
       adoptTls(client, opened, tlsOptions);
       await expectWelcome(client);
     } else {
-      await client.connect(server.host, server.port);
+      if (tunnel) {
+        client.ftp.socket = tunnel as net.Socket;
+        await expectWelcome(client);
+      } else {
+        await client.connect(server.host, server.port);
+      }
       const auth = await client.sendIgnoringError('AUTH TLS');
       if (auth.code !== 234) {
         throw new SecurityRefusal(
@@ -105,6 +124,7 @@ async function openSecureControl(server: ServerAddress, tlsOptions: tls.Connecti
     return client;
   } catch (err) {
     client.close();
+    tunnel?.destroy();
     throw signal?.aborted ? new CancelledError() : err;
   } finally {
     release();
