@@ -13,7 +13,7 @@ APT_OPTS=(-y -q -o DPkg::Lock::Timeout=300)
 
 PACKAGES=(openssh-server openssh-client libpam-google-authenticator vsftpd openssl ssh-audit sslscan lftp
   gnome-keyring libsecret-1-0 libsecret-tools dbus dbus-x11 libsodium23 libpcre2-posix3 libhiredis0.14
-  libmemcached11 libmemcachedutil2 procps)
+  libmemcached11 libmemcachedutil2 procps microsocks tinyproxy)
 UNPACKED=(proftpd-core proftpd-mod-crypto pure-ftpd)
 
 step() { printf '[setup-test-servers] %s\n' "$*"; }

@@ -15,6 +15,7 @@ export { startVsftpd, type VsftpdOptions, type VsftpdMode } from './vsftpd';
 export { startProftpd, type ProftpdOptions, type ProftpdMode } from './proftpd';
 export { startPureFtpd, type PureFtpdOptions } from './pureftpd';
 export { startTcpProxy, type TcpProxy, type TcpProxyOptions } from './tcpProxy';
+export { startSocksProxy, startHttpProxy, type RunningProxy, type SocksProxyOptions, type HttpProxyOptions } from './proxy';
 export { REPO_ROOT, SERVERS_ROOT } from './common';
 export { reapOrphans } from './reaper';
 export { descendants, stopWithConnections } from './restart';

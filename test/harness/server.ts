@@ -15,10 +15,12 @@ import type { ServerKey } from './keys';
 import { reapOrphans } from './reaper';
 
 export type ServerProtocol = 'sftp' | 'ftpes' | 'ftps' | 'ftp';
+/** What the harness runs that is not a file server (test/harness/proxy.ts). */
+export type ProxyProtocol = 'socks5' | 'http';
 
-export interface RunningServer {
+export interface RunningServer<P extends ServerProtocol | ProxyProtocol = ServerProtocol> {
   name: string; // e.g. 'sshd', 'vsftpd-explicit'
-  protocol: ServerProtocol;
+  protocol: P;
   host: '127.0.0.1';
   port: number;
   pid: number;
@@ -31,17 +33,20 @@ export interface RunningServer {
 }
 
 /** How readiness is proven: the first line the server sends, in the clear or inside implicit TLS. */
-type Banner = { kind: 'ssh' } | { kind: 'ftp' } | { kind: 'ftp-implicit-tls'; cert: CertFiles };
+type Banner = { kind: 'ssh' } | { kind: 'ftp' } | { kind: 'ftp-implicit-tls'; cert: CertFiles } | { kind: 'none' };
 
-const BANNER_PATTERN: Record<Banner['kind'], RegExp> = {
+/** Servers that wait for the client to speak (proxies): listening on the port is the proof. */
+type SpeakingBanner = Exclude<Banner, { kind: 'none' }>;
+
+const BANNER_PATTERN: Record<SpeakingBanner['kind'], RegExp> = {
   ssh: /^SSH-2\.0-/,
   ftp: /^220[ -]/,
   'ftp-implicit-tls': /^220[ -]/,
 };
 
-export interface LaunchSpec {
+export interface LaunchSpec<P extends ServerProtocol | ProxyProtocol = ServerProtocol> {
   name: string;
-  protocol: ServerProtocol;
+  protocol: P;
   command: string;
   args: string[];
   argv0?: string;
@@ -59,7 +64,7 @@ export interface LaunchSpec {
 const running = new Map<number, { child: ChildProcess; stop: () => Promise<void> }>();
 let exitHookInstalled = false;
 
-export async function launch(spec: LaunchSpec): Promise<RunningServer> {
+export async function launch<P extends ServerProtocol | ProxyProtocol = ServerProtocol>(spec: LaunchSpec<P>): Promise<RunningServer<P>> {
   installExitHook();
   const logFd = openSync(spec.logFile, 'a');
   // One log fd as stdin too: vsftpd writes its startup errors to fd 0.
@@ -94,8 +99,10 @@ export async function launch(spec: LaunchSpec): Promise<RunningServer> {
 
   try {
     await waitUntilListening(pid, spec.port, exited, spec.readyTimeoutMs ?? 10_000);
-    const line = await readFirstLine(spec.port, spec.banner);
-    if (!BANNER_PATTERN[spec.banner.kind].test(line)) throw new Error(`answered "${line}" instead of its banner`);
+    if (spec.banner.kind !== 'none') {
+      const line = await readFirstLine(spec.port, spec.banner);
+      if (!BANNER_PATTERN[spec.banner.kind].test(line)) throw new Error(`answered "${line}" instead of its banner`);
+    }
   } catch (err) {
     await stop();
     const log = await readLog().catch(() => '');
@@ -189,7 +196,7 @@ async function waitUntilListening(pid: number, port: number, exited: Promise<voi
 }
 
 /** Connects and returns the first line the server sends (inside TLS for implicit FTPS). */
-export function readFirstLine(port: number, banner: Banner, timeoutMs = 5000): Promise<string> {
+export function readFirstLine(port: number, banner: SpeakingBanner, timeoutMs = 5000): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = banner.kind === 'ftp-implicit-tls' ? connectPinnedTls(port, banner.cert) : net.connect({ host: '127.0.0.1', port });
     let data = '';

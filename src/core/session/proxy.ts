@@ -214,10 +214,11 @@ function httpConnect(socket: net.Socket, proxy: ProxyUrl, target: ProxyTarget, t
       }
       const status = Number(m[1]);
       const reason = serverText(m[2] ?? '', 120);
-      if (status === 407) {
+      // 407 is the proxy asking for credentials; tinyproxy answers 401 to wrong ones.
+      if (status === 407 || (status === 401 && proxy.username !== undefined)) {
         const how = proxy.username !== undefined ? 'rejected the user name and password' : 'needs a user name and password';
         return finish(
-          proxyError(proxy, target, 'proxy-refused', `${how} (407 ${reason}): set them in the environment, e.g. HTTPS_PROXY=http://USER:PASSWORD@${proxy.display.slice('http://'.length)}`),
+          proxyError(proxy, target, 'proxy-refused', `${how} (${status} ${reason}): set them in the environment, e.g. HTTPS_PROXY=http://USER:PASSWORD@${proxy.display.slice('http://'.length)}`),
         );
       }
       if (status < 200 || status > 299) {
