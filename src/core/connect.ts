@@ -48,11 +48,12 @@ export interface ConnectContext {
   env?: NodeJS.ProcessEnv;
 }
 
-async function enforceAuditPolicy(profile: Profile, policy: Policy | EffectivePolicy, ctx: ConnectContext): Promise<void> {
+async function enforceAuditPolicy(profile: Profile, policy: Policy | EffectivePolicy, ctx: ConnectContext, proxy: string | undefined): Promise<void> {
   const { auditServer, knownIdentities } = await import('./audit/auditServer');
   const target = { protocol: profile.protocol, host: profile.host, port: profile.port, username: profile.username };
   const records = await ctx.trustStore.all();
-  const report = await auditServer(target, { known: knownIdentities(target, records, [...(profile.fingerprints ?? []), ...(ctx.pinned ?? [])]) });
+  // The probes take the same route as the session: through the proxy when one applies.
+  const report = await auditServer(target, { known: knownIdentities(target, records, [...(profile.fingerprints ?? []), ...(ctx.pinned ?? [])]), ...(proxy ? { proxy } : {}) });
   ctx.onAudit?.(report);
   const blocking = report.findings.filter((f) => blocksAtSeverity(f.severity, policy));
   if (blocking.length > 0) {
@@ -98,7 +99,7 @@ export async function connect(profile: Profile, ctx: ConnectContext): Promise<Re
       enforcePolicy(profile, ctx.policy, ips);
       if (proxy) await enforceProxyPolicy(proxy, ctx.policy);
       profile = { ...profile, minTlsVersion: effectiveMinTlsVersion(profile, ctx.policy) };
-      await enforceAuditPolicy(profile, ctx.policy, ctx);
+      await enforceAuditPolicy(profile, ctx.policy, ctx, proxy);
     }
     const server: ServerAddress = { protocol: profile.protocol, host: profile.host, port: profile.port, username: profile.username };
     const rfs = await openTransport(profile, server, { ...ctx, decide }, log, sshHost, proxy);

@@ -132,7 +132,8 @@ export class AuditMonitor implements vscode.Disposable {
     const audit = await import('../core/audit');
     const target = { protocol: profile.protocol, host: profile.host, port: profile.port, username: profile.username };
     const known = audit.knownIdentities(target, await this.deps.trustStore.all(), profile.fingerprints ?? []);
-    return audit.auditServer(target, { known });
+    // The probes take the session's route: the profile's proxy, else the environment's (NO_PROXY honoured).
+    return audit.auditServer(target, { known, proxy: audit.proxyFor(target, profile.proxy) });
   }
 
   /**

@@ -47,7 +47,7 @@ async function runAudit(s: Services, profile: LoadedProfile): Promise<AuditRepor
   const audit = await import('../core/audit');
   const target = { protocol: profile.protocol, host: profile.host, port: profile.port, username: profile.username };
   const known = audit.knownIdentities(target, await s.trustStore.all(), profile.fingerprints ?? []);
-  const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Auditing ${profile.name}…` }, () => audit.auditServer(target, { known }));
+  const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Auditing ${profile.name}…` }, () => audit.auditServer(target, { known, proxy: audit.proxyFor(target, profile.proxy) }));
   // The user is reading this report: it becomes the baseline, and the server's alert is cleared.
   await s.audits.record(profile, report, { seen: true });
   return report;

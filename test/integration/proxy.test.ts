@@ -27,7 +27,8 @@ let home: string;
 let stateDir: string;
 
 async function cli(args: string[], env: NodeJS.ProcessEnv = {}, cwd = os.tmpdir()): Promise<Run> {
-  const child = spawn(process.execPath, [CLI, ...args, '--password-stdin'], {
+  // Every command but `audit` (which sends no credential) reads the password from stdin.
+  const child = spawn(process.execPath, [CLI, ...args, ...(args[0] === 'audit' ? [] : ['--password-stdin'])], {
     cwd,
     // Only what the test names: no proxy variable of the machine running the tests leaks in.
     env: { PATH: process.env.PATH, HOME: home, SECURE_TRANSFER_STATE_DIR: stateDir, ...env },
@@ -167,6 +168,35 @@ describe('SFTP through a proxy (OpenSSH sshd)', () => {
       assert.doesNotMatch(await sshd.readLog(), /Failed password/, 'nothing reached the server');
     } finally {
       await Promise.all([needsAuth.stop(), narrow.stop(), socksAuth.stop()]);
+    }
+  });
+
+  test('audit goes through the proxy too, and so does the audit a team policy runs before connecting', async () => {
+    const route = await startSocksProxy();
+    try {
+      const audit = await cli(['audit', url('/'), '--fingerprint', pin, '--format', 'json'], { ALL_PROXY: route.url });
+      assert.ok(audit.code === 0 || audit.code === 4, audit.stderr);
+      assert.equal(JSON.parse(audit.stdout).facts.ssh.hostKeys[0].fingerprint !== undefined, true);
+      const probes = (await route.waitForLog(socksLine(sshd.port))).match(socksLine(sshd.port))!.length;
+      assert.ok(probes >= 1);
+      // A profile under a policy: connect() audits first; both the probes and the session are tunnelled.
+      const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'st-proxy-policy-'));
+      await fs.mkdir(path.join(dir, '.vscode'));
+      const profile = { name: 'p', protocol: 'sftp', host: '127.0.0.1', port: sshd.port, username: TEST_USER.name, fingerprints: [pin], proxy: route.url };
+      await fs.writeFile(path.join(dir, '.vscode', 'secure-transfer.json'), JSON.stringify({ policy: { blockOnSeverity: 'critical' }, profiles: [profile] }));
+      const before = (await route.readLog()).split('\n').length;
+      const ls = await cli(['ls', `profile:p/${remote}`], {}, dir);
+      assert.equal(ls.code, 0, ls.stderr);
+      const tunnels = (await route.readLog()).split('\n').slice(before - 1).filter((l) => socksLine(sshd.port).test(l)).length;
+      // The session is one tunnel; the audit adds its banner read and a handshake per host key.
+      assert.ok(tunnels >= 3, `the audit's probes and the session went through the proxy (${tunnels} tunnels)`);
+      // The policy must allow the proxy's host as well.
+      await fs.writeFile(path.join(dir, '.vscode', 'secure-transfer.json'), JSON.stringify({ policy: { allowedHosts: ['127.0.0.1'] }, profiles: [{ ...profile, proxy: `socks5h://127.0.0.2:${route.port}` }] }));
+      const refused = await cli(['ls', `profile:p/${remote}`], {}, dir);
+      assert.equal(refused.code, 3, refused.stderr);
+      assert.match(refused.stderr, /through the proxy socks5h:\/\/127\.0\.0\.2:\d+ is refused by policy\.allowedHosts/);
+    } finally {
+      await route.stop();
     }
   });
 

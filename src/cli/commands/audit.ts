@@ -17,6 +17,7 @@ import { loadKnownHosts, lookupHost } from '../../core/trust/knownHosts';
 import { TrustStore } from '../../core/trust/trustStore';
 import { activityLog } from '../connection';
 import { auditServer, knownIdentities } from '../../core/audit/auditServer';
+import { proxyFor } from '../../core/session/proxy';
 import { atLeast, isSeverity, worstSeverity } from '../../core/audit/rules/evaluate';
 import { renderJson } from '../../core/audit/report/json';
 import { renderSarif } from '../../core/audit/report/sarif';
@@ -25,7 +26,7 @@ import type { AuditReport, AuditTarget, KnownIdentity } from '../../core/audit/t
 
 export const AUDIT_THRESHOLD_EXIT = 4;
 
-const USAGE = 'audit <url> [--format text|json|sarif] [--fail-on SEVERITY] [--anonymous] [--check-plaintext-port] [--fingerprint SHA256:…]';
+const USAGE = 'audit <url> [--format text|json|sarif] [--fail-on SEVERITY] [--anonymous] [--check-plaintext-port] [--fingerprint SHA256:…] [--proxy URL|none]';
 
 const RENDERERS: Readonly<Record<string, (r: AuditReport) => string>> = { text: renderText, json: renderJson, sarif: renderSarif };
 
@@ -36,6 +37,7 @@ const OPTIONS = {
   'check-plaintext-port': { type: 'boolean' },
   fingerprint: { type: 'string', multiple: true },
   'known-hosts': { type: 'string', multiple: true },
+  proxy: { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
 } as const;
 
@@ -65,7 +67,9 @@ export const auditCommand: CliCommand = async (ctx, argv) => {
   const pins = [...target.fingerprints, ...(values.fingerprint ?? []).map((f) => normalizeFingerprint(f, '--fingerprint'))];
   const known = await knownFor(ctx, target, pins, values['known-hosts']);
 
-  const report = await auditServer(target, { anonymous: values.anonymous, checkPlaintextPort: values['check-plaintext-port'], known });
+  // The probes take the route a session would: --proxy, else the environment's proxy (NO_PROXY honoured).
+  const proxy = proxyFor(target, values.proxy, ctx.env);
+  const report = await auditServer(target, { anonymous: values.anonymous, checkPlaintextPort: values['check-plaintext-port'], known, ...(proxy ? { proxy } : {}) });
   ctx.stdout.write(render(report));
 
   const worst = worstSeverity(report.findings);

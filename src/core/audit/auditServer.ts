@@ -8,6 +8,7 @@ import type { TrustRecord } from '../trust/types';
 import { serverOrigin } from '../profiles/serverAddress';
 import { probeFtp } from './probes/ftpProbe';
 import { probeSsh } from './probes/sshProbe';
+import { proxiedDialer } from '../session/proxy';
 import { evaluate } from './rules/evaluate';
 import type { AuditFacts, AuditReport, AuditTarget, KnownIdentity } from './types';
 
@@ -25,6 +26,11 @@ export interface AuditOptions {
   /** Fingerprints the user vouched for (pins, trust store, known_hosts): a mismatch is critical. */
   known?: KnownIdentity[];
   now?: () => number;
+  /**
+   * A proxy URL (session/proxy.ts): every probe connection, FTP data connections included, goes through
+   * it, as the session's would (callers pass `proxyFor(…)`); default: direct TCP.
+   */
+  proxy?: string;
 }
 
 export async function auditServer(target: AuditTarget, options: AuditOptions = {}): Promise<AuditReport> {
@@ -33,9 +39,10 @@ export async function auditServer(target: AuditTarget, options: AuditOptions = {
   const timeoutMs = options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
   const plaintextPort = options.checkPlaintextPort === true ? PLAINTEXT_FTP_PORT : options.checkPlaintextPort || undefined;
   const facts: AuditFacts = {};
+  const dial = options.proxy ? proxiedDialer(options.proxy, { timeoutMs }) : undefined;
   try {
-    if (target.protocol === 'sftp') facts.ssh = await probeSsh(target, { timeoutMs });
-    else facts.ftp = await probeFtp(target, { timeoutMs, anonymous: options.anonymous, plaintextPort });
+    if (target.protocol === 'sftp') facts.ssh = await probeSsh(target, { timeoutMs, dial });
+    else facts.ftp = await probeFtp(target, { timeoutMs, anonymous: options.anonymous, plaintextPort, dial });
   } catch (err) {
     throw new SecureTransferError(
       `Could not audit ${serverOrigin(target)}: ${describeError(err)}; check the host, the port and that the server is running.`,

@@ -9,3 +9,5 @@ export { renderMarkdown } from './report/markdown';
 export { renderReportHtml, type HtmlResources } from './report/html';
 export { ActivityLog, type ActivityEntry, type ActivityAction } from './activityLog';
 export * from './types';
+/** Which proxy an audit of a profile goes through (the session's choice), for callers that load the audit lazily. */
+export { proxyFor } from '../session/proxy';

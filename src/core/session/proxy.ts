@@ -19,7 +19,6 @@
  */
 import * as net from 'node:net';
 import { lookup } from 'node:dns/promises';
-import type { Duplex } from 'node:stream';
 import { CancelledError, SecureTransferError, UsageError } from '../errors';
 import { serverText } from '../displayText';
 import { isNoProxy, noProxyMatches, parseProxyUrl, type ProxyUrl } from '../syntax/proxyUrl';
@@ -90,7 +89,7 @@ function proxyError(proxy: ProxyUrl, target: ProxyTarget, code: 'proxy-unreachab
  * proxy an address; `socks5h://`, `socks://` and `http://` hand it the name. The result is a plain
  * `net.Socket` (the proxy's connection, past the handshake), so TLS and ssh2 can run over it.
  */
-export async function openProxiedStream(proxyUrl: string, target: ProxyTarget, opts: ProxyOptions = {}): Promise<Duplex> {
+export async function openProxiedStream(proxyUrl: string, target: ProxyTarget, opts: ProxyOptions = {}): Promise<net.Socket> {
   const proxy = parseProxyUrl(proxyUrl);
   if (typeof proxy === 'string') throw new UsageError(`The proxy ${proxy}.`, 'bad-proxy');
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -112,6 +111,13 @@ export async function openProxiedStream(proxyUrl: string, target: ProxyTarget, o
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** Opens TCP connections as `net.connect` would, through the proxy (the audit probes' connections). */
+export type Dialer = (host: string, port: number) => Promise<net.Socket>;
+
+export function proxiedDialer(proxyUrl: string, opts: ProxyOptions = {}): Dialer {
+  return (host, port) => openProxiedStream(proxyUrl, { host, port }, opts);
 }
 
 /**

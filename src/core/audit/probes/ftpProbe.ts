@@ -24,7 +24,11 @@ export interface FtpProbeOptions {
   anonymous?: boolean;
   /** Opt-in: see whether a plaintext FTP service answers on this port of the same host (usually 21). */
   plaintextPort?: number;
+  /** Opens the probe's connections, data connections included (through a proxy); default: direct TCP. */
+  dial?: Dial;
 }
+
+type Dial = (host: string, port: number) => Promise<net.Socket>;
 
 export interface FtpReply {
   code: number;
@@ -141,8 +145,8 @@ export const CLEARTEXT_PROBE_USER = 'secure-transfer-audit-probe';
  * Sends USER in clear on its own connection and returns the reply code. Only with the opt-in anonymous
  * check on a server without TLS does it go on to USER anonymous / PASS audit@.
  */
-async function cleartextUserReply(host: string, port: number, timeoutMs: number, anonymous: boolean): Promise<{ user: number; pass?: number; banner: string }> {
-  const { ctl, greeting } = await FtpControl.open(await connectPlain(host, port), timeoutMs);
+async function cleartextUserReply(dial: Dial, host: string, port: number, timeoutMs: number, anonymous: boolean): Promise<{ user: number; pass?: number; banner: string }> {
+  const { ctl, greeting } = await FtpControl.open(await dial(host, port), timeoutMs);
   try {
     const user = (await ctl.send(`USER ${CLEARTEXT_PROBE_USER}`)).code;
     const anon = anonymous ? (await ctl.send('USER anonymous')).code : undefined;
@@ -156,12 +160,13 @@ async function cleartextUserReply(host: string, port: number, timeoutMs: number,
 export async function probeFtp(target: AuditTarget, options: FtpProbeOptions): Promise<FtpFacts> {
   const { host, port } = target;
   const { timeoutMs } = options;
+  const dial = options.dial ?? connectPlain;
   const implicit = target.protocol === 'ftps';
   const notes: string[] = [];
   const facts: FtpFacts = { banner: [], feat: [], authTls: implicit, cccOffered: false, notes };
 
   const explicitOpener: TlsOpener = async () => {
-    const { ctl } = await FtpControl.open(await connectPlain(host, port), timeoutMs);
+    const { ctl } = await FtpControl.open(await dial(host, port), timeoutMs);
     const auth = await ctl.send('AUTH TLS');
     if (auth.code !== 234) {
       ctl.close();
@@ -169,11 +174,11 @@ export async function probeFtp(target: AuditTarget, options: FtpProbeOptions): P
     }
     return ctl.release();
   };
-  const opener: TlsOpener = implicit ? () => connectPlain(host, port) : explicitOpener;
+  const opener: TlsOpener = implicit ? () => dial(host, port) : explicitOpener;
 
   // (1) In clear: greeting, FEAT, AUTH TLS (explicit only; an implicit port speaks TLS from the start).
   if (!implicit) {
-    const { ctl, greeting } = await FtpControl.open(await connectPlain(host, port), timeoutMs);
+    const { ctl, greeting } = await FtpControl.open(await dial(host, port), timeoutMs);
     try {
       facts.banner = greeting.lines;
       facts.feat = featLines(await ctl.send('FEAT'));
@@ -189,8 +194,8 @@ export async function probeFtp(target: AuditTarget, options: FtpProbeOptions): P
   const samePort = plainPort === port && !implicit;
   const [tlsResult, cleartext, plaintext] = await Promise.all([
     facts.authTls ? probeTls(opener, host, timeoutMs) : undefined,
-    implicit ? undefined : settle(cleartextUserReply(host, port, timeoutMs, !!options.anonymous && !facts.authTls)),
-    plainPort !== undefined && !samePort ? settle(cleartextUserReply(host, plainPort, timeoutMs, false)) : undefined,
+    implicit ? undefined : settle(cleartextUserReply(dial, host, port, timeoutMs, !!options.anonymous && !facts.authTls)),
+    plainPort !== undefined && !samePort ? settle(cleartextUserReply(dial, host, plainPort, timeoutMs, false)) : undefined,
   ]);
   facts.tls = tlsResult?.facts;
   if (cleartext?.ok) {
@@ -209,7 +214,7 @@ export async function probeFtp(target: AuditTarget, options: FtpProbeOptions): P
   const cert = tlsResult?.certificateDer;
   if (facts.authTls && cert) {
     try {
-      await protectedDialogue(facts, host, port, implicit, cert, timeoutMs, !!options.anonymous);
+      await protectedDialogue(dial, facts, host, port, implicit, cert, timeoutMs, !!options.anonymous);
     } catch (err) {
       notes.push(`The protected FTP dialogue failed: ${(err as Error).message}.`);
     }
@@ -220,9 +225,9 @@ export async function probeFtp(target: AuditTarget, options: FtpProbeOptions): P
   return facts;
 }
 
-async function protectedDialogue(facts: FtpFacts, host: string, port: number, implicit: boolean, cert: Buffer, timeoutMs: number, anonymous: boolean): Promise<void> {
+async function protectedDialogue(dial: Dial, facts: FtpFacts, host: string, port: number, implicit: boolean, cert: Buffer, timeoutMs: number, anonymous: boolean): Promise<void> {
   const pinned = pinnedTls(host, cert);
-  const raw = await connectPlain(host, port);
+  const raw = await dial(host, port);
   let ctl: FtpControl;
   if (implicit) {
     const opened = await FtpControl.open(await handshake({ ...pinned, socket: raw }), timeoutMs);
@@ -242,7 +247,7 @@ async function protectedDialogue(facts: FtpFacts, host: string, port: number, im
     if (!anonymous) return;
     const user = await ctl.send('USER anonymous');
     facts.anonymousLoginReply = user.code === 331 ? (await ctl.send('PASS audit@')).code : user.code;
-    if (facts.anonymousLoginReply === 230) facts.protCTransfer = await clearListing(ctl, host, timeoutMs);
+    if (facts.anonymousLoginReply === 230) facts.protCTransfer = await clearListing(dial, ctl, host, timeoutMs);
   } finally {
     ctl.close();
   }
@@ -252,14 +257,14 @@ async function protectedDialogue(facts: FtpFacts, host: string, port: number, im
  * Logged in (anonymously): asks PROT C, then LIST over a passive data connection without TLS. The
  * data connection goes to the control host, never to the address PASV names (bounce-safe).
  */
-async function clearListing(ctl: FtpControl, host: string, timeoutMs: number): Promise<NonNullable<FtpFacts['protCTransfer']>> {
+async function clearListing(dial: Dial, ctl: FtpControl, host: string, timeoutMs: number): Promise<NonNullable<FtpFacts['protCTransfer']>> {
   await ctl.send('PBSZ 0');
   const protReply = (await ctl.send('PROT C')).code;
   if (protReply < 200 || protReply >= 300) return { protReply, listed: false };
   const pasv = await ctl.send('PASV');
   const port = /\(\d+,\d+,\d+,\d+,(\d+),(\d+)\)/.exec(pasv.lines.join(' '));
   if (pasv.code !== 227 || !port) return { protReply, listed: false };
-  const data = await connectPlain(host, Number(port[1]) * 256 + Number(port[2]));
+  const data = await dial(host, Number(port[1]) * 256 + Number(port[2]));
   const closed = untilClosed(data, timeoutMs);
   try {
     const start = await ctl.send('LIST');

@@ -16,6 +16,8 @@ const MAX_PRE_BANNER_LINES = 50;
 
 export interface SshProbeOptions {
   timeoutMs: number;
+  /** Opens the probe's connections (through a proxy); default: direct TCP. */
+  dial?: (host: string, port: number) => Promise<net.Socket>;
 }
 
 /** Host key algorithms grouped by the key they need: one handshake per key, the first name ssh2 can use. */
@@ -42,9 +44,9 @@ export interface BannerAndKexInit {
 }
 
 /** Banner exchange and the server's KEXINIT, over a plain socket (nothing is encrypted yet). */
-export async function readBannerAndKexInit(host: string, port: number, timeoutMs: number): Promise<BannerAndKexInit> {
+export async function readBannerAndKexInit(host: string, port: number, timeoutMs: number, dial?: SshProbeOptions['dial']): Promise<BannerAndKexInit> {
   const deadline = Date.now() + timeoutMs;
-  const socket = net.connect({ host, port });
+  const socket = dial ? await dial(host, port) : net.connect({ host, port });
   const reader = new SocketReader(socket);
   try {
     socket.write(PROBE_CLIENT_BANNER + '\r\n');
@@ -82,7 +84,19 @@ interface HandshakeResult {
  * One ssh2 handshake restricted to `algorithm`. The host verifier records the key; only when
  * `askAuthMethods` is set does it let the handshake go on, to send `none` and read the methods left.
  */
-function handshake(target: AuditTarget, algorithm: string, askAuthMethods: boolean, timeoutMs: number): Promise<HandshakeResult> {
+async function handshake(target: AuditTarget, algorithm: string, askAuthMethods: boolean, timeoutMs: number, dial?: SshProbeOptions['dial']): Promise<HandshakeResult> {
+  let sock: net.Socket | undefined;
+  if (dial) {
+    try {
+      sock = await dial(target.host, target.port);
+    } catch (err) {
+      return { error: (err as Error).message };
+    }
+  }
+  return handshakeOver(target, algorithm, askAuthMethods, timeoutMs, sock);
+}
+
+function handshakeOver(target: AuditTarget, algorithm: string, askAuthMethods: boolean, timeoutMs: number, sock: net.Socket | undefined): Promise<HandshakeResult> {
   return new Promise((resolve) => {
     const client = new Client();
     const result: HandshakeResult = {};
@@ -98,6 +112,7 @@ function handshake(target: AuditTarget, algorithm: string, askAuthMethods: boole
     const config: ConnectConfig = {
       host: target.host,
       port: target.port,
+      ...(sock ? { sock } : {}),
       username: target.username || 'secure-transfer-audit',
       readyTimeout: timeoutMs,
       ident: PROBE_CLIENT_BANNER.slice('SSH-2.0-'.length),
@@ -133,7 +148,7 @@ function handshake(target: AuditTarget, algorithm: string, askAuthMethods: boole
 
 export async function probeSsh(target: AuditTarget, options: SshProbeOptions): Promise<SshFacts> {
   const notes: string[] = [];
-  const first = await readBannerAndKexInit(target.host, target.port, options.timeoutMs);
+  const first = await readBannerAndKexInit(target.host, target.port, options.timeoutMs, options.dial);
   const version = /^SSH-([\d.]+)-(\S*)/.exec(first.banner);
   const protocolVersion = version?.[1] ?? '';
   const facts: SshFacts = {
@@ -157,7 +172,7 @@ export async function probeSsh(target: AuditTarget, options: SshProbeOptions): P
   const covered = new Set(HOST_KEY_FAMILIES.flatMap((f) => f.algorithms));
   facts.uninspectedHostKeyAlgorithms = offered.filter((a) => !covered.has(a));
   // Ask for the auth methods on the strongest key's handshake; DSA last, as OpenSSL may not verify it.
-  const results = await Promise.all(plan.map((alg, i) => handshake(target, alg, i === 0, options.timeoutMs)));
+  const results = await Promise.all(plan.map((alg, i) => handshake(target, alg, i === 0, options.timeoutMs, options.dial)));
   results.forEach((r, i) => {
     if (r.key) facts.hostKeys.push(r.key);
     else notes.push(`The ${plan[i]} host key could not be read: ${r.error ?? 'no answer'}.`);
