@@ -11,7 +11,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { scratchDir, startHttpProxy, startSocksProxy, startSshd, startVsftpd, stopAll, TEST_USER, type RunningProxy, type RunningServer } from '../harness';
+import { connectFtps } from '../../src/core/session/ftps';
+import { staticCredentials } from '../../src/core/session/credentials';
+import { TrustStore } from '../../src/core/trust/trustStore';
+import { refuseUnknown } from '../../src/core/trust/types';
+import { SecureTransferError } from '../../src/core/errors';
+import { startHostileFtpServer } from '../hostile/hostileFtpServer';
+import { makeCertificate, scratchDir, startHttpProxy, startSocksProxy, startSshd, startVsftpd, stopAll, TEST_USER, type RunningProxy, type RunningServer } from '../harness';
 
 after(stopAll);
 
@@ -278,5 +284,52 @@ describe('implicit FTPS through SOCKS5', () => {
     const r = await cli(['ls', `ftps://${TEST_USER.name}@127.0.0.1:${ftp.port}/`, '--fingerprint', ftp.cert!.fingerprint, '--proxy', socks.url]);
     assert.equal(r.code, 0, r.stderr);
     await socks.waitForLog(socksLine(ftp.port));
+  });
+});
+
+describe('FTPS PASV through a proxy (a scripted server that offers no EPSV)', () => {
+  const mlsd = () => ['type=file;size=5;modify=20240101000000; a.txt'];
+  async function list(passive?: string) {
+    const cert = await makeCertificate();
+    const [server, socks] = await Promise.all([
+      startHostileFtpServer({ certFile: cert.certFile, keyFile: cert.keyFile, mlsd, ...(passive ? { replies: { PASV: passive } } : {}) }),
+      startSocksProxy(),
+    ]);
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'st-proxy-pasv-'));
+    try {
+      const rfs = await connectFtps({
+        server: { protocol: 'ftpes', host: server.host, port: server.port, username: server.username },
+        credentials: staticCredentials(server.password),
+        tls: { pinned: [cert.fingerprint], trustStore: new TrustStore(path.join(dir, 'trust.json')), decide: refuseUnknown },
+        proxy: socks.url,
+        connectTimeoutMs: 5000,
+        requestTimeoutMs: 5000,
+      });
+      try {
+        const entries = await rfs.list('/').then((e) => e, (err: unknown) => err);
+        return { entries, log: await socks.waitForLog(socksLine(server.port)), server };
+      } finally {
+        await rfs.close();
+      }
+    } finally {
+      await Promise.all([server.close(), socks.stop()]);
+    }
+  }
+
+  test('EPSV refused: PASV is used, and its data connection is tunnelled to the control host', async () => {
+    const { entries, log, server } = await list();
+    assert.ok(Array.isArray(entries), String(entries));
+    assert.deepEqual((entries as Array<{ name: string }>).map((e) => e.name), ['a.txt']);
+    const ports = [...log.matchAll(/connected to 127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
+    assert.ok(ports.some((p) => p !== server.port), `a data connection went through the proxy: ${ports.join(', ')}`);
+  });
+
+  test('PASV naming another host is refused (pasv-other-host); nothing is tunnelled to it', async () => {
+    const { entries, log } = await list('227 Entering Passive Mode (10,255,255,1,4,1)\r\n');
+    assert.ok(entries instanceof SecureTransferError, String(entries));
+    assert.equal(entries.code, 'pasv-other-host');
+    assert.equal(entries.kind, 'security');
+    assert.match(entries.message, /another host \(10\.255\.255\.1\)/);
+    assert.doesNotMatch(log, /connected to 10\.255\.255\.1|:1025\b/);
   });
 });
