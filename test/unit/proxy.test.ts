@@ -87,6 +87,13 @@ test('proxyFor: the profile/--proxy wins; "none" turns the environment off; else
     (err: unknown) => err instanceof SecureTransferError && err.code === 'bad-proxy' && !err.message.includes('hunter2') && /environment/.test(err.message),
   );
   assert.throws(() => proxyFor(target, 'ftp://c:1', {}), (err: unknown) => err instanceof SecureTransferError && err.kind === 'usage');
+  // An environment proxy that can't be used is said, with its variable and the way around it; never a silent direct connection.
+  assert.throws(
+    () => proxyFor(target, undefined, { HTTPS_PROXY: 'https://ann:hunter2@proxy.corp:443' }),
+    (err: unknown) =>
+      err instanceof SecureTransferError && err.code === 'bad-proxy' && /^The proxy in the environment variable HTTPS_PROXY "https:\/\/…@proxy\.corp:443" uses "https:\/\/"/.test(err.message) && /--proxy none/.test(err.message) && !err.message.includes('hunter2'),
+  );
+  assert.equal(proxyFor(target, 'none', { HTTPS_PROXY: 'https://proxy.corp:443' }), undefined);
 });
 
 test('a profile file with a proxy password is refused as a secret; a user name alone or "none" is fine', () => {

@@ -67,7 +67,17 @@ export function proxyFor(target: ProxyTarget, explicit: string | undefined, env:
     return explicit.trim();
   }
   if (noProxyMatches(envValue(env, 'no_proxy', 'NO_PROXY')?.value, target.host, target.port)) return undefined;
-  return envValue(env, ...PROXY_ENV_VARS)?.value;
+  const fromEnv = envValue(env, ...PROXY_ENV_VARS);
+  if (!fromEnv) return undefined;
+  const parsed = parseProxyUrl(fromEnv.value);
+  if (typeof parsed === 'string') {
+    // Never a silent direct connection when the environment asks for a proxy: say which variable.
+    throw new UsageError(
+      `The proxy in the environment variable ${fromEnv.name} ${parsed}; or connect without it: --proxy none, "proxy": "none" in the profile, or NO_PROXY.`,
+      'bad-proxy',
+    );
+  }
+  return fromEnv.value;
 }
 
 /** The proxy as shown to people: scheme, host and port, never the user name or password. */
