@@ -40,6 +40,7 @@ export const ERROR_CODES = {
   'bad-ca-file': 'usage',
   'bad-known-hosts-file': 'usage',
   'no-profile-file': 'usage',
+  'bad-import-file': 'usage',
   'secret-in-url': 'usage',
   'empty-secret': 'usage',
   'stdin-too-long': 'usage',
