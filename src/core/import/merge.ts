@@ -92,24 +92,28 @@ export function mergeProfiles(existingText: string | undefined, file: string, im
     const n = existing.length;
     const listStart = doc.positions.get('profiles')!; // the key; the list follows it
     const listEnd = doc.ends.get('profiles')!.offset; // just after "]"
-    let insertAt: number;
-    let indent: string;
-    let lead: string;
+    const step = (indent: string) => (/^\t+$/.test(indent) ? '\t' : '  ');
     if (n > 0) {
+      // After the last profile's line (its comma and a // comment stay with it), so its comment keeps its place.
       const lastEnd = doc.ends.get(`profiles[${n - 1}]`)!.offset;
-      const firstStart = doc.positions.get('profiles[0]')!.offset;
-      indent = indentAt(existingText, firstStart);
-      insertAt = lastEnd;
-      lead = ',\n' + indent;
+      const indent = indentAt(existingText, doc.positions.get('profiles[0]')!.offset);
+      let at = lastEnd;
+      while (existingText[at] === ' ' || existingText[at] === '\t') at++;
+      const hadComma = existingText[at] === ',';
+      if (hadComma) at++;
+      while (existingText[at] === ' ' || existingText[at] === '\t') at++;
+      if (existingText.startsWith('//', at)) while (at < existingText.length && existingText[at] !== '\n' && existingText[at] !== '\r') at++;
+      else if (!/^[\r\n]/.test(existingText.slice(at))) at = hadComma ? at : lastEnd;
+      const body = profiles.map((p) => render(p, indent, step(indent))).join(',\n' + indent);
+      const head = existingText.slice(0, lastEnd) + (hadComma ? '' : ',') + existingText.slice(lastEnd, at);
+      text = head + '\n' + indent + body + existingText.slice(at);
     } else {
-      insertAt = existingText.lastIndexOf(']', listEnd - 1);
-      indent = indentAt(existingText, listStart.offset) + '  ';
-      lead = '\n' + indent;
+      const insertAt = existingText.lastIndexOf(']', listEnd - 1);
+      const outer = indentAt(existingText, listStart.offset);
+      const indent = outer + '  ';
+      const body = profiles.map((p) => render(p, indent, step(indent))).join(',\n' + indent);
+      text = existingText.slice(0, insertAt) + '\n' + indent + body + '\n' + outer + existingText.slice(insertAt);
     }
-    const step = /^\t+$/.test(indent) ? '\t' : '  ';
-    const body = profiles.map((p) => render(p, indent, step)).join(',\n' + indent);
-    const tail = n > 0 ? '' : '\n' + indentAt(existingText, listStart.offset);
-    text = existingText.slice(0, insertAt) + lead + body + tail + existingText.slice(insertAt);
   }
   const check = checkProfileFileText(text, file);
   if (check.problems.length > 0) {
