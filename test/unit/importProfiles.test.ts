@@ -203,3 +203,14 @@ test('hostile input: a huge file and a folder are refused in one sentence', asyn
   await assert.rejects(importProfiles({ file: dir, folder: dir, dryRun: true }), /is a folder, not a regular file/);
   await assert.rejects(importProfiles({ file: path.join(dir, 'nope.json'), folder: dir, dryRun: true }), /nope\.json does not exist/);
 });
+
+test('an entry without a host is skipped naming what is missing, once', async (t) => {
+  const dir = workspace(t);
+  const src = path.join(dir, 'sftp.json');
+  writeFileSync(src, JSON.stringify([{ username: 'u', password: 'p' }, { host: 'ok.example.com', username: 'u' }]));
+  const report = await importProfiles({ file: src, format: 'vscode-sftp', folder: dir, dryRun: true });
+  assert.deepEqual(report.profiles.map((p) => p.name), ['ok.example.com']);
+  const warning = report.warnings.find((w) => w.startsWith('config 1 was skipped'));
+  assert.match(warning ?? '', /^config 1 was skipped: "host" is missing — add it/);
+  assert.ok(!/"host" "host"/.test(warning!), warning);
+});

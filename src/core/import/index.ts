@@ -116,7 +116,8 @@ function validationProblem(entry: ImportedEntry, profile: Record<string, unknown
   const prefix = `${entry.label}: ${p.path}: `;
   const field = p.path.replace(/^profiles\[0\]\.?/, '');
   const rest = p.message.startsWith(prefix) ? p.message.slice(prefix.length) : p.message;
-  return `${entry.label} was skipped: ${field ? `"${field}" ` : ''}${rest.replace(/\.$/, '')}.`;
+  const named = field !== '' && !rest.startsWith(`"${field}"`) ? `"${field}" ` : '';
+  return `${entry.label} was skipped: ${named}${rest.replace(/\.$/, '')}.`;
 }
 
 function addressOf(profile: Record<string, unknown>): ServerAddress {
@@ -158,6 +159,8 @@ export async function importProfiles(opts: ImportOptions): Promise<ImportReport>
       return;
     }
     const profile = clean(entry.profile);
+    // A nameless entry (no name, no host) still gets a name, so the problem reported is the real one.
+    profile.name ??= `Imported ${index + 1}`;
     const problem = validationProblem(entry, profile);
     if (problem) {
       warnings.push(problem);
