@@ -8,6 +8,7 @@
  * certificate settings of the source are never imported as trust.
  */
 import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { UsageError } from '../errors';
 import { PROFILE_FILE, readBoundedFile, writeFileAtomic, type BoundedFileSpec } from '../fsutil';
 import { checkProfileFile } from '../profiles/validate';
@@ -137,7 +138,7 @@ async function storeSecret(store: SecretStore, s: Planned['secrets'][number], wa
   const key = secretKey(s.server, s.kind);
   const stored = await store.get(key);
   if (stored !== undefined && stored !== s.value) {
-    warnings.push(`${label}: a different ${s.kind} is already in the OS keychain for ${serverUrl(s.server)} — kept that one (run "Set Password" to replace it); the file's copy was not removed.`);
+    warnings.push(`${label}: a different ${s.kind} is already in the OS keychain for ${serverUrl(s.server)} — kept that one (run "${s.kind === 'passphrase' ? 'Set Key Passphrase' : 'Set Password'}" to replace it); the file's copy was not removed.`);
     return false;
   }
   if (stored === undefined) await store.set(key, s.value);
@@ -209,6 +210,8 @@ export async function importProfiles(opts: ImportOptions): Promise<ImportReport>
 
   if (merged.text !== undefined) {
     const mode = existing !== undefined ? (await fs.stat(target)).mode & 0o777 : 0o644;
+    // A new .vscode folder is an ordinary project folder (writeFileAtomic would make it 0700).
+    await fs.mkdir(path.dirname(target), { recursive: true });
     await writeFileAtomic(target, merged.text, mode);
   }
 
