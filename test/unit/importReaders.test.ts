@@ -188,3 +188,21 @@ test('hostile names: control characters and bidi overrides are escaped in labels
   // eslint-disable-next-line no-control-regex -- control characters are what must not be there
   assert.ok(!/[\u0000-\u001f\u202e]/.test(String(f.profile?.name)), String(f.profile?.name));
 });
+
+test('scrubJson: the member and its comma go, whatever its place; comments and the rest stay', async () => {
+  const { scrubJson } = await import('../../src/core/import/scrub');
+  const { parseJsonc } = await import('../../src/core/profiles/jsonc');
+  const cases: [string, (string | number)[][], unknown][] = [
+    ['{\n  "a": 1,\n  "password": "x", // secret\n  "b": 2\n}', [['password']], { a: 1, b: 2 }],
+    ['{\n  "a": 1,\n  "password": "x"\n}', [['password']], { a: 1 }],
+    ['{ "password": "x" }', [['password']], {}],
+    ['{"password":"x","passphrase":"y","a":[1]}', [['password'], ['passphrase']], { a: [1] }],
+    ['[{ "a": 1, "password": "x", }, { "password": "z" }]', [[0, 'password'], [1, 'password']], [{ a: 1 }, {}]],
+    ['{ "p": { "dev": { "password": "x" /* c */ } } }', [['p', 'dev', 'password']], { p: { dev: {} } }],
+  ];
+  for (const [text, paths, expected] of cases) {
+    const out = scrubJson(text, paths);
+    assert.deepEqual(parseJsonc(out).value, expected, `${text}\n→\n${out}`);
+  }
+  assert.match(scrubJson('{\n  "a": 1,\n  "password": "x", // secret\n  "b": 2\n}', [['password']]), /^\{\n {2}"a": 1,\n {2}\/\/ secret\n {2}"b": 2\n\}$/);
+});

@@ -46,7 +46,12 @@ export function scrubJson(text: string, paths: Path[]): string {
     let cut: Cut = { start, end };
     let e = end;
     while (e < text.length && /[ \t\r\n]/.test(text[e])) e++;
-    if (text[e] === ',') cut = { start, end: e + 1 };
+    if (text[e] === ',') {
+      // The comma, and the blanks after it (a comment that followed keeps its own indentation).
+      e++;
+      while (e < text.length && (text[e] === ' ' || text[e] === '\t')) e++;
+      cut = { start, end: e };
+    }
     else {
       let s = start - 1;
       while (s >= 0 && /[ \t\r\n]/.test(text[s])) s--;
