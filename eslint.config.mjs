@@ -37,6 +37,10 @@ const CORE_LAYERS = [
     name: 'audit', layer: 7, why: 'read-only probes, rule tables, reports, the activity log',
     never: [{ name: 'secrets', why: 'the audit probes send no credentials' }],
   },
+  {
+    name: 'import', layer: 7, why: "other tools' saved servers (vscode-sftp, SSH FS, FileZilla, WinSCP) → profiles + keychain",
+    never: [{ name: 'session', why: 'an import reads files and writes profiles and secrets; it never connects' }],
+  },
   { name: 'connect', layer: 8, file: true, why: 'the only way to open a session: policy, audit before connect, trust, transports' },
   { name: 'transfer', layer: 9, why: 'the engine and session pool; opens further sessions through connect()' },
 ];

@@ -26,6 +26,11 @@ Commands:
   secret set-totp <url>          store a TOTP seed or otpauth:// URI (read from stdin)
   secret forget <url>            remove every secret stored for a server
   secret list                    list servers that have secrets (never the values)
+  import <file> [--scrub] [--format vscode-sftp|sshfs|filezilla|winscp] [--dry-run]
+                                 turn another tool's saved servers (.vscode/sftp.json, SSH FS
+                                 settings.json, FileZilla sitemanager.xml, WinSCP.ini) into profiles
+                                 in ${PROFILE_FILE_PATH} (next to a .vscode/sftp.json, else here);
+                                 passwords go to the OS keychain, --scrub removes them from <file>
 
 <url>: sftp://user@host[:port]/path, ftpes://… (explicit FTPS), ftps://… (implicit FTPS),
        or profile:NAME/path with profiles from --config FILE (default ${PROFILE_FILE_PATH}).
@@ -58,6 +63,7 @@ const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   mv: async () => mvCommand,
   audit: async () => (await import('./commands/audit')).auditCommand,
   secret: async () => (await import('./commands/secret')).secretCommand,
+  import: async () => (await import('./commands/import')).importCommand,
 };
 
 export async function runCli(ctx: CliContext, argv: string[]): Promise<number> {

@@ -41,6 +41,7 @@ export const ERROR_CODES = {
   'bad-known-hosts-file': 'usage',
   'bad-proxy': 'usage',
   'no-profile-file': 'usage',
+  'bad-import-file': 'usage',
   'secret-in-url': 'usage',
   'empty-secret': 'usage',
   'stdin-too-long': 'usage',

@@ -19,6 +19,7 @@ import { ACTIVITY_SCHEME, ACTIVITY_VIEW, ActivityDocuments, ActivityViewProvider
 import { AuditMonitor } from './auditMonitor';
 import { ConnectionManager } from './connections';
 import { registerCommands, reportError } from './commands';
+import { offerSftpJsonImport, registerImportOffer } from './commands/importProfiles';
 import { RemoteFileSystemProvider } from './fileSystemProvider';
 import { openDemoGuide } from './demoGuide';
 import { createLogger } from './log';
@@ -183,6 +184,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
     activityTree,
     statusBar,
     registerUploadOnSave(services),
+    registerImportOffer(services, (err) => reportError(services, err)),
     ...registerCommands(services),
     log.channel,
   );
@@ -192,6 +194,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
     profilesLoaded();
   }
   await profileDiagnostics.refresh();
+  // A vscode-sftp .vscode/sftp.json with a plaintext password: one offer per workspace to import it.
+  void offerSftpJsonImport(services).catch((err: unknown) => reportError(services, err));
   // After "Open Remote Folder in Workspace" restarted the extension host: reconnect what was connected.
   void restoreConnections(services);
   // `npm start` only (an environment variable the demo sets): the Secure Transfer view and DEMO.md.

@@ -53,6 +53,9 @@ const WRONG_WAY: Record<string, Case> = {
   'extension → cli (a commands/ file)': { file: 'src/extension/commands/fixture.ts', code: "import { main } from '../../cli/main';\nexport const m = main;\n" },
   'cli → extension': { file: 'src/cli/commands/fixture.ts', code: "import { activate } from '../../extension/extension';\nexport const a = activate;\n" },
   'cli → vscode': { file: 'src/cli/fixture.ts', code: "import * as vscode from 'vscode';\nexport const v = vscode;\n" },
+  'session → import': { file: 'src/core/session/fixture.ts', code: "import { importProfiles } from '../import';\nexport const i = importProfiles;\n", says: /core\/import \(layer \d+\) sits above core\/session/ },
+  'import → session': { file: 'src/core/import/fixture.ts', code: "import { connectSftp } from '../session/sftp';\nexport const c = connectSftp;\n", says: /it never connects/ },
+  'import → mfa (siblings)': { file: 'src/core/import/fixture.ts', code: "import { createCredentialProvider } from '../mfa/provider';\nexport const c = createCredentialProvider;\n", says: /siblings on layer 7/ },
   'a core folder in no layer': { file: 'src/core/newLayer/fixture.ts', code: 'export const x = 1;\n', says: /in no layer/ },
 };
 
@@ -74,6 +77,10 @@ const RIGHT_WAY: Record<string, Case> = {
   'session → trust, local partials, displayText': { file: 'src/core/session/fixture.ts', code: "import type { TrustDecider } from '../trust/types';\nimport { openLocalPartial } from '../localPartial';\nimport { serverText } from '../displayText';\nexport type D = TrustDecider;\nexport const all = [openLocalPartial, serverText];\n" },
   'secrets → totp, profiles': { file: 'src/core/secrets/fixture.ts', code: "import { parseTotpSeed } from '../totp/seed';\nimport type { ServerAddress } from '../profiles/types';\nexport type S = ServerAddress;\nexport const p = parseTotpSeed;\n" },
   'mfa → secrets, session': { file: 'src/core/mfa/fixture.ts', code: "import { getSecret } from '../secrets/secrets';\nimport type { CredentialProvider } from '../session/credentials';\nexport type C = CredentialProvider;\nexport const g = getSecret;\n" },
+  'import → profiles, secrets, fsutil, displayText': {
+    file: 'src/core/import/fixture.ts',
+    code: "import { checkProfileFile } from '../profiles/validate';\nimport { secretKey } from '../secrets/secretStore';\nimport { readBoundedFile } from '../fsutil';\nimport { serverText } from '../displayText';\nexport const all = [checkProfileFile, secretKey, readBoundedFile, serverText];\n",
+  },
   'audit (nested) → errors, trust, session': { file: 'src/core/audit/probes/fixture.ts', code: "import { SecureTransferError } from '../../errors';\nimport { sha256Fingerprint } from '../../trust/fingerprint';\nimport type { RemoteFileSystem } from '../../session/remoteFileSystem';\nimport { probeSsh } from './sshProbe';\nimport type { AuditTarget } from '../types';\nexport type T = RemoteFileSystem | AuditTarget;\nexport const all = [SecureTransferError, sha256Fingerprint, probeSsh];\n" },
   'connect.ts → session (dynamic), audit, policy': { file: 'src/core/connect.ts', code: "import { effectivePolicy } from './policy';\nimport type { AuditReport } from './audit/types';\nexport type A = AuditReport;\nexport const e = effectivePolicy;\nexport async function sftp() {\n  return (await import('./session/sftp')).connectSftp;\n}\n" },
   'transfer → connect, session, mfa, secrets': { file: 'src/core/transfer/fixture.ts', code: "import { connect } from '../connect';\nimport type { RemoteFileSystem } from '../session/remoteFileSystem';\nimport { createCredentialProvider } from '../mfa/provider';\nimport { getSecret } from '../secrets/secrets';\nexport type R = RemoteFileSystem;\nexport const all = [connect, createCredentialProvider, getSecret];\n" },
