@@ -191,6 +191,19 @@ describe('keys and agents found like OpenSSH (real sshd, real ssh-agent)', { tim
     await assert.rejects(login(sshd, { home, identityFile: path.join(home, '.ssh', 'id_ed25519') }), (err: unknown) => err instanceof SecureTransferError && err.code === 'bad-identity-file');
   });
 
+  test('several IdentityFile values from ~/.ssh/config, in order: a missing one is skipped, a wrong one fails, the next one works', async () => {
+    const keys = await clientKeys();
+    const credentials = spyCredentials({});
+    const from = await logLength(sshd);
+    const identityFiles = [path.join(keyDir, 'does-not-exist'), wrong[2], keys.ed25519.privateKeyFile];
+    // With a named key, the default files are not tried: this HOME's id_ed25519 (wrong) must not show up.
+    await login(sshd, { credentials, home: await homeWith({ id_ed25519: wrong[3] }), sshConfig: hostConfig({ identityFiles }) });
+    assert.deepEqual(credentials.calls, []);
+    const log = await logAfter(sshd, from, (l) => /Accepted/.test(l));
+    assert.equal(count(log, /Failed publickey/), 1, log);
+    assert.match(log, /Accepted publickey for sttest/);
+  });
+
   test('IdentitiesOnly yes: the agent offers only the key of the identity file (here an encrypted one: no passphrase asked)', async () => {
     const keys = await clientKeys();
     // The agent holds a decrypted copy of the encrypted key, plus wrong keys listed first.
