@@ -61,6 +61,9 @@ test('identity files: the named one first, then the config\'s; the defaults only
   assert.deepEqual(DEFAULT_IDENTITY_NAMES, ['id_ed25519', 'id_ecdsa', 'id_rsa']);
   const named = identityFiles({ home, identityFile: '/keys/cli', sshConfig: { identityFiles: ['~/.ssh/work', '/keys/cli'], certificateFiles: [] } });
   assert.deepEqual(named.map((r) => [r.file, r.origin]), [['/keys/cli', 'profile'], ['/home/u/.ssh/work', 'config']], 'deduplicated, no defaults');
+  const hostile = identityFiles({ home, sshConfig: { identityFiles: ['/keys/a\u001b[31mb'], certificateFiles: [] } })[0];
+  assert.equal(hostile.file, '/keys/a\u001b[31mb', 'read as written');
+  assert.ok(!hostile.written.includes('\u001b'), 'shown escaped');
 });
 
 /** Real keys (ssh-keygen) so blobs and matching are the real thing. */

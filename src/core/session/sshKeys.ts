@@ -22,6 +22,7 @@ import * as path from 'node:path';
 import type { ParsedKey } from 'ssh2';
 import { expandHome, IDENTITY_FILE, readBoundedFile } from '../fsutil';
 import type { SshHostConfig } from '../sshconfig/types';
+import { serverText } from '../displayText';
 
 /** OpenSSH's default identity files we can use, most modern first (ssh-keygen's default type first). */
 export const DEFAULT_IDENTITY_NAMES: readonly string[] = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
@@ -32,7 +33,7 @@ export const KEY_OFFERS_BEFORE_FALLBACK = 4;
 export type IdentityOrigin = 'profile' | 'config' | 'default';
 
 export interface IdentityFileRef {
-  /** As written (for messages), and resolved (`~` expanded) for reading. */
+  /** As written, for messages (escaped when it comes from ~/.ssh/config); `file` is what is read (`~` expanded). */
   written: string;
   file: string;
   origin: IdentityOrigin;
@@ -50,11 +51,12 @@ export interface IdentityPlanInput {
 export function identityFiles(input: IdentityPlanInput): IdentityFileRef[] {
   const out: IdentityFileRef[] = [];
   const seen = new Set<string>();
-  const add = (written: string, origin: IdentityOrigin) => {
-    const file = written === '~' || written.startsWith('~/') ? path.join(input.home, written.slice(1)) : expandHome(written);
+  const add = (raw: string, origin: IdentityOrigin) => {
+    const file = raw === '~' || raw.startsWith('~/') ? path.join(input.home, raw.slice(1)) : expandHome(raw);
     if (seen.has(file)) return;
     seen.add(file);
-    out.push({ written, file, origin });
+    // A config file's text is shown escaped (it may hold control characters); it is read as written.
+    out.push({ written: origin === 'config' ? serverText(raw) : raw, file, origin });
   };
   if (input.identityFile) add(input.identityFile, 'profile');
   for (const f of input.sshConfig?.identityFiles ?? []) add(f, 'config');
@@ -168,7 +170,7 @@ export async function publicBlobOfKeyFile(file: string): Promise<Buffer | undefi
 
 /** The certificates OpenSSH would use with these identity files (`<key>-cert.pub`, CertificateFile) that exist. */
 export async function certificatesPresent(files: readonly IdentityFileRef[], certificateFiles: readonly string[], home: string): Promise<string[]> {
-  const candidates = [...files.map((f) => ({ written: `${f.written}-cert.pub`, file: `${f.file}-cert.pub` })), ...certificateFiles.map((c) => ({ written: c, file: c.startsWith('~/') ? path.join(home, c.slice(1)) : c }))];
+  const candidates = [...files.map((f) => ({ written: `${f.written}-cert.pub`, file: `${f.file}-cert.pub` })), ...certificateFiles.map((c) => ({ written: serverText(c), file: c.startsWith('~/') ? path.join(home, c.slice(1)) : c }))];
   const present: string[] = [];
   for (const c of candidates) if (await fileExists(c.file)) present.push(c.written);
   return present;
