@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { generate } from 'otplib';
 import { clientKeys, freePort, MiB, scratchDir, sha256File, startProftpd, startSshd, startTcpProxy, stopAll, TEST_USER, writeRandomFile, type RunningServer } from '../harness';
+import { tempDir } from '../harness/common';
 import { connectSftp, type SftpConnectOptions, type SftpFileSystem } from '../../src/core/session/sftp';
 import { scanHostKey } from '../../src/core/session/sftpHostKey';
 import type { CredentialProvider, InteractivePrompt } from '../../src/core/session/credentials';
@@ -55,6 +56,9 @@ async function options(server: RunningServer, over: Partial<SftpConnectOptions> 
     server: { protocol: 'sftp', host: server.host, port: server.port, username: TEST_USER.name },
     credentials: spyCredentials({ password: TEST_USER.password }),
     trust: { pinned: server.hostKeys!.map((k) => k.fingerprint), knownHostsFiles: [], trustStore: await trustStore(), decide: refuseUnknown },
+    // Hermetic: no agent and no ~/.ssh default keys of whoever runs the tests (keys-agents.test.ts covers those).
+    env: {},
+    home: await tempDir('no-home', 0o700),
     ...over,
   };
 }

@@ -97,6 +97,36 @@ test('without a prompter, a question nobody can answer fails with a clear error 
   await assert.rejects(promptMode.keyboardInteractive(SERVER, '', '', prompts('Verification code: ')), /one-time code \("Verification code:"\)/);
 });
 
+test('no mfa planned (mfa "none", URL connections): a code prompt is answered from a seed stored for that server, else asked', async () => {
+  const t = 1_000_000_010;
+  const seeded = createCredentialProvider({ store: await storeWith({ password: PASSWORD, seed: SEED }), server: SERVER, mfa: 'none', now: () => t });
+  assert.deepEqual(await seeded.keyboardInteractive(SERVER, '', '', prompts('Password: ', 'Verification code: ')), [PASSWORD, totpCode(seed, t)], 'no prompter needed');
+
+  const prompter = recordingPrompter(['654321']);
+  const asking = createCredentialProvider({ store: await storeWith({ password: PASSWORD }), server: SERVER, mfa: 'none', prompter });
+  assert.deepEqual(await asking.keyboardInteractive(SERVER, '', '', prompts('Verification code: ')), ['654321']);
+  assert.deepEqual(prompter.asked, [{ message: 'Verification code: ', echo: false }]);
+
+  // A seed stored for another server is never used for this one.
+  const other: ServerAddress = { ...SERVER, host: 'other.example.org' };
+  const elsewhere = createCredentialProvider({ store: await storeWith({ seed: SEED, server: other }), server: SERVER, mfa: 'none' });
+  await assert.rejects(elsewhere.keyboardInteractive(SERVER, '', '', prompts('Verification code: ')), (err: unknown) => {
+    assert.ok(err instanceof SecureTransferError);
+    assert.equal(err.code, 'no-totp-seed');
+    assert.equal(
+      err.message,
+      'sftp://alice@files.example.org:22 asks for a one-time code ("Verification code:"), but no TOTP secret is stored for it and there is no terminal or window to type the code in: store the secret with `secure-transfer secret set-totp sftp://alice@files.example.org:22` or run interactively.',
+    );
+    return true;
+  });
+});
+
+test('with no mfa planned, FTPS passwords get no code appended even with a stored seed (appendTotpToPassword needs mfa)', async () => {
+  const ftps: ServerAddress = { protocol: 'ftpes', host: 'ftp.example.org', port: 21, username: 'alice' };
+  const provider = createCredentialProvider({ store: await storeWith({ password: PASSWORD, seed: SEED, server: ftps }), server: ftps, mfa: 'none', appendTotpToPassword: true });
+  assert.equal(await provider.password(ftps), PASSWORD);
+});
+
 test('a cancelled question cancels authentication', async () => {
   const provider = createCredentialProvider({ store: memorySecretStore(), server: SERVER, mfa: 'prompt', prompter: recordingPrompter([undefined]) });
   await assert.rejects(provider.keyboardInteractive(SERVER, '', '', prompts('Verification code: ')), CancelledError);

@@ -55,7 +55,8 @@ export interface CredentialProviderOptions {
 /**
  * The provider for a profile's sessions, built the same way everywhere (extension connections, their
  * extra transfer sessions, the CLI): the keychain first, then `prompter` if there is one. A profile
- * without `mfa` has none (the schema's default).
+ * without `mfa` (and a URL connection) is mfa "none": no code is planned, but if the server asks for
+ * one anyway, a TOTP seed stored for that server answers it (else the user is asked).
  */
 export function credentialsFor(profile: Profile, store: SecretStore, opts: { prompter?: Prompter; passwordOverride?: string; remembered?: PasswordMemory } = {}): CredentialProvider {
   return createCredentialProvider({
@@ -144,8 +145,25 @@ export function createCredentialProvider(options: CredentialProviderOptions): Cr
     return automatic ? currentCode(server) : ask(server, message, echo, 'a one-time code');
   };
 
+  /**
+   * A code prompt from a server whose profile names no second factor (mfa "none" or absent, and every
+   * URL connection): a TOTP seed stored for exactly this server answers it; else the user is asked;
+   * with nobody to ask, one sentence says how to store the seed. Only mfa "prompt" never uses a seed.
+   */
+  const unplannedCode = async (server: ServerAddress, message: string, echo: boolean): Promise<string> => {
+    if ((await getSecret(store, server, 'totp')) !== undefined) return currentCode(server);
+    if (!prompter) {
+      throw new SecureTransferError(
+        `${serverUrl(server)} asks for a one-time code ("${message.trim()}"), but no TOTP secret is stored for it and there is no terminal or window to type the code in: store the secret with \`secure-transfer secret set-totp ${serverUrl(server)}\` or run interactively.`,
+        'failure',
+        'no-totp-seed',
+      );
+    }
+    return ask(server, message, echo, 'a one-time code');
+  };
+
   const answerers: Readonly<Record<PromptKind, (server: ServerAddress, p: InteractivePrompt) => Promise<string>>> = {
-    otp: (server, p) => (mfa === 'none' ? answerers.other(server, p) : oneTimeCode(server, p.prompt, p.echo)),
+    otp: (server, p) => (mfa === 'none' ? unplannedCode(server, p.prompt, p.echo) : oneTimeCode(server, p.prompt, p.echo)),
     password: async (server, p) => {
       const password = await passwordOrAsk(server, p.prompt);
       if (password === undefined) return ask(server, p.prompt, p.echo, 'a password');

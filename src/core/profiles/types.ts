@@ -28,7 +28,7 @@ export interface Profile extends ServerAddress {
   fingerprints?: string[];
   /** SFTP: a private key file (a path; never key content). */
   identityFile?: string;
-  /** SFTP: use the ssh-agent from $SSH_AUTH_SOCK (or this socket path). */
+  /** SFTP: the ssh-agent. Default/true: found like OpenSSH (IdentityAgent, $SSH_AUTH_SOCK, Windows pipe/Pageant); false: none; a string: this socket/pipe. */
   agent?: boolean | string;
   /** SFTP: jump hosts in order, each `user@host[:port]` or an OpenSSH config alias (like `ssh -J`). */
   jump?: string[];

@@ -9,7 +9,7 @@ import * as posix from 'node:path/posix';
 import type { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Client, type Algorithms, type FileEntryWithStats, type SFTPWrapper, type Stats } from 'ssh2';
-import { CancelledError, SecureTransferError, throwIfAborted } from '../errors';
+import { CancelledError, SecureTransferError, describeError, throwIfAborted } from '../errors';
 import { silentLogger, type Logger } from '../log';
 import type { ServerAddress } from '../profiles/types';
 import type { SshHostConfig } from '../sshconfig/types';
@@ -60,8 +60,14 @@ export interface SftpConnectOptions {
   server: ServerAddress;
   credentials: CredentialProvider;
   trust: SftpTrustOptions;
+  /** A key file (profile identityFile / --identity); tried first. See docs/keys-and-agents.md. */
   identityFile?: string;
+  /** undefined/true: find the agent like OpenSSH (IdentityAgent, SSH_AUTH_SOCK, Windows pipe/Pageant); false: none; a string: this socket. */
   agent?: boolean | string;
+  /** Where SSH_AUTH_SOCK is read (default process.env); tests pass their own. */
+  env?: NodeJS.ProcessEnv;
+  /** The home folder whose ~/.ssh default keys are tried when no key is named (default os.homedir()). */
+  home?: string;
   /** Connecting, the handshake and the login. Default: the profile default (20 s). */
   connectTimeoutMs?: number;
   /**
@@ -163,6 +169,10 @@ export async function connectSftp(opts: SftpConnectOptions): Promise<SftpFileSys
     credentials: opts.credentials,
     identityFile: opts.identityFile,
     agent: opts.agent,
+    ...(opts.sshConfig ? { sshConfig: opts.sshConfig } : {}),
+    ...(opts.env ? { env: opts.env } : {}),
+    ...(opts.home ? { home: opts.home } : {}),
+    log,
     onWaiting: (waiting) => (waiting ? timer.stop() : timer.start()),
   });
 
@@ -191,7 +201,7 @@ export async function connectSftp(opts: SftpConnectOptions): Promise<SftpFileSys
     timer.stop();
     settle.resolve();
   });
-  client.on('error', (err) => fail(auth.fatal ?? (isAuthFailure(err) ? auth.failedError() : mapConnectError(err, { server, timeoutMs, offers }))));
+  client.on('error', (err) => auth.ignorable(err) ? log.debug(`SSH agent: ${describeError(err)}`) : fail(auth.fatal ?? (isAuthFailure(err) ? auth.failedError() : mapConnectError(err, { server, timeoutMs, offers }))));
   client.on('close', () => fail(new SecureTransferError(`${hostPort(server)} closed the connection during login: try again, and check the server's log if it keeps happening.`, 'failure', 'connection-closed')));
 
   let handshakeDone = false;
