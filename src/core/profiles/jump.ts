@@ -3,7 +3,7 @@
  * or a Host alias of the user's ~/.ssh/config. Pure parsing; where a hop leads (its HostName, User, Port)
  * is decided later by resolving it through the ssh config, like the target.
  */
-import { isValidHost } from '../syntax/host';
+import { isValidHost, parseIp } from '../syntax/host';
 
 export interface JumpSpec {
   /** The text as written (for messages). */
@@ -33,7 +33,7 @@ export function parseJumpSpec(text: string): JumpSpec | undefined {
   if (v6) {
     host = v6[1];
     portText = v6[2];
-    if (!isValidHost(host)) return undefined;
+    if (!parseIp(host)) return undefined; // brackets are for IP addresses (IPv6)
   } else {
     const m = /^([^:]+)(?::(\d+))?$/.exec(rest);
     if (!m) return undefined;
