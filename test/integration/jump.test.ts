@@ -14,6 +14,7 @@ import { authAttempts, clientKeys, forwardedPorts, startBastion, startSshd, stop
 import { connect, testConnection, type ConnectContext, type ConnectStep } from '../../src/core/connect';
 import { connectSftp } from '../../src/core/session/sftp';
 import { spawnProxyCommand } from '../../src/core/session/proxyCommand';
+import { resolveSshHost } from '../../src/core/sshconfig/resolve';
 import type { CredentialProvider } from '../../src/core/session/credentials';
 import type { Profile, ServerAddress } from '../../src/core/profiles/types';
 import { TrustStore } from '../../src/core/trust/trustStore';
@@ -199,6 +200,44 @@ describe('ProxyCommand (a program\'s stdio as the connection)', () => {
     assert.match(text, /exited with status 7/);
     assert.ok(!text.includes(String.fromCharCode(27)), "escape sequences are escaped");
     assert.ok(text.length < 6000, `bounded: ${text.length}`);
+  });
+});
+
+describe('routes from the user\'s own ssh config (needs the ssh config resolver)', () => {
+  /** True while core/sshconfig/resolve.ts is the skeleton's stub (it reads no file). */
+  async function resolverIsStub(config: string): Promise<boolean> {
+    const r = await resolveSshHost('127.0.0.1', { file: config });
+    return r.proxyCommand === undefined && r.proxyJump === undefined;
+  }
+
+  test('ProxyCommand from a config file carries the connection, and the activity log records the command', async (t) => {
+    const script = path.join(work, 'nc-config.js');
+    await fs.writeFile(script, "const s=require('net').connect(Number(process.argv[3]),process.argv[2]);process.stdin.pipe(s);s.pipe(process.stdout);s.on('close',()=>process.exit(0));\n");
+    const config = path.join(work, 'ssh_config_pc');
+    await fs.writeFile(config, `Host 127.0.0.1\n  ProxyCommand '${process.execPath}' '${script}' %h ${target.port}\n`);
+    if (await resolverIsStub(config)) return t.skip('core/sshconfig/resolve.ts is still the stub');
+    const activityDir = await fs.mkdtemp(path.join(work, 'act-pc-'));
+    const steps: ConnectStep[] = [];
+    const ctx = await context({ sshConfig: { file: config }, activity: new ActivityLog(activityDir), onStep: (s) => steps.push(s), credentials: passwordsByServer([], { [target.port]: TEST_USER.password }) });
+    const rfs = await connect({ name: 'pc', protocol: 'sftp', host: '127.0.0.1', port: target.port, username: TEST_USER.name }, ctx);
+    await rfs.list('/');
+    await rfs.close();
+    const entries = await new ActivityLog(activityDir).read();
+    const recorded = entries.find((e) => e.result === 'proxy-command');
+    assert.ok(recorded, JSON.stringify(entries));
+    assert.ok(recorded.detail?.includes(script) && recorded.detail.includes(`127.0.0.1 ${target.port}`), recorded.detail);
+    assert.ok(steps.some((s) => /^Started the ProxyCommand/.test(s.text)));
+  });
+
+  test('ProxyJump from a config file routes through the bastion', async (t) => {
+    const config = path.join(work, 'ssh_config_pj');
+    await fs.writeFile(config, `Host 127.0.0.1\n  ProxyJump ${hop(bastion)}\n`);
+    if (await resolverIsStub(config)) return t.skip('core/sshconfig/resolve.ts is still the stub');
+    const mark = forwardedPorts(await bastion.readLog()).length;
+    const ctx = await context({ sshConfig: { file: config }, credentials: passwordsByServer([], { [bastion.port]: TEST_USER.password, [target.port]: TEST_USER.password }) });
+    const rfs = await connect({ name: 'pj', protocol: 'sftp', host: '127.0.0.1', port: target.port, username: TEST_USER.name }, ctx);
+    await rfs.close();
+    assert.deepEqual(forwardedPorts(await bastion.readLog()).slice(mark), [target.port]);
   });
 });
 
