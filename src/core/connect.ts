@@ -243,7 +243,8 @@ async function openRoute(
     label: h.label,
     options: {
       ...(algorithms ? { algorithms } : {}),
-      credentials: ctx.credentials,
+      // Under a policy without password logins, a hop is never even offered one.
+      credentials: ctx.policy && !effectivePolicy(ctx.policy).allowPasswordAuth ? withoutPasswords(ctx.credentials) : ctx.credentials,
       trust: { pinned: [], knownHostsFiles: ctx.knownHostsFiles, trustStore: ctx.trustStore, decide: hopDecider(ctx, h.via, h.server), via: h.via },
       // A hop's key: its own IdentityFile from the ssh config, else the target's (a public key only
       // identifies; OpenSSH users with one key everywhere expect this); the agent as the target's.
@@ -269,6 +270,17 @@ async function openRoute(
     throw err;
   });
   return route;
+}
+
+/** The provider with password() answering nothing (the other methods delegate, bound: it may be a class). */
+function withoutPasswords(c: CredentialProvider): CredentialProvider {
+  return {
+    password: async () => undefined,
+    passphrase: (server, keyFile) => c.passphrase(server, keyFile),
+    keyboardInteractive: (server, name, instructions, prompts) => c.keyboardInteractive(server, name, instructions, prompts),
+    ...(c.onAuthFailure ? { onAuthFailure: (server: ServerAddress) => c.onAuthFailure!(server) } : {}),
+    ...(c.retryKeyboardInteractive ? { retryKeyboardInteractive: (server: ServerAddress) => c.retryKeyboardInteractive!(server) } : {}),
+  };
 }
 
 /** The trust decider for a hop: the activity log records the decision under the hop's own address. */

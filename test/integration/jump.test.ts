@@ -159,6 +159,19 @@ describe('jump hosts (real sshd bastion and target)', () => {
     assert.equal(steps.at(-1)?.phase, 'policy');
   });
 
+  test('under a policy (allowedHosts, no passwords) the route works with a key: the first hop is audited, no password is asked of any server', async () => {
+    const mark = (await bastion.readLog()).length;
+    const asked: string[] = [];
+    const keys = await clientKeys();
+    const ctx = await context({ policy: { allowedHosts: ['127.0.0.1'], allowPasswordAuth: false }, credentials: passwordsByServer(asked, { [bastion.port]: TEST_USER.password, [target.port]: TEST_USER.password }) });
+    const rfs = await connect(profileVia([hop(bastion)], { identityFile: keys.ed25519.privateKeyFile }), ctx);
+    await rfs.close();
+    assert.deepEqual(asked, [], 'no password was asked for, for either server');
+    const log = (await bastion.readLog()).slice(mark);
+    assert.ok((log.match(/Connection from/g) ?? []).length >= 2, 'the audit probe, then the route');
+    assert.ok(authAttempts(log).every((l) => !/password/.test(l)), authAttempts(log).join('\n'));
+  });
+
   test('a bastion that drops fails the session with one sentence naming the hop', async () => {
     const b = await startBastion();
     const line = `[127.0.0.1]:${b.port} ${(await fs.readFile(b.hostKeys![0].publicKeyFile, 'utf8')).trim().split(' ').slice(0, 2).join(' ')}\n`;

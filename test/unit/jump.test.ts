@@ -77,3 +77,24 @@ test('--jump parses like ssh -J; "none" is direct; FTPS refuses it', () => {
   assert.throws(() => parseJumpFlag('a@b,,c', profile()), /--jump "" is not a jump host/);
   assert.throws(() => parseJumpFlag('b', profile({ protocol: 'ftpes' })), /--jump applies to sftp:\/\/ servers only/);
 });
+
+test('the CLI\'s trust question names a jump host and its place on the route', async () => {
+  const { cliTrustDecider } = await import('../../src/cli/trust');
+  const { Writable, Readable } = await import('node:stream');
+  let err = '';
+  const ctx = {
+    stdout: new Writable({ write: (_c, _e, cb) => cb() }),
+    stderr: new Writable({ write: (c, _e, cb) => ((err += String(c)), cb()) }),
+    stdin: Readable.from([]),
+    env: {},
+    cwd: '/',
+    interactive: false,
+    verbose: false,
+  };
+  const q = { kind: 'host-key' as const, server: { protocol: 'sftp' as const, host: 'bastion', port: 22 }, fingerprint: 'SHA256:x', keyType: 'ssh-ed25519', reason: 'unknown' };
+  assert.equal(await cliTrustDecider(ctx, true)({ ...q, via: 'jump host 1 of 2 on the way to sftp://deploy@app:22' }), 'remember');
+  assert.match(err, /^The host key of bastion:22, jump host 1 of 2 on the way to sftp:\/\/deploy@app:22, is not trusted yet/);
+  err = '';
+  await cliTrustDecider(ctx, true)(q);
+  assert.match(err, /^The host key of bastion:22 is not trusted yet/);
+});
