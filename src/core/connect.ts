@@ -144,6 +144,16 @@ export async function connect(profile: Profile, ctx: ConnectContext): Promise<Re
         doing = { phase: plan.hops.length ? 'hop' : 'target', what: `Starting the ProxyCommand for ${hostPort(first)}` };
         sock = proxyStream = await startProxyCommand(plan.proxyCommand, first, ctx, log);
         step(doing.phase, true, `Started the ProxyCommand from your ssh config for ${hostPort(first)}.`);
+      } else if (plan.hops.length) {
+        // The first hop through the profile's (or the environment's) SOCKS/HTTP proxy, as a direct
+        // target would be; a ProxyCommand already is the way out, so no proxy is added to it.
+        const { proxyFor, openProxiedStream } = await import('./session/proxy');
+        const proxyUrl = proxyFor({ host: first.host, port: first.port }, profile.proxy, process.env);
+        if (proxyUrl) {
+          doing = { phase: 'hop', what: `Reaching ${plan.hops[0].label} through the proxy` };
+          sock = proxyStream = await openProxiedStream(proxyUrl, { host: first.host, port: first.port }, { signal: ctx.signal, timeoutMs: (profile.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT) * 1000 });
+          step('hop', true, `Reached ${hostPort(first)} through the proxy.`);
+        }
       }
       if (plan.hops.length) {
         route = await openRoute(plan, profile, server, tctx, log, sock, (d) => (doing = d), step);
