@@ -117,6 +117,10 @@ export async function connect(profile: Profile, ctx: ConnectContext): Promise<Re
       plan = await planRoute(profile, sshHost!, { sshConfig: ctx.sshConfig, localUser: ctx.sshConfig?.localUser ?? localUserName() });
       if (plan.hops.length || plan.proxyCommand) step('route', true, routeText(plan, profile));
     }
+    // The first hop through the profile's (or the environment's) SOCKS/HTTP proxy, as a direct target
+    // would be; a ProxyCommand already is the way out, so no proxy is added to it.
+    const firstHop = plan?.hops[0]?.server;
+    const hopProxyUrl = firstHop && !plan?.proxyCommand ? (await import('./session/proxy')).proxyFor({ host: firstHop.host, port: firstHop.port }, profile.proxy, process.env) : undefined;
     if (ctx.policy) {
       doing = { phase: 'policy', what: 'Checking the policy' };
       // Judge the addresses the connection will really use, so a name can't slip past a CIDR rule.
@@ -132,7 +136,7 @@ export async function connect(profile: Profile, ctx: ConnectContext): Promise<Re
       step('policy', true, `The policy allows ${plan?.hops.length ? `every hop and ${hostPort(profile)}` : hostPort(profile)}.`);
       // The audit probes connect directly: only what is reachable directly is audited before connecting.
       if (!plan?.hops.length && !plan?.proxyCommand) await enforceAuditPolicy(profile, ctx.policy, ctx);
-      else if (plan.hops.length && !plan.proxyCommand) await enforceAuditPolicy({ ...profile, ...plan.hops[0].server }, ctx.policy, ctx);
+      else if (plan.hops.length && !plan.proxyCommand && !hopProxyUrl) await enforceAuditPolicy({ ...profile, ...plan.hops[0].server }, ctx.policy, ctx);
       if (plan?.hops.length || plan?.proxyCommand) log.warn(`${serverOrigin(profile)} is reached through ${plan.hops.length ? 'jump hosts' : 'a ProxyCommand'}, so it was not audited before connecting (the audit probes connect directly).`);
     }
     const server: ServerAddress = { protocol: profile.protocol, host: profile.host, port: profile.port, username: profile.username };
@@ -144,16 +148,11 @@ export async function connect(profile: Profile, ctx: ConnectContext): Promise<Re
         doing = { phase: plan.hops.length ? 'hop' : 'target', what: `Starting the ProxyCommand for ${hostPort(first)}` };
         sock = proxyStream = await startProxyCommand(plan.proxyCommand, first, ctx, log);
         step(doing.phase, true, `Started the ProxyCommand from your ssh config for ${hostPort(first)}.`);
-      } else if (plan.hops.length) {
-        // The first hop through the profile's (or the environment's) SOCKS/HTTP proxy, as a direct
-        // target would be; a ProxyCommand already is the way out, so no proxy is added to it.
-        const { proxyFor, openProxiedStream } = await import('./session/proxy');
-        const proxyUrl = proxyFor({ host: first.host, port: first.port }, profile.proxy, process.env);
-        if (proxyUrl) {
-          doing = { phase: 'hop', what: `Reaching ${plan.hops[0].label} through the proxy` };
-          sock = proxyStream = await openProxiedStream(proxyUrl, { host: first.host, port: first.port }, { signal: ctx.signal, timeoutMs: (profile.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT) * 1000 });
-          step('hop', true, `Reached ${hostPort(first)} through the proxy.`);
-        }
+      } else if (hopProxyUrl) {
+        const { openProxiedStream } = await import('./session/proxy');
+        doing = { phase: 'hop', what: `Reaching ${plan.hops[0].label} through the proxy` };
+        sock = proxyStream = await openProxiedStream(hopProxyUrl, { host: first.host, port: first.port }, { signal: ctx.signal, timeoutMs: (profile.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT) * 1000 });
+        step('hop', true, `Reached ${hostPort(first)} through the proxy.`);
       }
       if (plan.hops.length) {
         route = await openRoute(plan, profile, server, tctx, log, sock, (d) => (doing = d), step);
@@ -180,7 +179,7 @@ export async function connect(profile: Profile, ctx: ConnectContext): Promise<Re
       },
       onLoggedIn: () => step('target', true, `Logged in to ${serverLabel(profile)}.`),
     });
-    await ctx.activity?.append({ server: serverOrigin(profile), action: 'connect', result: 'ok', fingerprint: (rfs as { hostKey?: { fingerprint?: string } }).hostKey?.fingerprint, ...(route ? { detail: `through ${route.hops.map((h) => hostPort(h.server)).join(', ')}` } : {}) }).catch(() => undefined);
+    await ctx.activity?.append({ server: serverOrigin(profile), action: 'connect', result: 'ok', fingerprint: (rfs as { hostKey?: { fingerprint?: string } }).hostKey?.fingerprint, ...(route ? { detail: route.hops.length ? `through ${route.hops.map((h) => hostPort(h.server)).join(', ')}` : 'through the ProxyCommand from your ssh config' } : {}) }).catch(() => undefined);
     return rfs;
   } catch (err) {
     route?.close();
