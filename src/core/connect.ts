@@ -254,7 +254,8 @@ async function openRoute(
       ...(algorithms ? { algorithms } : {}),
       // Under a policy without password logins, a hop is never even offered one.
       credentials: ctx.policy && !effectivePolicy(ctx.policy).allowPasswordAuth ? withoutPasswords(ctx.credentials) : ctx.credentials,
-      trust: { pinned: [], knownHostsFiles: ctx.knownHostsFiles, trustStore: ctx.trustStore, decide: hopDecider(ctx, h.via, h.server), via: h.via },
+      // --known-hosts first; else the hop's own UserKnownHostsFile (which, as in OpenSSH, replaces the default).
+      trust: { pinned: [], knownHostsFiles: ctx.knownHostsFiles ?? (h.sshConfig.userKnownHostsFiles.length ? h.sshConfig.userKnownHostsFiles : undefined), trustStore: ctx.trustStore, decide: hopDecider(ctx, h.via, h.server), via: h.via },
       // A hop's key: its own IdentityFile from the ssh config, else the target's (a public key only
       // identifies; OpenSSH users with one key everywhere expect this); the agent as the target's.
       identityFile: h.sshConfig.identityFiles[0] ?? profile.identityFile,
