@@ -13,6 +13,7 @@ export const CONNECTION_OPTIONS = {
   ca: { type: 'string' },
   identity: { type: 'string' },
   proxy: { type: 'string' },
+  jump: { type: 'string' },
   'request-timeout': { type: 'string' },
   'password-stdin': { type: 'boolean' },
   'accept-new': { type: 'boolean' },

@@ -15,6 +15,7 @@ import { serverOrigin } from '../core/profiles/serverAddress';
 import { profileFileIn } from '../core/profiles/profileFile';
 import { loadProfileFile } from '../core/profiles/load';
 import type { Profile } from '../core/profiles/types';
+import { jumpSpecProblem, parseJumpSpec, splitJumpList } from '../core/profiles/jump';
 import type { RemoteFileSystem } from '../core/session/remoteFileSystem';
 import type { Logger } from '../core/log';
 import { readStdin, type CliContext } from './context';
@@ -29,6 +30,7 @@ export interface ConnectionArgs {
   ca?: string;
   identity?: string;
   proxy?: string;
+  jump?: string;
   'request-timeout'?: string;
   'password-stdin'?: boolean;
   'accept-new'?: boolean;
@@ -65,6 +67,7 @@ export async function resolveTarget(ctx: CliContext, text: string, args: Connect
     profile = { name: text, protocol: u.protocol, host: u.host, port: u.port, username: u.username, fingerprints: u.fingerprints };
   }
   if (args.identity) profile.identityFile = path.resolve(ctx.cwd, args.identity);
+  if (args.jump !== undefined) profile.jump = parseJumpFlag(args.jump, profile);
   if (args.ca) profile.caFile = path.resolve(ctx.cwd, args.ca);
   // --proxy URL (or "none") replaces the profile's proxy and the environment's.
   if (args.proxy !== undefined) profile.proxy = args.proxy;
@@ -72,6 +75,14 @@ export async function resolveTarget(ctx: CliContext, text: string, args: Connect
   const pins = (args.fingerprint ?? []).map((f) => normalizeFingerprint(f, '--fingerprint'));
   profile.fingerprints = [...(profile.fingerprints ?? []), ...pins];
   return { profile, path: parsed.path, configFile: loaded ? configFile : undefined, policy: loaded?.policy };
+}
+
+/** `--jump a,b` like `ssh -J` (`none`: connect directly, ignoring the profile's and the ssh config's hops). */
+export function parseJumpFlag(text: string, profile: Profile): string[] {
+  if (profile.protocol !== 'sftp') throw new UsageError(`--jump applies to sftp:// servers only, and ${profile.protocol}:// goes directly (or through --proxy).`);
+  const hops = splitJumpList(text);
+  for (const hop of hops) if (!parseJumpSpec(hop)) throw new UsageError(`${jumpSpecProblem(hop, '--jump')}; separate several with commas.`);
+  return hops;
 }
 
 /** A number of seconds from a flag: more than 0, at most 600 (the profile schema's range). */

@@ -21,6 +21,8 @@ Commands:
   mv <url> <newpath>             rename or move a remote file or folder
   audit <url> [--format text|json|sarif] [--fail-on SEVERITY]
                                  check a server's security settings
+  test <url>                     try a connection step by step: config, policy, each jump host,
+                                 the server's identity, the login, a listing
   secret set-password <url>      store a password in the OS keychain (read from stdin)
   secret set-passphrase <url>    store a private-key passphrase (read from stdin)
   secret set-totp <url>          store a TOTP seed or otpauth:// URI (read from stdin)
@@ -43,6 +45,8 @@ Options:
   --identity FILE         SSH private key
   --proxy URL             reach the server through socks5://, socks5h:// or http:// (CONNECT) host:port;
                           "none": no proxy (default: HTTPS_PROXY, then ALL_PROXY, unless NO_PROXY matches)
+  --jump HOPS             SFTP: go through jump hosts, like ssh -J: user@host[:port][,…] or
+                          ~/.ssh/config aliases; "none" ignores the profile's and ProxyJump
   --request-timeout SECS  give up on a server that stops answering for this long (default ${DEFAULT_REQUEST_TIMEOUT})
   --password-stdin        read the password from standard input
   --accept-new            trust an unknown host key or certificate and record it
@@ -62,6 +66,7 @@ const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   rm: async () => rmCommand,
   mv: async () => mvCommand,
   audit: async () => (await import('./commands/audit')).auditCommand,
+  test: async () => (await import('./commands/test')).testCommand,
   secret: async () => (await import('./commands/secret')).secretCommand,
   import: async () => (await import('./commands/import')).importCommand,
 };

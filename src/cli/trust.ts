@@ -7,7 +7,7 @@ import { askLine } from './tty';
 function describe(q: TrustQuestion): string {
   const what = q.kind === 'host-key' ? 'host key' : 'TLS certificate';
   const details = Object.entries(q.details ?? {}).map(([k, v]) => `  ${k}: ${v}\n`).join('');
-  return `The ${what} of ${hostPort(q.server)} is not trusted yet (${q.reason}).\n  ${q.keyType} ${q.fingerprint}\n${details}`;
+  return `The ${what} of ${hostPort(q.server)}${q.via ? `, ${q.via},` : ''} is not trusted yet (${q.reason}).\n  ${q.keyType} ${q.fingerprint}\n${details}`;
 }
 
 export function cliTrustDecider(ctx: CliContext, acceptNew: boolean): TrustDecider {

@@ -4,8 +4,11 @@
  * don't pay for ssh2.
  */
 import { lookup } from 'node:dns/promises';
+import { serverText } from './displayText';
 import type { Profile, ServerAddress } from './profiles/types';
-import { serverOrigin, serverUrl } from './profiles/serverAddress';
+import { hostPort, serverLabel, serverOrigin, serverUrl } from './profiles/serverAddress';
+import { userInfo } from 'node:os';
+import type { Duplex } from 'node:stream';
 import type { RemoteFileSystem } from './session/remoteFileSystem';
 import type { CredentialProvider } from './session/credentials';
 import type { TrustDecider } from './trust/types';
@@ -19,8 +22,19 @@ import { blocksAtSeverity, checkHostAllowed, effectivePolicy, effectiveMinTlsVer
 import type { ActivityLog } from './audit/activityLog';
 import type { AuditReport } from './audit/types';
 import type { SshConfigOptions, SshHostConfig } from './sshconfig/types';
-import { openProxiedStream, proxyDisplay, proxyFor } from './session/proxy';
+import type { RoutePlan } from './session/routePlan';
+import type { SshRoute } from './session/sshRoute';
+import { proxyDisplay, proxyFor } from './session/proxy';
 import { parseProxyUrl } from './syntax/proxyUrl';
+
+/** One step of opening a connection, told as it happens (Test Connection prints them, one line each). */
+export interface ConnectStep {
+  /** What the step was about: the config, the policy, a jump host, the target. */
+  phase: 'config' | 'policy' | 'route' | 'hop' | 'target';
+  ok: boolean;
+  /** One sentence. */
+  text: string;
+}
 
 export interface ConnectContext {
   credentials: CredentialProvider;
@@ -44,6 +58,11 @@ export interface ConnectContext {
   log?: Logger;
   /** The user's OpenSSH client config for SFTP servers (default ~/.ssh/config; `{ file: false }`: none). */
   sshConfig?: SshConfigOptions;
+  /**
+   * Told each step (config resolved, policy checked, each hop reached / verified / logged in, the
+   * target verified / logged in) and the step that failed. Test Connection prints these.
+   */
+  onStep?: (step: ConnectStep) => void;
   /** Where ALL_PROXY / HTTPS_PROXY / NO_PROXY are read (default process.env; the CLI passes its own). */
   env?: NodeJS.ProcessEnv;
 }
@@ -86,30 +105,212 @@ export async function connect(profile: Profile, ctx: ConnectContext): Promise<Re
     await ctx.activity?.append({ server: serverOrigin(profile), action: 'trust-decision', result: answer, fingerprint: q.fingerprint }).catch(() => undefined);
     return answer;
   };
+  const step = (phase: ConnectStep['phase'], ok: boolean, text: string) => ctx.onStep?.({ phase, ok, text });
+  /** What is being done now: the failing step's line names it. */
+  let doing: { phase: ConnectStep['phase']; what: string } = { phase: 'config', what: 'Resolving the server' };
+  let plan: RoutePlan | undefined;
+  let route: SshRoute | undefined;
+  let proxyStream: Duplex | undefined;
   try {
     // profile → the user's ssh config (aliases, keys, hops) → policy → trust → session.
     const sshHost = profile.protocol === 'sftp' ? await resolveSshHostFor(profile, ctx) : undefined;
     await checkNamedFiles(profile, ctx);
-    const proxy = proxyFor({ host: profile.host, port: profile.port }, profile.proxy, ctx.env ?? process.env);
+    step('config', true, `Resolved ${serverLabel(profile)} (${sshHost?.matched ? `from your ssh config's entry for ${sshHost.host}` : 'as written in the profile or URL'}).`);
+    if (profile.protocol === 'sftp') {
+      doing = { phase: 'route', what: 'Planning the route' };
+      const { planRoute } = await import('./session/routePlan');
+      plan = await planRoute(profile, sshHost!, { sshConfig: ctx.sshConfig, localUser: ctx.sshConfig?.localUser ?? localUserName() });
+      if (plan.hops.length || plan.proxyCommand) step('route', true, routeText(plan, profile));
+    }
+    // The first hop through the profile's (or the environment's) SOCKS/HTTP proxy, as a direct target
+    // would be; a ProxyCommand already is the way out, so no proxy is added to it.
+    const firstHop = plan?.hops[0]?.server;
+    const env = ctx.env ?? process.env;
+    const hopProxyUrl = firstHop && !plan?.proxyCommand ? proxyFor({ host: firstHop.host, port: firstHop.port }, profile.proxy, env) : undefined;
+    // With neither hops nor a ProxyCommand, the target itself is reached through the proxy (SFTP and FTPS).
+    const proxy = !plan?.hops.length && !plan?.proxyCommand ? proxyFor({ host: profile.host, port: profile.port }, profile.proxy, env) : undefined;
     if (ctx.policy) {
+      doing = { phase: 'policy', what: 'Checking the policy' };
       // Judge the addresses the connection will really use, so a name can't slip past a CIDR rule.
       // Through a proxy that resolves names itself (socks5h, http) this is still the local answer: a
       // name only a CIDR rule allows must resolve here, inside the range (see docs/proxies.md).
       const ips = (await lookup(profile.host, { all: true }).catch(() => [])).map((a) => a.address);
       enforcePolicy(profile, ctx.policy, ips);
-      if (proxy) await enforceProxyPolicy(proxy, ctx.policy);
+      // Every hop before the first packet to ANY of them: its name resolved the same way (ssh config, then DNS).
+      for (const hop of plan?.hops ?? []) {
+        const hopIps = (await lookup(hop.server.host, { all: true }).catch(() => [])).map((a) => a.address);
+        const violation = checkHostAllowed(hop.server.host, hopIps, ctx.policy);
+        if (violation) throw new PolicyViolation('policy.allowedHosts', `${capitalized(hop.label)}: ${violation.message}`);
+      }
+      if (proxy ?? hopProxyUrl) await enforceProxyPolicy((proxy ?? hopProxyUrl)!, ctx.policy);
       profile = { ...profile, minTlsVersion: effectiveMinTlsVersion(profile, ctx.policy) };
-      await enforceAuditPolicy(profile, ctx.policy, ctx, proxy);
+      step('policy', true, `The policy allows ${plan?.hops.length ? `every hop and ${hostPort(profile)}` : hostPort(profile)}.`);
+      // The audit probes connect directly: only what is reachable directly is audited before connecting.
+      if (!plan?.hops.length && !plan?.proxyCommand) await enforceAuditPolicy(profile, ctx.policy, ctx, proxy);
+      else if (plan.hops.length && !plan.proxyCommand) await enforceAuditPolicy({ ...profile, ...plan.hops[0].server }, ctx.policy, ctx, hopProxyUrl);
+      if (plan?.hops.length || plan?.proxyCommand) log.warn(`${serverOrigin(profile)} is reached through ${plan.hops.length ? 'jump hosts' : 'a ProxyCommand'}, so it was not audited before connecting (the audit probes connect directly).`);
     }
     const server: ServerAddress = { protocol: profile.protocol, host: profile.host, port: profile.port, username: profile.username };
-    const rfs = await openTransport(profile, server, { ...ctx, decide }, log, sshHost, proxy);
-    await ctx.activity?.append({ server: serverOrigin(profile), action: 'connect', result: 'ok', fingerprint: (rfs as { hostKey?: { fingerprint?: string } }).hostKey?.fingerprint }).catch(() => undefined);
+    const tctx = { ...ctx, decide };
+    let sock: Duplex | undefined;
+    if (plan && (plan.hops.length || plan.proxyCommand)) {
+      const first = plan.hops[0]?.server ?? server;
+      if (plan.proxyCommand) {
+        doing = { phase: plan.hops.length ? 'hop' : 'target', what: `Starting the ProxyCommand for ${hostPort(first)}` };
+        sock = proxyStream = await startProxyCommand(plan.proxyCommand, first, ctx, log);
+        step(doing.phase, true, `Started the ProxyCommand from your ssh config for ${hostPort(first)}.`);
+      } else if (hopProxyUrl) {
+        const { openProxiedStream } = await import('./session/proxy');
+        doing = { phase: 'hop', what: `Reaching ${plan.hops[0].label} through the proxy` };
+        sock = proxyStream = await openProxiedStream(hopProxyUrl, { host: first.host, port: first.port }, { signal: ctx.signal, timeoutMs: (profile.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT) * 1000 });
+        step('hop', true, `Reached ${hostPort(first)} through the proxy.`);
+      }
+      if (plan.hops.length) {
+        route = await openRoute(plan, profile, server, tctx, log, sock, (d) => (doing = d), step);
+        sock = route.sock;
+      } else if (sock) {
+        // The target straight through the command: closing the session kills it; its exit is the reason.
+        const command = sock as Duplex & { exitText(): string | undefined };
+        route = {
+          sock,
+          hops: [],
+          close: () => command.destroy(),
+          lostReason: () => {
+            const why = command.exitText();
+            return why ? new SecureTransferError(`The connection to ${hostPort(profile)} was lost because ${why}.`, 'failure', 'connection-closed') : undefined;
+          },
+        };
+      }
+    }
+    doing = { phase: 'target', what: `Connecting to ${hostPort(profile)}` };
+    const rfs = await openTransport(profile, server, tctx, log, sshHost, sock, route, proxy, {
+      onHostKey: (k) => {
+        step('target', true, `${hostPort(profile)}: identity verified (${HOST_KEY_SOURCE_TEXT[k.source]}: ${k.keyType} ${k.fingerprint}).`);
+        doing = { phase: 'target', what: `Logging in to ${serverLabel(profile)}` };
+      },
+      onLoggedIn: () => step('target', true, `Logged in to ${serverLabel(profile)}.`),
+    });
+    await ctx.activity?.append({ server: serverOrigin(profile), action: 'connect', result: 'ok', fingerprint: (rfs as { hostKey?: { fingerprint?: string } }).hostKey?.fingerprint, ...(route ? { detail: route.hops.length ? `through ${route.hops.map((h) => hostPort(h.server)).join(', ')}` : 'through the ProxyCommand from your ssh config' } : {}) }).catch(() => undefined);
     return rfs;
   } catch (err) {
+    route?.close();
+    if (!route) proxyStream?.destroy();
+    step(doing.phase, false, `${doing.what} failed: ${describeError(err)}`);
     const result = err instanceof SecureTransferError && err.kind === 'security' ? 'refused' : 'failed';
     await ctx.activity?.append({ server: serverOrigin(profile), action: 'connect', result, detail: describeError(err) }).catch(() => undefined);
     throw err;
   }
+}
+
+/** How a verified host key was vouched for, in words (Test Connection). */
+const HOST_KEY_SOURCE_TEXT: Readonly<Record<string, string>> = {
+  pinned: 'a pinned fingerprint',
+  known_hosts: 'your known_hosts',
+  'trust-store': 'the Secure Transfer trust store',
+  'user-once': 'you accepted it for this connection',
+  'user-remember': 'you accepted and remembered it',
+};
+
+function capitalized(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+function localUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? process.env.USERNAME ?? 'root';
+  }
+}
+
+function routeText(plan: RoutePlan, profile: Profile): string {
+  const via = plan.hops.map((h) => serverLabel(h.server));
+  const from = plan.source === 'ssh-config' ? " (ProxyJump from your ssh config)" : plan.source === 'profile' ? ' (the profile\'s or --jump\'s hops)' : '';
+  return `Route: ${[...(plan.proxyCommand ? ['ProxyCommand'] : []), ...via, serverLabel(profile)].join(' → ')}${from}.`;
+}
+
+/** The user's own ProxyCommand (never a profile's: no profile field can hold one), recorded in the activity log. */
+async function startProxyCommand(command: string, first: ServerAddress, ctx: ConnectContext, log: Logger): Promise<Duplex> {
+  const { spawnProxyCommand, proxyCommandText } = await import('./session/proxyCommand');
+  const text = proxyCommandText(command);
+  log.info(`Running the ProxyCommand from your ssh config for ${hostPort(first)}: ${text}`);
+  await ctx.activity?.append({ server: serverOrigin(first), action: 'connect', result: 'proxy-command', detail: `ProxyCommand from your ssh config: ${text}` }).catch(() => undefined);
+  return spawnProxyCommand(command, { log });
+}
+
+/**
+ * Opens the jump hosts in order. Each hop: its host key verified against known_hosts and the trust
+ * store (a prompt names the hop; the profile's and --fingerprint's pins are the TARGET's — one list
+ * of pins is the only authority for the server it pins, so applying it to a bastion would refuse the
+ * bastion), then its own login through the same CredentialProvider keyed by the hop's address (the
+ * keychain holds one password per hop; --password-stdin applies to the target only).
+ */
+async function openRoute(
+  plan: RoutePlan,
+  profile: Profile,
+  target: ServerAddress,
+  ctx: ConnectContext,
+  log: Logger,
+  firstStream: Duplex | undefined,
+  setDoing: (d: { phase: ConnectStep['phase']; what: string }) => void,
+  step: (phase: ConnectStep['phase'], ok: boolean, text: string) => void,
+): Promise<SshRoute> {
+  const { openSshRoute } = await import('./session/sshRoute');
+  const connectTimeoutMs = (profile.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT) * 1000;
+  const algorithms = await sshAlgorithmsFor(profile, ctx.policy);
+  const hops = plan.hops.map((h) => ({
+    server: h.server,
+    label: h.label,
+    options: {
+      ...(algorithms ? { algorithms } : {}),
+      // Under a policy without password logins, a hop is never even offered one.
+      credentials: ctx.policy && !effectivePolicy(ctx.policy).allowPasswordAuth ? withoutPasswords(ctx.credentials) : ctx.credentials,
+      // --known-hosts first; else the hop's own UserKnownHostsFile (which, as in OpenSSH, replaces the default).
+      trust: { pinned: [], knownHostsFiles: ctx.knownHostsFiles ?? (h.sshConfig.userKnownHostsFiles.length ? h.sshConfig.userKnownHostsFiles : undefined), trustStore: ctx.trustStore, decide: hopDecider(ctx, h.via, h.server), via: h.via },
+      // A hop's key: its own IdentityFile from the ssh config, else the target's (a public key only
+      // identifies; OpenSSH users with one key everywhere expect this); the agent as the target's.
+      identityFile: h.sshConfig.identityFiles[0] ?? profile.identityFile,
+      agent: profile.agent,
+      connectTimeoutMs,
+      signal: ctx.signal,
+      log,
+      onHostKey: (k: { keyType: string; fingerprint: string; source: string }) => {
+        step('hop', true, `${capitalized(h.label)}: identity verified (${HOST_KEY_SOURCE_TEXT[k.source]}: ${k.keyType} ${k.fingerprint}).`);
+        setDoing({ phase: 'hop', what: `Logging in to ${h.label} as ${h.server.username}` });
+      },
+    },
+  }));
+  setDoing({ phase: 'hop', what: `Reaching ${plan.hops[0].label}` });
+  const route = await openSshRoute(hops, target, firstStream, (hop, i) => {
+    step('hop', true, `Logged in to ${hop.label} as ${hop.server.username}.`);
+    void ctx.activity?.append({ server: serverOrigin(hop.server), action: 'connect', result: 'ok', fingerprint: hop.hostKey.fingerprint, detail: plan.hops[i].via }).catch(() => undefined);
+    const next = plan.hops[i + 1];
+    setDoing(next ? { phase: 'hop', what: `Reaching ${next.label} through ${hop.label}` } : { phase: 'target', what: `Reaching ${hostPort(target)} through ${hop.label}` });
+  }).catch(async (err: unknown) => {
+    await ctx.activity?.append({ server: serverOrigin(plan.hops[0].server), action: 'connect', result: err instanceof SecureTransferError && err.kind === 'security' ? 'refused' : 'failed', detail: describeError(err) }).catch(() => undefined);
+    throw err;
+  });
+  return route;
+}
+
+/** The provider with password() answering nothing (the other methods delegate, bound: it may be a class). */
+function withoutPasswords(c: CredentialProvider): CredentialProvider {
+  return {
+    password: async () => undefined,
+    passphrase: (server, keyFile) => c.passphrase(server, keyFile),
+    keyboardInteractive: (server, name, instructions, prompts) => c.keyboardInteractive(server, name, instructions, prompts),
+    ...(c.onAuthFailure ? { onAuthFailure: (server: ServerAddress) => c.onAuthFailure!(server) } : {}),
+    ...(c.retryKeyboardInteractive ? { retryKeyboardInteractive: (server: ServerAddress) => c.retryKeyboardInteractive!(server) } : {}),
+  };
+}
+
+/** The trust decider for a hop: the activity log records the decision under the hop's own address. */
+function hopDecider(ctx: ConnectContext, via: string, hop: ServerAddress): TrustDecider {
+  return async (q) => {
+    const answer = await ctx.decide({ ...q, via });
+    await ctx.activity?.append({ server: serverOrigin(hop), action: 'trust-decision', result: answer, fingerprint: q.fingerprint }).catch(() => undefined);
+    return answer;
+  };
 }
 
 /**
@@ -159,7 +360,12 @@ async function resolveSshHostFor(profile: Profile, ctx: ConnectContext): Promise
   return resolved;
 }
 
-async function openTransport(profile: Profile, server: ServerAddress, ctx: ConnectContext, log: Logger, sshHost?: SshHostConfig, proxy?: string): Promise<RemoteFileSystem> {
+interface TransportHooks {
+  onHostKey?: (k: { keyType: string; fingerprint: string; source: string }) => void;
+  onLoggedIn?: () => void;
+}
+
+async function openTransport(profile: Profile, server: ServerAddress, ctx: ConnectContext, log: Logger, sshHost?: SshHostConfig, sock?: Duplex, route?: SshRoute, proxy?: string, hooks: TransportHooks = {}): Promise<RemoteFileSystem> {
   const pinned = [...(profile.fingerprints ?? []), ...(ctx.pinned ?? [])];
   const connectTimeoutMs = (profile.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT) * 1000;
   const requestTimeoutMs = (profile.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT) * 1000;
@@ -168,9 +374,12 @@ async function openTransport(profile: Profile, server: ServerAddress, ctx: Conne
     const { connectSftp } = await import('./session/sftp');
     const algorithms = await sshAlgorithmsFor(profile, ctx.policy);
     // Through a proxy ssh2 runs over the tunnel; the host key is verified against the server's name.
-    const sock = proxy ? await openProxiedStream(proxy, { host: server.host, port: server.port }, { timeoutMs: connectTimeoutMs, signal: ctx.signal }) : undefined;
+    if (!sock && proxy) {
+      const { openProxiedStream } = await import('./session/proxy');
+      sock = await openProxiedStream(proxy, { host: server.host, port: server.port }, { timeoutMs: connectTimeoutMs, signal: ctx.signal });
+    }
+    const tunnel = sock;
     return connectSftp({
-      ...(sock ? { sock } : {}),
       ...(algorithms ? { algorithms } : {}),
       server,
       credentials: ctx.credentials,
@@ -178,13 +387,16 @@ async function openTransport(profile: Profile, server: ServerAddress, ctx: Conne
       identityFile: profile.identityFile,
       agent: profile.agent,
       ...(sshHost ? { sshConfig: sshHost } : {}),
+      ...(sock ? { sock } : {}),
+      ...(route ? { route } : {}),
+      ...hooks,
       connectTimeoutMs,
       requestTimeoutMs,
       signal: ctx.signal,
       log,
     }).catch((err: unknown) => {
-      sock?.destroy(); // ssh2 may fail before it took the tunnel over
       // With a policy filter, "nothing in common" means the policy forbids all the server offers.
+      if (!route) tunnel?.destroy(); // ssh2 may fail before it took the tunnel over
       if (algorithms && hasErrorCode(err, 'no-common-algorithm')) throw forbiddenAlgorithmsViolation(err);
       throw err;
     });
@@ -201,9 +413,57 @@ async function openTransport(profile: Profile, server: ServerAddress, ctx: Conne
       trustStore: ctx.trustStore,
       decide: ctx.decide,
     },
-    ...(proxy ? { proxy } : {}),
     connectTimeoutMs,
     requestTimeoutMs,
     signal: ctx.signal,
+    ...(proxy ? { proxy } : {}),
   });
+}
+
+/** One line of Test Connection: ✓ or ✗ and one sentence. */
+export function stepLine(s: Pick<ConnectStep, 'ok' | 'text'>): string {
+  return `${s.ok ? '✓' : '✗'} ${s.text}`;
+}
+
+/**
+ * Test Connection (CLI `secure-transfer test`, the extension's command): connect() with every step
+ * told to `onStep` (config, policy, each hop, the target's identity and login), then a listing of the
+ * remote folder and the close. The first failing step says why and stops. Returns whether all passed and the first error.
+ */
+export async function testConnection(profile: Profile, ctx: ConnectContext, remotePath: string | undefined, onStep: (step: ConnectStep) => void): Promise<{ ok: boolean; error?: unknown }> {
+  let targetSeen = false;
+  const tell = (s: ConnectStep) => {
+    if (s.phase === 'target' && s.ok) targetSeen = true;
+    onStep(s);
+  };
+  let rfs: RemoteFileSystem;
+  try {
+    rfs = await connect(profile, { ...ctx, onStep: tell });
+  } catch (error) {
+    return { ok: false, error }; // connect() told the failing step
+  }
+  if (!targetSeen) {
+    const id = (rfs as { identity?: string }).identity;
+    tell({ phase: 'target', ok: true, text: `Connected and logged in to ${serverLabel(profile)}${id ? ` (identity ${id.split(' ').pop()})` : ''}.` });
+  }
+  let ok = true;
+  let error: unknown;
+  const folder = remotePath === undefined || remotePath === '' ? (profile.remotePath ?? rfs.homeDir) : remotePath;
+  try {
+    const entries = await rfs.list(folder, { signal: ctx.signal });
+    tell({ phase: 'target', ok: true, text: `Listed ${serverText(folder)}: ${entries.length} ${entries.length === 1 ? 'entry' : 'entries'}.` });
+  } catch (err) {
+    ok = false;
+    error = err;
+    tell({ phase: 'target', ok: false, text: `Listing ${serverText(folder)} failed: ${describeError(err)}` });
+  }
+  try {
+    await rfs.close();
+    if (ok) tell({ phase: 'target', ok: true, text: 'Closed the connection.' });
+  } catch (err) {
+    if (ok) tell({ phase: 'target', ok: false, text: `Closing failed: ${describeError(err)}` });
+    error ??= err;
+    ok = false;
+  }
+  return { ok, ...(error !== undefined ? { error } : {}) };
 }

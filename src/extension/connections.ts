@@ -52,6 +52,11 @@ export class ConnectionManager implements vscode.Disposable {
     return [...this.states].filter(([, s]) => s.status === 'connected').map(([n]) => n);
   }
 
+  /** What connect() needs for a profile (a fresh connection outside the manager: Test Connection). */
+  contextFor(profile: LoadedProfile): ConnectContext {
+    return { ...this.deps.context(profile), credentials: this.deps.credentials(profile) };
+  }
+
   /** The live session of a profile, connecting first when needed. */
   async get(profile: LoadedProfile, signal?: AbortSignal): Promise<RemoteFileSystem> {
     const current = this.states.get(profile.name);

@@ -19,7 +19,7 @@ const WHAT: Readonly<Record<TrustQuestion['kind'], string>> = { 'host-key': 'SSH
 export function trustQuestionText(q: TrustQuestion): { message: string; detail: string } {
   const details = Object.entries(q.details ?? {}).map(([k, v]) => `${k}: ${v}`);
   return {
-    message: `The ${WHAT[q.kind]} of ${hostPort(q.server)} is not trusted yet.`,
+    message: `The ${WHAT[q.kind]} of ${hostPort(q.server)}${q.via ? ` (${q.via})` : ''} is not trusted yet.`,
     detail: [
       `Reason: ${q.reason}`,
       `Key type: ${q.keyType}`,

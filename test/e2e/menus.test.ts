@@ -144,6 +144,16 @@ const ROWS: Row[] = [
     },
   },
   {
+    key: key('view/item/context', 'secureTransfer.testConnection', false),
+    reach: 'right-click the profile → Test Connection',
+    proof: 'a notification that every step passed (password from the keychain, key pinned: no prompt)',
+    run: async (f) => {
+      await f.wb.contextMenu(profileRow(f), 'Test Connection');
+      await f.wb.notification(/Test Connection: demo passed every step/).waitFor({ timeout: 30_000 });
+      await f.wb.clearNotifications();
+    },
+  },
+  {
     key: key('view/item/context', 'secureTransfer.connect', true),
     reach: 'hover the profile → Connect (inline)',
     proof: 'the profile says "connected" (password from the keychain, key pinned: no prompt)',

@@ -10,7 +10,7 @@ export { freePort, freePortRange } from './ports';
 export { clientKeys, publicKeyFingerprint, type ServerKey, type ClientKeys, type HostKeyType } from './keys';
 export { makeCertificate, certificateFingerprint, type CertFiles, type CertOptions } from './certs';
 export { type RunningServer, type ServerProtocol, isListeningBy, readFirstLine } from './server';
-export { startSshd, type SshdOptions, type SshdVariant, type SshdPam } from './sshd';
+export { startSshd, startBastion, forwardedPorts, authAttempts, type SshdOptions, type SshdVariant, type SshdPam } from './sshd';
 export { startVsftpd, type VsftpdOptions, type VsftpdMode } from './vsftpd';
 export { startProftpd, type ProftpdOptions, type ProftpdMode } from './proftpd';
 export { startPureFtpd, type PureFtpdOptions } from './pureftpd';

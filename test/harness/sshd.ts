@@ -159,3 +159,21 @@ async function makeTotpSecret(dir: string): Promise<string> {
   await chmod(file, 0o400);
   return (await readFile(file, 'utf8')).split('\n')[0].trim();
 }
+
+/**
+ * A bastion: an sshd that logs at DEBUG1, so its log shows every `direct-tcpip` channel it opened
+ * ("server_request_direct_tcpip: originator …, target 127.0.0.1 port N"), i.e. what it forwarded where.
+ */
+export function startBastion(opts: SshdOptions = {}): Promise<RunningServer> {
+  return startSshd({ ...opts, extraConfig: ['LogLevel DEBUG1', 'AllowTcpForwarding yes', opts.extraConfig ?? ''].join('\n') });
+}
+
+/** The ports a bastion's log says it forwarded connections to (direct-tcpip channels), in order. */
+export function forwardedPorts(bastionLog: string): number[] {
+  return [...bastionLog.matchAll(/server_request_direct_tcpip: originator \S+ port \d+, target \S+ port (\d+)/g)].map((m) => Number(m[1]));
+}
+
+/** Lines of an sshd log (LogLevel VERBOSE or more) that show an authentication attempt or a login. */
+export function authAttempts(log: string): string[] {
+  return log.split('\n').filter((l) => /Accepted (password|publickey|keyboard-interactive)|Failed (password|publickey|none|keyboard-interactive)|Postponed|userauth-request|input_userauth_request/.test(l));
+}

@@ -72,3 +72,14 @@ export function verificationSwitchOf(key: string, value: unknown): { disables: b
 export function looksLikeKeyContent(value: string): boolean {
   return /-----BEGIN [A-Z ]*PRIVATE KEY-----|PuTTY-User-Key-File-/.test(value);
 }
+
+/**
+ * Keys that would make the connection run a local program (OpenSSH's ProxyCommand, LocalCommand,
+ * KnownHostsCommand). A profile can come from a repository, so it never runs one: ProxyCommand is
+ * honoured only from the user's own ~/.ssh/config (core/session/proxyCommand.ts).
+ */
+export const PROGRAM_KEYS: readonly string[] = ['proxycommand', 'localcommand', 'knownhostscommand', 'permitlocalcommand'];
+
+export function runsProgram(key: string): boolean {
+  return PROGRAM_KEYS.includes(squashKey(key));
+}

@@ -11,11 +11,12 @@ import { isFingerprint, normalizeFingerprint } from '../syntax/fingerprint';
 import { isValidHost, isValidHostEntry } from '../syntax/host';
 import type { Policy } from './policyTypes';
 import { isNoProxy, parseProxyUrl } from '../syntax/proxyUrl';
-import { looksLikeKeyContent, secretFieldOf, squashKey, verificationSwitchOf, type SecretField } from './forbidden';
+import { looksLikeKeyContent, runsProgram, secretFieldOf, squashKey, verificationSwitchOf, type SecretField } from './forbidden';
 import { formatJsonPath, type PathSegment, type SourcePosition } from './jsonc';
 import * as generatedValidators from './profileSchema.generated';
 import { suggestion } from './suggest';
 import { formatUrl } from './url';
+import { jumpSpecProblem, parseJumpSpec } from './jump';
 import { DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT } from './defaults';
 import { DEFAULT_PORTS, type LoadedProfile, type Profile, type ProfileSource, type Protocol } from './types';
 
@@ -168,6 +169,7 @@ const ENUM_ALIASES: Readonly<Record<string, string>> = {
 const PROTOCOL_ONLY: Readonly<Record<string, readonly Protocol[]>> = {
   identityFile: ['sftp'],
   agent: ['sftp'],
+  jump: ['sftp'],
   caFile: ['ftpes', 'ftps'],
   tlsServerName: ['ftpes', 'ftps'],
   minTlsVersion: ['ftpes', 'ftps'],
@@ -246,6 +248,10 @@ function checkUnknownKey(c: Collector, segments: PathSegment[], key: string, val
     report(c, path, 'secret-in-profile', `secrets belong in the OS keychain — ${SECRET_FIXES[secret](serverUrlOf(owner))}`);
     return;
   }
+  if (runsProgram(key)) {
+    report(c, path, 'unknown-key', `"${key}" would run a program, and a profile (which a repository can ship) never runs one — remove it; a ProxyCommand belongs in your own ~/.ssh/config, which Secure Transfer reads`);
+    return;
+  }
   const verification = verificationSwitchOf(key, value);
   if (verification?.disables) {
     report(c, path, 'verification-disabled', `server verification cannot be turned off — remove "${key}" and pin the server's fingerprint in "fingerprints" instead (the first connection shows it)`);
@@ -309,6 +315,11 @@ function checkProfile(c: Collector, segments: PathSegment[], profile: unknown, n
     } else if (parsed.password !== undefined) {
       report(c, [...segments, 'proxy'], 'secret-in-profile', `holds a proxy password, and a profile file is no place for one — write ${parsed.username === undefined ? parsed.display : parsed.display.replace('://', `://${encodeURIComponent(parsed.username)}@`)} here and set the password in the environment (ALL_PROXY / HTTPS_PROXY, see docs/proxies.md)`);
     }
+  }
+  if (Array.isArray(profile.jump)) {
+    profile.jump.forEach((hop, i) => {
+      if (typeof hop === 'string' && hop !== '' && !/[\s,]/.test(hop) && !parseJumpSpec(hop)) report(c, [...segments, 'jump', i], 'invalid-value', jumpSpecProblem(hop, 'the jump host'));
+    });
   }
   if (typeof profile.identityFile === 'string' && looksLikeKeyContent(profile.identityFile)) {
     report(c, [...segments, 'identityFile'], 'secret-in-profile', `secrets belong in the OS keychain — ${SECRET_FIXES.keyContent('')}`);

@@ -54,6 +54,8 @@ export interface SftpTrustOptions {
   knownHostsFiles?: string[];
   trustStore: TrustStore;
   decide: TrustDecider;
+  /** A jump host's place on the route, shown in the trust question. */
+  via?: string;
 }
 
 export interface SftpConnectOptions {
@@ -87,8 +89,17 @@ export interface SftpConnectOptions {
    * on it exactly as on a direct connection.
    */
   sock?: Duplex;
+  /**
+   * The jump-host route `sock` runs over: closing the session closes every hop, and a hop that drops
+   * becomes the session's close error (one sentence naming the hop).
+   */
+  route?: { close(): void; lostReason(): Error | undefined };
   /** What the user's ~/.ssh/config says about this server (keys, agent, algorithms); informative. */
   sshConfig?: SshHostConfig;
+  /** Told once the host key is verified (before any credential is asked for): Test Connection's step. */
+  onHostKey?: (hostKey: SftpHostKey) => void;
+  /** Told once the login succeeded (connectSftp: before the SFTP channel opens). */
+  onLoggedIn?: () => void;
   /** ssh2 algorithm overrides (audit tests, legacy servers); default: ssh2's modern list, AES-GCM first. */
   algorithms?: Algorithms;
   log?: Logger;
@@ -155,7 +166,19 @@ class ConnectTimer {
   }
 }
 
-export async function connectSftp(opts: SftpConnectOptions): Promise<SftpFileSystem> {
+/** An authenticated SSH connection without any channel yet: a jump host, or the start of an SFTP session. */
+export interface SshConnection {
+  client: Client;
+  hostKey: SftpHostKey;
+  /** What each side offered during key exchange (for "no common algorithm" sentences). */
+  offers: AlgorithmOffers;
+}
+
+/**
+ * Connects, verifies the host key (before the authentication service is requested) and logs in.
+ * Used for every jump host and, under connectSftp, for the target. On failure the client is closed.
+ */
+export async function connectSsh(opts: SftpConnectOptions): Promise<SshConnection> {
   throwIfAborted(opts.signal);
   const { server } = opts;
   const log = opts.log ?? silentLogger;
@@ -194,7 +217,9 @@ export async function connectSftp(opts: SftpConnectOptions): Promise<SftpFileSys
   const onAbort = () => fail(new CancelledError('Connecting was cancelled.'));
   opts.signal?.addEventListener('abort', onAbort, { once: true });
 
-  client.on('connect', () => client.setNoDelay(true));
+  client.on('connect', () => {
+    if (!opts.sock) client.setNoDelay(true);
+  });
   client.on('ready', () => {
     if (done) return;
     done = true;
@@ -227,6 +252,7 @@ export async function connectSftp(opts: SftpConnectOptions): Promise<SftpFileSys
         .then((verdict) => {
           hostKey = { ...hostKeyInfo(key), source: verdict.source };
           log.info(`Host key of ${hostPort(server)} trusted (${verdict.source}): ${hostKey.fingerprint}`);
+          opts.onHostKey?.(hostKey);
           timer.start();
           verify(true);
         })
@@ -246,6 +272,15 @@ export async function connectSftp(opts: SftpConnectOptions): Promise<SftpFileSys
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }
+  return { client, hostKey: hostKey!, offers };
+}
+
+export async function connectSftp(opts: SftpConnectOptions): Promise<SftpFileSystem> {
+  const { server } = opts;
+  const log = opts.log ?? silentLogger;
+  const timeoutMs = opts.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const { client, hostKey, offers } = await connectSsh(opts);
+  opts.onLoggedIn?.();
 
   try {
     // A server that never confirms the SFTP channel would leave connect() waiting for ever.
@@ -256,7 +291,7 @@ export async function connectSftp(opts: SftpConnectOptions): Promise<SftpFileSys
         if (timeoutMs > 0) channelTimer = setTimeout(() => reject(Object.assign(new Error('timeout'), { level: 'client-timeout' })), timeoutMs);
       }),
     ]).finally(() => clearTimeout(channelTimer));
-    const fs = new SftpFileSystem(client, sftp, server, hostKey!, log, opts.requestTimeoutMs);
+    const fs = new SftpFileSystem(client, sftp, server, hostKey, log, opts.requestTimeoutMs, opts.route);
     await fs.init();
     return fs;
   } catch (err) {
@@ -301,6 +336,7 @@ export class SftpFileSystem implements RemoteFileSystem {
     readonly hostKey: SftpHostKey,
     private readonly log: Logger,
     requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT * 1000,
+    private readonly route?: { close(): void; lostReason(): Error | undefined },
   ) {
     this.deadlines = new RequestDeadlines({
       timeoutMs: requestTimeoutMs,
@@ -320,7 +356,15 @@ export class SftpFileSystem implements RemoteFileSystem {
       this.connectionLost.abort(); // pipelined transfers stop waiting for requests ssh2 won't answer
       if (!this.isConnected) return;
       this.isConnected = false;
-      for (const l of this.closeListeners.splice(0)) l(this.closeError);
+      const notify = () => {
+        // A jump host that dropped is the real reason; it may report just after the target's channel closed.
+        const hopLost = this.route?.lostReason();
+        if (hopLost) this.closeError = hopLost;
+        this.route?.close();
+        for (const l of this.closeListeners.splice(0)) l(this.closeError);
+      };
+      if (this.route) setImmediate(notify);
+      else notify();
     });
   }
 

@@ -27,6 +27,8 @@ export interface HostKeyCheck {
   knownHostsFiles?: string[];
   trustStore: TrustStore;
   decide: TrustDecider;
+  /** A jump host: its place on the route, shown in the trust question (TrustQuestion.via). */
+  via?: string;
 }
 
 export interface HostKeyVerdict {
@@ -117,6 +119,7 @@ export async function verifyHostKey(check: HostKeyCheck): Promise<HostKeyVerdict
     fingerprint: presented.fingerprint,
     keyType: presented.keyType,
     reason: 'This host key is not in your known_hosts, the Secure Transfer trust store, or the profile\'s pinned fingerprints.',
+    ...(check.via ? { via: check.via } : {}),
   };
   const decision = await decide(question);
   if (decision === 'once') return { trusted: true, source: 'user-once' };

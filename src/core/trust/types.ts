@@ -18,6 +18,11 @@ export interface TrustQuestion {
   reason: string;
   /** Certificates: subject, issuer, validity, for display. */
   details?: Record<string, string>;
+  /**
+   * Set when the server is a jump host, not the server the user asked for: what it is on the route,
+   * e.g. "jump host 1 of 2 on the way to sftp://deploy@app:22". Every prompt shows it.
+   */
+  via?: string;
 }
 
 /** `once`: trust for this connection only; `remember`: record in the trust store; `reject`: refuse. */

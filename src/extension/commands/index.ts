@@ -11,6 +11,7 @@ import type { TargetArg } from '../targets';
 import { isIdentityChanged } from '../trustPrompt';
 import { CONNECTION_COMMANDS } from './connection';
 import { IMPORT_COMMANDS } from './importProfiles';
+import { TEST_CONNECTION_COMMANDS } from './testConnection';
 import { PROFILE_COMMANDS } from './profiles';
 import { REMOTE_FILE_COMMANDS } from './remoteFiles';
 import { SECRET_AND_TRUST_COMMANDS } from './secrets';
@@ -25,7 +26,7 @@ import { VIEW_COMMANDS } from './views';
 /** Palette additions of the "first five minutes" (one small file each). */
 const EDITOR_COMMANDS: readonly Commands[] = [DOWNLOAD_ACTIVE_FILE_COMMANDS, NEW_FILE_COMMANDS, UPLOAD_ON_SAVE_COMMANDS, TRUSTED_KEY_COMMANDS];
 
-const FEATURES: readonly Commands[] = [PROFILE_COMMANDS, IMPORT_COMMANDS, CONNECTION_COMMANDS, TRANSFER_COMMANDS, REMOTE_FILE_COMMANDS, SECRET_AND_TRUST_COMMANDS, VIEW_COMMANDS, ...EDITOR_COMMANDS];
+const FEATURES: readonly Commands[] = [PROFILE_COMMANDS, IMPORT_COMMANDS, CONNECTION_COMMANDS, TEST_CONNECTION_COMMANDS, TRANSFER_COMMANDS, REMOTE_FILE_COMMANDS, SECRET_AND_TRUST_COMMANDS, VIEW_COMMANDS, ...EDITOR_COMMANDS];
 
 /** Every command by id; an id claimed by two features is a programming error, found at load. */
 export const COMMANDS: Commands = combine(FEATURES);
