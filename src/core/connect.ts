@@ -271,6 +271,9 @@ async function openRoute(
       // identifies; OpenSSH users with one key everywhere expect this); the agent as the target's.
       identityFile: h.sshConfig.identityFiles[0] ?? profile.identityFile,
       agent: profile.agent,
+      // The hop's own ssh-config entry: its IdentityFiles, IdentitiesOnly, IdentityAgent, algorithms.
+      sshConfig: h.sshConfig,
+      ...(ctx.env ? { env: ctx.env } : {}),
       connectTimeoutMs,
       signal: ctx.signal,
       log,
@@ -387,6 +390,7 @@ async function openTransport(profile: Profile, server: ServerAddress, ctx: Conne
       identityFile: profile.identityFile,
       agent: profile.agent,
       ...(sshHost ? { sshConfig: sshHost } : {}),
+      ...(ctx.env ? { env: ctx.env } : {}),
       ...(sock ? { sock } : {}),
       ...(route ? { route } : {}),
       ...hooks,
