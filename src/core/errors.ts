@@ -39,6 +39,7 @@ export const ERROR_CODES = {
   'bad-identity-file': 'usage',
   'bad-ca-file': 'usage',
   'bad-known-hosts-file': 'usage',
+  'bad-ssh-config': 'usage',
   'no-profile-file': 'usage',
   'secret-in-url': 'usage',
   'empty-secret': 'usage',
