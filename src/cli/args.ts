@@ -12,6 +12,7 @@ export const CONNECTION_OPTIONS = {
   fingerprint: { type: 'string', multiple: true },
   ca: { type: 'string' },
   identity: { type: 'string' },
+  'ssh-config': { type: 'string' },
   'request-timeout': { type: 'string' },
   'password-stdin': { type: 'boolean' },
   'accept-new': { type: 'boolean' },

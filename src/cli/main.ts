@@ -27,7 +27,7 @@ Commands:
   secret forget <url>            remove every secret stored for a server
   secret list                    list servers that have secrets (never the values)
 
-<url>: sftp://user@host[:port]/path, ftpes://… (explicit FTPS), ftps://… (implicit FTPS),
+<url>: sftp://[user@]host[:port]/path (host may be a ~/.ssh/config alias), ftpes://… (explicit FTPS), ftps://… (implicit FTPS),
        or profile:NAME/path with profiles from --config FILE (default ${PROFILE_FILE_PATH}).
        Plain ftp:// is refused: it sends passwords and files in cleartext.
 
@@ -36,6 +36,7 @@ Options:
   --fingerprint SHA256:…  pin the host key or certificate (repeatable)
   --ca FILE               extra CA certificates (PEM) for FTPS
   --identity FILE         SSH private key
+  --ssh-config FILE       OpenSSH client config for sftp:// (like ssh -F; default ~/.ssh/config; none: no config)
   --request-timeout SECS  give up on a server that stops answering for this long (default ${DEFAULT_REQUEST_TIMEOUT})
   --password-stdin        read the password from standard input
   --accept-new            trust an unknown host key or certificate and record it
