@@ -52,6 +52,7 @@ describe('~/.ssh/config for sftp:// (OpenSSH sshd)', () => {
     remote = (await scratchDir('cli-sshconfig')).remote;
     await fs.writeFile(path.join(remote, 'hello.txt'), 'hi');
     const keys = await clientKeys();
+    const hostPub = (await fs.readFile(sshd.hostKeys![0].publicKeyFile, 'utf8')).trim().split(' ').slice(0, 2).join(' ');
     await fs.mkdir(path.join(home, '.ssh'), { mode: 0o700 });
     await fs.writeFile(
       path.join(home, '.ssh', 'config'),
@@ -71,12 +72,20 @@ describe('~/.ssh/config for sftp:// (OpenSSH sshd)', () => {
         `  Port ${sshd.port}`,
         `  User ${TEST_USER.name}`,
         '  Ciphers 3des-cbc',
+        'Host aliasbox',
+        '  HostName 127.0.0.1',
+        `  Port ${sshd.port}`,
+        `  User ${TEST_USER.name}`,
+        '  HostKeyAlias st-key-alias',
+        '  UserKnownHostsFile ~/.ssh/alias_known_hosts /dev/null',
         'Match exec "touch /tmp/st-sshconfig-never-run"',
         '  User nobody',
         '',
       ].join('\n'),
       { mode: 0o600 },
     );
+    // The server's key is known only under its HostKeyAlias, in a UserKnownHostsFile of the config.
+    await fs.writeFile(path.join(home, '.ssh', 'alias_known_hosts'), `st-key-alias ${hostPub}\n`, { mode: 0o600 });
   });
 
   test('sftp://ALIAS/path with no user: HostName, Port and User come from the config', async () => {
@@ -86,6 +95,15 @@ describe('~/.ssh/config for sftp:// (OpenSSH sshd)', () => {
     const log = await sshd.readLog();
     assert.match(log, new RegExp(`Accepted \\w+ for ${TEST_USER.name} from 127\\.0\\.0\\.1`), 'the config User logged in');
     await assert.rejects(fs.stat('/tmp/st-sshconfig-never-run'), 'Match exec was never run');
+  });
+
+  test('HostKeyAlias + UserKnownHostsFile: the key is found under the alias (no pin needed); /dev/null adds nothing', async () => {
+    const r = await cli(['ls', `sftp://aliasbox${remote}`, '--password-stdin'], { stdin: TEST_USER.password });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /hello\.txt/);
+    // Without the alias the same server is unknown: the known_hosts entry really was looked up by it.
+    const plain = await cli(['ls', `sftp://${TEST_USER.name}@127.0.0.1:${sshd.port}${remote}`, '--password-stdin'], { stdin: TEST_USER.password });
+    assert.equal(plain.code, 3, plain.stderr);
   });
 
   test('the key comes from the config (IdentityFile)', { todo: 'sftpAuth consumes sshConfig.identityFiles with the keys work (r-keys)' }, async () => {
