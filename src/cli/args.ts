@@ -14,6 +14,7 @@ export const CONNECTION_OPTIONS = {
   identity: { type: 'string' },
   proxy: { type: 'string' },
   jump: { type: 'string' },
+  'ssh-config': { type: 'string' },
   'request-timeout': { type: 'string' },
   'password-stdin': { type: 'boolean' },
   'accept-new': { type: 'boolean' },

@@ -4,13 +4,14 @@
  */
 import * as path from 'node:path';
 import { existsSync } from 'node:fs';
-import { connect, type ConnectContext } from '../core/connect';
+import { connect, resolveSshServer, type ConnectContext } from '../core/connect';
+import type { SshConfigOptions } from '../core/sshconfig/types';
 import { CancelledError, describeError, UsageError } from '../core/errors';
 import { ActivityLog, type ActivityAction } from '../core/audit/activityLog';
 import { normalizeFingerprint } from '../core/syntax/fingerprint';
 import { TrustStore } from '../core/trust/trustStore';
 import { defaultStateDir } from '../core/paths';
-import { formatUrl, parseTarget } from '../core/profiles/url';
+import { formatUrl, parseTarget, urlNamesPort } from '../core/profiles/url';
 import { serverOrigin } from '../core/profiles/serverAddress';
 import { profileFileIn } from '../core/profiles/profileFile';
 import { loadProfileFile } from '../core/profiles/load';
@@ -31,6 +32,7 @@ export interface ConnectionArgs {
   identity?: string;
   proxy?: string;
   jump?: string;
+  'ssh-config'?: string;
   'request-timeout'?: string;
   'password-stdin'?: boolean;
   'accept-new'?: boolean;
@@ -63,8 +65,10 @@ export async function resolveTarget(ctx: CliContext, text: string, args: Connect
     profile = { ...found };
   } else {
     const u = parsed.url;
-    if (!u.username) throw new UsageError(`${text} has no user name: write it as ${formatUrl({ protocol: u.protocol, host: u.host, port: u.port, username: 'USER', path: '/path' })}.`);
-    profile = { name: text, protocol: u.protocol, host: u.host, port: u.port, username: u.username, fingerprints: u.fingerprints };
+    // SFTP may leave the user (and port) to ~/.ssh/config or the local user name, like `ssh HOST`.
+    if (!u.username && u.protocol !== 'sftp') throw new UsageError(`${text} has no user name: write it as ${formatUrl({ protocol: u.protocol, host: u.host, port: u.port, username: 'USER', path: '/path' })}.`);
+    profile = { name: text, protocol: u.protocol, host: u.host, port: u.port, username: u.username ?? '', fingerprints: u.fingerprints };
+    profile.defaulted = urlNamesPort(text) ? { connectTimeout: true } : { port: true, connectTimeout: true };
   }
   if (args.identity) profile.identityFile = path.resolve(ctx.cwd, args.identity);
   if (args.jump !== undefined) profile.jump = parseJumpFlag(args.jump, profile);
@@ -107,8 +111,12 @@ export async function openSession(ctx: CliContext, target: Target, args: Connect
 export async function connectContext(ctx: CliContext, target: Target, args: ConnectionArgs): Promise<ConnectContext> {
   const password = args['password-stdin'] ? await readStdin(ctx.stdin) : undefined;
   const trustStore = TrustStore.inDir(defaultStateDir(ctx.env));
+  const sshConfig = sshConfigOptions(ctx, args);
+  // The keychain and --password-stdin belong to the server really reached (an alias's HostName, Port, User).
+  const server = await resolveSshServer(target.profile, sshConfig);
   return {
-    credentials: await cliCredentials(ctx, target.profile, password),
+    sshConfig,
+    credentials: await cliCredentials(ctx, server, password),
     trustStore,
     decide: cliTrustDecider(ctx, Boolean(args['accept-new'])),
     knownHostsFiles: args['known-hosts']?.map((f) => path.resolve(ctx.cwd, f)),
@@ -117,6 +125,15 @@ export async function connectContext(ctx: CliContext, target: Target, args: Conn
     log: stderrLogger(ctx),
     env: ctx.env,
   };
+}
+
+/** --ssh-config FILE (relative to the current folder) or `none`; default ~/.ssh/config of $HOME. */
+export function sshConfigOptions(ctx: CliContext, args: ConnectionArgs): SshConfigOptions {
+  const home = ctx.env.HOME ? { home: ctx.env.HOME } : {};
+  const f = args['ssh-config'];
+  if (f === undefined) return home;
+  if (f === 'none') return { ...home, file: false };
+  return { ...home, file: path.resolve(ctx.cwd, f) };
 }
 
 /** The CLI's activity log (connects, trust decisions, transfers, deletes, audits; never a secret). */

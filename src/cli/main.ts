@@ -34,7 +34,7 @@ Commands:
                                  in ${PROFILE_FILE_PATH} (next to a .vscode/sftp.json, else here);
                                  passwords go to the OS keychain, --scrub removes them from <file>
 
-<url>: sftp://user@host[:port]/path, ftpes://… (explicit FTPS), ftps://… (implicit FTPS),
+<url>: sftp://[user@]host[:port]/path (host may be a ~/.ssh/config alias), ftpes://… (explicit FTPS), ftps://… (implicit FTPS),
        or profile:NAME/path with profiles from --config FILE (default ${PROFILE_FILE_PATH}).
        Plain ftp:// is refused: it sends passwords and files in cleartext.
 
@@ -47,6 +47,7 @@ Options:
                           "none": no proxy (default: HTTPS_PROXY, then ALL_PROXY, unless NO_PROXY matches)
   --jump HOPS             SFTP: go through jump hosts, like ssh -J: user@host[:port][,…] or
                           ~/.ssh/config aliases; "none" ignores the profile's and ProxyJump
+  --ssh-config FILE       OpenSSH client config for sftp:// (like ssh -F; default ~/.ssh/config; none: no config)
   --request-timeout SECS  give up on a server that stops answering for this long (default ${DEFAULT_REQUEST_TIMEOUT})
   --password-stdin        read the password from standard input
   --accept-new            trust an unknown host key or certificate and record it

@@ -15,13 +15,14 @@ import type { TrustDecider } from './trust/types';
 import type { TrustStore } from './trust/trustStore';
 import { silentLogger, type Logger } from './log';
 import { DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT } from './profiles/defaults';
-import { describeError, hasErrorCode, SecureTransferError } from './errors';
+import { describeError, hasErrorCode, SecureTransferError, SecurityRefusal, UsageError } from './errors';
 import { noCommonAlgorithmText } from './session/sftpErrors';
 import { CA_FILE, checkBoundedFile, expandHome, IDENTITY_FILE, KNOWN_HOSTS_FILE } from './fsutil';
 import { blocksAtSeverity, checkHostAllowed, effectivePolicy, effectiveMinTlsVersion, enforcePolicy, forbiddenAlgorithmEntry, PolicyViolation, type EffectivePolicy, type Policy } from './policy';
 import type { ActivityLog } from './audit/activityLog';
 import type { AuditReport } from './audit/types';
 import type { SshConfigOptions, SshHostConfig } from './sshconfig/types';
+import { defaultKnownHostsFiles } from './trust/knownHosts';
 import type { RoutePlan } from './session/routePlan';
 import type { SshRoute } from './session/sshRoute';
 import { proxyDisplay, proxyFor } from './session/proxy';
@@ -114,6 +115,9 @@ export async function connect(profile: Profile, ctx: ConnectContext): Promise<Re
   try {
     // profile → the user's ssh config (aliases, keys, hops) → policy → trust → session.
     const sshHost = profile.protocol === 'sftp' ? await resolveSshHostFor(profile, ctx) : undefined;
+    // From here on the profile is the RESOLVED server (HostName, Port, User): policy, trust, secrets
+    // and the activity log all see the real address, so an alias can't slip past allowedHosts.
+    if (sshHost) profile = withSshConfig(profile, sshHost);
     await checkNamedFiles(profile, ctx);
     step('config', true, `Resolved ${serverLabel(profile)} (${sshHost?.matched ? `from your ssh config's entry for ${sshHost.host}` : 'as written in the profile or URL'}).`);
     if (profile.protocol === 'sftp') {
@@ -152,6 +156,8 @@ export async function connect(profile: Profile, ctx: ConnectContext): Promise<Re
     }
     const server: ServerAddress = { protocol: profile.protocol, host: profile.host, port: profile.port, username: profile.username };
     const tctx = { ...ctx, decide };
+    // StrictHostKeyChecking yes (the target's own entry) only for the target; each hop follows its own entry.
+    const targetCtx = sshHost?.strictHostKeyChecking === 'yes' ? { ...tctx, decide: strictDecider(sshHost) } : tctx;
     let sock: Duplex | undefined;
     if (plan && (plan.hops.length || plan.proxyCommand)) {
       const first = plan.hops[0]?.server ?? server;
@@ -183,7 +189,7 @@ export async function connect(profile: Profile, ctx: ConnectContext): Promise<Re
       }
     }
     doing = { phase: 'target', what: `Connecting to ${hostPort(profile)}` };
-    const rfs = await openTransport(profile, server, tctx, log, sshHost, sock, route, proxy, {
+    const rfs = await openTransport(profile, server, targetCtx, log, sshHost, sock, route, proxy, {
       onHostKey: (k) => {
         step('target', true, `${hostPort(profile)}: identity verified (${HOST_KEY_SOURCE_TEXT[k.source]}: ${k.keyType} ${k.fingerprint}).`);
         doing = { phase: 'target', what: `Logging in to ${serverLabel(profile)}` };
@@ -211,17 +217,14 @@ const HOST_KEY_SOURCE_TEXT: Readonly<Record<string, string>> = {
   'user-remember': 'you accepted and remembered it',
 };
 
+function sshConfigFile(ctx: ConnectContext): string | undefined {
+  return typeof ctx.sshConfig?.file === 'string' ? ctx.sshConfig.file : undefined;
+}
+
 function capitalized(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-function localUserName(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return process.env.USER ?? process.env.USERNAME ?? 'root';
-  }
-}
 
 function routeText(plan: RoutePlan, profile: Profile): string {
   const via = plan.hops.map((h) => serverLabel(h.server));
@@ -257,16 +260,17 @@ async function openRoute(
 ): Promise<SshRoute> {
   const { openSshRoute } = await import('./session/sshRoute');
   const connectTimeoutMs = (profile.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT) * 1000;
-  const algorithms = await sshAlgorithmsFor(profile, ctx.policy);
-  const hops = plan.hops.map((h) => ({
+  // Each hop's algorithms: the policy's filter, narrowed by the hop's own ssh-config entry.
+  const hopAlgorithms = await Promise.all(plan.hops.map((h) => sshAlgorithmsFor(profile, ctx.policy, h.sshConfig, sshConfigFile(ctx))));
+  const hops = plan.hops.map((h, i) => ({
     server: h.server,
     label: h.label,
     options: {
-      ...(algorithms ? { algorithms } : {}),
+      ...(hopAlgorithms[i] ? { algorithms: hopAlgorithms[i] } : {}),
       // Under a policy without password logins, a hop is never even offered one.
       credentials: ctx.policy && !effectivePolicy(ctx.policy).allowPasswordAuth ? withoutPasswords(ctx.credentials) : ctx.credentials,
       // --known-hosts first; else the hop's own UserKnownHostsFile (which, as in OpenSSH, replaces the default).
-      trust: { pinned: [], knownHostsFiles: ctx.knownHostsFiles ?? (h.sshConfig.userKnownHostsFiles.length ? h.sshConfig.userKnownHostsFiles : undefined), trustStore: ctx.trustStore, decide: hopDecider(ctx, h.via, h.server), via: h.via },
+      trust: { pinned: [], knownHostsFiles: ctx.knownHostsFiles ?? (h.sshConfig.userKnownHostsFiles.length ? h.sshConfig.userKnownHostsFiles : undefined), trustStore: ctx.trustStore, decide: h.sshConfig.strictHostKeyChecking === 'yes' ? strictDecider(h.sshConfig) : hopDecider(ctx, h.via, h.server), via: h.via },
       // A hop's key: its own IdentityFile from the ssh config, else the target's (a public key only
       // identifies; OpenSSH users with one key everywhere expect this); the agent as the target's.
       identityFile: h.sshConfig.identityFiles[0] ?? profile.identityFile,
@@ -332,13 +336,38 @@ async function enforceProxyPolicy(proxy: string, policy: Policy | EffectivePolic
   }
 }
 
-/** Client algorithm lists without policy.forbiddenAlgorithms (undefined: ssh2's defaults apply). */
-async function sshAlgorithmsFor(profile: Profile, policy: Policy | EffectivePolicy | undefined) {
-  if (!policy || effectivePolicy(policy).forbiddenAlgorithms.length === 0) return undefined;
+/** The ssh config keyword that narrows each ssh2 algorithm kind. */
+const SSH_CONFIG_ALGORITHM_KEYS = { kex: ['kexAlgorithms', 'KexAlgorithms'], serverHostKey: ['hostKeyAlgorithms', 'HostKeyAlgorithms'], cipher: ['ciphers', 'Ciphers'], hmac: ['macs', 'MACs'] } as const;
+
+/**
+ * Client algorithm lists without policy.forbiddenAlgorithms, narrowed to the ssh config's
+ * Ciphers/KexAlgorithms/MACs/HostKeyAlgorithms (in the config's order of preference). The config can
+ * only remove: a name it lists that we don't offer (or the policy forbids) is not added.
+ * Undefined: neither applies, ssh2's defaults.
+ */
+async function sshAlgorithmsFor(profile: Profile, policy: Policy | EffectivePolicy | undefined, sshHost?: SshHostConfig, configFile?: string) {
+  const forbids = policy !== undefined && effectivePolicy(policy).forbiddenAlgorithms.length > 0;
+  const narrows = sshHost !== undefined && Object.values(SSH_CONFIG_ALGORITHM_KEYS).some(([k]) => sshHost[k] !== undefined);
+  if (!forbids && !narrows) return undefined;
   const { withoutForbidden } = await import('./session/sshAlgorithms');
-  const { algorithms, emptied } = withoutForbidden((a) => forbiddenAlgorithmEntry(a, policy) !== undefined);
+  const { algorithms, emptied } = withoutForbidden((a) => forbids && forbiddenAlgorithmEntry(a, policy) !== undefined);
   if (emptied) {
     throw new PolicyViolation('policy.forbiddenAlgorithms', `policy.forbiddenAlgorithms leaves no ${emptied} algorithm to connect to ${serverOrigin(profile)} with: allow at least one.`);
+  }
+  if (!narrows) return algorithms;
+  const lists = algorithms as unknown as Record<string, string[]>;
+  for (const [kind, [key, keyword]] of Object.entries(SSH_CONFIG_ALGORITHM_KEYS)) {
+    const wanted = sshHost[key];
+    if (!wanted) continue;
+    const offered = lists[kind];
+    const narrowed = wanted.filter((a) => offered.includes(a));
+    if (narrowed.length === 0) {
+      throw new UsageError(
+        `${keyword} in ${configFile ?? '~/.ssh/config'} for ${sshHost.host} names no ${kind} algorithm this client offers${forbids ? ' under the policy' : ''} (it offers ${offered.join(', ')}): add one of them to ${keyword}.`,
+        'bad-ssh-config',
+      );
+    }
+    lists[kind] = narrowed;
   }
   return algorithms;
 }
@@ -354,6 +383,77 @@ export function forbiddenAlgorithmsViolation(err: SecureTransferError<'no-common
     `${noCommonAlgorithmText(err.details)}; this client left out what policy.forbiddenAlgorithms forbids, so the server must enable an allowed algorithm or the policy must change.`,
   );
 }
+
+/**
+ * The known_hosts files to read: the caller's (default ~/.ssh/known_hosts{,2}) plus the ssh config's
+ * UserKnownHostsFile entries that exist and are regular files — `UserKnownHostsFile /dev/null` is
+ * common and simply adds nothing (it never means "trust anything" here).
+ */
+async function knownHostsFilesFor(ctx: ConnectContext, sshHost?: SshHostConfig): Promise<string[] | undefined> {
+  const extra = sshHost?.userKnownHostsFiles ?? [];
+  if (extra.length === 0) return ctx.knownHostsFiles;
+  const { stat } = await import('node:fs/promises');
+  const regular = async (f: string) => (await stat(f).catch(() => undefined))?.isFile() === true;
+  const base = ctx.knownHostsFiles ?? (await Promise.all(defaultKnownHostsFiles().map(async (f) => ((await regular(f)) ? [f] : [])))).flat();
+  const added = (await Promise.all(extra.map(async (f) => ((await regular(f)) && !base.includes(f) ? [f] : [])))).flat();
+  return [...base, ...added];
+}
+
+
+function localUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? process.env.USERNAME ?? '';
+  }
+}
+
+/**
+ * The profile with what ~/.ssh/config says filled in where the profile (or URL) is silent — OpenSSH's
+ * rule that the command line beats the config, and the config beats the defaults:
+ * - host: the config's HostName (the profile's `host` is then an alias);
+ * - port: the config's Port when the profile/URL wrote none (`defaulted.port`), else the profile's;
+ * - username: the profile's; if it wrote none (''), the config's User, else the local user name (as ssh);
+ * - connectTimeout: the config's ConnectTimeout when the profile wrote none.
+ * The result is the address everything after this sees: policy, trust, secrets, the activity log.
+ */
+export function withSshConfig(profile: Profile, cfg: SshHostConfig, localUser: () => string = localUserName): Profile {
+  const host = cfg.hostName !== cfg.host.toLowerCase() ? cfg.hostName : profile.host;
+  const port = profile.defaulted?.port && cfg.port !== undefined ? cfg.port : profile.port;
+  const username = profile.username ? profile.username : (cfg.user ?? localUser());
+  if (username === '') {
+    throw new UsageError(`No user name for ${serverOrigin({ ...profile, host, port })}: set the profile's "username", write USER@ in the URL, or add a User line for it to ~/.ssh/config.`, 'bad-username');
+  }
+  const out: Profile = { ...profile, host, port, username };
+  if (profile.defaulted?.connectTimeout && cfg.connectTimeout !== undefined && cfg.connectTimeout > 0) out.connectTimeout = Math.min(cfg.connectTimeout, 600);
+  return out;
+}
+
+/**
+ * StrictHostKeyChecking yes in the user's ssh config: an unknown host key is refused instead of
+ * asked about (pins, known_hosts and the trust store still vouch as usual). `no`/`accept-new` never
+ * weaken anything: they are not read here at all.
+ */
+function strictDecider(cfg: SshHostConfig): TrustDecider {
+  return async (q) => {
+    throw new SecurityRefusal(
+      `The SSH host key of ${q.server.host}${q.server.port === 22 ? '' : `:${q.server.port}`} is not trusted yet (${q.keyType} ${q.fingerprint}) and your ssh config says StrictHostKeyChecking yes for ${cfg.host}, so it is not offered for trust: add the key to known_hosts or pin it with --fingerprint ${q.fingerprint}.`,
+      'host-key-unknown',
+      { details: { server: { host: q.server.host, port: q.server.port }, keyType: q.keyType, presented: q.fingerprint } },
+    );
+  };
+}
+
+/**
+ * The server an SFTP profile really reaches once ~/.ssh/config is applied (withSshConfig); other
+ * protocols unchanged. For keying credentials before connect(), which resolves it again itself.
+ */
+export async function resolveSshServer(profile: Profile, opts?: SshConfigOptions): Promise<Profile> {
+  if (profile.protocol !== 'sftp') return profile;
+  const { resolveSshHost } = await import('./sshconfig/resolve');
+  return withSshConfig(profile, await resolveSshHost(profile.host, opts));
+}
+
 
 /** What ~/.ssh/config says about an SFTP profile's host (loaded on first use; its warnings are logged). */
 async function resolveSshHostFor(profile: Profile, ctx: ConnectContext): Promise<SshHostConfig> {
@@ -375,7 +475,8 @@ async function openTransport(profile: Profile, server: ServerAddress, ctx: Conne
   log.info(`Connecting to ${serverUrl(profile)}${proxy ? ` through the proxy ${proxyDisplay(proxy)}` : ''}`);
   if (profile.protocol === 'sftp') {
     const { connectSftp } = await import('./session/sftp');
-    const algorithms = await sshAlgorithmsFor(profile, ctx.policy);
+    const algorithms = await sshAlgorithmsFor(profile, ctx.policy, sshHost, sshConfigFile(ctx));
+    const alive = sshHost?.serverAliveInterval;
     // Through a proxy ssh2 runs over the tunnel; the host key is verified against the server's name.
     if (!sock && proxy) {
       const { openProxiedStream } = await import('./session/proxy');
@@ -386,7 +487,8 @@ async function openTransport(profile: Profile, server: ServerAddress, ctx: Conne
       ...(algorithms ? { algorithms } : {}),
       server,
       credentials: ctx.credentials,
-      trust: { pinned, knownHostsFiles: ctx.knownHostsFiles, trustStore: ctx.trustStore, decide: ctx.decide },
+      ...(alive !== undefined && alive > 0 ? { keepalive: { intervalMs: alive * 1000, countMax: sshHost?.serverAliveCountMax ?? 3 } } : {}),
+      trust: { pinned, knownHostsFiles: await knownHostsFilesFor(ctx, sshHost), trustStore: ctx.trustStore, decide: ctx.decide },
       identityFile: profile.identityFile,
       agent: profile.agent,
       ...(sshHost ? { sshConfig: sshHost } : {}),

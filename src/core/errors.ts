@@ -40,6 +40,7 @@ export const ERROR_CODES = {
   'bad-ca-file': 'usage',
   'bad-known-hosts-file': 'usage',
   'bad-proxy': 'usage',
+  'bad-ssh-config': 'usage',
   'no-profile-file': 'usage',
   'bad-import-file': 'usage',
   'secret-in-url': 'usage',

@@ -3,6 +3,7 @@
  * `secure-transfer:` file system, commands, status bar, log. Activation stays cheap: ssh2 and
  * basic-ftp load only when the first connection is made (core/connect imports them lazily).
  */
+import type { SshConfigOptions } from '../core/sshconfig/types';
 import * as vscode from 'vscode';
 import { ActivityLog } from '../core/audit/activityLog';
 import { describeError } from '../core/errors';
@@ -71,8 +72,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
     enabled: () => vscode.workspace.getConfiguration('secureTransfer').get<boolean>('auditOnConnect', true),
   });
 
+  // The user's ~/.ssh/config (read on connect, by Add Profile and the tree's tooltip; never written).
+  const sshConfig: SshConfigOptions = {};
   const connectContext = (profile: LoadedProfile) => ({
-    trustStore, log, activity,
+    trustStore, log, activity, sshConfig,
     policy: profiles.policyFor(profile),
     // With a policy, connect() audits before connecting: that report is the one to remember.
     onAudit: (report: AuditReport) => void audits.record(profile, report).catch((err: unknown) => log.warn(`Could not record the audit of ${profile.name}: ${describeError(err)}`)),
@@ -147,6 +150,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
       reportError(services, err);
     }
   });
+  tree.sshConfig = sshConfig;
   const treeView = vscode.window.createTreeView('secureTransfer.remoteFiles', { treeDataProvider: tree, dragAndDropController: tree, showCollapseAll: true, canSelectMany: false });
   const activityDocuments = new ActivityDocuments(activity);
   const activityView = new ActivityViewProvider(activity);
@@ -157,7 +161,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
   const profileDiagnostics = new ProfileDiagnostics(profiles);
   Object.assign(services, {
     context, ui, log, profiles, connections, transfers, transfersView, fsProvider, tree, secrets, passwords, trustStore,
-    remoteFilesView: treeView, activity, activityView, activityDocuments, audits, statusBar: statusBar.item, profileDiagnostics,
+    remoteFilesView: treeView, activity, activityView, activityDocuments, audits, statusBar: statusBar.item, profileDiagnostics, sshConfig,
   } satisfies Services);
   const setContext = () => void vscode.commands.executeCommand('setContext', 'secureTransfer.hasProfiles', profiles.profiles.length > 0 || profiles.problems.length > 0);
   context.subscriptions.push(

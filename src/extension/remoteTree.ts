@@ -7,7 +7,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { describeError, type ErrorCode } from '../core/errors';
 import type { LoadedProfile } from '../core/profiles/types';
-import { serverUrl } from '../core/profiles/serverAddress';
+import { serverLabel, serverUrl } from '../core/profiles/serverAddress';
+import { resolveSshServer } from '../core/connect';
+import type { SshConfigOptions } from '../core/sshconfig/types';
 import { PROFILE_FILE_PATH } from '../core/profiles/profileFile';
 import type { RemoteEntry } from '../core/session/remoteFileSystem';
 import type { ConnectionManager, ConnectionState } from './connections';
@@ -152,6 +154,37 @@ export class RemoteTreeProvider implements vscode.TreeDataProvider<RemoteNode>, 
     return item;
   }
 
+  /** The ssh config the tooltip resolves SFTP aliases with (set by activation). */
+  sshConfig: SshConfigOptions = {};
+
+  /**
+   * VS Code asks on hover (the tooltip is left undefined for SFTP profiles): the server the profile
+   * really reaches once ~/.ssh/config is applied, `user@host:port` — resolved only then, so the tree
+   * never reads the config for rows nobody looks at.
+   */
+  async resolveTreeItem(item: vscode.TreeItem, node: RemoteNode): Promise<vscode.TreeItem> {
+    if (node.kind !== 'profile' || item.tooltip !== undefined) return item;
+    const p = this.profiles.find(node.profile.name) ?? node.profile;
+    item.tooltip = await this.profileTooltip(p);
+    return item;
+  }
+
+  /** The profile's tooltip: its URL, where it comes from, its state, and for SFTP the resolved server. */
+  async profileTooltip(p: LoadedProfile): Promise<vscode.MarkdownString> {
+    const md = new vscode.MarkdownString();
+    md.appendText(`${serverUrl(p)}${p.remotePath ?? ''}\n`);
+    if (p.protocol === 'sftp') {
+      try {
+        const resolved = await resolveSshServer(p, this.sshConfig);
+        md.appendText(`Connects to: ${serverLabel(resolved)}${resolved.host !== p.host || resolved.port !== p.port || resolved.username !== p.username ? ' (from ~/.ssh/config)' : ''}\n`);
+      } catch (err) {
+        md.appendText(`Connects to: unknown — ${escapeControlChars(describeError(err))}\n`);
+      }
+    }
+    md.appendText(`From: ${p.source.location}\nState: ${STATE_LOOK[this.connections.state(p.name).status].label}`);
+    return md;
+  }
+
   private profileItem(p: LoadedProfile): vscode.TreeItem {
     const state = this.connections.state(p.name);
     const look = STATE_LOOK[state.status];
@@ -161,10 +194,12 @@ export class RemoteTreeProvider implements vscode.TreeDataProvider<RemoteNode>, 
     item.description = `${SOURCE_LABEL[p.source.kind]} · ${look.label}`;
     item.iconPath = new vscode.ThemeIcon(look.icon, state.status === 'error' ? new vscode.ThemeColor('errorForeground') : undefined);
     item.contextValue = `profile.${state.status}.${p.source.kind}`;
-    const md = new vscode.MarkdownString();
-    md.appendText(`${serverUrl(p)}${p.remotePath ?? ''}\n`);
-    md.appendText(`From: ${p.source.location}\nState: ${look.label}`);
-    item.tooltip = md;
+    if (p.protocol !== 'sftp') {
+      const md = new vscode.MarkdownString();
+      md.appendText(`${serverUrl(p)}${p.remotePath ?? ''}\n`);
+      md.appendText(`From: ${p.source.location}\nState: ${look.label}`);
+      item.tooltip = md;
+    }
     return item;
   }
 

@@ -1,4 +1,5 @@
 /** Everything the commands work with, created once in activate(). */
+import type { SshConfigOptions } from '../core/sshconfig/types';
 import type * as vscode from 'vscode';
 import type { ActivityLog } from '../core/audit/activityLog';
 import type { SecretStore } from '../core/secrets/secretStore';
@@ -43,4 +44,6 @@ export interface Services {
   statusBar: vscode.StatusBarItem;
   /** Problems of the shared profile files as editor diagnostics, with the move-to-keychain quick fix. */
   profileDiagnostics: ProfileDiagnostics;
+  /** Which OpenSSH client config SFTP connections, Add Profile and the tooltip read (default ~/.ssh/config; tests point it elsewhere). */
+  sshConfig: SshConfigOptions;
 }

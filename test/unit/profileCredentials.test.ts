@@ -113,7 +113,7 @@ test('jsonc records where values end, and problems carry the exact span of the m
   assert.deepEqual([problem.line, problem.column, problem.endLine, problem.endColumn], [8, 7, 8, 28]);
   assert.deepEqual(problem.segments, ['profiles', 0, 'password']);
   // A missing key has no span of its own: only where the object starts.
-  const missing = checkProfileFileText('{"profiles": [{"name": "a", "protocol": "sftp", "host": "h"}]}', 'f.json').problems[0];
+  const missing = checkProfileFileText('{"profiles": [{"name": "a", "protocol": "ftpes", "host": "h"}]}', 'f.json').problems[0];
   assert.equal(missing.code, 'missing');
   assert.equal(missing.endLine, undefined);
 });

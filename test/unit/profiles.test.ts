@@ -129,7 +129,8 @@ const INVALID: [string, Record<string, unknown>, string, string, RegExp][] = [
   ['a host with a user', { ...sftp, host: 'deploy@example.com' }, 'profiles[0].host', 'invalid-value', /the user in "username"/],
   ['a host written as a URL', { ...sftp, host: 'sftp://example.com' }, 'profiles[0].host', 'invalid-value', /is a URL/],
   ['a bracketed IPv6 host', { ...sftp, host: '[::1]' }, 'profiles[0].host', 'invalid-value', /without them/],
-  ['a missing username', { name: 'x', protocol: 'sftp', host: 'h' }, 'profiles[0].username', 'missing', /"username" is missing — add it \(the user to log in as\)/],
+  // SFTP may leave the user to ~/.ssh/config (issue 14); FTPS has no such source, so it must be written.
+  ['a missing username (FTPS)', { name: 'x', protocol: 'ftpes', host: 'h' }, 'profiles[0].username', 'missing', /"username" is missing — add it \(the user to log in as\)/],
   ['a name with a slash', { ...sftp, name: 'a/b' }, 'profiles[0].name', 'invalid-value', /cannot contain "\/"/],
   ['an empty name', { ...sftp, name: '' }, 'profiles[0].name', 'invalid-value', /must not be empty/],
   ['an SFTP-only setting on FTPS', { ...sftp, protocol: 'ftps', identityFile: '~/.ssh/id' }, 'profiles[0].identityFile', 'wrong-protocol', /applies only to sftp profiles, and this one is ftps/],
@@ -301,4 +302,15 @@ test("the secrets a profile must not hold are the keychain's kinds (profiles sit
   assert.equal(same, true);
   const refused = new Set(SECRET_KEY_RULES.map((r) => r.secret).filter((k) => k !== 'keyContent'));
   assert.deepEqual([...refused].sort(), [...SECRET_KINDS].sort());
+});
+
+test('an SFTP profile may leave username and port to ~/.ssh/config, and name a Host alias', () => {
+  const [p] = validateProfileFile({ profiles: [{ name: 'x', protocol: 'sftp', host: 'prod_box' }] }, FILE).profiles;
+  assert.equal(p.username, '', 'not written: connect() takes the config User or the local user');
+  assert.equal(p.port, 22);
+  assert.deepEqual(p.defaulted, { port: true, connectTimeout: true });
+  const [q] = validateProfileFile({ profiles: [{ name: 'y', protocol: 'sftp', host: 'h', username: 'u', port: 22, connectTimeout: 5 }] }, FILE).profiles;
+  assert.equal(q.defaulted, undefined, 'written values are explicit and beat the config');
+  // An FTPS host is still a real name: no alias source exists for it.
+  assert.equal(onlyProblem({ name: 'z', protocol: 'ftpes', host: 'prod_box+1', username: 'u' }).path, 'profiles[0].host');
 });

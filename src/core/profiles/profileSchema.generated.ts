@@ -6,8 +6,8 @@
 // policy (one policy object); ajv options allErrors, verbose (errors carry data and parentSchema), strict.
 "use strict";
 export const file = validate21;
-const schema6 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Secure Transfer profiles","description":"Connection profiles and the team policy for Secure Transfer (.vscode/secure-transfer.json). Secrets never go here: they live in the OS keychain.","type":"object","required":["profiles"],"additionalProperties":false,"properties":{"$schema":{"type":"string","description":"The JSON Schema this file follows (optional; the extension validates the file anyway)."},"profiles":{"type":"array","description":"The servers this workspace transfers files to or from. Each profile has a unique name.","items":{"$ref":"#/definitions/profile"},"default":[]},"policy":{"$ref":"#/definitions/policy"}},"definitions":{"protocol":{"type":"string","enum":["sftp","ftpes","ftps"],"description":"sftp (SSH), ftpes (FTP with explicit TLS, port 21) or ftps (implicit TLS, port 990). Plain ftp is refused: it sends passwords and files in cleartext.","default":"sftp"},"fingerprint":{"type":"string","pattern":"^SHA256:[A-Za-z0-9+/]{43}$","patternErrorMessage":"Write the fingerprint as SHA256: followed by 43 base64 characters (ssh-keygen -lf key.pub shows it).","description":"A SHA-256 fingerprint in OpenSSH's form, e.g. SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8."},"tlsVersion":{"type":"string","enum":["TLSv1.2","TLSv1.3"],"description":"The lowest TLS version accepted. Never below TLS 1.2."},"forbiddenSecret":{"not":{},"doNotSuggest":true,"errorMessage":"Secrets belong in the OS keychain: remove this and run \"Secure Transfer: Set Password\" (or `secure-transfer secret set-password URL`)."},"forbiddenVerificationSwitch":{"not":{},"doNotSuggest":true,"errorMessage":"Server verification cannot be turned off: pin the server's fingerprint in \"fingerprints\" instead."},"profile":{"type":"object","title":"Secure Transfer profile","description":"One server to transfer files to or from.","required":["name","protocol","host","username"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"maxLength":100,"pattern":"^[^/\\s](?:[^/]*[^/\\s])?$","patternErrorMessage":"A profile name cannot contain \"/\" or start or end with a space (it is used as profile:NAME/path).","description":"A unique name for this profile, used as profile:NAME/path on the command line."},"protocol":{"$ref":"#/definitions/protocol"},"host":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[^\\s/@]+$","patternErrorMessage":"Write only the server's name or address here (no scheme, user, port or path).","description":"The server's host name or IP address (no scheme, user or port)."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"TCP port. Default: 22 for sftp, 21 for ftpes, 990 for ftps."},"username":{"type":"string","minLength":1,"pattern":"^[^\\u0000-\\u001f\\u007f]+$","patternErrorMessage":"A user name cannot contain control characters.","description":"The user to log in as. The password (if any) is stored in the OS keychain, never here."},"remotePath":{"type":"string","pattern":"^[^\\u0000-\\u001f\\u007f]*$","patternErrorMessage":"A remote path cannot contain control characters.","description":"The remote folder the tree and relative paths start from. Default: the login folder."},"fingerprints":{"type":"array","items":{"$ref":"#/definitions/fingerprint"},"uniqueItems":true,"default":[],"description":"Pinned SSH host-key or TLS certificate fingerprints (SHA256:...). A pinned server is trusted without asking; any other key or certificate is refused."},"identityFile":{"type":"string","minLength":1,"description":"SFTP: path to a private key file (never the key itself), tried first. Its passphrase is stored in the OS keychain. Without one, the SSH agent's keys and ~/.ssh/id_ed25519, id_ecdsa, id_rsa are tried, like OpenSSH."},"agent":{"type":["boolean","string"],"description":"SFTP: the SSH agent. Default (or true): found like OpenSSH ($SSH_AUTH_SOCK, IdentityAgent in ~/.ssh/config; on Windows the OpenSSH agent pipe, else Pageant); false: no agent; a string: this socket or pipe path."},"jump":{"type":"array","maxItems":8,"items":{"type":"string","minLength":1,"maxLength":300,"pattern":"^[^\\u0000-\\u0020\\u007f,]+$","patternErrorMessage":"A jump host is written user@host[:port] (or a Host alias of ~/.ssh/config), without spaces or commas."},"description":"SFTP: jump hosts to pass through, in order, like ssh -J (each user@host[:port] or a ~/.ssh/config alias). Every hop's identity is verified before any credential is sent to it."},"proxy":{"type":"string","minLength":1,"maxLength":300,"pattern":"^(none|(socks5h?|socks|http)://[^\\u0000-\\u0020\\u007f]+)$","patternErrorMessage":"A proxy is written socks5://host:port, socks5h://host:port or http://host:port (or \"none\" to ignore the environment's proxy).","description":"A SOCKS5 or HTTP CONNECT proxy to reach the server (and FTPS data connections) through: socks5://host:port (names resolved here), socks5h://host:port (resolved by the proxy) or http://host:port; a user name may be given, a password may not (set it in ALL_PROXY / HTTPS_PROXY instead). \"none\": connect directly even if the environment names a proxy. Default: HTTPS_PROXY, else ALL_PROXY from the environment, unless NO_PROXY matches."},"caFile":{"type":"string","minLength":1,"description":"FTPS: a PEM file with CA certificates to trust in addition to the system's."},"tlsServerName":{"type":"string","minLength":1,"description":"FTPS: the name the certificate must be issued to, when it differs from host."},"minTlsVersion":{"$ref":"#/definitions/tlsVersion","description":"FTPS: the lowest TLS version accepted (TLSv1.2 or TLSv1.3). Default: TLSv1.2.","default":"TLSv1.2"},"mfa":{"type":"string","enum":["totp","prompt","none"],"default":"none","description":"Second factor: totp fills in the one-time code from a TOTP secret in the OS keychain, prompt asks each time, none plans none (if the server asks for a code anyway, a TOTP secret stored for it answers, else you are asked)."},"appendTotpToPassword":{"type":"boolean","default":false,"description":"FTPS: the server expects the one-time code appended to the password (password123456)."},"localRoot":{"type":"string","minLength":1,"description":"The local folder mapped to remotePath, relative to the workspace folder. Default: the workspace folder."},"uploadOnSave":{"type":"boolean","default":false,"description":"Upload a file under localRoot when it is saved."},"confirmOverwrite":{"type":"boolean","default":true,"description":"Ask before an upload replaces an existing remote file that this window has not read or written before (Cancel is the default). Upload on save never asks."},"ignore":{"type":"array","items":{"type":"string","minLength":1},"default":[],"description":"Extra glob patterns never uploaded (.git/ and this file are always ignored)."},"connectTimeout":{"type":"number","exclusiveMinimum":0,"maximum":600,"default":20,"description":"Seconds to wait for the connection and the server's greeting."},"requestTimeout":{"type":"number","exclusiveMinimum":0,"maximum":600,"default":30,"description":"Seconds to wait for the server to answer one request (open, read, write, list, a command) or to send more bytes of a transfer; then the connection is closed and the transfer fails, keeping what arrived for a resume."},"password":{"$ref":"#/definitions/forbiddenSecret"},"passphrase":{"$ref":"#/definitions/forbiddenSecret"},"privateKey":{"$ref":"#/definitions/forbiddenSecret"},"totpSecret":{"$ref":"#/definitions/forbiddenSecret"},"totpSeed":{"$ref":"#/definitions/forbiddenSecret"},"secret":{"$ref":"#/definitions/forbiddenSecret"},"otp":{"$ref":"#/definitions/forbiddenSecret"},"rejectUnauthorized":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"strictHostKeyChecking":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"insecure":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"verifyHostKey":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"secure":{"$ref":"#/definitions/forbiddenVerificationSwitch"}}},"severity":{"type":"string","enum":["critical","high","medium","low","info"]},"policy":{"type":"object","title":"Secure Transfer policy","description":"Rules every connection from this workspace must follow. Where the user settings also set a policy, the stricter of the two wins for every rule.","additionalProperties":false,"properties":{"allowedHosts":{"type":"array","minItems":1,"uniqueItems":true,"items":{"type":"string","minLength":1},"description":"The only hosts that may be connected to: host names, globs like *.example.com, IP addresses or CIDR ranges like 10.0.0.0/8 or fd00::/8."},"minTlsVersion":{"$ref":"#/definitions/tlsVersion","description":"The lowest TLS version any FTPS connection may use."},"requireMfa":{"type":"boolean","default":false,"description":"Every profile must use a second factor (mfa totp or prompt)."},"allowPasswordAuth":{"type":"boolean","default":true,"description":"Whether logging in with a password is allowed. false requires SFTP with a key or an agent."},"forbiddenAlgorithms":{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1},"description":"SSH or TLS algorithm names (globs allowed, e.g. *-cbc, ssh-rsa) a server must not use."},"blockOnSeverity":{"$ref":"#/definitions/severity","description":"Refuse to connect when the server audit finds a problem of this severity or worse. Default: critical.","default":"critical"}}}}};
-const schema7 = {"type":"object","title":"Secure Transfer profile","description":"One server to transfer files to or from.","required":["name","protocol","host","username"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"maxLength":100,"pattern":"^[^/\\s](?:[^/]*[^/\\s])?$","patternErrorMessage":"A profile name cannot contain \"/\" or start or end with a space (it is used as profile:NAME/path).","description":"A unique name for this profile, used as profile:NAME/path on the command line."},"protocol":{"$ref":"#/definitions/protocol"},"host":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[^\\s/@]+$","patternErrorMessage":"Write only the server's name or address here (no scheme, user, port or path).","description":"The server's host name or IP address (no scheme, user or port)."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"TCP port. Default: 22 for sftp, 21 for ftpes, 990 for ftps."},"username":{"type":"string","minLength":1,"pattern":"^[^\\u0000-\\u001f\\u007f]+$","patternErrorMessage":"A user name cannot contain control characters.","description":"The user to log in as. The password (if any) is stored in the OS keychain, never here."},"remotePath":{"type":"string","pattern":"^[^\\u0000-\\u001f\\u007f]*$","patternErrorMessage":"A remote path cannot contain control characters.","description":"The remote folder the tree and relative paths start from. Default: the login folder."},"fingerprints":{"type":"array","items":{"$ref":"#/definitions/fingerprint"},"uniqueItems":true,"default":[],"description":"Pinned SSH host-key or TLS certificate fingerprints (SHA256:...). A pinned server is trusted without asking; any other key or certificate is refused."},"identityFile":{"type":"string","minLength":1,"description":"SFTP: path to a private key file (never the key itself), tried first. Its passphrase is stored in the OS keychain. Without one, the SSH agent's keys and ~/.ssh/id_ed25519, id_ecdsa, id_rsa are tried, like OpenSSH."},"agent":{"type":["boolean","string"],"description":"SFTP: the SSH agent. Default (or true): found like OpenSSH ($SSH_AUTH_SOCK, IdentityAgent in ~/.ssh/config; on Windows the OpenSSH agent pipe, else Pageant); false: no agent; a string: this socket or pipe path."},"jump":{"type":"array","maxItems":8,"items":{"type":"string","minLength":1,"maxLength":300,"pattern":"^[^\\u0000-\\u0020\\u007f,]+$","patternErrorMessage":"A jump host is written user@host[:port] (or a Host alias of ~/.ssh/config), without spaces or commas."},"description":"SFTP: jump hosts to pass through, in order, like ssh -J (each user@host[:port] or a ~/.ssh/config alias). Every hop's identity is verified before any credential is sent to it."},"proxy":{"type":"string","minLength":1,"maxLength":300,"pattern":"^(none|(socks5h?|socks|http)://[^\\u0000-\\u0020\\u007f]+)$","patternErrorMessage":"A proxy is written socks5://host:port, socks5h://host:port or http://host:port (or \"none\" to ignore the environment's proxy).","description":"A SOCKS5 or HTTP CONNECT proxy to reach the server (and FTPS data connections) through: socks5://host:port (names resolved here), socks5h://host:port (resolved by the proxy) or http://host:port; a user name may be given, a password may not (set it in ALL_PROXY / HTTPS_PROXY instead). \"none\": connect directly even if the environment names a proxy. Default: HTTPS_PROXY, else ALL_PROXY from the environment, unless NO_PROXY matches."},"caFile":{"type":"string","minLength":1,"description":"FTPS: a PEM file with CA certificates to trust in addition to the system's."},"tlsServerName":{"type":"string","minLength":1,"description":"FTPS: the name the certificate must be issued to, when it differs from host."},"minTlsVersion":{"$ref":"#/definitions/tlsVersion","description":"FTPS: the lowest TLS version accepted (TLSv1.2 or TLSv1.3). Default: TLSv1.2.","default":"TLSv1.2"},"mfa":{"type":"string","enum":["totp","prompt","none"],"default":"none","description":"Second factor: totp fills in the one-time code from a TOTP secret in the OS keychain, prompt asks each time, none plans none (if the server asks for a code anyway, a TOTP secret stored for it answers, else you are asked)."},"appendTotpToPassword":{"type":"boolean","default":false,"description":"FTPS: the server expects the one-time code appended to the password (password123456)."},"localRoot":{"type":"string","minLength":1,"description":"The local folder mapped to remotePath, relative to the workspace folder. Default: the workspace folder."},"uploadOnSave":{"type":"boolean","default":false,"description":"Upload a file under localRoot when it is saved."},"confirmOverwrite":{"type":"boolean","default":true,"description":"Ask before an upload replaces an existing remote file that this window has not read or written before (Cancel is the default). Upload on save never asks."},"ignore":{"type":"array","items":{"type":"string","minLength":1},"default":[],"description":"Extra glob patterns never uploaded (.git/ and this file are always ignored)."},"connectTimeout":{"type":"number","exclusiveMinimum":0,"maximum":600,"default":20,"description":"Seconds to wait for the connection and the server's greeting."},"requestTimeout":{"type":"number","exclusiveMinimum":0,"maximum":600,"default":30,"description":"Seconds to wait for the server to answer one request (open, read, write, list, a command) or to send more bytes of a transfer; then the connection is closed and the transfer fails, keeping what arrived for a resume."},"password":{"$ref":"#/definitions/forbiddenSecret"},"passphrase":{"$ref":"#/definitions/forbiddenSecret"},"privateKey":{"$ref":"#/definitions/forbiddenSecret"},"totpSecret":{"$ref":"#/definitions/forbiddenSecret"},"totpSeed":{"$ref":"#/definitions/forbiddenSecret"},"secret":{"$ref":"#/definitions/forbiddenSecret"},"otp":{"$ref":"#/definitions/forbiddenSecret"},"rejectUnauthorized":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"strictHostKeyChecking":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"insecure":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"verifyHostKey":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"secure":{"$ref":"#/definitions/forbiddenVerificationSwitch"}}};
+const schema6 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Secure Transfer profiles","description":"Connection profiles and the team policy for Secure Transfer (.vscode/secure-transfer.json). Secrets never go here: they live in the OS keychain.","type":"object","required":["profiles"],"additionalProperties":false,"properties":{"$schema":{"type":"string","description":"The JSON Schema this file follows (optional; the extension validates the file anyway)."},"profiles":{"type":"array","description":"The servers this workspace transfers files to or from. Each profile has a unique name.","items":{"$ref":"#/definitions/profile"},"default":[]},"policy":{"$ref":"#/definitions/policy"}},"definitions":{"protocol":{"type":"string","enum":["sftp","ftpes","ftps"],"description":"sftp (SSH), ftpes (FTP with explicit TLS, port 21) or ftps (implicit TLS, port 990). Plain ftp is refused: it sends passwords and files in cleartext.","default":"sftp"},"fingerprint":{"type":"string","pattern":"^SHA256:[A-Za-z0-9+/]{43}$","patternErrorMessage":"Write the fingerprint as SHA256: followed by 43 base64 characters (ssh-keygen -lf key.pub shows it).","description":"A SHA-256 fingerprint in OpenSSH's form, e.g. SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8."},"tlsVersion":{"type":"string","enum":["TLSv1.2","TLSv1.3"],"description":"The lowest TLS version accepted. Never below TLS 1.2."},"forbiddenSecret":{"not":{},"doNotSuggest":true,"errorMessage":"Secrets belong in the OS keychain: remove this and run \"Secure Transfer: Set Password\" (or `secure-transfer secret set-password URL`)."},"forbiddenVerificationSwitch":{"not":{},"doNotSuggest":true,"errorMessage":"Server verification cannot be turned off: pin the server's fingerprint in \"fingerprints\" instead."},"profile":{"type":"object","title":"Secure Transfer profile","description":"One server to transfer files to or from.","required":["name","protocol","host"],"if":{"required":["protocol"],"properties":{"protocol":{"not":{"const":"sftp"}}}},"then":{"required":["username"],"properties":{"username":{"description":"The user to log in as."}}},"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"maxLength":100,"pattern":"^[^/\\s](?:[^/]*[^/\\s])?$","patternErrorMessage":"A profile name cannot contain \"/\" or start or end with a space (it is used as profile:NAME/path).","description":"A unique name for this profile, used as profile:NAME/path on the command line."},"protocol":{"$ref":"#/definitions/protocol"},"host":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[^\\s/@]+$","patternErrorMessage":"Write only the server's name or address here (no scheme, user, port or path).","description":"The server's host name or IP address (no scheme, user or port); for sftp also a Host alias from ~/.ssh/config."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"TCP port. Default: 22 for sftp, 21 for ftpes, 990 for ftps."},"username":{"type":"string","minLength":1,"pattern":"^[^\\u0000-\\u001f\\u007f]+$","patternErrorMessage":"A user name cannot contain control characters.","description":"The user to log in as (sftp: optional — default the ~/.ssh/config User, else your local user name, like ssh). The password (if any) is stored in the OS keychain, never here."},"remotePath":{"type":"string","pattern":"^[^\\u0000-\\u001f\\u007f]*$","patternErrorMessage":"A remote path cannot contain control characters.","description":"The remote folder the tree and relative paths start from. Default: the login folder."},"fingerprints":{"type":"array","items":{"$ref":"#/definitions/fingerprint"},"uniqueItems":true,"default":[],"description":"Pinned SSH host-key or TLS certificate fingerprints (SHA256:...). A pinned server is trusted without asking; any other key or certificate is refused."},"identityFile":{"type":"string","minLength":1,"description":"SFTP: path to a private key file (never the key itself), tried first. Its passphrase is stored in the OS keychain. Without one, the SSH agent's keys and ~/.ssh/id_ed25519, id_ecdsa, id_rsa are tried, like OpenSSH."},"agent":{"type":["boolean","string"],"description":"SFTP: the SSH agent. Default (or true): found like OpenSSH ($SSH_AUTH_SOCK, IdentityAgent in ~/.ssh/config; on Windows the OpenSSH agent pipe, else Pageant); false: no agent; a string: this socket or pipe path."},"jump":{"type":"array","maxItems":8,"items":{"type":"string","minLength":1,"maxLength":300,"pattern":"^[^\\u0000-\\u0020\\u007f,]+$","patternErrorMessage":"A jump host is written user@host[:port] (or a Host alias of ~/.ssh/config), without spaces or commas."},"description":"SFTP: jump hosts to pass through, in order, like ssh -J (each user@host[:port] or a ~/.ssh/config alias). Every hop's identity is verified before any credential is sent to it."},"proxy":{"type":"string","minLength":1,"maxLength":300,"pattern":"^(none|(socks5h?|socks|http)://[^\\u0000-\\u0020\\u007f]+)$","patternErrorMessage":"A proxy is written socks5://host:port, socks5h://host:port or http://host:port (or \"none\" to ignore the environment's proxy).","description":"A SOCKS5 or HTTP CONNECT proxy to reach the server (and FTPS data connections) through: socks5://host:port (names resolved here), socks5h://host:port (resolved by the proxy) or http://host:port; a user name may be given, a password may not (set it in ALL_PROXY / HTTPS_PROXY instead). \"none\": connect directly even if the environment names a proxy. Default: HTTPS_PROXY, else ALL_PROXY from the environment, unless NO_PROXY matches."},"caFile":{"type":"string","minLength":1,"description":"FTPS: a PEM file with CA certificates to trust in addition to the system's."},"tlsServerName":{"type":"string","minLength":1,"description":"FTPS: the name the certificate must be issued to, when it differs from host."},"minTlsVersion":{"$ref":"#/definitions/tlsVersion","description":"FTPS: the lowest TLS version accepted (TLSv1.2 or TLSv1.3). Default: TLSv1.2.","default":"TLSv1.2"},"mfa":{"type":"string","enum":["totp","prompt","none"],"default":"none","description":"Second factor: totp fills in the one-time code from a TOTP secret in the OS keychain, prompt asks each time, none plans none (if the server asks for a code anyway, a TOTP secret stored for it answers, else you are asked)."},"appendTotpToPassword":{"type":"boolean","default":false,"description":"FTPS: the server expects the one-time code appended to the password (password123456)."},"localRoot":{"type":"string","minLength":1,"description":"The local folder mapped to remotePath, relative to the workspace folder. Default: the workspace folder."},"uploadOnSave":{"type":"boolean","default":false,"description":"Upload a file under localRoot when it is saved."},"confirmOverwrite":{"type":"boolean","default":true,"description":"Ask before an upload replaces an existing remote file that this window has not read or written before (Cancel is the default). Upload on save never asks."},"ignore":{"type":"array","items":{"type":"string","minLength":1},"default":[],"description":"Extra glob patterns never uploaded (.git/ and this file are always ignored)."},"connectTimeout":{"type":"number","exclusiveMinimum":0,"maximum":600,"default":20,"description":"Seconds to wait for the connection and the server's greeting."},"requestTimeout":{"type":"number","exclusiveMinimum":0,"maximum":600,"default":30,"description":"Seconds to wait for the server to answer one request (open, read, write, list, a command) or to send more bytes of a transfer; then the connection is closed and the transfer fails, keeping what arrived for a resume."},"password":{"$ref":"#/definitions/forbiddenSecret"},"passphrase":{"$ref":"#/definitions/forbiddenSecret"},"privateKey":{"$ref":"#/definitions/forbiddenSecret"},"totpSecret":{"$ref":"#/definitions/forbiddenSecret"},"totpSeed":{"$ref":"#/definitions/forbiddenSecret"},"secret":{"$ref":"#/definitions/forbiddenSecret"},"otp":{"$ref":"#/definitions/forbiddenSecret"},"rejectUnauthorized":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"strictHostKeyChecking":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"insecure":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"verifyHostKey":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"secure":{"$ref":"#/definitions/forbiddenVerificationSwitch"}}},"severity":{"type":"string","enum":["critical","high","medium","low","info"]},"policy":{"type":"object","title":"Secure Transfer policy","description":"Rules every connection from this workspace must follow. Where the user settings also set a policy, the stricter of the two wins for every rule.","additionalProperties":false,"properties":{"allowedHosts":{"type":"array","minItems":1,"uniqueItems":true,"items":{"type":"string","minLength":1},"description":"The only hosts that may be connected to: host names, globs like *.example.com, IP addresses or CIDR ranges like 10.0.0.0/8 or fd00::/8."},"minTlsVersion":{"$ref":"#/definitions/tlsVersion","description":"The lowest TLS version any FTPS connection may use."},"requireMfa":{"type":"boolean","default":false,"description":"Every profile must use a second factor (mfa totp or prompt)."},"allowPasswordAuth":{"type":"boolean","default":true,"description":"Whether logging in with a password is allowed. false requires SFTP with a key or an agent."},"forbiddenAlgorithms":{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1},"description":"SSH or TLS algorithm names (globs allowed, e.g. *-cbc, ssh-rsa) a server must not use."},"blockOnSeverity":{"$ref":"#/definitions/severity","description":"Refuse to connect when the server audit finds a problem of this severity or worse. Default: critical.","default":"critical"}}}}};
+const schema7 = {"type":"object","title":"Secure Transfer profile","description":"One server to transfer files to or from.","required":["name","protocol","host"],"if":{"required":["protocol"],"properties":{"protocol":{"not":{"const":"sftp"}}}},"then":{"required":["username"],"properties":{"username":{"description":"The user to log in as."}}},"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"maxLength":100,"pattern":"^[^/\\s](?:[^/]*[^/\\s])?$","patternErrorMessage":"A profile name cannot contain \"/\" or start or end with a space (it is used as profile:NAME/path).","description":"A unique name for this profile, used as profile:NAME/path on the command line."},"protocol":{"$ref":"#/definitions/protocol"},"host":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[^\\s/@]+$","patternErrorMessage":"Write only the server's name or address here (no scheme, user, port or path).","description":"The server's host name or IP address (no scheme, user or port); for sftp also a Host alias from ~/.ssh/config."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"TCP port. Default: 22 for sftp, 21 for ftpes, 990 for ftps."},"username":{"type":"string","minLength":1,"pattern":"^[^\\u0000-\\u001f\\u007f]+$","patternErrorMessage":"A user name cannot contain control characters.","description":"The user to log in as (sftp: optional — default the ~/.ssh/config User, else your local user name, like ssh). The password (if any) is stored in the OS keychain, never here."},"remotePath":{"type":"string","pattern":"^[^\\u0000-\\u001f\\u007f]*$","patternErrorMessage":"A remote path cannot contain control characters.","description":"The remote folder the tree and relative paths start from. Default: the login folder."},"fingerprints":{"type":"array","items":{"$ref":"#/definitions/fingerprint"},"uniqueItems":true,"default":[],"description":"Pinned SSH host-key or TLS certificate fingerprints (SHA256:...). A pinned server is trusted without asking; any other key or certificate is refused."},"identityFile":{"type":"string","minLength":1,"description":"SFTP: path to a private key file (never the key itself), tried first. Its passphrase is stored in the OS keychain. Without one, the SSH agent's keys and ~/.ssh/id_ed25519, id_ecdsa, id_rsa are tried, like OpenSSH."},"agent":{"type":["boolean","string"],"description":"SFTP: the SSH agent. Default (or true): found like OpenSSH ($SSH_AUTH_SOCK, IdentityAgent in ~/.ssh/config; on Windows the OpenSSH agent pipe, else Pageant); false: no agent; a string: this socket or pipe path."},"jump":{"type":"array","maxItems":8,"items":{"type":"string","minLength":1,"maxLength":300,"pattern":"^[^\\u0000-\\u0020\\u007f,]+$","patternErrorMessage":"A jump host is written user@host[:port] (or a Host alias of ~/.ssh/config), without spaces or commas."},"description":"SFTP: jump hosts to pass through, in order, like ssh -J (each user@host[:port] or a ~/.ssh/config alias). Every hop's identity is verified before any credential is sent to it."},"proxy":{"type":"string","minLength":1,"maxLength":300,"pattern":"^(none|(socks5h?|socks|http)://[^\\u0000-\\u0020\\u007f]+)$","patternErrorMessage":"A proxy is written socks5://host:port, socks5h://host:port or http://host:port (or \"none\" to ignore the environment's proxy).","description":"A SOCKS5 or HTTP CONNECT proxy to reach the server (and FTPS data connections) through: socks5://host:port (names resolved here), socks5h://host:port (resolved by the proxy) or http://host:port; a user name may be given, a password may not (set it in ALL_PROXY / HTTPS_PROXY instead). \"none\": connect directly even if the environment names a proxy. Default: HTTPS_PROXY, else ALL_PROXY from the environment, unless NO_PROXY matches."},"caFile":{"type":"string","minLength":1,"description":"FTPS: a PEM file with CA certificates to trust in addition to the system's."},"tlsServerName":{"type":"string","minLength":1,"description":"FTPS: the name the certificate must be issued to, when it differs from host."},"minTlsVersion":{"$ref":"#/definitions/tlsVersion","description":"FTPS: the lowest TLS version accepted (TLSv1.2 or TLSv1.3). Default: TLSv1.2.","default":"TLSv1.2"},"mfa":{"type":"string","enum":["totp","prompt","none"],"default":"none","description":"Second factor: totp fills in the one-time code from a TOTP secret in the OS keychain, prompt asks each time, none plans none (if the server asks for a code anyway, a TOTP secret stored for it answers, else you are asked)."},"appendTotpToPassword":{"type":"boolean","default":false,"description":"FTPS: the server expects the one-time code appended to the password (password123456)."},"localRoot":{"type":"string","minLength":1,"description":"The local folder mapped to remotePath, relative to the workspace folder. Default: the workspace folder."},"uploadOnSave":{"type":"boolean","default":false,"description":"Upload a file under localRoot when it is saved."},"confirmOverwrite":{"type":"boolean","default":true,"description":"Ask before an upload replaces an existing remote file that this window has not read or written before (Cancel is the default). Upload on save never asks."},"ignore":{"type":"array","items":{"type":"string","minLength":1},"default":[],"description":"Extra glob patterns never uploaded (.git/ and this file are always ignored)."},"connectTimeout":{"type":"number","exclusiveMinimum":0,"maximum":600,"default":20,"description":"Seconds to wait for the connection and the server's greeting."},"requestTimeout":{"type":"number","exclusiveMinimum":0,"maximum":600,"default":30,"description":"Seconds to wait for the server to answer one request (open, read, write, list, a command) or to send more bytes of a transfer; then the connection is closed and the transfer fails, keeping what arrived for a resume."},"password":{"$ref":"#/definitions/forbiddenSecret"},"passphrase":{"$ref":"#/definitions/forbiddenSecret"},"privateKey":{"$ref":"#/definitions/forbiddenSecret"},"totpSecret":{"$ref":"#/definitions/forbiddenSecret"},"totpSeed":{"$ref":"#/definitions/forbiddenSecret"},"secret":{"$ref":"#/definitions/forbiddenSecret"},"otp":{"$ref":"#/definitions/forbiddenSecret"},"rejectUnauthorized":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"strictHostKeyChecking":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"insecure":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"verifyHostKey":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"secure":{"$ref":"#/definitions/forbiddenVerificationSwitch"}}};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = require("ajv/dist/runtime/ucs2length").default;
 const func0 = require("ajv/dist/runtime/equal").default;
@@ -145,9 +145,13 @@ return errors === 0;
 function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
+const _errs1 = errors;
+let valid0 = true;
+const _errs2 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema7.required,parentSchema:schema7,data};
+let missing0;
+if((data.protocol === undefined) && (missing0 = "protocol")){
+const err0 = {};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -156,8 +160,12 @@ vErrors.push(err0);
 }
 errors++;
 }
-if(data.protocol === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'",schema:schema7.required,parentSchema:schema7,data};
+else {
+if(data.protocol !== undefined){
+const _errs4 = errors;
+const _errs5 = errors;
+if("sftp" !== data.protocol){
+const err1 = {};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -166,8 +174,9 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(data.host === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema7.required,parentSchema:schema7,data};
+var valid2 = _errs5 === errors;
+if(valid2){
+const err2 = {};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -176,8 +185,35 @@ vErrors.push(err2);
 }
 errors++;
 }
+else {
+errors = _errs4;
+if(vErrors !== null){
+if(_errs4){
+vErrors.length = _errs4;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+}
+var _valid0 = _errs2 === errors;
+errors = _errs1;
+if(vErrors !== null){
+if(_errs1){
+vErrors.length = _errs1;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs6 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.username === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "username"},message:"must have required property '"+"username"+"'",schema:schema7.required,parentSchema:schema7,data};
+const err3 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "username"},message:"must have required property '"+"username"+"'",schema:schema7.then.required,parentSchema:schema7.then,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -186,9 +222,12 @@ vErrors.push(err3);
 }
 errors++;
 }
-for(const key0 in data){
-if(!(func2.call(schema7.properties, key0))){
-const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema7,data};
+}
+var _valid0 = _errs6 === errors;
+valid0 = _valid0;
+}
+if(!valid0){
+const err4 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema7.if,parentSchema:schema7,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -197,12 +236,9 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-if(data.name !== undefined){
-let data0 = data.name;
-if(typeof data0 === "string"){
-if(func3(data0) > 100){
-const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 100},message:"must NOT have more than 100 characters",schema:100,parentSchema:schema7.properties.name,data:data0};
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.name === undefined){
+const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema7.required,parentSchema:schema7,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -211,8 +247,8 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(func3(data0) < 1){
-const err6 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.name,data:data0};
+if(data.protocol === undefined){
+const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'",schema:schema7.required,parentSchema:schema7,data};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -221,8 +257,8 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!pattern0.test(data0)){
-const err7 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[^/\\s](?:[^/]*[^/\\s])?$"},message:"must match pattern \""+"^[^/\\s](?:[^/]*[^/\\s])?$"+"\"",schema:"^[^/\\s](?:[^/]*[^/\\s])?$",parentSchema:schema7.properties.name,data:data0};
+if(data.host === undefined){
+const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema7.required,parentSchema:schema7,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -231,14 +267,59 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-else {
-const err8 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.name.type,parentSchema:schema7.properties.name,data:data0};
+for(const key0 in data){
+if(!(func2.call(schema7.properties, key0))){
+const err8 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema7,data};
 if(vErrors === null){
 vErrors = [err8];
 }
 else {
 vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.name !== undefined){
+let data1 = data.name;
+if(typeof data1 === "string"){
+if(func3(data1) > 100){
+const err9 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 100},message:"must NOT have more than 100 characters",schema:100,parentSchema:schema7.properties.name,data:data1};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(func3(data1) < 1){
+const err10 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.name,data:data1};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+if(!pattern0.test(data1)){
+const err11 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[^/\\s](?:[^/]*[^/\\s])?$"},message:"must match pattern \""+"^[^/\\s](?:[^/]*[^/\\s])?$"+"\"",schema:"^[^/\\s](?:[^/]*[^/\\s])?$",parentSchema:schema7.properties.name,data:data1};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.name.type,parentSchema:schema7.properties.name,data:data1};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
 }
 errors++;
 }
@@ -250,54 +331,10 @@ errors = vErrors.length;
 }
 }
 if(data.host !== undefined){
-let data2 = data.host;
-if(typeof data2 === "string"){
-if(func3(data2) > 253){
-const err9 = {instancePath:instancePath+"/host",schemaPath:"#/properties/host/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema7.properties.host,data:data2};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-if(func3(data2) < 1){
-const err10 = {instancePath:instancePath+"/host",schemaPath:"#/properties/host/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.host,data:data2};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-if(!pattern1.test(data2)){
-const err11 = {instancePath:instancePath+"/host",schemaPath:"#/properties/host/pattern",keyword:"pattern",params:{pattern: "^[^\\s/@]+$"},message:"must match pattern \""+"^[^\\s/@]+$"+"\"",schema:"^[^\\s/@]+$",parentSchema:schema7.properties.host,data:data2};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-else {
-const err12 = {instancePath:instancePath+"/host",schemaPath:"#/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.host.type,parentSchema:schema7.properties.host,data:data2};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-if(data.port !== undefined){
-let data3 = data.port;
-if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-const err13 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema7.properties.port.type,parentSchema:schema7.properties.port,data:data3};
+let data3 = data.host;
+if(typeof data3 === "string"){
+if(func3(data3) > 253){
+const err13 = {instancePath:instancePath+"/host",schemaPath:"#/properties/host/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema7.properties.host,data:data3};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -306,9 +343,8 @@ vErrors.push(err13);
 }
 errors++;
 }
-if((typeof data3 == "number") && (isFinite(data3))){
-if(data3 > 65535 || isNaN(data3)){
-const err14 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema7.properties.port,data:data3};
+if(func3(data3) < 1){
+const err14 = {instancePath:instancePath+"/host",schemaPath:"#/properties/host/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.host,data:data3};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -317,8 +353,8 @@ vErrors.push(err14);
 }
 errors++;
 }
-if(data3 < 1 || isNaN(data3)){
-const err15 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema7.properties.port,data:data3};
+if(!pattern1.test(data3)){
+const err15 = {instancePath:instancePath+"/host",schemaPath:"#/properties/host/pattern",keyword:"pattern",params:{pattern: "^[^\\s/@]+$"},message:"must match pattern \""+"^[^\\s/@]+$"+"\"",schema:"^[^\\s/@]+$",parentSchema:schema7.properties.host,data:data3};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -328,12 +364,8 @@ vErrors.push(err15);
 errors++;
 }
 }
-}
-if(data.username !== undefined){
-let data4 = data.username;
-if(typeof data4 === "string"){
-if(func3(data4) < 1){
-const err16 = {instancePath:instancePath+"/username",schemaPath:"#/properties/username/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.username,data:data4};
+else {
+const err16 = {instancePath:instancePath+"/host",schemaPath:"#/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.host.type,parentSchema:schema7.properties.host,data:data3};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -342,8 +374,11 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(!pattern2.test(data4)){
-const err17 = {instancePath:instancePath+"/username",schemaPath:"#/properties/username/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]+$",parentSchema:schema7.properties.username,data:data4};
+}
+if(data.port !== undefined){
+let data4 = data.port;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+const err17 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema7.properties.port.type,parentSchema:schema7.properties.port,data:data4};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -352,9 +387,9 @@ vErrors.push(err17);
 }
 errors++;
 }
-}
-else {
-const err18 = {instancePath:instancePath+"/username",schemaPath:"#/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.username.type,parentSchema:schema7.properties.username,data:data4};
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 > 65535 || isNaN(data4)){
+const err18 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema7.properties.port,data:data4};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -363,12 +398,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-if(data.remotePath !== undefined){
-let data5 = data.remotePath;
-if(typeof data5 === "string"){
-if(!pattern3.test(data5)){
-const err19 = {instancePath:instancePath+"/remotePath",schemaPath:"#/properties/remotePath/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema7.properties.remotePath,data:data5};
+if(data4 < 1 || isNaN(data4)){
+const err19 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema7.properties.port,data:data4};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -378,8 +409,12 @@ vErrors.push(err19);
 errors++;
 }
 }
-else {
-const err20 = {instancePath:instancePath+"/remotePath",schemaPath:"#/properties/remotePath/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.remotePath.type,parentSchema:schema7.properties.remotePath,data:data5};
+}
+if(data.username !== undefined){
+let data5 = data.username;
+if(typeof data5 === "string"){
+if(func3(data5) < 1){
+const err20 = {instancePath:instancePath+"/username",schemaPath:"#/properties/username/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.username,data:data5};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -388,25 +423,8 @@ vErrors.push(err20);
 }
 errors++;
 }
-}
-if(data.fingerprints !== undefined){
-let data6 = data.fingerprints;
-if(Array.isArray(data6)){
-const len0 = data6.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate25(data6[i0], {instancePath:instancePath+"/fingerprints/" + i0,parentData:data6,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
-errors = vErrors.length;
-}
-}
-let i1 = data6.length;
-let j0;
-if(i1 > 1){
-outer0:
-for(;i1--;){
-for(j0 = i1; j0--;){
-if(func0(data6[i1], data6[j0])){
-const err21 = {instancePath:instancePath+"/fingerprints",schemaPath:"#/properties/fingerprints/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema7.properties.fingerprints,data:data6};
+if(!pattern2.test(data5)){
+const err21 = {instancePath:instancePath+"/username",schemaPath:"#/properties/username/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]+$",parentSchema:schema7.properties.username,data:data5};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -414,14 +432,10 @@ else {
 vErrors.push(err21);
 }
 errors++;
-break outer0;
-}
-}
-}
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/fingerprints",schemaPath:"#/properties/fingerprints/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema7.properties.fingerprints.type,parentSchema:schema7.properties.fingerprints,data:data6};
+const err22 = {instancePath:instancePath+"/username",schemaPath:"#/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.username.type,parentSchema:schema7.properties.username,data:data5};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -431,11 +445,11 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data.identityFile !== undefined){
-let data8 = data.identityFile;
-if(typeof data8 === "string"){
-if(func3(data8) < 1){
-const err23 = {instancePath:instancePath+"/identityFile",schemaPath:"#/properties/identityFile/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.identityFile,data:data8};
+if(data.remotePath !== undefined){
+let data6 = data.remotePath;
+if(typeof data6 === "string"){
+if(!pattern3.test(data6)){
+const err23 = {instancePath:instancePath+"/remotePath",schemaPath:"#/properties/remotePath/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema7.properties.remotePath,data:data6};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -446,7 +460,7 @@ errors++;
 }
 }
 else {
-const err24 = {instancePath:instancePath+"/identityFile",schemaPath:"#/properties/identityFile/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.identityFile.type,parentSchema:schema7.properties.identityFile,data:data8};
+const err24 = {instancePath:instancePath+"/remotePath",schemaPath:"#/properties/remotePath/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.remotePath.type,parentSchema:schema7.properties.remotePath,data:data6};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -456,10 +470,24 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data.agent !== undefined){
-let data9 = data.agent;
-if((typeof data9 !== "boolean") && (typeof data9 !== "string")){
-const err25 = {instancePath:instancePath+"/agent",schemaPath:"#/properties/agent/type",keyword:"type",params:{type: schema7.properties.agent.type},message:"must be boolean,string",schema:schema7.properties.agent.type,parentSchema:schema7.properties.agent,data:data9};
+if(data.fingerprints !== undefined){
+let data7 = data.fingerprints;
+if(Array.isArray(data7)){
+const len0 = data7.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate25(data7[i0], {instancePath:instancePath+"/fingerprints/" + i0,parentData:data7,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+errors = vErrors.length;
+}
+}
+let i1 = data7.length;
+let j0;
+if(i1 > 1){
+outer0:
+for(;i1--;){
+for(j0 = i1; j0--;){
+if(func0(data7[i1], data7[j0])){
+const err25 = {instancePath:instancePath+"/fingerprints",schemaPath:"#/properties/fingerprints/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema7.properties.fingerprints,data:data7};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -467,13 +495,14 @@ else {
 vErrors.push(err25);
 }
 errors++;
+break outer0;
 }
 }
-if(data.jump !== undefined){
-let data10 = data.jump;
-if(Array.isArray(data10)){
-if(data10.length > 8){
-const err26 = {instancePath:instancePath+"/jump",schemaPath:"#/properties/jump/maxItems",keyword:"maxItems",params:{limit: 8},message:"must NOT have more than 8 items",schema:8,parentSchema:schema7.properties.jump,data:data10};
+}
+}
+}
+else {
+const err26 = {instancePath:instancePath+"/fingerprints",schemaPath:"#/properties/fingerprints/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema7.properties.fingerprints.type,parentSchema:schema7.properties.fingerprints,data:data7};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -482,12 +511,12 @@ vErrors.push(err26);
 }
 errors++;
 }
-const len1 = data10.length;
-for(let i2=0; i2<len1; i2++){
-let data11 = data10[i2];
-if(typeof data11 === "string"){
-if(func3(data11) > 300){
-const err27 = {instancePath:instancePath+"/jump/" + i2,schemaPath:"#/properties/jump/items/maxLength",keyword:"maxLength",params:{limit: 300},message:"must NOT have more than 300 characters",schema:300,parentSchema:schema7.properties.jump.items,data:data11};
+}
+if(data.identityFile !== undefined){
+let data9 = data.identityFile;
+if(typeof data9 === "string"){
+if(func3(data9) < 1){
+const err27 = {instancePath:instancePath+"/identityFile",schemaPath:"#/properties/identityFile/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.identityFile,data:data9};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -496,8 +525,9 @@ vErrors.push(err27);
 }
 errors++;
 }
-if(func3(data11) < 1){
-const err28 = {instancePath:instancePath+"/jump/" + i2,schemaPath:"#/properties/jump/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.jump.items,data:data11};
+}
+else {
+const err28 = {instancePath:instancePath+"/identityFile",schemaPath:"#/properties/identityFile/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.identityFile.type,parentSchema:schema7.properties.identityFile,data:data9};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -506,8 +536,11 @@ vErrors.push(err28);
 }
 errors++;
 }
-if(!pattern5.test(data11)){
-const err29 = {instancePath:instancePath+"/jump/" + i2,schemaPath:"#/properties/jump/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u0020\\u007f,]+$"},message:"must match pattern \""+"^[^\\u0000-\\u0020\\u007f,]+$"+"\"",schema:"^[^\\u0000-\\u0020\\u007f,]+$",parentSchema:schema7.properties.jump.items,data:data11};
+}
+if(data.agent !== undefined){
+let data10 = data.agent;
+if((typeof data10 !== "boolean") && (typeof data10 !== "string")){
+const err29 = {instancePath:instancePath+"/agent",schemaPath:"#/properties/agent/type",keyword:"type",params:{type: schema7.properties.agent.type},message:"must be boolean,string",schema:schema7.properties.agent.type,parentSchema:schema7.properties.agent,data:data10};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -517,8 +550,11 @@ vErrors.push(err29);
 errors++;
 }
 }
-else {
-const err30 = {instancePath:instancePath+"/jump/" + i2,schemaPath:"#/properties/jump/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.jump.items.type,parentSchema:schema7.properties.jump.items,data:data11};
+if(data.jump !== undefined){
+let data11 = data.jump;
+if(Array.isArray(data11)){
+if(data11.length > 8){
+const err30 = {instancePath:instancePath+"/jump",schemaPath:"#/properties/jump/maxItems",keyword:"maxItems",params:{limit: 8},message:"must NOT have more than 8 items",schema:8,parentSchema:schema7.properties.jump,data:data11};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -527,10 +563,12 @@ vErrors.push(err30);
 }
 errors++;
 }
-}
-}
-else {
-const err31 = {instancePath:instancePath+"/jump",schemaPath:"#/properties/jump/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema7.properties.jump.type,parentSchema:schema7.properties.jump,data:data10};
+const len1 = data11.length;
+for(let i2=0; i2<len1; i2++){
+let data12 = data11[i2];
+if(typeof data12 === "string"){
+if(func3(data12) > 300){
+const err31 = {instancePath:instancePath+"/jump/" + i2,schemaPath:"#/properties/jump/items/maxLength",keyword:"maxLength",params:{limit: 300},message:"must NOT have more than 300 characters",schema:300,parentSchema:schema7.properties.jump.items,data:data12};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -539,12 +577,8 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-if(data.proxy !== undefined){
-let data12 = data.proxy;
-if(typeof data12 === "string"){
-if(func3(data12) > 300){
-const err32 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/maxLength",keyword:"maxLength",params:{limit: 300},message:"must NOT have more than 300 characters",schema:300,parentSchema:schema7.properties.proxy,data:data12};
+if(func3(data12) < 1){
+const err32 = {instancePath:instancePath+"/jump/" + i2,schemaPath:"#/properties/jump/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.jump.items,data:data12};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -553,8 +587,8 @@ vErrors.push(err32);
 }
 errors++;
 }
-if(func3(data12) < 1){
-const err33 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.proxy,data:data12};
+if(!pattern5.test(data12)){
+const err33 = {instancePath:instancePath+"/jump/" + i2,schemaPath:"#/properties/jump/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u0020\\u007f,]+$"},message:"must match pattern \""+"^[^\\u0000-\\u0020\\u007f,]+$"+"\"",schema:"^[^\\u0000-\\u0020\\u007f,]+$",parentSchema:schema7.properties.jump.items,data:data12};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -563,8 +597,9 @@ vErrors.push(err33);
 }
 errors++;
 }
-if(!pattern6.test(data12)){
-const err34 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/pattern",keyword:"pattern",params:{pattern: "^(none|(socks5h?|socks|http)://[^\\u0000-\\u0020\\u007f]+)$"},message:"must match pattern \""+"^(none|(socks5h?|socks|http)://[^\\u0000-\\u0020\\u007f]+)$"+"\"",schema:"^(none|(socks5h?|socks|http)://[^\\u0000-\\u0020\\u007f]+)$",parentSchema:schema7.properties.proxy,data:data12};
+}
+else {
+const err34 = {instancePath:instancePath+"/jump/" + i2,schemaPath:"#/properties/jump/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.jump.items.type,parentSchema:schema7.properties.jump.items,data:data12};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -574,8 +609,9 @@ vErrors.push(err34);
 errors++;
 }
 }
+}
 else {
-const err35 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.proxy.type,parentSchema:schema7.properties.proxy,data:data12};
+const err35 = {instancePath:instancePath+"/jump",schemaPath:"#/properties/jump/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema7.properties.jump.type,parentSchema:schema7.properties.jump,data:data11};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -585,11 +621,11 @@ vErrors.push(err35);
 errors++;
 }
 }
-if(data.caFile !== undefined){
-let data13 = data.caFile;
+if(data.proxy !== undefined){
+let data13 = data.proxy;
 if(typeof data13 === "string"){
-if(func3(data13) < 1){
-const err36 = {instancePath:instancePath+"/caFile",schemaPath:"#/properties/caFile/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.caFile,data:data13};
+if(func3(data13) > 300){
+const err36 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/maxLength",keyword:"maxLength",params:{limit: 300},message:"must NOT have more than 300 characters",schema:300,parentSchema:schema7.properties.proxy,data:data13};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -598,9 +634,8 @@ vErrors.push(err36);
 }
 errors++;
 }
-}
-else {
-const err37 = {instancePath:instancePath+"/caFile",schemaPath:"#/properties/caFile/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.caFile.type,parentSchema:schema7.properties.caFile,data:data13};
+if(func3(data13) < 1){
+const err37 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.proxy,data:data13};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -609,12 +644,8 @@ vErrors.push(err37);
 }
 errors++;
 }
-}
-if(data.tlsServerName !== undefined){
-let data14 = data.tlsServerName;
-if(typeof data14 === "string"){
-if(func3(data14) < 1){
-const err38 = {instancePath:instancePath+"/tlsServerName",schemaPath:"#/properties/tlsServerName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.tlsServerName,data:data14};
+if(!pattern6.test(data13)){
+const err38 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/pattern",keyword:"pattern",params:{pattern: "^(none|(socks5h?|socks|http)://[^\\u0000-\\u0020\\u007f]+)$"},message:"must match pattern \""+"^(none|(socks5h?|socks|http)://[^\\u0000-\\u0020\\u007f]+)$"+"\"",schema:"^(none|(socks5h?|socks|http)://[^\\u0000-\\u0020\\u007f]+)$",parentSchema:schema7.properties.proxy,data:data13};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -625,12 +656,62 @@ errors++;
 }
 }
 else {
-const err39 = {instancePath:instancePath+"/tlsServerName",schemaPath:"#/properties/tlsServerName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.tlsServerName.type,parentSchema:schema7.properties.tlsServerName,data:data14};
+const err39 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.proxy.type,parentSchema:schema7.properties.proxy,data:data13};
 if(vErrors === null){
 vErrors = [err39];
 }
 else {
 vErrors.push(err39);
+}
+errors++;
+}
+}
+if(data.caFile !== undefined){
+let data14 = data.caFile;
+if(typeof data14 === "string"){
+if(func3(data14) < 1){
+const err40 = {instancePath:instancePath+"/caFile",schemaPath:"#/properties/caFile/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.caFile,data:data14};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+else {
+const err41 = {instancePath:instancePath+"/caFile",schemaPath:"#/properties/caFile/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.caFile.type,parentSchema:schema7.properties.caFile,data:data14};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+if(data.tlsServerName !== undefined){
+let data15 = data.tlsServerName;
+if(typeof data15 === "string"){
+if(func3(data15) < 1){
+const err42 = {instancePath:instancePath+"/tlsServerName",schemaPath:"#/properties/tlsServerName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.tlsServerName,data:data15};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+else {
+const err43 = {instancePath:instancePath+"/tlsServerName",schemaPath:"#/properties/tlsServerName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.tlsServerName.type,parentSchema:schema7.properties.tlsServerName,data:data15};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
 }
 errors++;
 }
@@ -642,57 +723,9 @@ errors = vErrors.length;
 }
 }
 if(data.mfa !== undefined){
-let data16 = data.mfa;
-if(typeof data16 !== "string"){
-const err40 = {instancePath:instancePath+"/mfa",schemaPath:"#/properties/mfa/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.mfa.type,parentSchema:schema7.properties.mfa,data:data16};
-if(vErrors === null){
-vErrors = [err40];
-}
-else {
-vErrors.push(err40);
-}
-errors++;
-}
-if(!(((data16 === "totp") || (data16 === "prompt")) || (data16 === "none"))){
-const err41 = {instancePath:instancePath+"/mfa",schemaPath:"#/properties/mfa/enum",keyword:"enum",params:{allowedValues: schema7.properties.mfa.enum},message:"must be equal to one of the allowed values",schema:schema7.properties.mfa.enum,parentSchema:schema7.properties.mfa,data:data16};
-if(vErrors === null){
-vErrors = [err41];
-}
-else {
-vErrors.push(err41);
-}
-errors++;
-}
-}
-if(data.appendTotpToPassword !== undefined){
-let data17 = data.appendTotpToPassword;
-if(typeof data17 !== "boolean"){
-const err42 = {instancePath:instancePath+"/appendTotpToPassword",schemaPath:"#/properties/appendTotpToPassword/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema7.properties.appendTotpToPassword.type,parentSchema:schema7.properties.appendTotpToPassword,data:data17};
-if(vErrors === null){
-vErrors = [err42];
-}
-else {
-vErrors.push(err42);
-}
-errors++;
-}
-}
-if(data.localRoot !== undefined){
-let data18 = data.localRoot;
-if(typeof data18 === "string"){
-if(func3(data18) < 1){
-const err43 = {instancePath:instancePath+"/localRoot",schemaPath:"#/properties/localRoot/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.localRoot,data:data18};
-if(vErrors === null){
-vErrors = [err43];
-}
-else {
-vErrors.push(err43);
-}
-errors++;
-}
-}
-else {
-const err44 = {instancePath:instancePath+"/localRoot",schemaPath:"#/properties/localRoot/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.localRoot.type,parentSchema:schema7.properties.localRoot,data:data18};
+let data17 = data.mfa;
+if(typeof data17 !== "string"){
+const err44 = {instancePath:instancePath+"/mfa",schemaPath:"#/properties/mfa/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.mfa.type,parentSchema:schema7.properties.mfa,data:data17};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -701,11 +734,8 @@ vErrors.push(err44);
 }
 errors++;
 }
-}
-if(data.uploadOnSave !== undefined){
-let data19 = data.uploadOnSave;
-if(typeof data19 !== "boolean"){
-const err45 = {instancePath:instancePath+"/uploadOnSave",schemaPath:"#/properties/uploadOnSave/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema7.properties.uploadOnSave.type,parentSchema:schema7.properties.uploadOnSave,data:data19};
+if(!(((data17 === "totp") || (data17 === "prompt")) || (data17 === "none"))){
+const err45 = {instancePath:instancePath+"/mfa",schemaPath:"#/properties/mfa/enum",keyword:"enum",params:{allowedValues: schema7.properties.mfa.enum},message:"must be equal to one of the allowed values",schema:schema7.properties.mfa.enum,parentSchema:schema7.properties.mfa,data:data17};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -715,10 +745,10 @@ vErrors.push(err45);
 errors++;
 }
 }
-if(data.confirmOverwrite !== undefined){
-let data20 = data.confirmOverwrite;
-if(typeof data20 !== "boolean"){
-const err46 = {instancePath:instancePath+"/confirmOverwrite",schemaPath:"#/properties/confirmOverwrite/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema7.properties.confirmOverwrite.type,parentSchema:schema7.properties.confirmOverwrite,data:data20};
+if(data.appendTotpToPassword !== undefined){
+let data18 = data.appendTotpToPassword;
+if(typeof data18 !== "boolean"){
+const err46 = {instancePath:instancePath+"/appendTotpToPassword",schemaPath:"#/properties/appendTotpToPassword/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema7.properties.appendTotpToPassword.type,parentSchema:schema7.properties.appendTotpToPassword,data:data18};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -728,15 +758,11 @@ vErrors.push(err46);
 errors++;
 }
 }
-if(data.ignore !== undefined){
-let data21 = data.ignore;
-if(Array.isArray(data21)){
-const len2 = data21.length;
-for(let i3=0; i3<len2; i3++){
-let data22 = data21[i3];
-if(typeof data22 === "string"){
-if(func3(data22) < 1){
-const err47 = {instancePath:instancePath+"/ignore/" + i3,schemaPath:"#/properties/ignore/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.ignore.items,data:data22};
+if(data.localRoot !== undefined){
+let data19 = data.localRoot;
+if(typeof data19 === "string"){
+if(func3(data19) < 1){
+const err47 = {instancePath:instancePath+"/localRoot",schemaPath:"#/properties/localRoot/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.localRoot,data:data19};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -747,7 +773,7 @@ errors++;
 }
 }
 else {
-const err48 = {instancePath:instancePath+"/ignore/" + i3,schemaPath:"#/properties/ignore/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.ignore.items.type,parentSchema:schema7.properties.ignore.items,data:data22};
+const err48 = {instancePath:instancePath+"/localRoot",schemaPath:"#/properties/localRoot/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.localRoot.type,parentSchema:schema7.properties.localRoot,data:data19};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -757,9 +783,10 @@ vErrors.push(err48);
 errors++;
 }
 }
-}
-else {
-const err49 = {instancePath:instancePath+"/ignore",schemaPath:"#/properties/ignore/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema7.properties.ignore.type,parentSchema:schema7.properties.ignore,data:data21};
+if(data.uploadOnSave !== undefined){
+let data20 = data.uploadOnSave;
+if(typeof data20 !== "boolean"){
+const err49 = {instancePath:instancePath+"/uploadOnSave",schemaPath:"#/properties/uploadOnSave/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema7.properties.uploadOnSave.type,parentSchema:schema7.properties.uploadOnSave,data:data20};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -769,11 +796,10 @@ vErrors.push(err49);
 errors++;
 }
 }
-if(data.connectTimeout !== undefined){
-let data23 = data.connectTimeout;
-if((typeof data23 == "number") && (isFinite(data23))){
-if(data23 > 600 || isNaN(data23)){
-const err50 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema7.properties.connectTimeout,data:data23};
+if(data.confirmOverwrite !== undefined){
+let data21 = data.confirmOverwrite;
+if(typeof data21 !== "boolean"){
+const err50 = {instancePath:instancePath+"/confirmOverwrite",schemaPath:"#/properties/confirmOverwrite/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema7.properties.confirmOverwrite.type,parentSchema:schema7.properties.confirmOverwrite,data:data21};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -782,8 +808,16 @@ vErrors.push(err50);
 }
 errors++;
 }
-if(data23 <= 0 || isNaN(data23)){
-const err51 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema7.properties.connectTimeout,data:data23};
+}
+if(data.ignore !== undefined){
+let data22 = data.ignore;
+if(Array.isArray(data22)){
+const len2 = data22.length;
+for(let i3=0; i3<len2; i3++){
+let data23 = data22[i3];
+if(typeof data23 === "string"){
+if(func3(data23) < 1){
+const err51 = {instancePath:instancePath+"/ignore/" + i3,schemaPath:"#/properties/ignore/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.ignore.items,data:data23};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -794,7 +828,7 @@ errors++;
 }
 }
 else {
-const err52 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema7.properties.connectTimeout.type,parentSchema:schema7.properties.connectTimeout,data:data23};
+const err52 = {instancePath:instancePath+"/ignore/" + i3,schemaPath:"#/properties/ignore/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.ignore.items.type,parentSchema:schema7.properties.ignore.items,data:data23};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -804,11 +838,9 @@ vErrors.push(err52);
 errors++;
 }
 }
-if(data.requestTimeout !== undefined){
-let data24 = data.requestTimeout;
-if((typeof data24 == "number") && (isFinite(data24))){
-if(data24 > 600 || isNaN(data24)){
-const err53 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema7.properties.requestTimeout,data:data24};
+}
+else {
+const err53 = {instancePath:instancePath+"/ignore",schemaPath:"#/properties/ignore/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema7.properties.ignore.type,parentSchema:schema7.properties.ignore,data:data22};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -817,8 +849,12 @@ vErrors.push(err53);
 }
 errors++;
 }
-if(data24 <= 0 || isNaN(data24)){
-const err54 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema7.properties.requestTimeout,data:data24};
+}
+if(data.connectTimeout !== undefined){
+let data24 = data.connectTimeout;
+if((typeof data24 == "number") && (isFinite(data24))){
+if(data24 > 600 || isNaN(data24)){
+const err54 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema7.properties.connectTimeout,data:data24};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -827,14 +863,59 @@ vErrors.push(err54);
 }
 errors++;
 }
-}
-else {
-const err55 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema7.properties.requestTimeout.type,parentSchema:schema7.properties.requestTimeout,data:data24};
+if(data24 <= 0 || isNaN(data24)){
+const err55 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema7.properties.connectTimeout,data:data24};
 if(vErrors === null){
 vErrors = [err55];
 }
 else {
 vErrors.push(err55);
+}
+errors++;
+}
+}
+else {
+const err56 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema7.properties.connectTimeout.type,parentSchema:schema7.properties.connectTimeout,data:data24};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+}
+if(data.requestTimeout !== undefined){
+let data25 = data.requestTimeout;
+if((typeof data25 == "number") && (isFinite(data25))){
+if(data25 > 600 || isNaN(data25)){
+const err57 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema7.properties.requestTimeout,data:data25};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+if(data25 <= 0 || isNaN(data25)){
+const err58 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema7.properties.requestTimeout,data:data25};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+else {
+const err59 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema7.properties.requestTimeout.type,parentSchema:schema7.properties.requestTimeout,data:data25};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
 }
 errors++;
 }
@@ -913,12 +994,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err56 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema7.type,parentSchema:schema7,data};
+const err60 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema7.type,parentSchema:schema7,data};
 if(vErrors === null){
-vErrors = [err56];
+vErrors = [err60];
 }
 else {
-vErrors.push(err56);
+vErrors.push(err60);
 }
 errors++;
 }
@@ -1255,9 +1336,13 @@ const schema15 = {"type":"array","items":{"$ref":"secure-transfer-profile.schema
 function validate50(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
+const _errs1 = errors;
+let valid0 = true;
+const _errs2 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema7.required,parentSchema:schema7,data};
+let missing0;
+if((data.protocol === undefined) && (missing0 = "protocol")){
+const err0 = {};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1266,8 +1351,12 @@ vErrors.push(err0);
 }
 errors++;
 }
-if(data.protocol === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'",schema:schema7.required,parentSchema:schema7,data};
+else {
+if(data.protocol !== undefined){
+const _errs4 = errors;
+const _errs5 = errors;
+if("sftp" !== data.protocol){
+const err1 = {};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1276,8 +1365,9 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(data.host === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema7.required,parentSchema:schema7,data};
+var valid2 = _errs5 === errors;
+if(valid2){
+const err2 = {};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1286,8 +1376,35 @@ vErrors.push(err2);
 }
 errors++;
 }
+else {
+errors = _errs4;
+if(vErrors !== null){
+if(_errs4){
+vErrors.length = _errs4;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+}
+var _valid0 = _errs2 === errors;
+errors = _errs1;
+if(vErrors !== null){
+if(_errs1){
+vErrors.length = _errs1;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs6 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.username === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "username"},message:"must have required property '"+"username"+"'",schema:schema7.required,parentSchema:schema7,data};
+const err3 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "username"},message:"must have required property '"+"username"+"'",schema:schema7.then.required,parentSchema:schema7.then,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1296,9 +1413,12 @@ vErrors.push(err3);
 }
 errors++;
 }
-for(const key0 in data){
-if(!(func2.call(schema7.properties, key0))){
-const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema7,data};
+}
+var _valid0 = _errs6 === errors;
+valid0 = _valid0;
+}
+if(!valid0){
+const err4 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema",schema:schema7.if,parentSchema:schema7,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1307,12 +1427,9 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-if(data.name !== undefined){
-let data0 = data.name;
-if(typeof data0 === "string"){
-if(func3(data0) > 100){
-const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 100},message:"must NOT have more than 100 characters",schema:100,parentSchema:schema7.properties.name,data:data0};
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.name === undefined){
+const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema7.required,parentSchema:schema7,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1321,8 +1438,8 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(func3(data0) < 1){
-const err6 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.name,data:data0};
+if(data.protocol === undefined){
+const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'",schema:schema7.required,parentSchema:schema7,data};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1331,8 +1448,8 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!pattern0.test(data0)){
-const err7 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[^/\\s](?:[^/]*[^/\\s])?$"},message:"must match pattern \""+"^[^/\\s](?:[^/]*[^/\\s])?$"+"\"",schema:"^[^/\\s](?:[^/]*[^/\\s])?$",parentSchema:schema7.properties.name,data:data0};
+if(data.host === undefined){
+const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema7.required,parentSchema:schema7,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1341,14 +1458,59 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-else {
-const err8 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.name.type,parentSchema:schema7.properties.name,data:data0};
+for(const key0 in data){
+if(!(func2.call(schema7.properties, key0))){
+const err8 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema7,data};
 if(vErrors === null){
 vErrors = [err8];
 }
 else {
 vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.name !== undefined){
+let data1 = data.name;
+if(typeof data1 === "string"){
+if(func3(data1) > 100){
+const err9 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 100},message:"must NOT have more than 100 characters",schema:100,parentSchema:schema7.properties.name,data:data1};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(func3(data1) < 1){
+const err10 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.name,data:data1};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+if(!pattern0.test(data1)){
+const err11 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[^/\\s](?:[^/]*[^/\\s])?$"},message:"must match pattern \""+"^[^/\\s](?:[^/]*[^/\\s])?$"+"\"",schema:"^[^/\\s](?:[^/]*[^/\\s])?$",parentSchema:schema7.properties.name,data:data1};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.name.type,parentSchema:schema7.properties.name,data:data1};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
 }
 errors++;
 }
@@ -1360,54 +1522,10 @@ errors = vErrors.length;
 }
 }
 if(data.host !== undefined){
-let data2 = data.host;
-if(typeof data2 === "string"){
-if(func3(data2) > 253){
-const err9 = {instancePath:instancePath+"/host",schemaPath:"#/properties/host/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema7.properties.host,data:data2};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-if(func3(data2) < 1){
-const err10 = {instancePath:instancePath+"/host",schemaPath:"#/properties/host/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.host,data:data2};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-if(!pattern1.test(data2)){
-const err11 = {instancePath:instancePath+"/host",schemaPath:"#/properties/host/pattern",keyword:"pattern",params:{pattern: "^[^\\s/@]+$"},message:"must match pattern \""+"^[^\\s/@]+$"+"\"",schema:"^[^\\s/@]+$",parentSchema:schema7.properties.host,data:data2};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-else {
-const err12 = {instancePath:instancePath+"/host",schemaPath:"#/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.host.type,parentSchema:schema7.properties.host,data:data2};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-if(data.port !== undefined){
-let data3 = data.port;
-if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-const err13 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema7.properties.port.type,parentSchema:schema7.properties.port,data:data3};
+let data3 = data.host;
+if(typeof data3 === "string"){
+if(func3(data3) > 253){
+const err13 = {instancePath:instancePath+"/host",schemaPath:"#/properties/host/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema7.properties.host,data:data3};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1416,9 +1534,8 @@ vErrors.push(err13);
 }
 errors++;
 }
-if((typeof data3 == "number") && (isFinite(data3))){
-if(data3 > 65535 || isNaN(data3)){
-const err14 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema7.properties.port,data:data3};
+if(func3(data3) < 1){
+const err14 = {instancePath:instancePath+"/host",schemaPath:"#/properties/host/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.host,data:data3};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1427,8 +1544,8 @@ vErrors.push(err14);
 }
 errors++;
 }
-if(data3 < 1 || isNaN(data3)){
-const err15 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema7.properties.port,data:data3};
+if(!pattern1.test(data3)){
+const err15 = {instancePath:instancePath+"/host",schemaPath:"#/properties/host/pattern",keyword:"pattern",params:{pattern: "^[^\\s/@]+$"},message:"must match pattern \""+"^[^\\s/@]+$"+"\"",schema:"^[^\\s/@]+$",parentSchema:schema7.properties.host,data:data3};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1438,12 +1555,8 @@ vErrors.push(err15);
 errors++;
 }
 }
-}
-if(data.username !== undefined){
-let data4 = data.username;
-if(typeof data4 === "string"){
-if(func3(data4) < 1){
-const err16 = {instancePath:instancePath+"/username",schemaPath:"#/properties/username/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.username,data:data4};
+else {
+const err16 = {instancePath:instancePath+"/host",schemaPath:"#/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.host.type,parentSchema:schema7.properties.host,data:data3};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1452,8 +1565,11 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(!pattern2.test(data4)){
-const err17 = {instancePath:instancePath+"/username",schemaPath:"#/properties/username/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]+$",parentSchema:schema7.properties.username,data:data4};
+}
+if(data.port !== undefined){
+let data4 = data.port;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+const err17 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema7.properties.port.type,parentSchema:schema7.properties.port,data:data4};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1462,9 +1578,9 @@ vErrors.push(err17);
 }
 errors++;
 }
-}
-else {
-const err18 = {instancePath:instancePath+"/username",schemaPath:"#/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.username.type,parentSchema:schema7.properties.username,data:data4};
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 > 65535 || isNaN(data4)){
+const err18 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema7.properties.port,data:data4};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1473,12 +1589,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-if(data.remotePath !== undefined){
-let data5 = data.remotePath;
-if(typeof data5 === "string"){
-if(!pattern3.test(data5)){
-const err19 = {instancePath:instancePath+"/remotePath",schemaPath:"#/properties/remotePath/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema7.properties.remotePath,data:data5};
+if(data4 < 1 || isNaN(data4)){
+const err19 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema7.properties.port,data:data4};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1488,8 +1600,12 @@ vErrors.push(err19);
 errors++;
 }
 }
-else {
-const err20 = {instancePath:instancePath+"/remotePath",schemaPath:"#/properties/remotePath/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.remotePath.type,parentSchema:schema7.properties.remotePath,data:data5};
+}
+if(data.username !== undefined){
+let data5 = data.username;
+if(typeof data5 === "string"){
+if(func3(data5) < 1){
+const err20 = {instancePath:instancePath+"/username",schemaPath:"#/properties/username/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.username,data:data5};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1498,25 +1614,8 @@ vErrors.push(err20);
 }
 errors++;
 }
-}
-if(data.fingerprints !== undefined){
-let data6 = data.fingerprints;
-if(Array.isArray(data6)){
-const len0 = data6.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate25(data6[i0], {instancePath:instancePath+"/fingerprints/" + i0,parentData:data6,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
-errors = vErrors.length;
-}
-}
-let i1 = data6.length;
-let j0;
-if(i1 > 1){
-outer0:
-for(;i1--;){
-for(j0 = i1; j0--;){
-if(func0(data6[i1], data6[j0])){
-const err21 = {instancePath:instancePath+"/fingerprints",schemaPath:"#/properties/fingerprints/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema7.properties.fingerprints,data:data6};
+if(!pattern2.test(data5)){
+const err21 = {instancePath:instancePath+"/username",schemaPath:"#/properties/username/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]+$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]+$",parentSchema:schema7.properties.username,data:data5};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1524,14 +1623,10 @@ else {
 vErrors.push(err21);
 }
 errors++;
-break outer0;
-}
-}
-}
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/fingerprints",schemaPath:"#/properties/fingerprints/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema7.properties.fingerprints.type,parentSchema:schema7.properties.fingerprints,data:data6};
+const err22 = {instancePath:instancePath+"/username",schemaPath:"#/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.username.type,parentSchema:schema7.properties.username,data:data5};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1541,11 +1636,11 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data.identityFile !== undefined){
-let data8 = data.identityFile;
-if(typeof data8 === "string"){
-if(func3(data8) < 1){
-const err23 = {instancePath:instancePath+"/identityFile",schemaPath:"#/properties/identityFile/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.identityFile,data:data8};
+if(data.remotePath !== undefined){
+let data6 = data.remotePath;
+if(typeof data6 === "string"){
+if(!pattern3.test(data6)){
+const err23 = {instancePath:instancePath+"/remotePath",schemaPath:"#/properties/remotePath/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema7.properties.remotePath,data:data6};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1556,7 +1651,7 @@ errors++;
 }
 }
 else {
-const err24 = {instancePath:instancePath+"/identityFile",schemaPath:"#/properties/identityFile/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.identityFile.type,parentSchema:schema7.properties.identityFile,data:data8};
+const err24 = {instancePath:instancePath+"/remotePath",schemaPath:"#/properties/remotePath/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.remotePath.type,parentSchema:schema7.properties.remotePath,data:data6};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1566,10 +1661,24 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data.agent !== undefined){
-let data9 = data.agent;
-if((typeof data9 !== "boolean") && (typeof data9 !== "string")){
-const err25 = {instancePath:instancePath+"/agent",schemaPath:"#/properties/agent/type",keyword:"type",params:{type: schema7.properties.agent.type},message:"must be boolean,string",schema:schema7.properties.agent.type,parentSchema:schema7.properties.agent,data:data9};
+if(data.fingerprints !== undefined){
+let data7 = data.fingerprints;
+if(Array.isArray(data7)){
+const len0 = data7.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate25(data7[i0], {instancePath:instancePath+"/fingerprints/" + i0,parentData:data7,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+errors = vErrors.length;
+}
+}
+let i1 = data7.length;
+let j0;
+if(i1 > 1){
+outer0:
+for(;i1--;){
+for(j0 = i1; j0--;){
+if(func0(data7[i1], data7[j0])){
+const err25 = {instancePath:instancePath+"/fingerprints",schemaPath:"#/properties/fingerprints/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema7.properties.fingerprints,data:data7};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1577,13 +1686,14 @@ else {
 vErrors.push(err25);
 }
 errors++;
+break outer0;
 }
 }
-if(data.jump !== undefined){
-let data10 = data.jump;
-if(Array.isArray(data10)){
-if(data10.length > 8){
-const err26 = {instancePath:instancePath+"/jump",schemaPath:"#/properties/jump/maxItems",keyword:"maxItems",params:{limit: 8},message:"must NOT have more than 8 items",schema:8,parentSchema:schema7.properties.jump,data:data10};
+}
+}
+}
+else {
+const err26 = {instancePath:instancePath+"/fingerprints",schemaPath:"#/properties/fingerprints/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema7.properties.fingerprints.type,parentSchema:schema7.properties.fingerprints,data:data7};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1592,12 +1702,12 @@ vErrors.push(err26);
 }
 errors++;
 }
-const len1 = data10.length;
-for(let i2=0; i2<len1; i2++){
-let data11 = data10[i2];
-if(typeof data11 === "string"){
-if(func3(data11) > 300){
-const err27 = {instancePath:instancePath+"/jump/" + i2,schemaPath:"#/properties/jump/items/maxLength",keyword:"maxLength",params:{limit: 300},message:"must NOT have more than 300 characters",schema:300,parentSchema:schema7.properties.jump.items,data:data11};
+}
+if(data.identityFile !== undefined){
+let data9 = data.identityFile;
+if(typeof data9 === "string"){
+if(func3(data9) < 1){
+const err27 = {instancePath:instancePath+"/identityFile",schemaPath:"#/properties/identityFile/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.identityFile,data:data9};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1606,8 +1716,9 @@ vErrors.push(err27);
 }
 errors++;
 }
-if(func3(data11) < 1){
-const err28 = {instancePath:instancePath+"/jump/" + i2,schemaPath:"#/properties/jump/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.jump.items,data:data11};
+}
+else {
+const err28 = {instancePath:instancePath+"/identityFile",schemaPath:"#/properties/identityFile/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.identityFile.type,parentSchema:schema7.properties.identityFile,data:data9};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1616,8 +1727,11 @@ vErrors.push(err28);
 }
 errors++;
 }
-if(!pattern5.test(data11)){
-const err29 = {instancePath:instancePath+"/jump/" + i2,schemaPath:"#/properties/jump/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u0020\\u007f,]+$"},message:"must match pattern \""+"^[^\\u0000-\\u0020\\u007f,]+$"+"\"",schema:"^[^\\u0000-\\u0020\\u007f,]+$",parentSchema:schema7.properties.jump.items,data:data11};
+}
+if(data.agent !== undefined){
+let data10 = data.agent;
+if((typeof data10 !== "boolean") && (typeof data10 !== "string")){
+const err29 = {instancePath:instancePath+"/agent",schemaPath:"#/properties/agent/type",keyword:"type",params:{type: schema7.properties.agent.type},message:"must be boolean,string",schema:schema7.properties.agent.type,parentSchema:schema7.properties.agent,data:data10};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1627,8 +1741,11 @@ vErrors.push(err29);
 errors++;
 }
 }
-else {
-const err30 = {instancePath:instancePath+"/jump/" + i2,schemaPath:"#/properties/jump/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.jump.items.type,parentSchema:schema7.properties.jump.items,data:data11};
+if(data.jump !== undefined){
+let data11 = data.jump;
+if(Array.isArray(data11)){
+if(data11.length > 8){
+const err30 = {instancePath:instancePath+"/jump",schemaPath:"#/properties/jump/maxItems",keyword:"maxItems",params:{limit: 8},message:"must NOT have more than 8 items",schema:8,parentSchema:schema7.properties.jump,data:data11};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1637,10 +1754,12 @@ vErrors.push(err30);
 }
 errors++;
 }
-}
-}
-else {
-const err31 = {instancePath:instancePath+"/jump",schemaPath:"#/properties/jump/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema7.properties.jump.type,parentSchema:schema7.properties.jump,data:data10};
+const len1 = data11.length;
+for(let i2=0; i2<len1; i2++){
+let data12 = data11[i2];
+if(typeof data12 === "string"){
+if(func3(data12) > 300){
+const err31 = {instancePath:instancePath+"/jump/" + i2,schemaPath:"#/properties/jump/items/maxLength",keyword:"maxLength",params:{limit: 300},message:"must NOT have more than 300 characters",schema:300,parentSchema:schema7.properties.jump.items,data:data12};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1649,12 +1768,8 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-if(data.proxy !== undefined){
-let data12 = data.proxy;
-if(typeof data12 === "string"){
-if(func3(data12) > 300){
-const err32 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/maxLength",keyword:"maxLength",params:{limit: 300},message:"must NOT have more than 300 characters",schema:300,parentSchema:schema7.properties.proxy,data:data12};
+if(func3(data12) < 1){
+const err32 = {instancePath:instancePath+"/jump/" + i2,schemaPath:"#/properties/jump/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.jump.items,data:data12};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1663,8 +1778,8 @@ vErrors.push(err32);
 }
 errors++;
 }
-if(func3(data12) < 1){
-const err33 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.proxy,data:data12};
+if(!pattern5.test(data12)){
+const err33 = {instancePath:instancePath+"/jump/" + i2,schemaPath:"#/properties/jump/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u0020\\u007f,]+$"},message:"must match pattern \""+"^[^\\u0000-\\u0020\\u007f,]+$"+"\"",schema:"^[^\\u0000-\\u0020\\u007f,]+$",parentSchema:schema7.properties.jump.items,data:data12};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1673,8 +1788,9 @@ vErrors.push(err33);
 }
 errors++;
 }
-if(!pattern6.test(data12)){
-const err34 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/pattern",keyword:"pattern",params:{pattern: "^(none|(socks5h?|socks|http)://[^\\u0000-\\u0020\\u007f]+)$"},message:"must match pattern \""+"^(none|(socks5h?|socks|http)://[^\\u0000-\\u0020\\u007f]+)$"+"\"",schema:"^(none|(socks5h?|socks|http)://[^\\u0000-\\u0020\\u007f]+)$",parentSchema:schema7.properties.proxy,data:data12};
+}
+else {
+const err34 = {instancePath:instancePath+"/jump/" + i2,schemaPath:"#/properties/jump/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.jump.items.type,parentSchema:schema7.properties.jump.items,data:data12};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1684,8 +1800,9 @@ vErrors.push(err34);
 errors++;
 }
 }
+}
 else {
-const err35 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.proxy.type,parentSchema:schema7.properties.proxy,data:data12};
+const err35 = {instancePath:instancePath+"/jump",schemaPath:"#/properties/jump/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema7.properties.jump.type,parentSchema:schema7.properties.jump,data:data11};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -1695,11 +1812,11 @@ vErrors.push(err35);
 errors++;
 }
 }
-if(data.caFile !== undefined){
-let data13 = data.caFile;
+if(data.proxy !== undefined){
+let data13 = data.proxy;
 if(typeof data13 === "string"){
-if(func3(data13) < 1){
-const err36 = {instancePath:instancePath+"/caFile",schemaPath:"#/properties/caFile/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.caFile,data:data13};
+if(func3(data13) > 300){
+const err36 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/maxLength",keyword:"maxLength",params:{limit: 300},message:"must NOT have more than 300 characters",schema:300,parentSchema:schema7.properties.proxy,data:data13};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -1708,9 +1825,8 @@ vErrors.push(err36);
 }
 errors++;
 }
-}
-else {
-const err37 = {instancePath:instancePath+"/caFile",schemaPath:"#/properties/caFile/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.caFile.type,parentSchema:schema7.properties.caFile,data:data13};
+if(func3(data13) < 1){
+const err37 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.proxy,data:data13};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1719,12 +1835,8 @@ vErrors.push(err37);
 }
 errors++;
 }
-}
-if(data.tlsServerName !== undefined){
-let data14 = data.tlsServerName;
-if(typeof data14 === "string"){
-if(func3(data14) < 1){
-const err38 = {instancePath:instancePath+"/tlsServerName",schemaPath:"#/properties/tlsServerName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.tlsServerName,data:data14};
+if(!pattern6.test(data13)){
+const err38 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/pattern",keyword:"pattern",params:{pattern: "^(none|(socks5h?|socks|http)://[^\\u0000-\\u0020\\u007f]+)$"},message:"must match pattern \""+"^(none|(socks5h?|socks|http)://[^\\u0000-\\u0020\\u007f]+)$"+"\"",schema:"^(none|(socks5h?|socks|http)://[^\\u0000-\\u0020\\u007f]+)$",parentSchema:schema7.properties.proxy,data:data13};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -1735,12 +1847,62 @@ errors++;
 }
 }
 else {
-const err39 = {instancePath:instancePath+"/tlsServerName",schemaPath:"#/properties/tlsServerName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.tlsServerName.type,parentSchema:schema7.properties.tlsServerName,data:data14};
+const err39 = {instancePath:instancePath+"/proxy",schemaPath:"#/properties/proxy/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.proxy.type,parentSchema:schema7.properties.proxy,data:data13};
 if(vErrors === null){
 vErrors = [err39];
 }
 else {
 vErrors.push(err39);
+}
+errors++;
+}
+}
+if(data.caFile !== undefined){
+let data14 = data.caFile;
+if(typeof data14 === "string"){
+if(func3(data14) < 1){
+const err40 = {instancePath:instancePath+"/caFile",schemaPath:"#/properties/caFile/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.caFile,data:data14};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+else {
+const err41 = {instancePath:instancePath+"/caFile",schemaPath:"#/properties/caFile/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.caFile.type,parentSchema:schema7.properties.caFile,data:data14};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+if(data.tlsServerName !== undefined){
+let data15 = data.tlsServerName;
+if(typeof data15 === "string"){
+if(func3(data15) < 1){
+const err42 = {instancePath:instancePath+"/tlsServerName",schemaPath:"#/properties/tlsServerName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.tlsServerName,data:data15};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+else {
+const err43 = {instancePath:instancePath+"/tlsServerName",schemaPath:"#/properties/tlsServerName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.tlsServerName.type,parentSchema:schema7.properties.tlsServerName,data:data15};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
 }
 errors++;
 }
@@ -1752,57 +1914,9 @@ errors = vErrors.length;
 }
 }
 if(data.mfa !== undefined){
-let data16 = data.mfa;
-if(typeof data16 !== "string"){
-const err40 = {instancePath:instancePath+"/mfa",schemaPath:"#/properties/mfa/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.mfa.type,parentSchema:schema7.properties.mfa,data:data16};
-if(vErrors === null){
-vErrors = [err40];
-}
-else {
-vErrors.push(err40);
-}
-errors++;
-}
-if(!(((data16 === "totp") || (data16 === "prompt")) || (data16 === "none"))){
-const err41 = {instancePath:instancePath+"/mfa",schemaPath:"#/properties/mfa/enum",keyword:"enum",params:{allowedValues: schema7.properties.mfa.enum},message:"must be equal to one of the allowed values",schema:schema7.properties.mfa.enum,parentSchema:schema7.properties.mfa,data:data16};
-if(vErrors === null){
-vErrors = [err41];
-}
-else {
-vErrors.push(err41);
-}
-errors++;
-}
-}
-if(data.appendTotpToPassword !== undefined){
-let data17 = data.appendTotpToPassword;
-if(typeof data17 !== "boolean"){
-const err42 = {instancePath:instancePath+"/appendTotpToPassword",schemaPath:"#/properties/appendTotpToPassword/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema7.properties.appendTotpToPassword.type,parentSchema:schema7.properties.appendTotpToPassword,data:data17};
-if(vErrors === null){
-vErrors = [err42];
-}
-else {
-vErrors.push(err42);
-}
-errors++;
-}
-}
-if(data.localRoot !== undefined){
-let data18 = data.localRoot;
-if(typeof data18 === "string"){
-if(func3(data18) < 1){
-const err43 = {instancePath:instancePath+"/localRoot",schemaPath:"#/properties/localRoot/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.localRoot,data:data18};
-if(vErrors === null){
-vErrors = [err43];
-}
-else {
-vErrors.push(err43);
-}
-errors++;
-}
-}
-else {
-const err44 = {instancePath:instancePath+"/localRoot",schemaPath:"#/properties/localRoot/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.localRoot.type,parentSchema:schema7.properties.localRoot,data:data18};
+let data17 = data.mfa;
+if(typeof data17 !== "string"){
+const err44 = {instancePath:instancePath+"/mfa",schemaPath:"#/properties/mfa/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.mfa.type,parentSchema:schema7.properties.mfa,data:data17};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -1811,11 +1925,8 @@ vErrors.push(err44);
 }
 errors++;
 }
-}
-if(data.uploadOnSave !== undefined){
-let data19 = data.uploadOnSave;
-if(typeof data19 !== "boolean"){
-const err45 = {instancePath:instancePath+"/uploadOnSave",schemaPath:"#/properties/uploadOnSave/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema7.properties.uploadOnSave.type,parentSchema:schema7.properties.uploadOnSave,data:data19};
+if(!(((data17 === "totp") || (data17 === "prompt")) || (data17 === "none"))){
+const err45 = {instancePath:instancePath+"/mfa",schemaPath:"#/properties/mfa/enum",keyword:"enum",params:{allowedValues: schema7.properties.mfa.enum},message:"must be equal to one of the allowed values",schema:schema7.properties.mfa.enum,parentSchema:schema7.properties.mfa,data:data17};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -1825,10 +1936,10 @@ vErrors.push(err45);
 errors++;
 }
 }
-if(data.confirmOverwrite !== undefined){
-let data20 = data.confirmOverwrite;
-if(typeof data20 !== "boolean"){
-const err46 = {instancePath:instancePath+"/confirmOverwrite",schemaPath:"#/properties/confirmOverwrite/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema7.properties.confirmOverwrite.type,parentSchema:schema7.properties.confirmOverwrite,data:data20};
+if(data.appendTotpToPassword !== undefined){
+let data18 = data.appendTotpToPassword;
+if(typeof data18 !== "boolean"){
+const err46 = {instancePath:instancePath+"/appendTotpToPassword",schemaPath:"#/properties/appendTotpToPassword/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema7.properties.appendTotpToPassword.type,parentSchema:schema7.properties.appendTotpToPassword,data:data18};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -1838,15 +1949,11 @@ vErrors.push(err46);
 errors++;
 }
 }
-if(data.ignore !== undefined){
-let data21 = data.ignore;
-if(Array.isArray(data21)){
-const len2 = data21.length;
-for(let i3=0; i3<len2; i3++){
-let data22 = data21[i3];
-if(typeof data22 === "string"){
-if(func3(data22) < 1){
-const err47 = {instancePath:instancePath+"/ignore/" + i3,schemaPath:"#/properties/ignore/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.ignore.items,data:data22};
+if(data.localRoot !== undefined){
+let data19 = data.localRoot;
+if(typeof data19 === "string"){
+if(func3(data19) < 1){
+const err47 = {instancePath:instancePath+"/localRoot",schemaPath:"#/properties/localRoot/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.localRoot,data:data19};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -1857,7 +1964,7 @@ errors++;
 }
 }
 else {
-const err48 = {instancePath:instancePath+"/ignore/" + i3,schemaPath:"#/properties/ignore/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.ignore.items.type,parentSchema:schema7.properties.ignore.items,data:data22};
+const err48 = {instancePath:instancePath+"/localRoot",schemaPath:"#/properties/localRoot/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.localRoot.type,parentSchema:schema7.properties.localRoot,data:data19};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -1867,9 +1974,10 @@ vErrors.push(err48);
 errors++;
 }
 }
-}
-else {
-const err49 = {instancePath:instancePath+"/ignore",schemaPath:"#/properties/ignore/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema7.properties.ignore.type,parentSchema:schema7.properties.ignore,data:data21};
+if(data.uploadOnSave !== undefined){
+let data20 = data.uploadOnSave;
+if(typeof data20 !== "boolean"){
+const err49 = {instancePath:instancePath+"/uploadOnSave",schemaPath:"#/properties/uploadOnSave/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema7.properties.uploadOnSave.type,parentSchema:schema7.properties.uploadOnSave,data:data20};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -1879,11 +1987,10 @@ vErrors.push(err49);
 errors++;
 }
 }
-if(data.connectTimeout !== undefined){
-let data23 = data.connectTimeout;
-if((typeof data23 == "number") && (isFinite(data23))){
-if(data23 > 600 || isNaN(data23)){
-const err50 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema7.properties.connectTimeout,data:data23};
+if(data.confirmOverwrite !== undefined){
+let data21 = data.confirmOverwrite;
+if(typeof data21 !== "boolean"){
+const err50 = {instancePath:instancePath+"/confirmOverwrite",schemaPath:"#/properties/confirmOverwrite/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema7.properties.confirmOverwrite.type,parentSchema:schema7.properties.confirmOverwrite,data:data21};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -1892,8 +1999,16 @@ vErrors.push(err50);
 }
 errors++;
 }
-if(data23 <= 0 || isNaN(data23)){
-const err51 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema7.properties.connectTimeout,data:data23};
+}
+if(data.ignore !== undefined){
+let data22 = data.ignore;
+if(Array.isArray(data22)){
+const len2 = data22.length;
+for(let i3=0; i3<len2; i3++){
+let data23 = data22[i3];
+if(typeof data23 === "string"){
+if(func3(data23) < 1){
+const err51 = {instancePath:instancePath+"/ignore/" + i3,schemaPath:"#/properties/ignore/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.ignore.items,data:data23};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -1904,7 +2019,7 @@ errors++;
 }
 }
 else {
-const err52 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema7.properties.connectTimeout.type,parentSchema:schema7.properties.connectTimeout,data:data23};
+const err52 = {instancePath:instancePath+"/ignore/" + i3,schemaPath:"#/properties/ignore/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.ignore.items.type,parentSchema:schema7.properties.ignore.items,data:data23};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -1914,11 +2029,9 @@ vErrors.push(err52);
 errors++;
 }
 }
-if(data.requestTimeout !== undefined){
-let data24 = data.requestTimeout;
-if((typeof data24 == "number") && (isFinite(data24))){
-if(data24 > 600 || isNaN(data24)){
-const err53 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema7.properties.requestTimeout,data:data24};
+}
+else {
+const err53 = {instancePath:instancePath+"/ignore",schemaPath:"#/properties/ignore/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema7.properties.ignore.type,parentSchema:schema7.properties.ignore,data:data22};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -1927,8 +2040,12 @@ vErrors.push(err53);
 }
 errors++;
 }
-if(data24 <= 0 || isNaN(data24)){
-const err54 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema7.properties.requestTimeout,data:data24};
+}
+if(data.connectTimeout !== undefined){
+let data24 = data.connectTimeout;
+if((typeof data24 == "number") && (isFinite(data24))){
+if(data24 > 600 || isNaN(data24)){
+const err54 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema7.properties.connectTimeout,data:data24};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -1937,14 +2054,59 @@ vErrors.push(err54);
 }
 errors++;
 }
-}
-else {
-const err55 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema7.properties.requestTimeout.type,parentSchema:schema7.properties.requestTimeout,data:data24};
+if(data24 <= 0 || isNaN(data24)){
+const err55 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema7.properties.connectTimeout,data:data24};
 if(vErrors === null){
 vErrors = [err55];
 }
 else {
 vErrors.push(err55);
+}
+errors++;
+}
+}
+else {
+const err56 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema7.properties.connectTimeout.type,parentSchema:schema7.properties.connectTimeout,data:data24};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+}
+if(data.requestTimeout !== undefined){
+let data25 = data.requestTimeout;
+if((typeof data25 == "number") && (isFinite(data25))){
+if(data25 > 600 || isNaN(data25)){
+const err57 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema7.properties.requestTimeout,data:data25};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+if(data25 <= 0 || isNaN(data25)){
+const err58 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema7.properties.requestTimeout,data:data25};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+else {
+const err59 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema7.properties.requestTimeout.type,parentSchema:schema7.properties.requestTimeout,data:data25};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
 }
 errors++;
 }
@@ -2023,12 +2185,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err56 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema7.type,parentSchema:schema7,data};
+const err60 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema7.type,parentSchema:schema7,data};
 if(vErrors === null){
-vErrors = [err56];
+vErrors = [err60];
 }
 else {
-vErrors.push(err56);
+vErrors.push(err60);
 }
 errors++;
 }

@@ -40,7 +40,8 @@ export function hostPort(server: Pick<ServerAddress, 'host' | 'port'>): string {
 
 /** `sftp://alice@files.example.com:22`, or `sftp://files.example.com:22` for an address without a user. Never a secret. */
 export function serverUrl(server: AddressLike): string {
-  const user = server.username === undefined ? '' : `${encodeURIComponent(server.username)}@`;
+  // No user (an SFTP profile leaving it to ~/.ssh/config) is written as none, not as "@".
+  const user = server.username === undefined || server.username === '' ? '' : `${encodeURIComponent(server.username)}@`;
   return `${server.protocol}://${user}${urlHost(server.host)}:${server.port}`;
 }
 

@@ -22,6 +22,13 @@ export type MfaMode = 'totp' | 'prompt' | 'none';
 export interface Profile extends ServerAddress {
   /** Unique within its source. */
   name: string;
+  /**
+   * Not a setting (set by the loader / URL parser): the values that are defaults because none was
+   * written, so an SFTP server's ~/.ssh/config Port / ConnectTimeout may replace them (OpenSSH: what
+   * is given explicitly beats the config). An SFTP profile's `username` may likewise be '' (not
+   * written): the config's User, else the local user name, is used (connect.ts withSshConfig).
+   */
+  defaulted?: { port?: true; connectTimeout?: true };
   /** Remote folder the tree and relative paths start from. Default: the login folder. */
   remotePath?: string;
   /** Pinned SSH host-key or TLS certificate fingerprints, `SHA256:<base64>` (OpenSSH's format). */

@@ -205,6 +205,19 @@ export function parseUrl(text: string): RemoteUrl {
   return url;
 }
 
+/**
+ * Whether a URL parseUrl() accepts writes a port (`sftp://h:2222/`) rather than leaving the
+ * protocol's default — an explicit port beats ~/.ssh/config's Port, a default one does not.
+ */
+export function urlNamesPort(text: string): boolean {
+  const rest = text.slice(text.indexOf('//') + 2);
+  const slash = rest.indexOf('/');
+  const authority = slash < 0 ? rest : rest.slice(0, slash);
+  const hostPort = authority.slice(authority.lastIndexOf('@') + 1);
+  const portText = hostPort.startsWith('[') ? hostPort.slice(hostPort.indexOf(']') + 1).replace(/^:/, '') : hostPort.includes(':') ? hostPort.split(':')[1] : '';
+  return portText !== '';
+}
+
 /** `profile:NAME` or `profile:NAME/path` (the name is taken literally; it cannot contain "/"). */
 export function parseProfileRef(text: string): { name: string; path: string } {
   const body = text.slice('profile:'.length);

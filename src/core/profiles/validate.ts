@@ -8,7 +8,7 @@ import type { ErrorObject } from 'ajv';
 import schemaJson from '../../../schemas/profile.schema.json';
 import { UsageError } from '../errors';
 import { isFingerprint, normalizeFingerprint } from '../syntax/fingerprint';
-import { isValidHost, isValidHostEntry } from '../syntax/host';
+import { isSshHostAlias, isValidHost, isValidHostEntry } from '../syntax/host';
 import type { Policy } from './policyTypes';
 import { isNoProxy, parseProxyUrl } from '../syntax/proxyUrl';
 import { looksLikeKeyContent, runsProgram, secretFieldOf, squashKey, verificationSwitchOf, type SecretField } from './forbidden';
@@ -275,8 +275,10 @@ function nestedSecrets(c: Collector, segments: PathSegment[], key: string, value
 }
 
 /** A host written as a URL, with a user or a port, or otherwise not a name or address. */
-function hostProblem(host: string): { code: ProblemCode; text: string } | undefined {
+function hostProblem(host: string, protocol: unknown): { code: ProblemCode; text: string } | undefined {
   if (isValidHost(host)) return undefined;
+  // An SFTP host may be a ~/.ssh/config alias (resolved when connecting, like `ssh ALIAS`).
+  if (protocol === 'sftp' && isSshHostAlias(host)) return undefined;
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(host)) {
     if (/^[^/]*\/\/[^/@]*:[^@]*@/.test(host)) return { code: 'secret-in-profile', text: 'holds a URL with a password, and secrets belong in the OS keychain — write only the host name here and run "Secure Transfer: Set Password"' };
     return { code: 'invalid-value', text: 'is a URL — write only the server\'s name or address here and put protocol, username, port and remotePath in their own settings' };
@@ -304,7 +306,7 @@ function checkProfile(c: Collector, segments: PathSegment[], profile: unknown, n
     }
   }
   if (typeof profile.host === 'string' && profile.host !== '') {
-    const problem = hostProblem(profile.host);
+    const problem = hostProblem(profile.host, profile.protocol);
     if (problem) report(c, [...segments, 'host'], problem.code, problem.text);
   }
   if (typeof profile.proxy === 'string' && !isNoProxy(profile.proxy)) {
@@ -439,6 +441,7 @@ function rangeMessage(e: ErrorObject): string {
 
 function reportAjvErrors(c: Collector, errors: ErrorObject[] | null | undefined, data: unknown): void {
   for (const e of errors ?? []) {
+    if (e.keyword === 'if') continue; // its `then` (username required unless sftp) reports the missing key
     const segments = pointerSegments(e.instancePath, data);
     if (e.keyword === 'required') segments.push(String(e.params.missingProperty));
     if (e.keyword === 'additionalProperties') segments.push(String(e.params.additionalProperty));
@@ -464,6 +467,11 @@ function withDefaults(profile: Profile, source: ProfileSource): LoadedProfile {
   return {
     ...profile,
     port: profile.port ?? DEFAULT_PORTS[profile.protocol],
+    ...(profile.port === undefined || profile.connectTimeout === undefined
+      ? { defaulted: { ...(profile.port === undefined ? { port: true as const } : {}), ...(profile.connectTimeout === undefined ? { connectTimeout: true as const } : {}) } }
+      : {}),
+    // SFTP may leave the user to ~/.ssh/config or the local user name (connect() decides); '' = not written.
+    username: profile.username ?? '',
     mfa: profile.mfa ?? 'none',
     fingerprints: profile.fingerprints ?? [],
     ignore: profile.ignore ?? [],

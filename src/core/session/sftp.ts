@@ -78,6 +78,11 @@ export interface SftpConnectOptions {
    */
   idleTimeoutMs?: number;
   /**
+   * ssh config ServerAliveInterval/CountMax: keepalives every `intervalMs`, the connection dropped after
+   * `countMax` unanswered ones (instead of the idleTimeoutMs split). Never disables keepalives.
+   */
+  keepalive?: { intervalMs: number; countMax: number };
+  /**
    * After login: how long the server may leave a request unanswered (see requestDeadline.ts) before
    * it fails and the connection is closed. Default: the profile default (30 s).
    */
@@ -229,6 +234,11 @@ export async function connectSsh(opts: SftpConnectOptions): Promise<SshConnectio
   client.on('error', (err) => auth.ignorable(err) ? log.debug(`SSH agent: ${describeError(err)}`) : fail(auth.fatal ?? (isAuthFailure(err) ? auth.failedError() : mapConnectError(err, { server, timeoutMs, offers }))));
   client.on('close', () => fail(new SecureTransferError(`${hostPort(server)} closed the connection during login: try again, and check the server's log if it keeps happening.`, 'failure', 'connection-closed')));
 
+  // HostKeyAlias (ssh config): the name known_hosts and the trust store know this server's key by,
+  // used verbatim (no port), as OpenSSH does. The connection itself still goes to server.host:port.
+  const alias = opts.sshConfig?.hostKeyAlias;
+  const trustServer: ServerAddress = alias ? { ...server, host: alias, port: 22 } : server;
+
   let handshakeDone = false;
   client.on('handshake', (negotiated) => {
     handshakeDone = true;
@@ -242,13 +252,13 @@ export async function connectSsh(opts: SftpConnectOptions): Promise<SshConnectio
     ...(opts.sock ? { sock: opts.sock } : {}),
     username: server.username,
     readyTimeout: 0, // our own timer, which pauses while the user answers questions
-    keepaliveInterval: Math.max(250, Math.round((opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS) / (KEEPALIVE_COUNT_MAX + 1))),
-    keepaliveCountMax: KEEPALIVE_COUNT_MAX,
+    keepaliveInterval: Math.max(250, opts.keepalive?.intervalMs ?? Math.round((opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS) / (KEEPALIVE_COUNT_MAX + 1))),
+    keepaliveCountMax: Math.max(1, opts.keepalive?.countMax ?? KEEPALIVE_COUNT_MAX),
     algorithms: opts.algorithms ?? PREFERRED_ALGORITHMS,
     // With `hostHash` unset ssh2 hands over the raw key blob; the callback form lets us ask the user.
     hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
       timer.stop();
-      verifyHostKey({ server, keyBlob: key, ...opts.trust })
+      verifyHostKey({ server: trustServer, keyBlob: key, ...opts.trust })
         .then((verdict) => {
           hostKey = { ...hostKeyInfo(key), source: verdict.source };
           log.info(`Host key of ${hostPort(server)} trusted (${verdict.source}): ${hostKey.fingerprint}`);

@@ -93,6 +93,14 @@ export function isValidHost(host: string): boolean {
   return !host.startsWith('[') && (parseIp(host) !== undefined || isHostName(host));
 }
 
+/**
+ * A name an SFTP profile or URL may use as an OpenSSH `Host` alias (resolved through ~/.ssh/config,
+ * not DNS): letters, digits and `. _ - + =`, not starting with `-` (ssh would read it as an option).
+ */
+export function isSshHostAlias(host: string): boolean {
+  return /^[A-Za-z0-9_.+=][A-Za-z0-9_.+=-]{0,252}$/.test(host);
+}
+
 export function isHostGlob(pattern: string): boolean {
   const p = normalizeHostName(pattern);
   return p.includes('*') && p.length <= 253 && p.split('.').every((l) => GLOB_LABEL.test(l));

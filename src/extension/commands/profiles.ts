@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { existsSync, promises as fsp } from 'node:fs';
 import * as vscode from 'vscode';
 import { describeError, UsageError } from '../../core/errors';
+import { escapeControlChars } from '../../core/displayText';
 import { BoundedInputError, PROFILE_FILE as PROFILE_FILE_SPEC, readBoundedFile } from '../../core/fsutil';
 import { parseTypedAddress } from '../addressInput';
 import { MOVE_SECRET_COMMAND, moveSecretToKeychain } from '../profileDiagnostics';
@@ -17,10 +18,14 @@ export interface NewProfileArgs {
   protocol: Protocol;
   host: string;
   port?: number;
-  username: string;
+  /** Absent for an SFTP profile that names a ~/.ssh/config Host (its User applies, like `ssh ALIAS`). */
+  username?: string;
   remotePath?: string;
   target: 'user' | 'workspace';
 }
+
+/** The first row of Add Profile's ~/.ssh/config step: type an address instead. */
+export const TYPE_ADDRESS_LABEL = 'Enter a server address…';
 
 const PROTOCOL_PICKS: readonly (vscode.QuickPickItem & { protocol: Protocol })[] = [
   { label: 'SFTP', description: 'SSH file transfer (port 22)', protocol: 'sftp' },
@@ -37,7 +42,7 @@ const PROTOCOLS: readonly Protocol[] = ['sftp', 'ftpes', 'ftps'];
 export function isNewProfileArgs(x: unknown): x is NewProfileArgs {
   if (typeof x !== 'object' || x === null || 'kind' in x) return false;
   const a = x as Partial<Record<keyof NewProfileArgs, unknown>>;
-  return typeof a.name === 'string' && typeof a.host === 'string' && typeof a.username === 'string'
+  return typeof a.name === 'string' && typeof a.host === 'string' && (typeof a.username === 'string' || (a.username === undefined && a.protocol === 'sftp'))
     && PROTOCOLS.includes(a.protocol as Protocol) && (a.target === 'user' || a.target === 'workspace');
 }
 
@@ -51,7 +56,35 @@ function validateAddress(text: string): string | undefined {
   }
 }
 
+/**
+ * The concrete Host names of the user's ~/.ssh/config (no patterns), read only now; with none (or no
+ * file), no question. Picking one makes an SFTP profile whose host is that alias; the config supplies
+ * HostName, Port, User and keys when connecting.
+ */
+async function pickSshConfigHost(s: Services): Promise<string | undefined | null> {
+  const { listSshHosts } = await import('../../core/sshconfig/resolve');
+  const { hosts, warnings } = await listSshHosts(s.sshConfig).catch((err: unknown) => ({ hosts: [] as string[], warnings: [describeError(err)] }));
+  for (const w of warnings) s.log.warn(w);
+  if (hosts.length === 0) return null;
+  const items = [
+    { label: TYPE_ADDRESS_LABEL, description: 'user@host, or a pasted sftp:// / ftpes:// / ftps:// URL', host: undefined },
+    ...hosts.slice(0, 500).map((h) => ({ label: escapeControlChars(h), description: 'Host in ~/.ssh/config (SFTP)', host: h })),
+  ];
+  const chosen = await s.ui.pick(items, { placeHolder: 'Add which server? (Host entries of your ~/.ssh/config, or type an address)' });
+  if (!chosen) return undefined;
+  return chosen.host ?? null;
+}
+
 async function askNewProfile(s: Services): Promise<NewProfileArgs | undefined> {
+  const alias = await pickSshConfigHost(s);
+  if (alias === undefined) return undefined;
+  if (alias !== null) {
+    const name = await s.ui.input({ prompt: 'Profile name', value: alias, validateInput: (v) => (v.trim() && !v.includes('/') ? undefined : 'A profile name must not be empty or contain "/".'), ignoreFocusOut: true });
+    if (!name) return undefined;
+    const where = await askTarget(s);
+    if (!where) return undefined;
+    return { name: name.trim(), protocol: 'sftp', host: alias, target: where.target };
+  }
   // The address first: a pasted URL names its protocol, so the protocol question is then skipped.
   const address = await s.ui.input({
     prompt: 'Server address',
@@ -67,17 +100,28 @@ async function askNewProfile(s: Services): Promise<NewProfileArgs | undefined> {
   const url = typed.protocol ? typed.url : parseTypedAddress(address, protocol).url;
   const name = await s.ui.input({ prompt: 'Profile name', value: `${url.username}@${url.host}`, validateInput: (v) => (v.trim() && !v.includes('/') ? undefined : 'A profile name must not be empty or contain "/".'), ignoreFocusOut: true });
   if (!name) return undefined;
-  const targets = [
-    { label: 'User settings', description: 'only for you', target: 'user' as const },
-    ...(s.profiles.profileFiles().length && !s.profiles.restricted ? [{ label: 'Workspace (shared)', description: PROFILE_FILE_PATH, target: 'workspace' as const }] : []),
-  ];
-  const where = targets.length === 1 ? targets[0] : await s.ui.pick(targets, { placeHolder: 'Where should the profile be saved?' });
+  const where = await askTarget(s);
   if (!where) return undefined;
   return { name: name.trim(), protocol, host: url.host, port: url.port, username: url.username!, remotePath: url.path.startsWith('/') ? url.path : undefined, target: where.target };
 }
 
-function profileJson(a: NewProfileArgs): Profile {
-  const p: Profile = { name: a.name, protocol: a.protocol, host: a.host, username: a.username, port: a.port ?? DEFAULT_PORTS[a.protocol] };
+async function askTarget(s: Services): Promise<{ target: 'user' | 'workspace' } | undefined> {
+  const targets = [
+    { label: 'User settings', description: 'only for you', target: 'user' as const },
+    ...(s.profiles.profileFiles().length && !s.profiles.restricted ? [{ label: 'Workspace (shared)', description: PROFILE_FILE_PATH, target: 'workspace' as const }] : []),
+  ];
+  return targets.length === 1 ? targets[0] : await s.ui.pick(targets, { placeHolder: 'Where should the profile be saved?' });
+}
+
+/** What is written: an alias profile leaves username and port out, so ~/.ssh/config's User and Port apply. */
+function profileJson(a: NewProfileArgs): Partial<Profile> & Pick<Profile, 'name' | 'protocol' | 'host'> {
+  const p: Partial<Profile> & Pick<Profile, 'name' | 'protocol' | 'host'> = { name: a.name, protocol: a.protocol, host: a.host };
+  if (a.username !== undefined) {
+    p.username = a.username;
+    p.port = a.port ?? DEFAULT_PORTS[a.protocol];
+  } else if (a.port !== undefined) {
+    p.port = a.port;
+  }
   if (a.remotePath) p.remotePath = a.remotePath;
   return p;
 }

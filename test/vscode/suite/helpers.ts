@@ -15,6 +15,8 @@ export async function getApi(): Promise<TestApi> {
   if (!ext) throw new Error(`${EXTENSION_ID} is not loaded`);
   const api = await ext.activate();
   if (!api) throw new Error('activate() returned no test API: is the extension running in test mode?');
+  // The suites never read this machine's own ~/.ssh/config (30-sshconfig points it at its own file).
+  api.services.sshConfig.file ??= false;
   cached = api;
   return api;
 }
