@@ -106,7 +106,7 @@ describe('~/.ssh/config for sftp:// (OpenSSH sshd)', () => {
     assert.equal(plain.code, 3, plain.stderr);
   });
 
-  test('the key comes from the config (IdentityFile)', { todo: 'sftpAuth consumes sshConfig.identityFiles with the keys work (r-keys)' }, async () => {
+  test('the key comes from the config (IdentityFile)', async () => {
     const r = await cli(['ls', `sftp://box${remote}`, '--fingerprint', pin]);
     assert.equal(r.code, 0, r.stderr);
   });
