@@ -278,7 +278,8 @@ async function proxyDial(proxyUrl: string): Promise<ProbeDial> {
  * (its tokens were expanded for `first`), whatever host the probe names.
  */
 async function proxyCommandDial(command: string, first: ServerAddress, ctx: ConnectContext, log: Logger): Promise<ProbeDial> {
-  const [{ spawnProxyCommand, proxyCommandText }, { boundedDial }] = await Promise.all([import('./session/proxyCommand'), import('./audit/auditServer')]);
+  const [{ checkProxyCommandPlatform, spawnProxyCommand, proxyCommandText }, { boundedDial }] = await Promise.all([import('./session/proxyCommand'), import('./audit/auditServer')]);
+  checkProxyCommandPlatform(); // its own sentence, not "could not audit"
   const text = proxyCommandText(command);
   log.info(`Auditing ${hostPort(first)} through the ProxyCommand from your ssh config (once per probe connection): ${text}`);
   await ctx.activity?.append({ server: serverOrigin(first), action: 'connect', result: 'proxy-command', detail: `ProxyCommand from your ssh config, for the audit's probes: ${text}` }).catch(() => undefined);
