@@ -20,11 +20,11 @@ import { noCommonAlgorithmText } from './session/sftpErrors';
 import { CA_FILE, checkBoundedFile, expandHome, IDENTITY_FILE, KNOWN_HOSTS_FILE } from './fsutil';
 import { blocksAtSeverity, checkHostAllowed, effectivePolicy, effectiveMinTlsVersion, enforcePolicy, forbiddenAlgorithmEntry, PolicyViolation, type EffectivePolicy, type Policy } from './policy';
 import type { ActivityLog } from './audit/activityLog';
-import type { AuditReport } from './audit/types';
+import type { AuditReport, ProbeDial } from './audit/types';
 import type { SshConfigOptions, SshHostConfig } from './sshconfig/types';
 import { defaultKnownHostsFiles } from './trust/knownHosts';
 import type { RoutePlan } from './session/routePlan';
-import type { SshRoute } from './session/sshRoute';
+import type { BeforeNextHop, SshRoute } from './session/sshRoute';
 import { proxyDisplay, proxyFor } from './session/proxy';
 import { parseProxyUrl } from './syntax/proxyUrl';
 
@@ -68,21 +68,40 @@ export interface ConnectContext {
   env?: NodeJS.ProcessEnv;
 }
 
-async function enforceAuditPolicy(profile: Profile, policy: Policy | EffectivePolicy, ctx: ConnectContext, proxy: string | undefined): Promise<void> {
+/** One server to audit under the policy: the target, or a jump host (then named by its label). */
+interface AuditSubject {
+  server: ServerAddress;
+  /** Set for a jump host: "jump host 1 of 2 (bastion:22)"; the refusal and the step name it. */
+  hopLabel?: string;
+  /** Fingerprints pinned for THIS server (the profile's and --fingerprint's are the target's only). */
+  pins: string[];
+  /** How the probes reach it (a proxy, a ProxyCommand, the previous hop's channel); default: direct TCP. */
+  dial?: ProbeDial;
+}
+
+/**
+ * Audits one server of the route (read-only probes, no credentials) before anything is sent to it but
+ * the probes, and refuses it when a finding is at or above policy.blockOnSeverity. The probes take the
+ * session's own way there (`dial`), so no route can bypass the audit. The step says what was found.
+ */
+async function enforceAuditPolicy(subject: AuditSubject, policy: Policy | EffectivePolicy, ctx: ConnectContext): Promise<void> {
   const { auditServer, knownIdentities } = await import('./audit/auditServer');
-  const target = { protocol: profile.protocol, host: profile.host, port: profile.port, username: profile.username };
+  const { server, hopLabel } = subject;
+  const target = { protocol: server.protocol, host: server.host, port: server.port, username: server.username };
   const records = await ctx.trustStore.all();
-  // The probes take the same route as the session: through the proxy when one applies.
-  const report = await auditServer(target, { known: knownIdentities(target, records, [...(profile.fingerprints ?? []), ...(ctx.pinned ?? [])]), ...(proxy ? { proxy } : {}) });
-  ctx.onAudit?.(report);
+  const report = await auditServer(target, { known: knownIdentities(target, records, subject.pins), ...(subject.dial ? { dial: subject.dial } : {}) });
+  // The caller's record of "the server's audit" is the target's (the extension files it under the profile).
+  if (!hopLabel) ctx.onAudit?.(report);
+  const threshold = effectivePolicy(policy).blockOnSeverity;
   const blocking = report.findings.filter((f) => blocksAtSeverity(f.severity, policy));
   if (blocking.length > 0) {
     const f = blocking[0];
     throw new PolicyViolation(
       'policy.blockOnSeverity',
-      `The policy (policy.blockOnSeverity) refuses ${serverOrigin(profile)}: the audit found "${f.title}" (${f.severity})${blocking.length > 1 ? ` and ${blocking.length - 1} more` : ''}; fix the server (run \`secure-transfer audit\` for the remediation) or change the policy.`,
+      `The policy (policy.blockOnSeverity) refuses ${hopLabel ?? serverOrigin(server)}: the audit found "${f.title}" (${f.severity})${blocking.length > 1 ? ` and ${blocking.length - 1} more` : ''}; fix the server (run \`secure-transfer audit\` for the remediation) or change the policy.`,
     );
   }
+  ctx.onStep?.({ phase: hopLabel ? 'hop' : 'target', ok: true, text: `Audited ${hopLabel ?? hostPort(server)}: no finding at or above ${threshold}.` });
 }
 
 /**
@@ -149,12 +168,18 @@ export async function connect(profile: Profile, ctx: ConnectContext): Promise<Re
       if (proxy ?? hopProxyUrl) await enforceProxyPolicy((proxy ?? hopProxyUrl)!, ctx.policy);
       profile = { ...profile, minTlsVersion: effectiveMinTlsVersion(profile, ctx.policy) };
       step('policy', true, `The policy allows ${plan?.hops.length ? `every hop and ${hostPort(profile)}` : hostPort(profile)}.`);
-      // The audit probes connect directly: only what is reachable directly is audited before connecting.
-      if (!plan?.hops.length && !plan?.proxyCommand) await enforceAuditPolicy(profile, ctx.policy, ctx, proxy);
-      else if (plan.hops.length && !plan.proxyCommand) await enforceAuditPolicy({ ...profile, ...plan.hops[0].server }, ctx.policy, ctx, hopProxyUrl);
-      if (plan?.hops.length || plan?.proxyCommand) log.warn(`${serverOrigin(profile)} is reached through ${plan.hops.length ? 'jump hosts' : 'a ProxyCommand'}, so it was not audited before connecting (the audit probes connect directly).`);
     }
     const server: ServerAddress = { protocol: profile.protocol, host: profile.host, port: profile.port, username: profile.username };
+    if (ctx.policy) {
+      // Every server of the route is audited before it is sent anything but the probes, the probes
+      // taking the session's own way: the first server (the first hop, or the target when there are
+      // no hops) here — directly, through the proxy or through the ProxyCommand; each next one through
+      // the previous hop's channel, once that hop is verified and logged in (openRoute).
+      const first = plan?.hops[0];
+      doing = { phase: first ? 'hop' : 'target', what: `Auditing ${first ? first.label : hostPort(profile)}` };
+      const dial = plan?.proxyCommand ? await proxyCommandDial(plan.proxyCommand, first?.server ?? server, ctx, log) : (proxy ?? hopProxyUrl) ? await proxyDial((proxy ?? hopProxyUrl)!) : undefined;
+      await enforceAuditPolicy(first ? { server: first.server, hopLabel: first.label, pins: [], dial } : { server, pins: [...(profile.fingerprints ?? []), ...(ctx.pinned ?? [])], dial }, ctx.policy, ctx);
+    }
     const tctx = { ...ctx, decide };
     // StrictHostKeyChecking yes (the target's own entry) only for the target; each hop follows its own entry.
     const targetCtx = sshHost?.strictHostKeyChecking === 'yes' ? { ...tctx, decide: strictDecider(sshHost) } : tctx;
@@ -172,7 +197,7 @@ export async function connect(profile: Profile, ctx: ConnectContext): Promise<Re
         step('hop', true, `Reached ${hostPort(first)} through the proxy.`);
       }
       if (plan.hops.length) {
-        route = await openRoute(plan, profile, server, tctx, log, sock, (d) => (doing = d), step);
+        route = await openRoute(plan, profile, server, tctx, log, sock, (d) => (doing = d), step, ctx.policy && auditThroughHop(plan, profile, server, ctx.policy, ctx, (d) => (doing = d)));
         sock = route.sock;
       } else if (sock) {
         // The target straight through the command: closing the session kills it; its exit is the reason.
@@ -232,6 +257,51 @@ function routeText(plan: RoutePlan, profile: Profile): string {
   return `Route: ${[...(plan.proxyCommand ? ['ProxyCommand'] : []), ...via, serverLabel(profile)].join(' → ')}${from}.`;
 }
 
+/**
+ * How many probe connections a routed audit keeps open at once. A ProxyCommand is spawned once per
+ * probe connection (often `ssh -W`, i.e. one more login to a bastion each), and a jump host opens one
+ * TCP connection per channel: two at a time keeps the route calm and the audit quick. The SSH probe
+ * opens 1 + one per host-key type offered, at most 7 in all (sshProbe.ts HOST_KEY_FAMILIES).
+ */
+const ROUTED_PROBE_CONCURRENCY = 2;
+
+/** The audit's probes through the proxy (the session's own choice), one tunnel per probe connection. */
+async function proxyDial(proxyUrl: string): Promise<ProbeDial> {
+  const [{ proxiedDialer }, { DEFAULT_PROBE_TIMEOUT_MS }] = await Promise.all([import('./session/proxy'), import('./audit/auditServer')]);
+  return proxiedDialer(proxyUrl, { timeoutMs: DEFAULT_PROBE_TIMEOUT_MS });
+}
+
+/**
+ * The audit's probes through the user's ProxyCommand: the command carries one connection, so it is
+ * spawned again for each probe connection (at most ROUTED_PROBE_CONCURRENCY at once), and the
+ * activity log records once that it ran for the audit. The command connects where the config says
+ * (its tokens were expanded for `first`), whatever host the probe names.
+ */
+async function proxyCommandDial(command: string, first: ServerAddress, ctx: ConnectContext, log: Logger): Promise<ProbeDial> {
+  const [{ checkProxyCommandPlatform, spawnProxyCommand, proxyCommandText }, { boundedDial }] = await Promise.all([import('./session/proxyCommand'), import('./audit/auditServer')]);
+  checkProxyCommandPlatform(); // its own sentence, not "could not audit"
+  const text = proxyCommandText(command);
+  log.info(`Auditing ${hostPort(first)} through the ProxyCommand from your ssh config (once per probe connection): ${text}`);
+  await ctx.activity?.append({ server: serverOrigin(first), action: 'connect', result: 'proxy-command', detail: `ProxyCommand from your ssh config, for the audit's probes: ${text}` }).catch(() => undefined);
+  return boundedDial(async () => spawnProxyCommand(command, { log }), ROUTED_PROBE_CONCURRENCY);
+}
+
+/**
+ * The route's hook that audits hop 2…n and the target, each through the previous hop's channels,
+ * after that hop is verified and logged in and before the next one gets any credential.
+ */
+function auditThroughHop(plan: RoutePlan, profile: Profile, target: ServerAddress, policy: Policy | EffectivePolicy, ctx: ConnectContext, setDoing: (d: { phase: ConnectStep['phase']; what: string }) => void): BeforeNextHop {
+  return async (index, _next, dial) => {
+    const hop = plan.hops[index];
+    const via = plan.hops[index - 1].label;
+    setDoing({ phase: hop ? 'hop' : 'target', what: `Auditing ${hop ? hop.label : hostPort(target)} through ${via}` });
+    const { boundedDial } = await import('./audit/auditServer');
+    const routed = boundedDial(dial, ROUTED_PROBE_CONCURRENCY);
+    await enforceAuditPolicy(hop ? { server: hop.server, hopLabel: hop.label, pins: [], dial: routed } : { server: target, pins: [...(profile.fingerprints ?? []), ...(ctx.pinned ?? [])], dial: routed }, policy, ctx);
+    setDoing(hop ? { phase: 'hop', what: `Reaching ${hop.label} through ${via}` } : { phase: 'target', what: `Reaching ${hostPort(target)} through ${via}` });
+  };
+}
+
 /** The user's own ProxyCommand (never a profile's: no profile field can hold one), recorded in the activity log. */
 async function startProxyCommand(command: string, first: ServerAddress, ctx: ConnectContext, log: Logger): Promise<Duplex> {
   const { spawnProxyCommand, proxyCommandText } = await import('./session/proxyCommand');
@@ -257,6 +327,7 @@ async function openRoute(
   firstStream: Duplex | undefined,
   setDoing: (d: { phase: ConnectStep['phase']; what: string }) => void,
   step: (phase: ConnectStep['phase'], ok: boolean, text: string) => void,
+  beforeNext?: BeforeNextHop,
 ): Promise<SshRoute> {
   const { openSshRoute } = await import('./session/sshRoute');
   const connectTimeoutMs = (profile.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT) * 1000;
@@ -293,7 +364,7 @@ async function openRoute(
     void ctx.activity?.append({ server: serverOrigin(hop.server), action: 'connect', result: 'ok', fingerprint: hop.hostKey.fingerprint, detail: plan.hops[i].via }).catch(() => undefined);
     const next = plan.hops[i + 1];
     setDoing(next ? { phase: 'hop', what: `Reaching ${next.label} through ${hop.label}` } : { phase: 'target', what: `Reaching ${hostPort(target)} through ${hop.label}` });
-  }).catch(async (err: unknown) => {
+  }, beforeNext).catch(async (err: unknown) => {
     await ctx.activity?.append({ server: serverOrigin(plan.hops[0].server), action: 'connect', result: err instanceof SecureTransferError && err.kind === 'security' ? 'refused' : 'failed', detail: describeError(err) }).catch(() => undefined);
     throw err;
   });

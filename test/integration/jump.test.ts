@@ -186,6 +186,119 @@ describe('jump hosts (real sshd bastion and target)', () => {
   });
 });
 
+/** Authentication attempts other than the audit probe's `none` query (which asks only for the methods offered). */
+const credentialAttempts = (log: string) => authAttempts(log).filter((l) => !/\bnone\b/.test(l));
+const AUDITED = (label: string) => new RegExp(`^Audited ${label.replace(/[.()]/g, '\\$&')}: no finding at or above high\\.$`);
+
+describe('under a blocking policy every server of the route is audited through the route, before its login', () => {
+  test('a weak target behind a bastion is refused: the probes went through the bastion, the target saw no credential', async () => {
+    const weak = await startSshd({ variant: 'weak' });
+    const asked: string[] = [];
+    const steps: ConnectStep[] = [];
+    const ctx = await context({ policy: { blockOnSeverity: 'high' }, onStep: (s) => steps.push(s), credentials: passwordsByServer(asked, { [bastion.port]: TEST_USER.password, [weak.port]: TEST_USER.password }) });
+    const mark = forwardedPorts(await bastion.readLog()).length;
+    await assert.rejects(connect({ ...profileVia([hop(bastion)]), port: weak.port }, ctx), (err: unknown) => {
+      assert.equal(exitCodeFor(err), 3);
+      assert.equal((err as { rule?: string }).rule, 'policy.blockOnSeverity');
+      assert.match((err as Error).message, new RegExp(`^The policy \\(policy\\.blockOnSeverity\\) refuses sftp://127\\.0\\.0\\.1:${weak.port}: the audit found ".+" \\((high|critical)\\)`));
+      return true;
+    });
+    assert.ok(steps.some((s) => AUDITED(`jump host 1 of 1 (127.0.0.1:${bastion.port})`).test(s.text)), JSON.stringify(steps));
+    const last = steps.at(-1)!;
+    assert.equal(last.ok, false);
+    assert.equal(last.phase, 'target');
+    assert.match(last.text, new RegExp(`^Auditing 127\\.0\\.0\\.1:${weak.port} through jump host 1 of 1 \\(127\\.0\\.0\\.1:${bastion.port}\\) failed: The policy \\(policy\\.blockOnSeverity\\) refuses`));
+    const forwarded = forwardedPorts(await bastion.readLog()).slice(mark);
+    assert.ok(forwarded.length >= 2 && forwarded.every((p) => p === weak.port), `the probes (banner, then one per host key) went through the bastion: ${forwarded.join(',')}`);
+    assert.deepEqual(asked, [`password 127.0.0.1:${bastion.port}`], 'only the bastion was asked for a password; the weak target never was');
+    const weakLog = await weak.readLog();
+    assert.match(weakLog, /Connection from/, 'the probes reached the target');
+    assert.deepEqual(credentialAttempts(weakLog), [], 'no credential reached the weak target');
+    assert.doesNotMatch(weakLog, /Accepted|Failed password|Failed publickey/);
+  });
+
+  test('a clean target behind a bastion connects: each hop and the target audited through the route, in order', async () => {
+    const steps: ConnectStep[] = [];
+    const ctx = await context({ policy: { blockOnSeverity: 'high' }, onStep: (s) => steps.push(s), credentials: passwordsByServer([], { [bastion.port]: TEST_USER.password, [bastion2.port]: TEST_USER.password, [target.port]: TEST_USER.password }) });
+    const [m1, m2] = [forwardedPorts(await bastion.readLog()).length, forwardedPorts(await bastion2.readLog()).length];
+    const rfs = await connect(profileVia([hop(bastion), hop(bastion2)]), ctx);
+    await rfs.list('/');
+    await rfs.close();
+    const texts = steps.map((s) => s.text);
+    const at = (re: RegExp) => {
+      const i = texts.findIndex((t) => re.test(t));
+      assert.ok(i >= 0, `${re} in\n${texts.join('\n')}`);
+      return i;
+    };
+    const audit1 = at(AUDITED(`jump host 1 of 2 (127.0.0.1:${bastion.port})`));
+    const login1 = at(/^Logged in to jump host 1 of 2/);
+    const audit2 = at(AUDITED(`jump host 2 of 2 (127.0.0.1:${bastion2.port})`));
+    const key2 = at(/^Jump host 2 of 2 .*identity verified/);
+    const login2 = at(/^Logged in to jump host 2 of 2/);
+    const auditT = at(AUDITED(`127.0.0.1:${target.port}`));
+    const keyT = at(new RegExp(`^127\\.0\\.0\\.1:${target.port}: identity verified`));
+    assert.ok(audit1 < login1 && login1 < audit2 && audit2 < key2 && key2 < login2 && login2 < auditT && auditT < keyT, texts.join('\n'));
+    const f1 = forwardedPorts(await bastion.readLog()).slice(m1);
+    const f2 = forwardedPorts(await bastion2.readLog()).slice(m2);
+    assert.ok(f1.length >= 3 && f1.every((p) => p === bastion2.port), `bastion 1 carried the probes of bastion 2, then the route: ${f1.join(',')}`);
+    assert.ok(f2.length >= 3 && f2.every((p) => p === target.port), `bastion 2 carried the target's probes, then the route: ${f2.join(',')}`);
+  });
+
+  test('a weak bastion is refused before its login: no credential reaches it, nothing reaches the target', async () => {
+    const weakBastion = await startBastion({ variant: 'weak' });
+    const asked: string[] = [];
+    const steps: ConnectStep[] = [];
+    const targetMark = (await target.readLog()).length;
+    const ctx = await context({ policy: { blockOnSeverity: 'high' }, onStep: (s) => steps.push(s), credentials: passwordsByServer(asked, { [weakBastion.port]: TEST_USER.password, [target.port]: TEST_USER.password }) });
+    await assert.rejects(connect(profileVia([hop(weakBastion)]), ctx), (err: unknown) => {
+      assert.equal((err as { rule?: string }).rule, 'policy.blockOnSeverity');
+      assert.match((err as Error).message, new RegExp(`^The policy \\(policy\\.blockOnSeverity\\) refuses jump host 1 of 1 \\(127\\.0\\.0\\.1:${weakBastion.port}\\): the audit found`));
+      return true;
+    });
+    assert.equal(steps.at(-1)?.phase, 'hop');
+    assert.match(steps.at(-1)!.text, new RegExp(`^Auditing jump host 1 of 1 \\(127\\.0\\.0\\.1:${weakBastion.port}\\) failed: The policy`));
+    assert.deepEqual(asked, []);
+    const log = await weakBastion.readLog();
+    assert.match(log, /Connection from/, 'the probes reached the bastion');
+    assert.deepEqual(credentialAttempts(log), [], 'no credential reached the weak bastion');
+    assert.deepEqual(forwardedPorts(log), [], 'it forwarded nothing');
+    assert.doesNotMatch((await target.readLog()).slice(targetMark), /Connection from/, 'the target saw no connection at all');
+  });
+
+  test('a target behind a ProxyCommand is audited through the command (spawned once per probe connection, a few at a time)', async () => {
+    // Three host keys: the probe's three handshakes would all run at once without the bound.
+    const weak = await startSshd({ variant: 'weak', hostKeyTypes: ['rsa1024', 'dsa', 'ed25519'] });
+    const counter = path.join(work, 'pc-audit-count');
+    const script = path.join(work, 'nc-count.js');
+    // Records when each run starts and ends; the overlap of those intervals is how many ran at once.
+    await fs.writeFile(script, [
+      "const fs=require('fs');const d=process.argv[4];fs.appendFileSync(d,'S '+Date.now()+'\\n');",
+      "process.on('exit',()=>fs.appendFileSync(d,'E '+Date.now()+'\\n'));",
+      "const s=require('net').connect(Number(process.argv[3]),process.argv[2]);process.stdin.pipe(s);s.pipe(process.stdout);",
+      "s.on('close',()=>process.exit(0));process.on('SIGTERM',()=>process.exit(0));",
+    ].join('\n'));
+    const config = path.join(work, 'ssh_config_pc_audit');
+    await fs.writeFile(config, `Host 127.0.0.1\n  ProxyCommand '${process.execPath}' '${script}' %h ${weak.port} '${counter}'\n`);
+    const asked: string[] = [];
+    const ctx = await context({ sshConfig: { file: config }, policy: { blockOnSeverity: 'high' }, credentials: passwordsByServer(asked, { [weak.port]: TEST_USER.password }) });
+    await assert.rejects(connect({ name: 'pc', protocol: 'sftp', host: '127.0.0.1', port: weak.port, username: TEST_USER.name }, ctx), (err: unknown) => (err as { rule?: string }).rule === 'policy.blockOnSeverity');
+    await waitFor(async () => {
+      const t = await fs.readFile(counter, 'utf8');
+      return (t.match(/^S/gm) ?? []).length === (t.match(/^E/gm) ?? []).length;
+    }, 'every ProxyCommand run ended');
+    const events = (await fs.readFile(counter, 'utf8')).trim().split('\n').map((l) => l.split(' ')).map(([k, t]) => ({ k, t: Number(t) }));
+    assert.equal(events.filter((e) => e.k === 'S').length, 4, 'one run per probe connection: the banner, then one per host key');
+    // Ends before starts at the same millisecond: a run that ended as another began did not overlap it.
+    events.sort((a, b) => a.t - b.t || (a.k === 'E' ? -1 : 1));
+    let live = 0;
+    let most = 0;
+    for (const e of events) most = Math.max(most, (live += e.k === 'S' ? 1 : -1));
+    assert.ok(most <= 2, `at most two runs at once: ${most}`);
+    assert.deepEqual(asked, []);
+    assert.deepEqual(credentialAttempts(await weak.readLog()), []);
+  });
+});
+
 describe('ProxyCommand (a program\'s stdio as the connection)', () => {
   test('an SSH session runs over a ProxyCommand stream; closing it ends the program', async () => {
     const script = path.join(work, 'nc.js');

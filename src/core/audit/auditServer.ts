@@ -8,9 +8,10 @@ import type { TrustRecord } from '../trust/types';
 import { serverOrigin } from '../profiles/serverAddress';
 import { probeFtp } from './probes/ftpProbe';
 import { probeSsh } from './probes/sshProbe';
+import * as net from 'node:net';
 import { proxiedDialer } from '../session/proxy';
 import { evaluate } from './rules/evaluate';
-import type { AuditFacts, AuditReport, AuditTarget, KnownIdentity } from './types';
+import type { AuditFacts, AuditReport, AuditTarget, KnownIdentity, ProbeDial } from './types';
 
 /** A bound for each probe connection, not the expected time: a whole audit takes well under 3 s on loopback. */
 export const DEFAULT_PROBE_TIMEOUT_MS = 6000;
@@ -27,8 +28,14 @@ export interface AuditOptions {
   known?: KnownIdentity[];
   now?: () => number;
   /**
-   * A proxy URL (session/proxy.ts): every probe connection, FTP data connections included, goes through
-   * it, as the session's would (callers pass `proxyFor(…)`); default: direct TCP.
+   * Opens every probe connection (FTP data connections included) instead of a direct TCP connect: the
+   * way the session itself will go — a SOCKS/HTTP proxy (`proxiedDialer`), a ProxyCommand spawned once
+   * per connection, a jump host's `direct-tcpip` channel. Default: direct TCP. Wins over `proxy`.
+   */
+  dial?: ProbeDial;
+  /**
+   * A proxy URL (session/proxy.ts), shorthand for `dial: proxiedDialer(proxy)`: every probe connection
+   * goes through it, as the session's would (callers pass `proxyFor(…)`).
    */
   proxy?: string;
 }
@@ -39,10 +46,10 @@ export async function auditServer(target: AuditTarget, options: AuditOptions = {
   const timeoutMs = options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
   const plaintextPort = options.checkPlaintextPort === true ? PLAINTEXT_FTP_PORT : options.checkPlaintextPort || undefined;
   const facts: AuditFacts = {};
-  const dial = options.proxy ? proxiedDialer(options.proxy, { timeoutMs }) : undefined;
+  const dial = options.dial ?? (options.proxy ? proxiedDialer(options.proxy, { timeoutMs }) : undefined);
   try {
     if (target.protocol === 'sftp') facts.ssh = await probeSsh(target, { timeoutMs, dial });
-    else facts.ftp = await probeFtp(target, { timeoutMs, anonymous: options.anonymous, plaintextPort, dial });
+    else facts.ftp = await probeFtp(target, { timeoutMs, anonymous: options.anonymous, plaintextPort, dial: dial && tcpOnly(dial) });
   } catch (err) {
     throw new SecureTransferError(
       `Could not audit ${serverOrigin(target)}: ${describeError(err)}; check the host, the port and that the server is running.`,
@@ -59,6 +66,47 @@ export async function auditServer(target: AuditTarget, options: AuditOptions = {
     durationMs: now() - started,
     findings,
     facts,
+  };
+}
+
+/**
+ * The FTP probe needs TCP sockets (it upgrades them to TLS and opens data connections): FTPS is only
+ * ever reached directly or through a SOCKS/HTTP proxy, both of which give one.
+ */
+function tcpOnly(dial: ProbeDial): (host: string, port: number) => Promise<net.Socket> {
+  return async (host, port) => {
+    const stream = await dial(host, port);
+    if (stream instanceof net.Socket) return stream;
+    stream.destroy();
+    throw new Error('an FTP server can only be audited over TCP (directly or through a SOCKS/HTTP proxy)');
+  };
+}
+
+/**
+ * A dial that keeps at most `max` of its streams open at once (a slot is freed when a stream closes
+ * or the dial fails): routed probes (a ProxyCommand per connection, a jump host's channels) must not
+ * hit the route with every probe connection at the same moment.
+ */
+export function boundedDial(dial: ProbeDial, max: number): ProbeDial {
+  let open = 0;
+  const waiting: Array<() => void> = [];
+  const release = () => {
+    open--;
+    waiting.shift()?.();
+  };
+  return async (host, port) => {
+    if (open >= max) await new Promise<void>((resolve) => waiting.push(resolve));
+    open++;
+    let stream;
+    try {
+      stream = await dial(host, port);
+    } catch (err) {
+      release();
+      throw err;
+    }
+    if (stream.destroyed) release();
+    else stream.once('close', release);
+    return stream;
   };
 }
 

@@ -1,5 +1,5 @@
 /** The audit engine's public face: probe a server, judge it, report it, log activity. */
-export { auditServer, knownIdentities, type AuditOptions } from './auditServer';
+export { auditServer, boundedDial, knownIdentities, type AuditOptions } from './auditServer';
 export { atLeast, worstSeverity, isSeverity } from './rules/evaluate';
 export { RULES, ruleById } from './rules/ruleTable';
 export { renderText } from './report/text';

@@ -2,12 +2,19 @@
  * The audit's vocabulary: what probes observe (facts), what rules conclude (findings) and the report
  * both end up in. Everything here is plain data so reports serialise as they are.
  */
+import type { Duplex } from 'node:stream';
 import type { Protocol } from '../profiles/types';
 import type { Severity } from '../policy/types';
 
 /** One scale for audit findings and the policy's `blockOnSeverity`: defined once, in the policy types. */
 export type { Severity };
 export { SEVERITIES } from '../policy/types';
+
+/**
+ * Opens one probe connection to host:port and returns the stream (a TCP socket, a proxy tunnel, a
+ * ProxyCommand's stdin/stdout, a jump host's `direct-tcpip` channel). Each call is a new connection.
+ */
+export type ProbeDial = (host: string, port: number) => Promise<Duplex>;
 
 /** What a rule is, independent of any server (rules are data: see rules/ruleTable.ts). */
 export interface AuditRule {

@@ -87,11 +87,16 @@ export class ProxyCommandStream extends Duplex {
   }
 }
 
-/** Starts the user's ProxyCommand (already token-expanded by the ssh config resolver). */
-export function spawnProxyCommand(command: string, opts: ProxyCommandOptions = {}): ProxyCommandStream {
-  if ((opts.platform ?? process.platform) === 'win32') {
+/** Throws the one sentence for a platform a ProxyCommand can't run on (Windows), before anything is started. */
+export function checkProxyCommandPlatform(platform: NodeJS.Platform = process.platform): void {
+  if (platform === 'win32') {
     throw new UsageError('ProxyCommand from your ssh config is not supported on Windows (there is no /bin/sh to run it with): use ProxyJump, or a SOCKS/HTTP proxy.');
   }
+}
+
+/** Starts the user's ProxyCommand (already token-expanded by the ssh config resolver). */
+export function spawnProxyCommand(command: string, opts: ProxyCommandOptions = {}): ProxyCommandStream {
+  checkProxyCommandPlatform(opts.platform);
   // `exec` replaces the shell, so the process we kill is the program itself (OpenSSH does the same).
   const child = spawn('/bin/sh', ['-c', `exec ${command}`], { stdio: ['pipe', 'pipe', 'pipe'], env: opts.env ?? process.env, detached: false });
   return new ProxyCommandStream(command, child, opts.log);

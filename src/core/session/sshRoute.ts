@@ -51,11 +51,39 @@ function forwardOut(client: Client, host: string, port: number, timeoutMs: numbe
   });
 }
 
+/** A channel through an open hop to `next`, or one sentence naming the hop that refused it. */
+async function forwardThrough(client: Client, label: string, next: { host: string; port: number }, timeoutMs: number): Promise<Duplex> {
+  try {
+    return await forwardOut(client, next.host, next.port, timeoutMs);
+  } catch (err) {
+    const reason = err instanceof Error ? serverText(err.message) : 'no reason given';
+    throw new SecureTransferError(
+      `${label} refused to open a connection to ${hostPort(next)} (${reason}): check that the name and port are right as seen from the jump host, and that its sshd allows forwarding (AllowTcpForwarding).`,
+      'failure',
+      'connection-refused',
+    );
+  }
+}
+
 /**
  * Opens the hops in order and returns the stream to `target`. On any failure every hop already open
  * is closed and the error names the hop that failed.
  */
-export async function openSshRoute(hops: RouteHop[], target: { host: string; port: number }, firstStream?: Duplex, onHopReady?: (hop: OpenedHop, index: number) => void): Promise<SshRoute> {
+/**
+ * Called when hop `index - 1` is open and logged in, before the stream to the next server (hop `index`,
+ * or the target when `index === hops.length`) is opened: `dial` opens a fresh channel through that hop,
+ * e.g. for the audit's probes. Throwing stops the route (every hop is closed); nothing reached the next
+ * server but what `dial` carried.
+ */
+export type BeforeNextHop = (index: number, next: { host: string; port: number }, dial: (host: string, port: number) => Promise<Duplex>) => Promise<void>;
+
+export async function openSshRoute(
+  hops: RouteHop[],
+  target: { host: string; port: number },
+  firstStream?: Duplex,
+  onHopReady?: (hop: OpenedHop, index: number) => void,
+  beforeNext?: BeforeNextHop,
+): Promise<SshRoute> {
   const clients: Client[] = [];
   let lost: Error | undefined;
   let closing = false;
@@ -82,16 +110,9 @@ export async function openSshRoute(hops: RouteHop[], target: { host: string; por
       client.on('close', () => noteLost('closed its connection'));
       onHopReady?.(info, i);
       const next = hops[i + 1]?.server ?? target;
-      try {
-        sock = await forwardOut(client, next.host, next.port, hop.options.connectTimeoutMs ?? 20_000);
-      } catch (err) {
-        const reason = err instanceof Error ? serverText(err.message) : 'no reason given';
-        throw new SecureTransferError(
-          `${hop.label} refused to open a connection to ${hostPort(next)} (${reason}): check that the name and port are right as seen from the jump host, and that its sshd allows forwarding (AllowTcpForwarding).`,
-          'failure',
-          'connection-refused',
-        );
-      }
+      const timeoutMs = hop.options.connectTimeoutMs ?? 20_000;
+      await beforeNext?.(i + 1, { host: next.host, port: next.port }, (host, port) => forwardThrough(client, hop.label, { host, port }, timeoutMs));
+      sock = await forwardThrough(client, hop.label, next, timeoutMs);
     }
   } catch (err) {
     closeAll();

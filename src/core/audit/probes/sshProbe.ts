@@ -4,9 +4,10 @@
  * It never sends a credential and never records a key in any trust store.
  */
 import * as net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { Client, type ConnectConfig } from 'ssh2';
 import { sha256Fingerprint } from '../../trust/fingerprint';
-import type { AuditTarget, SshFacts, SshHostKeyFact, SshKexInit } from '../types';
+import type { AuditTarget, ProbeDial, SshFacts, SshHostKeyFact, SshKexInit } from '../types';
 import { buildClientKexInit, parseKexInit, readBinaryPacket } from './kexinit';
 import { describeKeyBlob } from './sshKeyBlob';
 import { ProbeError, SocketReader, takeLine } from './socketReader';
@@ -16,8 +17,11 @@ const MAX_PRE_BANNER_LINES = 50;
 
 export interface SshProbeOptions {
   timeoutMs: number;
-  /** Opens the probe's connections (through a proxy); default: direct TCP. */
-  dial?: (host: string, port: number) => Promise<net.Socket>;
+  /**
+   * Opens the probe's connections (a proxy, a ProxyCommand, a jump host's channel); default: direct TCP.
+   * The probe opens 1 + one per host-key type the server offers (at most 7) connections.
+   */
+  dial?: ProbeDial;
 }
 
 /** Host key algorithms grouped by the key they need: one handshake per key, the first name ssh2 can use. */
@@ -46,7 +50,7 @@ export interface BannerAndKexInit {
 /** Banner exchange and the server's KEXINIT, over a plain socket (nothing is encrypted yet). */
 export async function readBannerAndKexInit(host: string, port: number, timeoutMs: number, dial?: SshProbeOptions['dial']): Promise<BannerAndKexInit> {
   const deadline = Date.now() + timeoutMs;
-  const socket = dial ? await dial(host, port) : net.connect({ host, port });
+  const socket: Duplex = dial ? await dial(host, port) : net.connect({ host, port });
   const reader = new SocketReader(socket);
   try {
     socket.write(PROBE_CLIENT_BANNER + '\r\n');
@@ -85,7 +89,7 @@ interface HandshakeResult {
  * `askAuthMethods` is set does it let the handshake go on, to send `none` and read the methods left.
  */
 async function handshake(target: AuditTarget, algorithm: string, askAuthMethods: boolean, timeoutMs: number, dial?: SshProbeOptions['dial']): Promise<HandshakeResult> {
-  let sock: net.Socket | undefined;
+  let sock: Duplex | undefined;
   if (dial) {
     try {
       sock = await dial(target.host, target.port);
@@ -96,7 +100,7 @@ async function handshake(target: AuditTarget, algorithm: string, askAuthMethods:
   return handshakeOver(target, algorithm, askAuthMethods, timeoutMs, sock);
 }
 
-function handshakeOver(target: AuditTarget, algorithm: string, askAuthMethods: boolean, timeoutMs: number, sock: net.Socket | undefined): Promise<HandshakeResult> {
+function handshakeOver(target: AuditTarget, algorithm: string, askAuthMethods: boolean, timeoutMs: number, sock: Duplex | undefined): Promise<HandshakeResult> {
   return new Promise((resolve) => {
     const client = new Client();
     const result: HandshakeResult = {};
@@ -107,6 +111,12 @@ function handshakeOver(target: AuditTarget, algorithm: string, askAuthMethods: b
       if (error && !result.key) result.error = error;
       client.end();
       client.destroy?.();
+      // A stream we were handed (a channel, a ProxyCommand) is closed once the disconnect is flushed,
+      // so the route's slot is freed without waiting for the server to hang up.
+      if (sock && !sock.destroyed) {
+        if (sock.writableEnded && !sock.writableFinished) sock.once('finish', () => sock.destroy());
+        else sock.destroy();
+      }
       resolve(result);
     };
     const config: ConnectConfig = {
