@@ -11,7 +11,7 @@ import { ActivityLog, type ActivityAction } from '../core/audit/activityLog';
 import { normalizeFingerprint } from '../core/syntax/fingerprint';
 import { TrustStore } from '../core/trust/trustStore';
 import { defaultStateDir } from '../core/paths';
-import { formatUrl, parseTarget, urlNamesPort } from '../core/profiles/url';
+import { formatUrl, parseTarget, urlNamesPort, type RemoteUrl } from '../core/profiles/url';
 import { serverOrigin } from '../core/profiles/serverAddress';
 import { profileFileIn } from '../core/profiles/profileFile';
 import { loadProfileFile } from '../core/profiles/load';
@@ -64,11 +64,7 @@ export async function resolveTarget(ctx: CliContext, text: string, args: Connect
     }
     profile = { ...found };
   } else {
-    const u = parsed.url;
-    // SFTP may leave the user (and port) to ~/.ssh/config or the local user name, like `ssh HOST`.
-    if (!u.username && u.protocol !== 'sftp') throw new UsageError(`${text} has no user name: write it as ${formatUrl({ protocol: u.protocol, host: u.host, port: u.port, username: 'USER', path: '/path' })}.`);
-    profile = { name: text, protocol: u.protocol, host: u.host, port: u.port, username: u.username ?? '', fingerprints: u.fingerprints };
-    profile.defaulted = urlNamesPort(text) ? { connectTimeout: true } : { port: true, connectTimeout: true };
+    profile = urlProfile(text, parsed.url);
   }
   if (args.identity) profile.identityFile = path.resolve(ctx.cwd, args.identity);
   if (args.jump !== undefined) profile.jump = parseJumpFlag(args.jump, profile);
@@ -79,6 +75,17 @@ export async function resolveTarget(ctx: CliContext, text: string, args: Connect
   const pins = (args.fingerprint ?? []).map((f) => normalizeFingerprint(f, '--fingerprint'));
   profile.fingerprints = [...(profile.fingerprints ?? []), ...pins];
   return { profile, path: parsed.path, configFile: loaded ? configFile : undefined, policy: loaded?.policy };
+}
+
+/**
+ * The profile a URL stands for. SFTP may leave the user (and port) to ~/.ssh/config or the local user
+ * name, like `ssh HOST` (username '' and `defaulted.port`: core/connect.ts resolveServer() fills them).
+ */
+export function urlProfile(text: string, u: RemoteUrl): Profile {
+  if (!u.username && u.protocol !== 'sftp') throw new UsageError(`${text} has no user name: write it as ${formatUrl({ protocol: u.protocol, host: u.host, port: u.port, username: 'USER', path: '/path' })}.`);
+  const profile: Profile = { name: text, protocol: u.protocol, host: u.host, port: u.port, username: u.username ?? '', fingerprints: u.fingerprints };
+  profile.defaulted = urlNamesPort(text) ? { connectTimeout: true } : { port: true, connectTimeout: true };
+  return profile;
 }
 
 /** `--jump a,b` like `ssh -J` (`none`: connect directly, ignoring the profile's and the ssh config's hops). */
