@@ -13,9 +13,10 @@
  *   (`sessionFactory`), so a password piped or typed once and an identity accepted once carry over;
  *   a one-time code never does (`sharedReuseFacts`).
  */
-import { connect, type ConnectContext } from '../connect';
+import { connect, resolveServer, type ConnectContext } from '../connect';
+import type { SshConfigOptions } from '../sshconfig/types';
 import { credentialsFor, type PasswordMemory } from '../mfa/provider';
-import type { Profile } from '../profiles/types';
+import type { Profile, ServerAddress } from '../profiles/types';
 import { getSecret } from '../secrets/secrets';
 import type { SecretStore } from '../secrets/secretStore';
 import { refuseUnknown } from '../trust/types';
@@ -54,16 +55,19 @@ export function whyOneSession(profile: Profile, facts: ReuseFacts): string | und
   return SESSION_REUSE_RULES.find((r) => !r.holds(profile, facts))?.unless;
 }
 
-const hasSecret = async (secrets: SecretStore, profile: Profile, kind: 'password' | 'totp'): Promise<boolean> => (await getSecret(secrets, profile, kind)) !== undefined;
+const hasSecret = async (secrets: SecretStore, server: ServerAddress, kind: 'password' | 'totp'): Promise<boolean> => (await getSecret(secrets, server, kind)) !== undefined;
 
 /**
  * Facts for sessions that can rely on nothing but what is stored (the extension's extra sessions): the
  * keychain, and a password typed earlier in this window (`remembered`, memory only).
  */
-export async function storedReuseFacts(profile: Profile, secrets: SecretStore, trustStore: TrustStore, remembered?: PasswordMemory): Promise<ReuseFacts> {
+export async function storedReuseFacts(profile: Profile, secrets: SecretStore, trustStore: TrustStore, remembered?: PasswordMemory, sshConfig?: SshConfigOptions): Promise<ReuseFacts> {
   const kind = profile.protocol === 'sftp' ? 'host-key' : 'certificate';
-  const [password, seed, records] = await Promise.all([hasSecret(secrets, profile, 'password'), hasSecret(secrets, profile, 'totp'), trustStore.find(kind, profile.host, profile.port)]);
-  const typed = remembered?.get(profile) !== undefined;
+  // Looked up where connect() stores and finds them: the resolved server (an ssh-config alias's
+  // HostName, Port, User), its identity under HostKeyAlias when the config names one.
+  const { server, trust } = await resolveServer(profile, sshConfig);
+  const [password, seed, records] = await Promise.all([hasSecret(secrets, server, 'password'), hasSecret(secrets, server, 'totp'), trustStore.find(kind, trust.host, trust.port)]);
+  const typed = remembered?.get(server) !== undefined;
   return { storedPassword: password || typed, storedTotpSeed: seed, rememberedIdentity: records.length > 0 || (profile.fingerprints?.length ?? 0) > 0 };
 }
 
@@ -71,9 +75,9 @@ export async function storedReuseFacts(profile: Profile, secrets: SecretStore, t
  * Facts for sessions that share the first one's credential provider and trust answers (the CLI):
  * the password and the identity carry over; a one-time code only when a seed is stored.
  */
-export async function sharedReuseFacts(profile: Profile, secrets: SecretStore): Promise<ReuseFacts> {
-  // The keychain is only asked when the answer matters.
-  const storedTotpSeed = profile.mfa === 'totp' && (await hasSecret(secrets, profile, 'totp'));
+export async function sharedReuseFacts(profile: Profile, secrets: SecretStore, sshConfig?: SshConfigOptions): Promise<ReuseFacts> {
+  // The keychain is only asked when the answer matters (and then for the server really reached).
+  const storedTotpSeed = profile.mfa === 'totp' && (await hasSecret(secrets, (await resolveServer(profile, sshConfig)).server, 'totp'));
   return { storedPassword: true, storedTotpSeed, rememberedIdentity: true };
 }
 
@@ -94,7 +98,7 @@ export interface ExtraSessionDeps<P extends Profile> {
  * has no prompter, so a question fails that session and the pool carries on with the ones it has.
  */
 export async function extraSessionFactory<P extends Profile>(profile: P, deps: ExtraSessionDeps<P>): Promise<SessionFactory | undefined> {
-  const why = whyOneSession(profile, await storedReuseFacts(profile, deps.secrets, deps.trustStore, deps.remembered));
+  const why = whyOneSession(profile, await storedReuseFacts(profile, deps.secrets, deps.trustStore, deps.remembered, deps.context(profile).sshConfig));
   if (why) {
     deps.log?.debug(`Transfers to ${profile.name} use its one connection: ${why}.`);
     return undefined;
