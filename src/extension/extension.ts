@@ -138,7 +138,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
         .catch(() => undefined),
     {
       versions: remoteVersions,
-      extraSessions: (profile) => extraSessionFactory(profile, { context: connectContext, secrets, trustStore, remembered: passwords, log }),
+      extraSessions: (profile, first) => extraSessionFactory(profile, { context: connectContext, secrets, trustStore, remembered: passwords, log, first }),
       confirmOverwrite: (profile, conflict) => confirmOverwriteChanged(ui, profile.name, conflict),
       confirmReplace: (profile, existing) => confirmReplaceExisting(ui, profile.name, existing),
       onRemoteDelete: (profile, remotePath) =>

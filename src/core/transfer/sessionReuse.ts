@@ -22,6 +22,7 @@ import type { SecretStore } from '../secrets/secretStore';
 import { refuseUnknown } from '../trust/types';
 import type { TrustStore } from '../trust/trustStore';
 import type { SessionFactory } from './sessionPool';
+import type { RemoteFileSystem } from '../session/remoteFileSystem';
 
 /** What decides whether a login can be repeated without asking. */
 export interface ReuseFacts {
@@ -31,6 +32,11 @@ export interface ReuseFacts {
   storedTotpSeed: boolean;
   /** The server's identity is pinned, remembered, or accepted once and reused by the later sessions. */
   rememberedIdentity: boolean;
+  /**
+   * The first session logged in with a key alone (RemoteFileSystem.loginMethod 'key'): an agent key
+   * or a default ~/.ssh key found automatically, which a new session finds and offers the same way.
+   */
+  keyLogin?: boolean;
 }
 
 export interface ReuseRule {
@@ -45,7 +51,7 @@ const usesKey = (p: Profile): boolean => p.protocol === 'sftp' && (p.identityFil
 export const SESSION_REUSE_RULES: readonly ReuseRule[] = [
   { unless: 'its profile asks for a one-time code at every login (mfa "prompt")', holds: (p) => p.mfa !== 'prompt' },
   { unless: 'no TOTP seed is stored for it', holds: (p, f) => p.mfa !== 'totp' || f.storedTotpSeed },
-  { unless: 'its password is not stored', holds: (p, f) => f.storedPassword || usesKey(p) },
+  { unless: 'its password is not stored', holds: (p, f) => f.storedPassword || usesKey(p) || f.keyLogin === true },
   // An SSH host key is never vouched for by a CA: without a record the new session would have to ask.
   { unless: 'its host key was trusted for one connection only', holds: (p, f) => p.protocol !== 'sftp' || f.rememberedIdentity },
 ];
@@ -61,14 +67,14 @@ const hasSecret = async (secrets: SecretStore, server: ServerAddress, kind: 'pas
  * Facts for sessions that can rely on nothing but what is stored (the extension's extra sessions): the
  * keychain, and a password typed earlier in this window (`remembered`, memory only).
  */
-export async function storedReuseFacts(profile: Profile, secrets: SecretStore, trustStore: TrustStore, remembered?: PasswordMemory, sshConfig?: SshConfigOptions): Promise<ReuseFacts> {
+export async function storedReuseFacts(profile: Profile, secrets: SecretStore, trustStore: TrustStore, remembered?: PasswordMemory, sshConfig?: SshConfigOptions, first?: Pick<RemoteFileSystem, 'loginMethod'>): Promise<ReuseFacts> {
   const kind = profile.protocol === 'sftp' ? 'host-key' : 'certificate';
   // Looked up where connect() stores and finds them: the resolved server (an ssh-config alias's
   // HostName, Port, User), its identity under HostKeyAlias when the config names one.
   const { server, trust } = await resolveServer(profile, sshConfig);
   const [password, seed, records] = await Promise.all([hasSecret(secrets, server, 'password'), hasSecret(secrets, server, 'totp'), trustStore.find(kind, trust.host, trust.port)]);
   const typed = remembered?.get(server) !== undefined;
-  return { storedPassword: password || typed, storedTotpSeed: seed, rememberedIdentity: records.length > 0 || (profile.fingerprints?.length ?? 0) > 0 };
+  return { storedPassword: password || typed, storedTotpSeed: seed, rememberedIdentity: records.length > 0 || (profile.fingerprints?.length ?? 0) > 0, ...(first ? { keyLogin: profile.protocol === 'sftp' && first.loginMethod === 'key' } : {}) };
 }
 
 /**
@@ -89,6 +95,8 @@ export interface ExtraSessionDeps<P extends Profile> {
   /** Passwords typed in this window: extra sessions may give one again (never ask for one). */
   remembered?: PasswordMemory;
   log?: { debug(message: string): void };
+  /** The transfer's first session: how it logged in counts (a key found automatically needs no password). */
+  first?: Pick<RemoteFileSystem, 'loginMethod'>;
 }
 
 /**
@@ -98,7 +106,7 @@ export interface ExtraSessionDeps<P extends Profile> {
  * has no prompter, so a question fails that session and the pool carries on with the ones it has.
  */
 export async function extraSessionFactory<P extends Profile>(profile: P, deps: ExtraSessionDeps<P>): Promise<SessionFactory | undefined> {
-  const why = whyOneSession(profile, await storedReuseFacts(profile, deps.secrets, deps.trustStore, deps.remembered, deps.context(profile).sshConfig));
+  const why = whyOneSession(profile, await storedReuseFacts(profile, deps.secrets, deps.trustStore, deps.remembered, deps.context(profile).sshConfig, deps.first));
   if (why) {
     deps.log?.debug(`Transfers to ${profile.name} use its one connection: ${why}.`);
     return undefined;
