@@ -4,18 +4,18 @@
  */
 import * as path from 'node:path';
 import { existsSync } from 'node:fs';
-import { connect, resolveSshServer, type ConnectContext } from '../core/connect';
+import { connect, resolveServer, type ConnectContext } from '../core/connect';
 import type { SshConfigOptions } from '../core/sshconfig/types';
 import { CancelledError, describeError, UsageError } from '../core/errors';
 import { ActivityLog, type ActivityAction } from '../core/audit/activityLog';
 import { normalizeFingerprint } from '../core/syntax/fingerprint';
 import { TrustStore } from '../core/trust/trustStore';
 import { defaultStateDir } from '../core/paths';
-import { formatUrl, parseTarget, urlNamesPort } from '../core/profiles/url';
+import { formatUrl, parseTarget, urlNamesPort, type RemoteUrl } from '../core/profiles/url';
 import { serverOrigin } from '../core/profiles/serverAddress';
 import { profileFileIn } from '../core/profiles/profileFile';
 import { loadProfileFile } from '../core/profiles/load';
-import type { Profile } from '../core/profiles/types';
+import type { Profile, ServerAddress } from '../core/profiles/types';
 import { jumpSpecProblem, parseJumpSpec, splitJumpList } from '../core/profiles/jump';
 import type { RemoteFileSystem } from '../core/session/remoteFileSystem';
 import type { Logger } from '../core/log';
@@ -46,6 +46,11 @@ export interface Target {
   configFile?: string;
   /** The team file's policy block, which applies to every connection made from this folder. */
   policy?: Policy;
+  /**
+   * The server really reached (an ssh-config alias resolved: core/connect.ts resolveServer), set by
+   * connectContext(): the activity log's entries name it, as connect()'s own entries do.
+   */
+  server?: ServerAddress;
 }
 
 export async function resolveTarget(ctx: CliContext, text: string, args: ConnectionArgs): Promise<Target> {
@@ -64,11 +69,7 @@ export async function resolveTarget(ctx: CliContext, text: string, args: Connect
     }
     profile = { ...found };
   } else {
-    const u = parsed.url;
-    // SFTP may leave the user (and port) to ~/.ssh/config or the local user name, like `ssh HOST`.
-    if (!u.username && u.protocol !== 'sftp') throw new UsageError(`${text} has no user name: write it as ${formatUrl({ protocol: u.protocol, host: u.host, port: u.port, username: 'USER', path: '/path' })}.`);
-    profile = { name: text, protocol: u.protocol, host: u.host, port: u.port, username: u.username ?? '', fingerprints: u.fingerprints };
-    profile.defaulted = urlNamesPort(text) ? { connectTimeout: true } : { port: true, connectTimeout: true };
+    profile = urlProfile(text, parsed.url);
   }
   if (args.identity) profile.identityFile = path.resolve(ctx.cwd, args.identity);
   if (args.jump !== undefined) profile.jump = parseJumpFlag(args.jump, profile);
@@ -79,6 +80,17 @@ export async function resolveTarget(ctx: CliContext, text: string, args: Connect
   const pins = (args.fingerprint ?? []).map((f) => normalizeFingerprint(f, '--fingerprint'));
   profile.fingerprints = [...(profile.fingerprints ?? []), ...pins];
   return { profile, path: parsed.path, configFile: loaded ? configFile : undefined, policy: loaded?.policy };
+}
+
+/**
+ * The profile a URL stands for. SFTP may leave the user (and port) to ~/.ssh/config or the local user
+ * name, like `ssh HOST` (username '' and `defaulted.port`: core/connect.ts resolveServer() fills them).
+ */
+export function urlProfile(text: string, u: RemoteUrl): Profile {
+  if (!u.username && u.protocol !== 'sftp') throw new UsageError(`${text} has no user name: write it as ${formatUrl({ protocol: u.protocol, host: u.host, port: u.port, username: 'USER', path: '/path' })}.`);
+  const profile: Profile = { name: text, protocol: u.protocol, host: u.host, port: u.port, username: u.username ?? '', fingerprints: u.fingerprints };
+  profile.defaulted = urlNamesPort(text) ? { connectTimeout: true } : { port: true, connectTimeout: true };
+  return profile;
 }
 
 /** `--jump a,b` like `ssh -J` (`none`: connect directly, ignoring the profile's and the ssh config's hops). */
@@ -113,7 +125,8 @@ export async function connectContext(ctx: CliContext, target: Target, args: Conn
   const trustStore = TrustStore.inDir(defaultStateDir(ctx.env));
   const sshConfig = sshConfigOptions(ctx, args);
   // The keychain and --password-stdin belong to the server really reached (an alias's HostName, Port, User).
-  const server = await resolveSshServer(target.profile, sshConfig);
+  const { profile: server, server: address } = await resolveServer(target.profile, sshConfig);
+  target.server = address;
   return {
     sshConfig,
     credentials: await cliCredentials(ctx, server, password),
@@ -143,8 +156,7 @@ export function activityLog(ctx: CliContext): ActivityLog {
 
 /** Runs a write (transfer, mkdir, mv, rm) and records it with its result; a log that can't be written only warns. */
 export async function recorded<T>(ctx: CliContext, target: Target, action: ActivityAction, remotePath: string, run: () => Promise<T>, bytesOf: (r: T) => number | undefined = () => undefined, renamedTo?: string): Promise<T> {
-  const p = target.profile;
-  const server = serverOrigin(p);
+  const server = serverOrigin(target.server ?? target.profile);
   const write = (result: string, bytes?: number, detail?: string) =>
     activityLog(ctx)
       .append({ server, action, result, path: remotePath, ...(renamedTo !== undefined ? { to: renamedTo } : {}), bytes, detail })

@@ -520,9 +520,36 @@ function strictDecider(cfg: SshHostConfig): TrustDecider {
  * protocols unchanged. For keying credentials before connect(), which resolves it again itself.
  */
 export async function resolveSshServer(profile: Profile, opts?: SshConfigOptions): Promise<Profile> {
-  if (profile.protocol !== 'sftp') return profile;
-  const { resolveSshHost } = await import('./sshconfig/resolve');
-  return withSshConfig(profile, await resolveSshHost(profile.host, opts));
+  return (await resolveServer(profile, opts)).profile;
+}
+
+/** A profile's address as connect() sees it: what every secret, reuse check and trust lookup keys by. */
+export interface ResolvedServer {
+  /** The profile with the ssh config applied (withSshConfig); other protocols unchanged. */
+  profile: Profile;
+  /** The server really reached (HostName, Port, User): the keychain's, SessionPasswords' and the activity log's key. */
+  server: ServerAddress;
+  /** Where the trust store and known_hosts know its identity: HostKeyAlias (port 22) when the config names one. */
+  trust: { host: string; port: number };
+}
+
+/**
+ * THE one way to key something by a profile's address outside connect(): an SFTP profile's `host` may
+ * be a ~/.ssh/config alias and its user/port left to the config, so keying by the profile as written
+ * would store a secret under a name connect() never asks for. For an ordinary profile (no config
+ * entry, or FTPS) the result is the profile's own address, unchanged.
+ */
+export async function resolveServer(profile: Profile, opts?: SshConfigOptions, localUser?: () => string): Promise<ResolvedServer> {
+  let resolved = profile;
+  let alias: string | undefined;
+  if (profile.protocol === 'sftp') {
+    const { resolveSshHost } = await import('./sshconfig/resolve');
+    const cfg = await resolveSshHost(profile.host, opts);
+    resolved = withSshConfig(profile, cfg, localUser);
+    alias = cfg.hostKeyAlias;
+  }
+  const server: ServerAddress = { protocol: resolved.protocol, host: resolved.host, port: resolved.port, username: resolved.username };
+  return { profile: resolved, server, trust: alias ? { host: alias, port: 22 } : { host: server.host, port: server.port } };
 }
 
 

@@ -12,6 +12,7 @@ import type { AuditReport } from '../core/audit/types';
 import type { LoadedProfile } from '../core/profiles/types';
 import { serverOrigin } from '../core/profiles/serverAddress';
 import { credentialsFor } from '../core/mfa/provider';
+import { resolveServer } from '../core/connect';
 import { SessionPasswords } from '../core/secrets/sessionPasswords';
 import { RemoteVersions } from '../core/transfer/remoteState';
 import { extraSessionFactory } from '../core/transfer/sessionReuse';
@@ -100,7 +101,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
     },
     onConnected: (profile) => {
       void audits.afterConnect(profile);
-      void offerToRemember({ ui, secrets, passwords, state: context.globalState, log }, profile).catch((err: unknown) => log.warn(`Could not store the password of ${profile.name}: ${describeError(err)}`));
+      // The typed password is held under the server connect() reached (an ssh-config alias resolved).
+      void resolveServer(profile, sshConfig)
+        .then(({ server }) => offerToRemember({ ui, secrets, passwords, state: context.globalState, log }, server))
+        .catch((err: unknown) => log.warn(`Could not store the password of ${profile.name}: ${describeError(err)}`));
     },
   });
 
@@ -134,7 +138,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
         .catch(() => undefined),
     {
       versions: remoteVersions,
-      extraSessions: (profile) => extraSessionFactory(profile, { context: connectContext, secrets, trustStore, remembered: passwords, log }),
+      extraSessions: (profile, first) => extraSessionFactory(profile, { context: connectContext, secrets, trustStore, remembered: passwords, log, first }),
       confirmOverwrite: (profile, conflict) => confirmOverwriteChanged(ui, profile.name, conflict),
       confirmReplace: (profile, existing) => confirmReplaceExisting(ui, profile.name, existing),
       onRemoteDelete: (profile, remotePath) =>

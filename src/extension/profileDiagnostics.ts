@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import { describeError, UsageError } from '../core/errors';
 import { PROFILE_FILE as PROFILE_FILE_SPEC, readBoundedFile } from '../core/fsutil';
 import { formatJsonPath, type PathSegment } from '../core/profiles/jsonc';
-import { MOVABLE, memberDeletion, movableSecret } from './profileSecretFix';
+import { MOVABLE, memberDeletion, movableSecret, resolvedSecretServer } from './profileSecretFix';
 import { checkProfileFileText } from '../core/profiles/load';
 import { PROFILE_FILE_PATH } from '../core/profiles/profileFile';
 import { serverUrl } from '../core/profiles/serverAddress';
@@ -180,12 +180,14 @@ export async function moveSecretToKeychain(s: Services, target?: unknown, segmen
     throw new UsageError(`Nothing to move at ${formatJsonPath(path)}: the value must be a password written in a profile that names its "protocol", "host" and "username" (the keychain keeps it by server).`);
   }
   s.log.redactor.add(found.value);
+  // Keyed by the server connect() reaches: an ssh-config alias's HostName, Port and User.
+  const server = await resolvedSecretServer(text, found, path, s.sshConfig);
   // Never overwrite a different stored secret without asking: the file's copy may be the stale one.
-  const stored = await getSecret(s.secrets, found.server, found.kind);
+  const stored = await getSecret(s.secrets, server, found.kind);
   let keep = false;
   if (stored !== undefined && stored !== found.value) {
     const answer = await s.ui.confirm(
-      `The OS keychain already holds a different ${MOVABLE[found.kind]} for ${serverUrl(found.server)}.`,
+      `The OS keychain already holds a different ${MOVABLE[found.kind]} for ${serverUrl(server)}.`,
       `Replace stores the one from ${PROFILE_FILE_PATH}; Keep Stored keeps the keychain's. Either way it is removed from the file.`,
       'Replace',
       'Keep Stored',
@@ -193,8 +195,8 @@ export async function moveSecretToKeychain(s: Services, target?: unknown, segmen
     if (!answer) return false;
     keep = answer === 'Keep Stored';
   }
-  if (!keep && found.kind === 'password') await setPassword(s.secrets, found.server, found.value);
-  else if (!keep) await setPassphrase(s.secrets, found.server, found.value);
+  if (!keep && found.kind === 'password') await setPassword(s.secrets, server, found.value);
+  else if (!keep) await setPassphrase(s.secrets, server, found.value);
   const span = memberDeletion(text, path);
   if (!span) throw new UsageError(`${formatJsonPath(path)} could not be removed from ${uri.fsPath}: delete it by hand (the ${MOVABLE[found.kind]} is already in the keychain).`);
   const edit = new vscode.WorkspaceEdit();
@@ -204,7 +206,7 @@ export async function moveSecretToKeychain(s: Services, target?: unknown, segmen
   }
   await s.profiles.reload();
   s.ui.info(
-    `The ${MOVABLE[found.kind]} for ${serverUrl(found.server)} is now in the OS keychain and no longer in ${PROFILE_FILE_PATH}. If that file was ever committed or shared, change the ${MOVABLE[found.kind]}: old copies still hold it.`,
+    `The ${MOVABLE[found.kind]} for ${serverUrl(server)} is now in the OS keychain and no longer in ${PROFILE_FILE_PATH}. If that file was ever committed or shared, change the ${MOVABLE[found.kind]}: old copies still hold it.`,
   );
   return true;
 }

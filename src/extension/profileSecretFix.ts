@@ -5,7 +5,9 @@
  */
 import { secretFieldOf } from '../core/profiles/forbidden';
 import { formatJsonPath, parseJsonc, type PathSegment } from '../core/profiles/jsonc';
-import { DEFAULT_PORTS, type Protocol, type ServerAddress } from '../core/profiles/types';
+import { DEFAULT_PORTS, type Profile, type Protocol, type ServerAddress } from '../core/profiles/types';
+import { resolveServer } from '../core/connect';
+import type { SshConfigOptions } from '../core/sshconfig/types';
 import { isValidHost } from '../core/syntax/host';
 
 const PROTOCOLS: readonly Protocol[] = ['sftp', 'ftpes', 'ftps'];
@@ -41,9 +43,24 @@ export function movableSecret(text: string, segments: readonly PathSegment[]): M
   if (typeof value !== 'string' || value === '' || (kind !== 'password' && kind !== 'passphrase')) return undefined;
   const protocol = profile.protocol as Protocol;
   const { host, username, port } = profile;
-  if (!PROTOCOLS.includes(protocol) || typeof host !== 'string' || !isValidHost(host) || typeof username !== 'string' || username === '') return undefined;
+  // An SFTP profile may leave its user to ~/.ssh/config (username absent or ''): resolvedSecretServer() fills it.
+  const user = username === undefined && protocol === 'sftp' ? '' : username;
+  if (!PROTOCOLS.includes(protocol) || typeof host !== 'string' || !isValidHost(host) || typeof user !== 'string' || (user === '' && protocol !== 'sftp')) return undefined;
   if (port !== undefined && !(typeof port === 'number' && Number.isInteger(port) && port >= 1 && port <= 65535)) return undefined;
-  return { kind, value, server: { protocol, host, username, port: typeof port === 'number' ? port : DEFAULT_PORTS[protocol] } };
+  return { kind, value, server: { protocol, host, username: user, port: typeof port === 'number' ? port : DEFAULT_PORTS[protocol] } };
+}
+
+/**
+ * The server the moved secret must be stored for: the one connect() will ask the keychain about. An
+ * SFTP profile's host may be a ~/.ssh/config alias, its port and user left to the config, so the
+ * address as written is resolved (core/connect.ts resolveServer); a profile file that writes no
+ * `port` leaves it to the config, as a loaded profile does (`defaulted.port`).
+ */
+export async function resolvedSecretServer(text: string, found: MovableSecret, segments: readonly PathSegment[], sshConfig: SshConfigOptions): Promise<ServerAddress> {
+  const doc = parseJsonc(text).value as { profiles?: Record<string, unknown>[] };
+  const written = doc.profiles?.[segments[1] as number]?.port !== undefined;
+  const profile: Profile = { name: '', ...found.server, ...(written ? {} : { defaulted: { port: true } }) };
+  return (await resolveServer(profile, sshConfig)).server;
 }
 
 /** The text offsets to delete so the member at `segments` goes with its comma (and its line, when alone on it). */

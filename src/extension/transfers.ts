@@ -92,7 +92,7 @@ export interface TransferServiceOptions {
   /** What the extension last read or wrote of each remote file (shared with the file system provider). */
   versions?: RemoteVersions;
   /** Extra sessions for a transfer, or undefined when opening one might ask the user something. */
-  extraSessions?: (profile: LoadedProfile) => Promise<SessionFactory | undefined>;
+  extraSessions?: (profile: LoadedProfile, first: RemoteFileSystem) => Promise<SessionFactory | undefined>;
   /** A remote file changed since it was last read: true overwrites it (asks the user; Cancel is the default). */
   confirmOverwrite?: (profile: LoadedProfile, conflict: ConflictError) => Promise<boolean>;
   /** Existing remote files this window never saw would be replaced: true replaces them (Cancel is the default). */
@@ -280,7 +280,7 @@ export class TransferService implements vscode.Disposable {
     const seed = await this.session(req.profile, signal);
     throwIfAborted(signal);
     // Only a folder gains from more sessions; one file moves over the profile's connection.
-    const factory = req.recursive ? await this.options.extraSessions?.(req.profile) : undefined;
+    const factory = req.recursive ? await this.options.extraSessions?.(req.profile, seed) : undefined;
     const pool = new SessionPool({ seed, factory });
     record.state = 'running';
     record.startedAt = Date.now();

@@ -134,3 +134,24 @@ test('the quick fix finds the secret and its server, and deletes the member leav
   assert.equal(movableSecret('{"profiles": [{"name": "a", "protocol": "sftp", "host": "h", "username": "u", "totpSeed": "x"}]}', ['profiles', 0, 'totpSeed']), undefined);
   assert.equal(movableSecret('{"password": "x"}', ['password']), undefined);
 });
+
+test('the quick fix stores a moved secret under the server an ssh-config alias resolves to', async () => {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { resolvedSecretServer } = await import('../../src/extension/profileSecretFix');
+  const file = join(mkdtempSync(join(tmpdir(), 'st-fix-alias-')), 'ssh_config');
+  writeFileSync(file, 'Host box\n  HostName files.example.org\n  Port 2200\n  User carol\n');
+  const noUser = '{"profiles": [{"name": "a", "protocol": "sftp", "host": "box", "password": "pw"}]}';
+  const found = movableSecret(noUser, ['profiles', 0, 'password']);
+  assert.ok(found, 'an alias profile without a username can still move its password');
+  assert.deepEqual(await resolvedSecretServer(noUser, found, ['profiles', 0, 'password'], { file }), { protocol: 'sftp', host: 'files.example.org', port: 2200, username: 'carol' });
+  // A written user and port beat the config's; the host is still its HostName.
+  const written = '{"profiles": [{"name": "a", "protocol": "sftp", "host": "box", "username": "dave", "port": 2022, "password": "pw"}]}';
+  const f2 = movableSecret(written, ['profiles', 0, 'password'])!;
+  assert.deepEqual(await resolvedSecretServer(written, f2, ['profiles', 0, 'password'], { file }), { protocol: 'sftp', host: 'files.example.org', port: 2022, username: 'dave' });
+  // An ordinary profile: exactly as written (FTPS never reads the ssh config).
+  const ftp = '{"profiles": [{"name": "a", "protocol": "ftpes", "host": "box", "username": "u", "password": "pw"}]}';
+  assert.deepEqual(await resolvedSecretServer(ftp, movableSecret(ftp, ['profiles', 0, 'password'])!, ['profiles', 0, 'password'], { file }), { protocol: 'ftpes', host: 'box', port: 21, username: 'u' });
+  assert.equal(movableSecret('{"profiles": [{"name": "a", "protocol": "ftpes", "host": "h", "password": "x"}]}', ['profiles', 0, 'password']), undefined, 'FTPS still needs its username');
+});

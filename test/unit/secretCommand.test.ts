@@ -49,3 +49,30 @@ test('bad command lines are usage errors; plain FTP is refused; nothing is store
   await assert.rejects(cmd(context('').ctx, ['set-totp', 'sftp://a@host.example']), /No TOTP seed was given on stdin/);
   assert.deepEqual(await store.keys(), []);
 });
+
+test('an sftp:// alias from the ssh config: secrets go under its HostName, Port and User (what `ls` reaches)', async () => {
+  const { mkdtemp, writeFile } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = await mkdtemp(join(tmpdir(), 'st-secret-alias-'));
+  const config = join(dir, 'ssh_config');
+  await writeFile(config, 'Host box\n  HostName files.example.org\n  Port 2200\n  User carol\nHost nouser\n  HostName other.example.org\n');
+  const store = memorySecretStore();
+  const cmd = createSecretCommand(() => store);
+  const a = context('alias-pw\n');
+  assert.equal(await cmd(a.ctx, ['set-password', 'sftp://box/', '--ssh-config', config]), 0);
+  assert.deepEqual(await store.keys(), ['password:sftp://carol@files.example.org:2200']);
+  assert.match(a.output(), /for sftp:\/\/carol@files\.example\.org:2200 /);
+  // The URL's own user and port beat the config's, as for a connection.
+  assert.equal(await cmd(context('pw2').ctx, ['set-passphrase', `--ssh-config=${config}`, 'sftp://dave@box:2022']), 0);
+  assert.ok((await store.keys()).includes('passphrase:sftp://dave@files.example.org:2022'));
+  assert.equal(await cmd(context('JBSWY3DPEHPK3PXP').ctx, ['set-totp', 'sftp://box', '--ssh-config', config]), 0);
+  const f = context();
+  assert.equal(await cmd(f.ctx, ['forget', 'sftp://box', '--ssh-config', config]), 0);
+  assert.equal(f.output(), 'Forgot the password, TOTP seed of sftp://carol@files.example.org:2200.\n');
+  // No user in the URL nor in the config: still one sentence (the local user name is only a guess).
+  await assert.rejects(cmd(context('pw').ctx, ['set-password', 'sftp://nouser', '--ssh-config', config]), /sftp:\/\/nouser has no user name.*add a User line/);
+  // --ssh-config none: the alias is just a host name.
+  assert.equal(await cmd(context('pw').ctx, ['set-password', 'sftp://erin@box', '--ssh-config', 'none']), 0);
+  assert.ok((await store.keys()).includes('password:sftp://erin@box:22'));
+});

@@ -32,6 +32,8 @@ test('extra sessions open only when a login can repeat without asking anything',
     ['key file instead of a password', { identityFile: '/k' }, { storedPassword: false }, true],
     ['ssh-agent instead of a password', { agent: true }, { storedPassword: false }, true],
     ['agent turned off', { agent: false }, { storedPassword: false }, false],
+    ['the first login used a key found automatically (agent or default ~/.ssh key)', {}, { storedPassword: false, keyLogin: true }, true],
+    ['the first login used a password (not stored)', {}, { storedPassword: false, keyLogin: false }, false],
     ['host key trusted once only', {}, { rememberedIdentity: false }, false],
     ['FTPS with a CA-signed certificate (nothing remembered)', { protocol: 'ftpes', port: 21 }, { rememberedIdentity: false }, true],
     ['a code typed at every login', { mfa: 'prompt' }, {}, false],
@@ -74,4 +76,30 @@ test('sessions sharing the first one\'s answers (the CLI) reuse the password and
   assert.match(whyOneSession(profile({ mfa: 'prompt' }), await sharedReuseFacts(profile({ mfa: 'prompt' }), seeded)) ?? '', /mfa "prompt"/);
   assert.match(whyOneSession(profile({ mfa: 'totp' }), await sharedReuseFacts(profile({ mfa: 'totp' }), none)) ?? '', /no TOTP seed/);
   assert.equal(whyOneSession(profile({ mfa: 'totp' }), await sharedReuseFacts(profile({ mfa: 'totp' }), seeded)), undefined);
+});
+
+test('an ssh-config alias: stored facts are looked up under the server connect() reaches (HostName, Port, User; HostKeyAlias)', async () => {
+  const { writeFileSync } = await import('node:fs');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'st-reuse-alias-'));
+  const file = path.join(dir, 'ssh_config');
+  writeFileSync(file, 'Host box\n  HostName files.example\n  Port 2200\n  User ann\nHost keyed\n  HostName files.example\n  User ann\n  HostKeyAlias box-key\n');
+  const sshConfig = { file };
+  const real = { protocol: 'sftp', host: 'files.example', port: 2200, username: 'ann' } as const;
+  // As a loaded profile without user or port: username '' and defaulted.port.
+  const alias: Profile = { name: 'a', protocol: 'sftp', host: 'box', port: 22, username: '', defaulted: { port: true } };
+  const trustStore = TrustStore.inDir(mkdtempSync(path.join(os.tmpdir(), 'st-trust-')));
+  await trustStore.remember({ kind: 'host-key', protocol: 'sftp', host: 'files.example', port: 2200, fingerprint: 'SHA256:y', keyType: 'ssh-ed25519' });
+  const secrets = memorySecrets({ [secretKey(real, 'password')]: 'pw', [secretKey(real, 'totp')]: 'JBSWY3DPEHPK3PXP' });
+  assert.deepEqual(await storedReuseFacts(alias, secrets, trustStore, undefined, sshConfig), { storedPassword: true, storedTotpSeed: true, rememberedIdentity: true });
+  const typed = new SessionPasswords();
+  typed.set(real, 'typed');
+  assert.equal((await storedReuseFacts(alias, memorySecrets(), trustStore, typed, sshConfig)).storedPassword, true);
+  assert.equal(typeof (await extraSessionFactory(alias, { context: () => ({ trustStore, sshConfig }), secrets, trustStore })), 'function');
+  // HostKeyAlias: the trust store knows the key under the alias name (port 22), as the session looks it up.
+  const keyed: Profile = { ...alias, host: 'keyed' };
+  assert.equal((await storedReuseFacts(keyed, secrets, trustStore, undefined, sshConfig)).rememberedIdentity, false);
+  await trustStore.remember({ kind: 'host-key', protocol: 'sftp', host: 'box-key', port: 22, fingerprint: 'SHA256:z', keyType: 'ssh-ed25519' });
+  assert.equal((await storedReuseFacts(keyed, secrets, trustStore, undefined, sshConfig)).rememberedIdentity, true);
+  // The CLI's pool: a seed stored for the resolved server answers mfa "totp".
+  assert.equal(whyOneSession({ ...alias, mfa: 'totp' }, await sharedReuseFacts({ ...alias, mfa: 'totp' }, secrets, sshConfig)), undefined);
 });

@@ -8,6 +8,7 @@ import { download, upload, type SkippedEntry } from '../../core/transfer/engine'
 import { SessionPool } from '../../core/transfer/sessionPool';
 import { sessionFactory } from '../../core/transfer/sessionFactory';
 import { sharedReuseFacts, whyOneSession } from '../../core/transfer/sessionReuse';
+import { resolveServer } from '../../core/connect';
 import { cliSecretStore } from '../credentials';
 import { FileRemoteState } from '../../core/transfer/remoteState';
 import { defaultStateDir } from '../../core/paths';
@@ -33,11 +34,13 @@ async function withPool<T>(ctx: CliContext, target: Target, args: ConnectionArgs
   const factory = sessionFactory(target.profile, context);
   const first = await factory();
   // Extra sessions only when their logins ask nothing again (core's one table: a code typed at every login does).
-  const why = whyOneSession(target.profile, await sharedReuseFacts(target.profile, await cliSecretStore(ctx)));
+  const why = whyOneSession(target.profile, await sharedReuseFacts(target.profile, await cliSecretStore(ctx), context.sshConfig));
   if (why) context.log?.debug(`One session to ${target.profile.name}: ${why}.`);
   const pool = new SessionPool({ seed: first, factory, shape: why ? { sessions: 1 } : undefined });
   try {
-    return await fn(pool, first, FileRemoteState.inDir(defaultStateDir(ctx.env), target.profile));
+    // Versions are remembered per server really reached (an ssh-config alias resolved), as the keychain.
+    const { server } = await resolveServer(target.profile, context.sshConfig);
+    return await fn(pool, first, FileRemoteState.inDir(defaultStateDir(ctx.env), server));
   } finally {
     await pool.close();
     await first.close().catch(() => undefined);

@@ -7,7 +7,10 @@
  *   secret list                 servers and kinds, never values
  * Values are read from stdin only (never argv, which other users can see in the process list).
  */
-import { UsageError } from '../../core/errors';
+import { hasErrorCode, UsageError } from '../../core/errors';
+import { resolveServer } from '../../core/connect';
+import type { SshConfigOptions } from '../../core/sshconfig/types';
+import { sshConfigOptions, urlProfile } from '../connection';
 import { formatUrl, parseUrl } from '../../core/profiles/url';
 import { serverUrl } from '../../core/profiles/serverAddress';
 import type { ServerAddress } from '../../core/profiles/types';
@@ -17,14 +20,39 @@ import type { SecretStore } from '../../core/secrets/secretStore';
 import { readStdin, type CliCommand, type CliContext } from '../context';
 import { KeyringSecretStore } from '../keyringStore';
 
-const USAGE = 'secure-transfer secret set-password URL | set-passphrase URL | set-totp URL | forget URL | list';
+const USAGE = 'secure-transfer secret set-password URL | set-passphrase URL | set-totp URL | forget URL | list  [--ssh-config FILE|none]';
 
-function serverFromUrl(text: string): ServerAddress {
+/**
+ * The server a URL's secrets belong to: the one `ls URL` reaches, so a later connection finds them.
+ * An sftp:// host may be a ~/.ssh/config alias (its HostName, Port and User apply where the URL is
+ * silent: core/connect.ts resolveServer, the same resolution connect() makes). A user must still come
+ * from the URL or the config: secrets are stored per user, and the local user name is only a guess.
+ */
+async function serverFromUrl(text: string, sshConfig: SshConfigOptions): Promise<ServerAddress> {
   const url = parseUrl(text);
-  if (!url.username) {
-    throw new UsageError(`${text} has no user name, and secrets are stored per user: write it as ${formatUrl({ protocol: url.protocol, host: url.host, port: url.port, username: 'USER' })}.`);
+  const noUser = () => new UsageError(`${text} has no user name, and secrets are stored per user: write it as ${formatUrl({ protocol: url.protocol, host: url.host, port: url.port, username: 'USER' })}${url.protocol === 'sftp' ? ', or add a User line for it to your ssh config' : ''}.`);
+  if (!url.username && url.protocol !== 'sftp') throw noUser();
+  try {
+    return (await resolveServer(urlProfile(text, url), sshConfig, () => '')).server;
+  } catch (err) {
+    if (hasErrorCode(err, 'bad-username')) throw noUser();
+    throw err;
   }
-  return { protocol: url.protocol, host: url.host, port: url.port, username: url.username };
+}
+
+/** `--ssh-config FILE|none` (as for connections) taken out of the arguments; the rest stay in order. */
+function takeSshConfigFlag(ctx: CliContext, argv: string[]): { rest: string[]; sshConfig: SshConfigOptions } {
+  const rest: string[] = [];
+  let value: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--ssh-config') {
+      if (i + 1 >= argv.length) throw new UsageError(`--ssh-config needs a value: a config file, or "none". Usage: ${USAGE}`);
+      value = argv[++i];
+    } else if (a.startsWith('--ssh-config=')) value = a.slice('--ssh-config='.length);
+    else rest.push(a);
+  }
+  return { rest, sshConfig: sshConfigOptions(ctx, value === undefined ? {} : { 'ssh-config': value }) };
 }
 
 async function readValue(ctx: CliContext, what: string): Promise<string> {
@@ -33,13 +61,13 @@ async function readValue(ctx: CliContext, what: string): Promise<string> {
   return value;
 }
 
-type Subcommand = { args: number; run: (ctx: CliContext, store: SecretStore, args: string[]) => Promise<number> };
+type Subcommand = { args: number; run: (ctx: CliContext, store: SecretStore, args: string[], sshConfig: SshConfigOptions) => Promise<number> };
 
 const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
   'set-password': {
     args: 1,
-    async run(ctx, store, [url]) {
-      const server = serverFromUrl(url);
+    async run(ctx, store, [url], sshConfig) {
+      const server = await serverFromUrl(url, sshConfig);
       await setPassword(store, server, await readValue(ctx, 'password'));
       ctx.stdout.write(`Stored the password for ${serverUrl(server)} in the OS keychain.\n`);
       return 0;
@@ -47,8 +75,8 @@ const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
   },
   'set-passphrase': {
     args: 1,
-    async run(ctx, store, [url]) {
-      const server = serverFromUrl(url);
+    async run(ctx, store, [url], sshConfig) {
+      const server = await serverFromUrl(url, sshConfig);
       await setPassphrase(store, server, await readValue(ctx, 'passphrase'));
       ctx.stdout.write(`Stored the key passphrase for ${serverUrl(server)} in the OS keychain.\n`);
       return 0;
@@ -56,8 +84,8 @@ const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
   },
   'set-totp': {
     args: 1,
-    async run(ctx, store, [url]) {
-      const server = serverFromUrl(url);
+    async run(ctx, store, [url], sshConfig) {
+      const server = await serverFromUrl(url, sshConfig);
       const stored = await setTotpSeed(store, server, await readValue(ctx, 'TOTP seed'));
       ctx.stdout.write(`Stored the TOTP seed for ${serverUrl(server)} in the OS keychain.\n`);
       ctx.stdout.write(`Next code: ${formatCode(stored.code)} (valid ${stored.secondsLeft} s more) — compare with your authenticator app.\n`);
@@ -66,8 +94,8 @@ const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
   },
   forget: {
     args: 1,
-    async run(ctx, store, [url]) {
-      const server = serverFromUrl(url);
+    async run(ctx, store, [url], sshConfig) {
+      const server = await serverFromUrl(url, sshConfig);
       const kinds = await forgetServer(store, server);
       ctx.stdout.write(
         kinds.length === 0
@@ -91,7 +119,8 @@ const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
 /** The command over any store (tests pass an in-memory one). */
 export function createSecretCommand(openStore: (ctx: CliContext) => SecretStore): CliCommand {
   return async (ctx, argv) => {
-    const [name, ...rest] = argv;
+    const { rest: args, sshConfig } = takeSshConfigFlag(ctx, argv);
+    const [name, ...rest] = args;
     const sub = name !== undefined && Object.hasOwn(SUBCOMMANDS, name) ? SUBCOMMANDS[name] : undefined;
     if (!sub) {
       throw new UsageError(`${name === undefined ? 'secret needs a subcommand' : `secret has no subcommand "${name}"`}. Usage: ${USAGE}`);
@@ -99,7 +128,7 @@ export function createSecretCommand(openStore: (ctx: CliContext) => SecretStore)
     if (rest.length !== sub.args) {
       throw new UsageError(`secret ${name} takes ${sub.args === 0 ? 'no arguments' : 'one URL'}, got ${rest.length}. Usage: ${USAGE}`);
     }
-    return sub.run(ctx, openStore(ctx), rest);
+    return sub.run(ctx, openStore(ctx), rest, sshConfig);
   };
 }
 

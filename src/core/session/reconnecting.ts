@@ -15,6 +15,7 @@ import { silentLogger, type Logger } from '../log';
 import type { Protocol } from '../profiles/types';
 import type {
   FileTransferOptions,
+  LoginMethod,
   OpOptions,
   ReadOptions,
   RemoteEntry,
@@ -103,6 +104,11 @@ export class ReconnectingFileSystem implements RemoteFileSystem {
   /** The current connection's verified identity (a reconnect verifies it again). */
   get identity(): string | undefined {
     return this.current.identity;
+  }
+
+  /** How the current connection logged in (a reconnect may log in differently). */
+  get loginMethod(): LoginMethod | undefined {
+    return this.current.loginMethod;
   }
 
   lstat(path: string, opts?: OpOptions): Promise<RemoteEntry> {

@@ -89,6 +89,9 @@ export interface HashOptions extends OpOptions {
   algorithms?: readonly HashAlgorithm[];
 }
 
+/** How a session logged in (RemoteFileSystem.loginMethod). */
+export type LoginMethod = 'key' | 'password' | 'keyboard-interactive';
+
 export interface RemoteFileSystem {
   readonly protocol: Protocol;
   /** The login folder (where relative paths start). */
@@ -99,6 +102,13 @@ export interface RemoteFileSystem {
    * one server is never resumed from another. Undefined for sessions without a verified identity.
    */
   readonly identity?: string;
+  /**
+   * How this session logged in (SFTP): 'key' when a key alone did it (the profile's, the ssh
+   * config's, a default ~/.ssh key or an agent's), so a new session offers the same keys and asks
+   * nothing; 'password' / 'keyboard-interactive' when the last step was one (a key that only partly
+   * succeeded counts as that step). Undefined when not known (FTPS, test stand-ins).
+   */
+  readonly loginMethod?: LoginMethod;
   readonly capabilities: ServerCapabilities;
 
   list(path: string, opts?: OpOptions): Promise<RemoteEntry[]>;

@@ -22,6 +22,7 @@ import type {
   EntryType,
   FileTransferOptions,
   HashOptions,
+  LoginMethod,
   RemoteHash,
   OpOptions,
   ReadOptions,
@@ -177,6 +178,8 @@ export interface SshConnection {
   hostKey: SftpHostKey;
   /** What each side offered during key exchange (for "no common algorithm" sentences). */
   offers: AlgorithmOffers;
+  /** How the login succeeded (RemoteFileSystem.loginMethod). */
+  loginMethod?: LoginMethod;
 }
 
 /**
@@ -282,14 +285,14 @@ export async function connectSsh(opts: SftpConnectOptions): Promise<SshConnectio
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }
-  return { client, hostKey: hostKey!, offers };
+  return { client, hostKey: hostKey!, offers, loginMethod: auth.loginMethod() };
 }
 
 export async function connectSftp(opts: SftpConnectOptions): Promise<SftpFileSystem> {
   const { server } = opts;
   const log = opts.log ?? silentLogger;
   const timeoutMs = opts.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const { client, hostKey, offers } = await connectSsh(opts);
+  const { client, hostKey, offers, loginMethod } = await connectSsh(opts);
   opts.onLoggedIn?.();
 
   try {
@@ -302,6 +305,7 @@ export async function connectSftp(opts: SftpConnectOptions): Promise<SftpFileSys
       }),
     ]).finally(() => clearTimeout(channelTimer));
     const fs = new SftpFileSystem(client, sftp, server, hostKey, log, opts.requestTimeoutMs, opts.route);
+    fs.loginMethod = loginMethod;
     await fs.init();
     return fs;
   } catch (err) {
@@ -328,6 +332,8 @@ export class SftpFileSystem implements RemoteFileSystem {
   readonly protocol = 'sftp' as const;
   homeDir = '/';
   capabilities: ServerCapabilities = { atomicRename: false, hashes: [] };
+  /** How the login succeeded (RemoteFileSystem.loginMethod); set by connectSftp. */
+  loginMethod?: LoginMethod;
   /** Bytes per read/write request in whole-file transfers. */
   chunkSize = SAFE_REQUEST;
   /** Upload bytes in flight on this connection, shared by all its uploads. */

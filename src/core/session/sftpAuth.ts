@@ -22,6 +22,7 @@ import { sha256Fingerprint } from '../trust/fingerprint';
 import type { ServerAddress } from '../profiles/types';
 import { serverLabel } from '../profiles/serverAddress';
 import type { CredentialProvider } from './credentials';
+import type { LoginMethod } from './remoteFileSystem';
 import { keyNeedsPassphrase } from './sftpErrors';
 import { serverLines, serverText } from '../displayText';
 import { chooseAgent, listAgentKeys, OneKeyAgent } from './sshAgent';
@@ -72,6 +73,8 @@ export interface AuthSession {
   ignorable(err: Error): boolean;
   /** The error for "the server accepted nothing we offered". */
   failedError(): SecureTransferError;
+  /** After a successful login: how it succeeded (RemoteFileSystem.loginMethod). */
+  loginMethod(): LoginMethod | undefined;
 }
 
 /**
@@ -181,6 +184,8 @@ export function createAuthSession(opts: AuthOptions): AuthSession {
   let keys: KeyQueue | undefined;
   let keysOffered = 0;
   let keysHeldBack = 0;
+  /** A step succeeded partly (AuthenticationMethods): the login then took more than a key alone. */
+  let partlyDone = false;
 
   const keyboardPrompt = (name: string, instructions: string, _lang: string, prompts: Prompt[], finish: (answers: string[]) => void) => {
     opts.onWaiting?.(true);
@@ -266,6 +271,7 @@ export function createAuthSession(opts: AuthOptions): AuthSession {
     const fresh = methodsLeft !== lastList;
     lastList = methodsLeft;
     serverMethods = methodsLeft;
+    if (partialSuccess) partlyDone = true;
     const staleAfterAgent = lastWasAgent && !fresh;
     if (fresh) refreshed = false;
     const failedKeyboard = last === 'keyboard-interactive' && !(fresh && partialSuccess);
@@ -294,6 +300,8 @@ export function createAuthSession(opts: AuthOptions): AuthSession {
 
   const session: AuthSession = {
     handler,
+    // A key alone only when nothing partly succeeded before it; else the last step names the method.
+    loginMethod: () => (last === undefined ? undefined : last === 'publickey' ? (partlyDone ? undefined : 'key') : last),
     ignorable: (err) => (err as { level?: string }).level === 'agent' && session.fatal === undefined,
     failedError: () => {
       credentials.onAuthFailure?.(server);
