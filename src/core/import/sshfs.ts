@@ -7,8 +7,7 @@
  * sftpCommand, sftpSudo.
  */
 import { UsageError } from '../errors';
-import { JsoncSyntaxError, parseJsonc } from '../profiles/jsonc';
-import { isObject, portOf, profileName, shown } from './text';
+import { isObject, parseImportJson, portOf, profileName, shown } from './text';
 import type { ImportedEntry } from './types';
 
 type Json = Record<string, unknown>;
@@ -85,13 +84,7 @@ function hopChain(byName: Map<string, Located>, first: unknown, label: string, w
 }
 
 export function readSshfs(text: string, file: string): ImportedEntry[] {
-  let doc: unknown;
-  try {
-    doc = parseJsonc(text).value;
-  } catch (err) {
-    if (err instanceof JsoncSyntaxError) throw new UsageError(`${file} is not valid JSON (${err.message}): fix it, or name the right --format.`, 'bad-import-file');
-    throw err;
-  }
+  const doc = parseImportJson(text, file);
   const { list, at } = listOf(doc, file);
   const byName = new Map<string, Located>();
   list.forEach((c, i) => {

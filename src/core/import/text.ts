@@ -1,5 +1,7 @@
 /** Small helpers every reader shares: display-safe names and values from hostile files. */
 import { serverText } from '../displayText';
+import { UsageError } from '../errors';
+import { JsoncSyntaxError, parseJsonc } from '../profiles/jsonc';
 
 /** A name or value from the file, escaped and bounded for a message (quotes included). */
 export function shown(value: unknown, max = 120): string {
@@ -43,5 +45,15 @@ export function percentDecode(text: string): string {
         return run;
       }
     });
+  }
+}
+
+/** A JSON (with comments) import file's value; invalid JSON is one sentence naming the file (exit 2). */
+export function parseImportJson(text: string, file: string): unknown {
+  try {
+    return parseJsonc(text).value;
+  } catch (err) {
+    if (err instanceof JsoncSyntaxError) throw new UsageError(`${file} is not valid JSON (${err.message}): fix it, or name the right --format.`, 'bad-import-file');
+    throw err;
   }
 }

@@ -8,8 +8,7 @@
  * secureOptions, algorithms, remote, sshConfigPath.
  */
 import { UsageError } from '../errors';
-import { JsoncSyntaxError, parseJsonc } from '../profiles/jsonc';
-import { isObject, portOf, profileName, shown } from './text';
+import { isObject, parseImportJson, portOf, profileName, shown } from './text';
 import type { ImportedEntry, ImportedHopSecret } from './types';
 
 type Json = Record<string, unknown>;
@@ -165,13 +164,7 @@ function configEntries(config: unknown, at: Path, labelPrefix: string): Imported
 }
 
 export function readVscodeSftp(text: string, file: string): ImportedEntry[] {
-  let doc: unknown;
-  try {
-    doc = parseJsonc(text).value;
-  } catch (err) {
-    if (err instanceof JsoncSyntaxError) throw new UsageError(`${file} is not valid JSON (${err.message}): fix it, or name the right --format.`, 'bad-import-file');
-    throw err;
-  }
+  const doc = parseImportJson(text, file);
   if (Array.isArray(doc)) return doc.flatMap((c, i) => configEntries(c, [i], `config ${i + 1}`));
   if (isObject(doc)) return configEntries(doc, [], '');
   throw new UsageError(`${file} holds neither a vscode-sftp config object nor a list of them.`, 'bad-import-file');
