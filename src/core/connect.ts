@@ -7,7 +7,6 @@ import { lookup } from 'node:dns/promises';
 import { serverText } from './displayText';
 import type { Profile, ServerAddress } from './profiles/types';
 import { hostPort, serverLabel, serverOrigin, serverUrl } from './profiles/serverAddress';
-import { userInfo } from 'node:os';
 import type { Duplex } from 'node:stream';
 import type { RemoteFileSystem } from './session/remoteFileSystem';
 import type { CredentialProvider } from './session/credentials';
@@ -22,6 +21,7 @@ import { blocksAtSeverity, checkHostAllowed, effectivePolicy, effectiveMinTlsVer
 import type { ActivityLog } from './audit/activityLog';
 import type { AuditReport, ProbeDial } from './audit/types';
 import type { SshConfigOptions, SshHostConfig } from './sshconfig/types';
+import { localUserName } from './sshconfig/localUser';
 import { defaultKnownHostsFiles } from './trust/knownHosts';
 import type { RoutePlan } from './session/routePlan';
 import type { BeforeNextHop, SshRoute } from './session/sshRoute';
@@ -136,13 +136,15 @@ export async function connect(profile: Profile, ctx: ConnectContext): Promise<Re
     const sshHost = profile.protocol === 'sftp' ? await resolveSshHostFor(profile, ctx) : undefined;
     // From here on the profile is the RESOLVED server (HostName, Port, User): policy, trust, secrets
     // and the activity log all see the real address, so an alias can't slip past allowedHosts.
-    if (sshHost) profile = withSshConfig(profile, sshHost);
+    // One local user for the target's default User, the hops' and the config's %u.
+    const localUser = (): string => ctx.sshConfig?.localUser ?? localUserName();
+    if (sshHost) profile = withSshConfig(profile, sshHost, localUser);
     await checkNamedFiles(profile, ctx);
     step('config', true, `Resolved ${serverLabel(profile)} (${sshHost?.matched ? `from your ssh config's entry for ${sshHost.host}` : 'as written in the profile or URL'}).`);
     if (profile.protocol === 'sftp') {
       doing = { phase: 'route', what: 'Planning the route' };
       const { planRoute } = await import('./session/routePlan');
-      plan = await planRoute(profile, sshHost!, { sshConfig: ctx.sshConfig, localUser: ctx.sshConfig?.localUser ?? localUserName() });
+      plan = await planRoute(profile, sshHost!, { sshConfig: ctx.sshConfig, localUser: localUser() });
       if (plan.hops.length || plan.proxyCommand) step('route', true, routeText(plan, profile));
     }
     // The first hop through the profile's (or the environment's) SOCKS/HTTP proxy, as a direct target
@@ -470,14 +472,6 @@ async function knownHostsFilesFor(ctx: ConnectContext, sshHost?: SshHostConfig):
   return [...base, ...added];
 }
 
-
-function localUserName(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return process.env.USER ?? process.env.USERNAME ?? '';
-  }
-}
 
 /**
  * The profile with what ~/.ssh/config says filled in where the profile (or URL) is silent — OpenSSH's

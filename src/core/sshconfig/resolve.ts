@@ -20,6 +20,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { serverText } from '../displayText';
 import { UsageError } from '../errors';
+import { localUserName } from './localUser';
 import { assembleAlgorithms, type SshConfigAlgorithmKeyword } from './algorithms';
 import { expandGlob, MAX_CONFIG_FILES, MAX_INCLUDE_DEPTH, parseLine, readConfigFile } from './parse';
 import { isConcreteHost, matchPattern, matchPatternList } from './pattern';
@@ -83,14 +84,6 @@ class Resolution {
 
   finishWarnings(): string[] {
     return this.dropped > 0 ? [...this.warnings, `…and ${this.dropped} more problems in the ssh config.`] : this.warnings;
-  }
-}
-
-function defaultLocalUser(): string {
-  try {
-    return os.userInfo().username;
-  } catch {
-    return process.env.USER ?? process.env.USERNAME ?? '';
   }
 }
 
@@ -351,7 +344,7 @@ async function runPass(r: Resolution, file: string, required: boolean): Promise<
  */
 export async function resolveSshHost(host: string, opts: SshConfigOptions = {}): Promise<SshHostConfig> {
   const home = opts.home ?? os.homedir();
-  const localUser = opts.localUser ?? defaultLocalUser();
+  const localUser = opts.localUser ?? localUserName();
   // Host lines match the name as typed (case-sensitive, like ssh); the host name used is lowercased.
   const original = host;
   const empty: SshHostConfig = { host, matched: false, hostName: host, identityFiles: [], certificateFiles: [], userKnownHostsFiles: [], warnings: [] };
