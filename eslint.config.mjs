@@ -43,6 +43,7 @@ const CORE_LAYERS = [
   },
   { name: 'connect', layer: 8, file: true, why: 'the only way to open a session: policy, audit before connect, trust, transports' },
   { name: 'transfer', layer: 9, why: 'the engine and session pool; opens further sessions through connect()' },
+  { name: 'sync', layer: 10, why: 'compare two trees, plan a sync, run it through the transfer engine, remember the last sync' },
 ];
 
 // Outside core: core is plain Node and the bottom of everything; the CLI and the extension are

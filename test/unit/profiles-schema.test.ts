@@ -68,7 +68,7 @@ test('every key the schema marks as forbidden (for VS Code) is refused by the va
 test('the schema and the Profile type agree on the settings', () => {
   const keys = Object.entries(schema.definitions!.profile.properties!).filter(([, p]) => !isForbidden(p)).map(([k]) => k).sort();
   // Keep in step with src/core/profiles/types.ts `Profile`.
-  const typed: string[] = ['name', 'protocol', 'host', 'port', 'username', 'remotePath', 'fingerprints', 'identityFile', 'agent', 'jump', 'proxy', 'caFile', 'tlsServerName', 'minTlsVersion', 'mfa', 'appendTotpToPassword', 'localRoot', 'uploadOnSave', 'confirmOverwrite', 'ignore', 'connectTimeout', 'requestTimeout'];
+  const typed: string[] = ['name', 'protocol', 'host', 'port', 'username', 'remotePath', 'fingerprints', 'identityFile', 'agent', 'jump', 'proxy', 'caFile', 'tlsServerName', 'minTlsVersion', 'mfa', 'appendTotpToPassword', 'localRoot', 'uploadOnSave', 'preserveTimes', 'confirmOverwrite', 'ignore', 'connectTimeout', 'requestTimeout'];
   assert.deepEqual(keys, typed.sort());
   assert.deepEqual(validateUserProfiles([{ name: 'a', protocol: 'sftp', host: 'h', username: 'u' }]).length, 1);
 });

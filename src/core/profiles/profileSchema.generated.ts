@@ -6,8 +6,8 @@
 // policy (one policy object); ajv options allErrors, verbose (errors carry data and parentSchema), strict.
 "use strict";
 export const file = validate21;
-const schema6 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Secure Transfer profiles","description":"Connection profiles and the team policy for Secure Transfer (.vscode/secure-transfer.json). Secrets never go here: they live in the OS keychain.","type":"object","required":["profiles"],"additionalProperties":false,"properties":{"$schema":{"type":"string","description":"The JSON Schema this file follows (optional; the extension validates the file anyway)."},"profiles":{"type":"array","description":"The servers this workspace transfers files to or from. Each profile has a unique name.","items":{"$ref":"#/definitions/profile"},"default":[]},"policy":{"$ref":"#/definitions/policy"}},"definitions":{"protocol":{"type":"string","enum":["sftp","ftpes","ftps"],"description":"sftp (SSH), ftpes (FTP with explicit TLS, port 21) or ftps (implicit TLS, port 990). Plain ftp is refused: it sends passwords and files in cleartext.","default":"sftp"},"fingerprint":{"type":"string","pattern":"^SHA256:[A-Za-z0-9+/]{43}$","patternErrorMessage":"Write the fingerprint as SHA256: followed by 43 base64 characters (ssh-keygen -lf key.pub shows it).","description":"A SHA-256 fingerprint in OpenSSH's form, e.g. SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8."},"tlsVersion":{"type":"string","enum":["TLSv1.2","TLSv1.3"],"description":"The lowest TLS version accepted. Never below TLS 1.2."},"forbiddenSecret":{"not":{},"doNotSuggest":true,"errorMessage":"Secrets belong in the OS keychain: remove this and run \"Secure Transfer: Set Password\" (or `secure-transfer secret set-password URL`)."},"forbiddenVerificationSwitch":{"not":{},"doNotSuggest":true,"errorMessage":"Server verification cannot be turned off: pin the server's fingerprint in \"fingerprints\" instead."},"profile":{"type":"object","title":"Secure Transfer profile","description":"One server to transfer files to or from.","required":["name","protocol","host"],"if":{"required":["protocol"],"properties":{"protocol":{"not":{"const":"sftp"}}}},"then":{"required":["username"],"properties":{"username":{"description":"The user to log in as."}}},"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"maxLength":100,"pattern":"^[^/\\s](?:[^/]*[^/\\s])?$","patternErrorMessage":"A profile name cannot contain \"/\" or start or end with a space (it is used as profile:NAME/path).","description":"A unique name for this profile, used as profile:NAME/path on the command line."},"protocol":{"$ref":"#/definitions/protocol"},"host":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[^\\s/@]+$","patternErrorMessage":"Write only the server's name or address here (no scheme, user, port or path).","description":"The server's host name or IP address (no scheme, user or port); for sftp also a Host alias from ~/.ssh/config."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"TCP port. Default: 22 for sftp, 21 for ftpes, 990 for ftps."},"username":{"type":"string","minLength":1,"pattern":"^[^\\u0000-\\u001f\\u007f]+$","patternErrorMessage":"A user name cannot contain control characters.","description":"The user to log in as (sftp: optional — default the ~/.ssh/config User, else your local user name, like ssh). The password (if any) is stored in the OS keychain, never here."},"remotePath":{"type":"string","pattern":"^[^\\u0000-\\u001f\\u007f]*$","patternErrorMessage":"A remote path cannot contain control characters.","description":"The remote folder the tree and relative paths start from. Default: the login folder."},"fingerprints":{"type":"array","items":{"$ref":"#/definitions/fingerprint"},"uniqueItems":true,"default":[],"description":"Pinned SSH host-key or TLS certificate fingerprints (SHA256:...). A pinned server is trusted without asking; any other key or certificate is refused."},"identityFile":{"type":"string","minLength":1,"description":"SFTP: path to a private key file (never the key itself), tried first. Its passphrase is stored in the OS keychain. Without one, the SSH agent's keys and ~/.ssh/id_ed25519, id_ecdsa, id_rsa are tried, like OpenSSH."},"agent":{"type":["boolean","string"],"description":"SFTP: the SSH agent. Default (or true): found like OpenSSH ($SSH_AUTH_SOCK, IdentityAgent in ~/.ssh/config; on Windows the OpenSSH agent pipe, else Pageant); false: no agent; a string: this socket or pipe path."},"jump":{"type":"array","maxItems":8,"items":{"type":"string","minLength":1,"maxLength":300,"pattern":"^[^\\u0000-\\u0020\\u007f,]+$","patternErrorMessage":"A jump host is written user@host[:port] (or a Host alias of ~/.ssh/config), without spaces or commas."},"description":"SFTP: jump hosts to pass through, in order, like ssh -J (each user@host[:port] or a ~/.ssh/config alias). Every hop's identity is verified before any credential is sent to it."},"proxy":{"type":"string","minLength":1,"maxLength":300,"pattern":"^(none|(socks5h?|socks|http)://[^\\u0000-\\u0020\\u007f]+)$","patternErrorMessage":"A proxy is written socks5://host:port, socks5h://host:port or http://host:port (or \"none\" to ignore the environment's proxy).","description":"A SOCKS5 or HTTP CONNECT proxy to reach the server (and FTPS data connections) through: socks5://host:port (names resolved here), socks5h://host:port (resolved by the proxy) or http://host:port; a user name may be given, a password may not (set it in ALL_PROXY / HTTPS_PROXY instead). \"none\": connect directly even if the environment names a proxy. Default: HTTPS_PROXY, else ALL_PROXY from the environment, unless NO_PROXY matches."},"caFile":{"type":"string","minLength":1,"description":"FTPS: a PEM file with CA certificates to trust in addition to the system's."},"tlsServerName":{"type":"string","minLength":1,"description":"FTPS: the name the certificate must be issued to, when it differs from host."},"minTlsVersion":{"$ref":"#/definitions/tlsVersion","description":"FTPS: the lowest TLS version accepted (TLSv1.2 or TLSv1.3). Default: TLSv1.2.","default":"TLSv1.2"},"mfa":{"type":"string","enum":["totp","prompt","none"],"default":"none","description":"Second factor: totp fills in the one-time code from a TOTP secret in the OS keychain, prompt asks each time, none plans none (if the server asks for a code anyway, a TOTP secret stored for it answers, else you are asked)."},"appendTotpToPassword":{"type":"boolean","default":false,"description":"FTPS: the server expects the one-time code appended to the password (password123456)."},"localRoot":{"type":"string","minLength":1,"description":"The local folder mapped to remotePath, relative to the workspace folder. Default: the workspace folder."},"uploadOnSave":{"type":"boolean","default":false,"description":"Upload a file under localRoot when it is saved."},"confirmOverwrite":{"type":"boolean","default":true,"description":"Ask before an upload replaces an existing remote file that this window has not read or written before (Cancel is the default). Upload on save never asks."},"ignore":{"type":"array","items":{"type":"string","minLength":1},"default":[],"description":"Extra glob patterns never uploaded (.git/ and this file are always ignored)."},"connectTimeout":{"type":"number","exclusiveMinimum":0,"maximum":600,"default":20,"description":"Seconds to wait for the connection and the server's greeting."},"requestTimeout":{"type":"number","exclusiveMinimum":0,"maximum":600,"default":30,"description":"Seconds to wait for the server to answer one request (open, read, write, list, a command) or to send more bytes of a transfer; then the connection is closed and the transfer fails, keeping what arrived for a resume."},"password":{"$ref":"#/definitions/forbiddenSecret"},"passphrase":{"$ref":"#/definitions/forbiddenSecret"},"privateKey":{"$ref":"#/definitions/forbiddenSecret"},"totpSecret":{"$ref":"#/definitions/forbiddenSecret"},"totpSeed":{"$ref":"#/definitions/forbiddenSecret"},"secret":{"$ref":"#/definitions/forbiddenSecret"},"otp":{"$ref":"#/definitions/forbiddenSecret"},"rejectUnauthorized":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"strictHostKeyChecking":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"insecure":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"verifyHostKey":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"secure":{"$ref":"#/definitions/forbiddenVerificationSwitch"}}},"severity":{"type":"string","enum":["critical","high","medium","low","info"]},"policy":{"type":"object","title":"Secure Transfer policy","description":"Rules every connection from this workspace must follow. Where the user settings also set a policy, the stricter of the two wins for every rule.","additionalProperties":false,"properties":{"allowedHosts":{"type":"array","minItems":1,"uniqueItems":true,"items":{"type":"string","minLength":1},"description":"The only hosts that may be connected to: host names, globs like *.example.com, IP addresses or CIDR ranges like 10.0.0.0/8 or fd00::/8."},"minTlsVersion":{"$ref":"#/definitions/tlsVersion","description":"The lowest TLS version any FTPS connection may use."},"requireMfa":{"type":"boolean","default":false,"description":"Every profile must use a second factor (mfa totp or prompt)."},"allowPasswordAuth":{"type":"boolean","default":true,"description":"Whether logging in with a password is allowed. false requires SFTP with a key or an agent."},"forbiddenAlgorithms":{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1},"description":"SSH or TLS algorithm names (globs allowed, e.g. *-cbc, ssh-rsa) a server must not use."},"blockOnSeverity":{"$ref":"#/definitions/severity","description":"Refuse to connect when the server audit finds a problem of this severity or worse. Default: critical.","default":"critical"}}}}};
-const schema7 = {"type":"object","title":"Secure Transfer profile","description":"One server to transfer files to or from.","required":["name","protocol","host"],"if":{"required":["protocol"],"properties":{"protocol":{"not":{"const":"sftp"}}}},"then":{"required":["username"],"properties":{"username":{"description":"The user to log in as."}}},"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"maxLength":100,"pattern":"^[^/\\s](?:[^/]*[^/\\s])?$","patternErrorMessage":"A profile name cannot contain \"/\" or start or end with a space (it is used as profile:NAME/path).","description":"A unique name for this profile, used as profile:NAME/path on the command line."},"protocol":{"$ref":"#/definitions/protocol"},"host":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[^\\s/@]+$","patternErrorMessage":"Write only the server's name or address here (no scheme, user, port or path).","description":"The server's host name or IP address (no scheme, user or port); for sftp also a Host alias from ~/.ssh/config."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"TCP port. Default: 22 for sftp, 21 for ftpes, 990 for ftps."},"username":{"type":"string","minLength":1,"pattern":"^[^\\u0000-\\u001f\\u007f]+$","patternErrorMessage":"A user name cannot contain control characters.","description":"The user to log in as (sftp: optional — default the ~/.ssh/config User, else your local user name, like ssh). The password (if any) is stored in the OS keychain, never here."},"remotePath":{"type":"string","pattern":"^[^\\u0000-\\u001f\\u007f]*$","patternErrorMessage":"A remote path cannot contain control characters.","description":"The remote folder the tree and relative paths start from. Default: the login folder."},"fingerprints":{"type":"array","items":{"$ref":"#/definitions/fingerprint"},"uniqueItems":true,"default":[],"description":"Pinned SSH host-key or TLS certificate fingerprints (SHA256:...). A pinned server is trusted without asking; any other key or certificate is refused."},"identityFile":{"type":"string","minLength":1,"description":"SFTP: path to a private key file (never the key itself), tried first. Its passphrase is stored in the OS keychain. Without one, the SSH agent's keys and ~/.ssh/id_ed25519, id_ecdsa, id_rsa are tried, like OpenSSH."},"agent":{"type":["boolean","string"],"description":"SFTP: the SSH agent. Default (or true): found like OpenSSH ($SSH_AUTH_SOCK, IdentityAgent in ~/.ssh/config; on Windows the OpenSSH agent pipe, else Pageant); false: no agent; a string: this socket or pipe path."},"jump":{"type":"array","maxItems":8,"items":{"type":"string","minLength":1,"maxLength":300,"pattern":"^[^\\u0000-\\u0020\\u007f,]+$","patternErrorMessage":"A jump host is written user@host[:port] (or a Host alias of ~/.ssh/config), without spaces or commas."},"description":"SFTP: jump hosts to pass through, in order, like ssh -J (each user@host[:port] or a ~/.ssh/config alias). Every hop's identity is verified before any credential is sent to it."},"proxy":{"type":"string","minLength":1,"maxLength":300,"pattern":"^(none|(socks5h?|socks|http)://[^\\u0000-\\u0020\\u007f]+)$","patternErrorMessage":"A proxy is written socks5://host:port, socks5h://host:port or http://host:port (or \"none\" to ignore the environment's proxy).","description":"A SOCKS5 or HTTP CONNECT proxy to reach the server (and FTPS data connections) through: socks5://host:port (names resolved here), socks5h://host:port (resolved by the proxy) or http://host:port; a user name may be given, a password may not (set it in ALL_PROXY / HTTPS_PROXY instead). \"none\": connect directly even if the environment names a proxy. Default: HTTPS_PROXY, else ALL_PROXY from the environment, unless NO_PROXY matches."},"caFile":{"type":"string","minLength":1,"description":"FTPS: a PEM file with CA certificates to trust in addition to the system's."},"tlsServerName":{"type":"string","minLength":1,"description":"FTPS: the name the certificate must be issued to, when it differs from host."},"minTlsVersion":{"$ref":"#/definitions/tlsVersion","description":"FTPS: the lowest TLS version accepted (TLSv1.2 or TLSv1.3). Default: TLSv1.2.","default":"TLSv1.2"},"mfa":{"type":"string","enum":["totp","prompt","none"],"default":"none","description":"Second factor: totp fills in the one-time code from a TOTP secret in the OS keychain, prompt asks each time, none plans none (if the server asks for a code anyway, a TOTP secret stored for it answers, else you are asked)."},"appendTotpToPassword":{"type":"boolean","default":false,"description":"FTPS: the server expects the one-time code appended to the password (password123456)."},"localRoot":{"type":"string","minLength":1,"description":"The local folder mapped to remotePath, relative to the workspace folder. Default: the workspace folder."},"uploadOnSave":{"type":"boolean","default":false,"description":"Upload a file under localRoot when it is saved."},"confirmOverwrite":{"type":"boolean","default":true,"description":"Ask before an upload replaces an existing remote file that this window has not read or written before (Cancel is the default). Upload on save never asks."},"ignore":{"type":"array","items":{"type":"string","minLength":1},"default":[],"description":"Extra glob patterns never uploaded (.git/ and this file are always ignored)."},"connectTimeout":{"type":"number","exclusiveMinimum":0,"maximum":600,"default":20,"description":"Seconds to wait for the connection and the server's greeting."},"requestTimeout":{"type":"number","exclusiveMinimum":0,"maximum":600,"default":30,"description":"Seconds to wait for the server to answer one request (open, read, write, list, a command) or to send more bytes of a transfer; then the connection is closed and the transfer fails, keeping what arrived for a resume."},"password":{"$ref":"#/definitions/forbiddenSecret"},"passphrase":{"$ref":"#/definitions/forbiddenSecret"},"privateKey":{"$ref":"#/definitions/forbiddenSecret"},"totpSecret":{"$ref":"#/definitions/forbiddenSecret"},"totpSeed":{"$ref":"#/definitions/forbiddenSecret"},"secret":{"$ref":"#/definitions/forbiddenSecret"},"otp":{"$ref":"#/definitions/forbiddenSecret"},"rejectUnauthorized":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"strictHostKeyChecking":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"insecure":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"verifyHostKey":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"secure":{"$ref":"#/definitions/forbiddenVerificationSwitch"}}};
+const schema6 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Secure Transfer profiles","description":"Connection profiles and the team policy for Secure Transfer (.vscode/secure-transfer.json). Secrets never go here: they live in the OS keychain.","type":"object","required":["profiles"],"additionalProperties":false,"properties":{"$schema":{"type":"string","description":"The JSON Schema this file follows (optional; the extension validates the file anyway)."},"profiles":{"type":"array","description":"The servers this workspace transfers files to or from. Each profile has a unique name.","items":{"$ref":"#/definitions/profile"},"default":[]},"policy":{"$ref":"#/definitions/policy"}},"definitions":{"protocol":{"type":"string","enum":["sftp","ftpes","ftps"],"description":"sftp (SSH), ftpes (FTP with explicit TLS, port 21) or ftps (implicit TLS, port 990). Plain ftp is refused: it sends passwords and files in cleartext.","default":"sftp"},"fingerprint":{"type":"string","pattern":"^SHA256:[A-Za-z0-9+/]{43}$","patternErrorMessage":"Write the fingerprint as SHA256: followed by 43 base64 characters (ssh-keygen -lf key.pub shows it).","description":"A SHA-256 fingerprint in OpenSSH's form, e.g. SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8."},"tlsVersion":{"type":"string","enum":["TLSv1.2","TLSv1.3"],"description":"The lowest TLS version accepted. Never below TLS 1.2."},"forbiddenSecret":{"not":{},"doNotSuggest":true,"errorMessage":"Secrets belong in the OS keychain: remove this and run \"Secure Transfer: Set Password\" (or `secure-transfer secret set-password URL`)."},"forbiddenVerificationSwitch":{"not":{},"doNotSuggest":true,"errorMessage":"Server verification cannot be turned off: pin the server's fingerprint in \"fingerprints\" instead."},"profile":{"type":"object","title":"Secure Transfer profile","description":"One server to transfer files to or from.","required":["name","protocol","host"],"if":{"required":["protocol"],"properties":{"protocol":{"not":{"const":"sftp"}}}},"then":{"required":["username"],"properties":{"username":{"description":"The user to log in as."}}},"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"maxLength":100,"pattern":"^[^/\\s](?:[^/]*[^/\\s])?$","patternErrorMessage":"A profile name cannot contain \"/\" or start or end with a space (it is used as profile:NAME/path).","description":"A unique name for this profile, used as profile:NAME/path on the command line."},"protocol":{"$ref":"#/definitions/protocol"},"host":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[^\\s/@]+$","patternErrorMessage":"Write only the server's name or address here (no scheme, user, port or path).","description":"The server's host name or IP address (no scheme, user or port); for sftp also a Host alias from ~/.ssh/config."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"TCP port. Default: 22 for sftp, 21 for ftpes, 990 for ftps."},"username":{"type":"string","minLength":1,"pattern":"^[^\\u0000-\\u001f\\u007f]+$","patternErrorMessage":"A user name cannot contain control characters.","description":"The user to log in as (sftp: optional — default the ~/.ssh/config User, else your local user name, like ssh). The password (if any) is stored in the OS keychain, never here."},"remotePath":{"type":"string","pattern":"^[^\\u0000-\\u001f\\u007f]*$","patternErrorMessage":"A remote path cannot contain control characters.","description":"The remote folder the tree and relative paths start from. Default: the login folder."},"fingerprints":{"type":"array","items":{"$ref":"#/definitions/fingerprint"},"uniqueItems":true,"default":[],"description":"Pinned SSH host-key or TLS certificate fingerprints (SHA256:...). A pinned server is trusted without asking; any other key or certificate is refused."},"identityFile":{"type":"string","minLength":1,"description":"SFTP: path to a private key file (never the key itself), tried first. Its passphrase is stored in the OS keychain. Without one, the SSH agent's keys and ~/.ssh/id_ed25519, id_ecdsa, id_rsa are tried, like OpenSSH."},"agent":{"type":["boolean","string"],"description":"SFTP: the SSH agent. Default (or true): found like OpenSSH ($SSH_AUTH_SOCK, IdentityAgent in ~/.ssh/config; on Windows the OpenSSH agent pipe, else Pageant); false: no agent; a string: this socket or pipe path."},"jump":{"type":"array","maxItems":8,"items":{"type":"string","minLength":1,"maxLength":300,"pattern":"^[^\\u0000-\\u0020\\u007f,]+$","patternErrorMessage":"A jump host is written user@host[:port] (or a Host alias of ~/.ssh/config), without spaces or commas."},"description":"SFTP: jump hosts to pass through, in order, like ssh -J (each user@host[:port] or a ~/.ssh/config alias). Every hop's identity is verified before any credential is sent to it."},"proxy":{"type":"string","minLength":1,"maxLength":300,"pattern":"^(none|(socks5h?|socks|http)://[^\\u0000-\\u0020\\u007f]+)$","patternErrorMessage":"A proxy is written socks5://host:port, socks5h://host:port or http://host:port (or \"none\" to ignore the environment's proxy).","description":"A SOCKS5 or HTTP CONNECT proxy to reach the server (and FTPS data connections) through: socks5://host:port (names resolved here), socks5h://host:port (resolved by the proxy) or http://host:port; a user name may be given, a password may not (set it in ALL_PROXY / HTTPS_PROXY instead). \"none\": connect directly even if the environment names a proxy. Default: HTTPS_PROXY, else ALL_PROXY from the environment, unless NO_PROXY matches."},"caFile":{"type":"string","minLength":1,"description":"FTPS: a PEM file with CA certificates to trust in addition to the system's."},"tlsServerName":{"type":"string","minLength":1,"description":"FTPS: the name the certificate must be issued to, when it differs from host."},"minTlsVersion":{"$ref":"#/definitions/tlsVersion","description":"FTPS: the lowest TLS version accepted (TLSv1.2 or TLSv1.3). Default: TLSv1.2.","default":"TLSv1.2"},"mfa":{"type":"string","enum":["totp","prompt","none"],"default":"none","description":"Second factor: totp fills in the one-time code from a TOTP secret in the OS keychain, prompt asks each time, none plans none (if the server asks for a code anyway, a TOTP secret stored for it answers, else you are asked)."},"appendTotpToPassword":{"type":"boolean","default":false,"description":"FTPS: the server expects the one-time code appended to the password (password123456)."},"localRoot":{"type":"string","minLength":1,"description":"The local folder mapped to remotePath, relative to the workspace folder. Default: the workspace folder."},"uploadOnSave":{"type":"boolean","default":false,"description":"Upload a file under localRoot when it is saved."},"preserveTimes":{"type":"boolean","default":false,"description":"Give transferred files the modification time of their source (like `scp -p`), so a size + time comparison of the two sides stays meaningful."},"confirmOverwrite":{"type":"boolean","default":true,"description":"Ask before an upload replaces an existing remote file that this window has not read or written before (Cancel is the default). Upload on save never asks."},"ignore":{"type":"array","items":{"type":"string","minLength":1},"default":[],"description":"Extra glob patterns never uploaded (.git/ and this file are always ignored)."},"connectTimeout":{"type":"number","exclusiveMinimum":0,"maximum":600,"default":20,"description":"Seconds to wait for the connection and the server's greeting."},"requestTimeout":{"type":"number","exclusiveMinimum":0,"maximum":600,"default":30,"description":"Seconds to wait for the server to answer one request (open, read, write, list, a command) or to send more bytes of a transfer; then the connection is closed and the transfer fails, keeping what arrived for a resume."},"password":{"$ref":"#/definitions/forbiddenSecret"},"passphrase":{"$ref":"#/definitions/forbiddenSecret"},"privateKey":{"$ref":"#/definitions/forbiddenSecret"},"totpSecret":{"$ref":"#/definitions/forbiddenSecret"},"totpSeed":{"$ref":"#/definitions/forbiddenSecret"},"secret":{"$ref":"#/definitions/forbiddenSecret"},"otp":{"$ref":"#/definitions/forbiddenSecret"},"rejectUnauthorized":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"strictHostKeyChecking":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"insecure":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"verifyHostKey":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"secure":{"$ref":"#/definitions/forbiddenVerificationSwitch"}}},"severity":{"type":"string","enum":["critical","high","medium","low","info"]},"policy":{"type":"object","title":"Secure Transfer policy","description":"Rules every connection from this workspace must follow. Where the user settings also set a policy, the stricter of the two wins for every rule.","additionalProperties":false,"properties":{"allowedHosts":{"type":"array","minItems":1,"uniqueItems":true,"items":{"type":"string","minLength":1},"description":"The only hosts that may be connected to: host names, globs like *.example.com, IP addresses or CIDR ranges like 10.0.0.0/8 or fd00::/8."},"minTlsVersion":{"$ref":"#/definitions/tlsVersion","description":"The lowest TLS version any FTPS connection may use."},"requireMfa":{"type":"boolean","default":false,"description":"Every profile must use a second factor (mfa totp or prompt)."},"allowPasswordAuth":{"type":"boolean","default":true,"description":"Whether logging in with a password is allowed. false requires SFTP with a key or an agent."},"forbiddenAlgorithms":{"type":"array","uniqueItems":true,"items":{"type":"string","minLength":1},"description":"SSH or TLS algorithm names (globs allowed, e.g. *-cbc, ssh-rsa) a server must not use."},"blockOnSeverity":{"$ref":"#/definitions/severity","description":"Refuse to connect when the server audit finds a problem of this severity or worse. Default: critical.","default":"critical"}}}}};
+const schema7 = {"type":"object","title":"Secure Transfer profile","description":"One server to transfer files to or from.","required":["name","protocol","host"],"if":{"required":["protocol"],"properties":{"protocol":{"not":{"const":"sftp"}}}},"then":{"required":["username"],"properties":{"username":{"description":"The user to log in as."}}},"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"maxLength":100,"pattern":"^[^/\\s](?:[^/]*[^/\\s])?$","patternErrorMessage":"A profile name cannot contain \"/\" or start or end with a space (it is used as profile:NAME/path).","description":"A unique name for this profile, used as profile:NAME/path on the command line."},"protocol":{"$ref":"#/definitions/protocol"},"host":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[^\\s/@]+$","patternErrorMessage":"Write only the server's name or address here (no scheme, user, port or path).","description":"The server's host name or IP address (no scheme, user or port); for sftp also a Host alias from ~/.ssh/config."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"TCP port. Default: 22 for sftp, 21 for ftpes, 990 for ftps."},"username":{"type":"string","minLength":1,"pattern":"^[^\\u0000-\\u001f\\u007f]+$","patternErrorMessage":"A user name cannot contain control characters.","description":"The user to log in as (sftp: optional — default the ~/.ssh/config User, else your local user name, like ssh). The password (if any) is stored in the OS keychain, never here."},"remotePath":{"type":"string","pattern":"^[^\\u0000-\\u001f\\u007f]*$","patternErrorMessage":"A remote path cannot contain control characters.","description":"The remote folder the tree and relative paths start from. Default: the login folder."},"fingerprints":{"type":"array","items":{"$ref":"#/definitions/fingerprint"},"uniqueItems":true,"default":[],"description":"Pinned SSH host-key or TLS certificate fingerprints (SHA256:...). A pinned server is trusted without asking; any other key or certificate is refused."},"identityFile":{"type":"string","minLength":1,"description":"SFTP: path to a private key file (never the key itself), tried first. Its passphrase is stored in the OS keychain. Without one, the SSH agent's keys and ~/.ssh/id_ed25519, id_ecdsa, id_rsa are tried, like OpenSSH."},"agent":{"type":["boolean","string"],"description":"SFTP: the SSH agent. Default (or true): found like OpenSSH ($SSH_AUTH_SOCK, IdentityAgent in ~/.ssh/config; on Windows the OpenSSH agent pipe, else Pageant); false: no agent; a string: this socket or pipe path."},"jump":{"type":"array","maxItems":8,"items":{"type":"string","minLength":1,"maxLength":300,"pattern":"^[^\\u0000-\\u0020\\u007f,]+$","patternErrorMessage":"A jump host is written user@host[:port] (or a Host alias of ~/.ssh/config), without spaces or commas."},"description":"SFTP: jump hosts to pass through, in order, like ssh -J (each user@host[:port] or a ~/.ssh/config alias). Every hop's identity is verified before any credential is sent to it."},"proxy":{"type":"string","minLength":1,"maxLength":300,"pattern":"^(none|(socks5h?|socks|http)://[^\\u0000-\\u0020\\u007f]+)$","patternErrorMessage":"A proxy is written socks5://host:port, socks5h://host:port or http://host:port (or \"none\" to ignore the environment's proxy).","description":"A SOCKS5 or HTTP CONNECT proxy to reach the server (and FTPS data connections) through: socks5://host:port (names resolved here), socks5h://host:port (resolved by the proxy) or http://host:port; a user name may be given, a password may not (set it in ALL_PROXY / HTTPS_PROXY instead). \"none\": connect directly even if the environment names a proxy. Default: HTTPS_PROXY, else ALL_PROXY from the environment, unless NO_PROXY matches."},"caFile":{"type":"string","minLength":1,"description":"FTPS: a PEM file with CA certificates to trust in addition to the system's."},"tlsServerName":{"type":"string","minLength":1,"description":"FTPS: the name the certificate must be issued to, when it differs from host."},"minTlsVersion":{"$ref":"#/definitions/tlsVersion","description":"FTPS: the lowest TLS version accepted (TLSv1.2 or TLSv1.3). Default: TLSv1.2.","default":"TLSv1.2"},"mfa":{"type":"string","enum":["totp","prompt","none"],"default":"none","description":"Second factor: totp fills in the one-time code from a TOTP secret in the OS keychain, prompt asks each time, none plans none (if the server asks for a code anyway, a TOTP secret stored for it answers, else you are asked)."},"appendTotpToPassword":{"type":"boolean","default":false,"description":"FTPS: the server expects the one-time code appended to the password (password123456)."},"localRoot":{"type":"string","minLength":1,"description":"The local folder mapped to remotePath, relative to the workspace folder. Default: the workspace folder."},"uploadOnSave":{"type":"boolean","default":false,"description":"Upload a file under localRoot when it is saved."},"preserveTimes":{"type":"boolean","default":false,"description":"Give transferred files the modification time of their source (like `scp -p`), so a size + time comparison of the two sides stays meaningful."},"confirmOverwrite":{"type":"boolean","default":true,"description":"Ask before an upload replaces an existing remote file that this window has not read or written before (Cancel is the default). Upload on save never asks."},"ignore":{"type":"array","items":{"type":"string","minLength":1},"default":[],"description":"Extra glob patterns never uploaded (.git/ and this file are always ignored)."},"connectTimeout":{"type":"number","exclusiveMinimum":0,"maximum":600,"default":20,"description":"Seconds to wait for the connection and the server's greeting."},"requestTimeout":{"type":"number","exclusiveMinimum":0,"maximum":600,"default":30,"description":"Seconds to wait for the server to answer one request (open, read, write, list, a command) or to send more bytes of a transfer; then the connection is closed and the transfer fails, keeping what arrived for a resume."},"password":{"$ref":"#/definitions/forbiddenSecret"},"passphrase":{"$ref":"#/definitions/forbiddenSecret"},"privateKey":{"$ref":"#/definitions/forbiddenSecret"},"totpSecret":{"$ref":"#/definitions/forbiddenSecret"},"totpSeed":{"$ref":"#/definitions/forbiddenSecret"},"secret":{"$ref":"#/definitions/forbiddenSecret"},"otp":{"$ref":"#/definitions/forbiddenSecret"},"rejectUnauthorized":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"strictHostKeyChecking":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"insecure":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"verifyHostKey":{"$ref":"#/definitions/forbiddenVerificationSwitch"},"secure":{"$ref":"#/definitions/forbiddenVerificationSwitch"}}};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = require("ajv/dist/runtime/ucs2length").default;
 const func0 = require("ajv/dist/runtime/equal").default;
@@ -796,10 +796,10 @@ vErrors.push(err49);
 errors++;
 }
 }
-if(data.confirmOverwrite !== undefined){
-let data21 = data.confirmOverwrite;
+if(data.preserveTimes !== undefined){
+let data21 = data.preserveTimes;
 if(typeof data21 !== "boolean"){
-const err50 = {instancePath:instancePath+"/confirmOverwrite",schemaPath:"#/properties/confirmOverwrite/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema7.properties.confirmOverwrite.type,parentSchema:schema7.properties.confirmOverwrite,data:data21};
+const err50 = {instancePath:instancePath+"/preserveTimes",schemaPath:"#/properties/preserveTimes/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema7.properties.preserveTimes.type,parentSchema:schema7.properties.preserveTimes,data:data21};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -809,15 +809,10 @@ vErrors.push(err50);
 errors++;
 }
 }
-if(data.ignore !== undefined){
-let data22 = data.ignore;
-if(Array.isArray(data22)){
-const len2 = data22.length;
-for(let i3=0; i3<len2; i3++){
-let data23 = data22[i3];
-if(typeof data23 === "string"){
-if(func3(data23) < 1){
-const err51 = {instancePath:instancePath+"/ignore/" + i3,schemaPath:"#/properties/ignore/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.ignore.items,data:data23};
+if(data.confirmOverwrite !== undefined){
+let data22 = data.confirmOverwrite;
+if(typeof data22 !== "boolean"){
+const err51 = {instancePath:instancePath+"/confirmOverwrite",schemaPath:"#/properties/confirmOverwrite/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema7.properties.confirmOverwrite.type,parentSchema:schema7.properties.confirmOverwrite,data:data22};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -827,8 +822,15 @@ vErrors.push(err51);
 errors++;
 }
 }
-else {
-const err52 = {instancePath:instancePath+"/ignore/" + i3,schemaPath:"#/properties/ignore/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.ignore.items.type,parentSchema:schema7.properties.ignore.items,data:data23};
+if(data.ignore !== undefined){
+let data23 = data.ignore;
+if(Array.isArray(data23)){
+const len2 = data23.length;
+for(let i3=0; i3<len2; i3++){
+let data24 = data23[i3];
+if(typeof data24 === "string"){
+if(func3(data24) < 1){
+const err52 = {instancePath:instancePath+"/ignore/" + i3,schemaPath:"#/properties/ignore/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.ignore.items,data:data24};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -838,9 +840,8 @@ vErrors.push(err52);
 errors++;
 }
 }
-}
 else {
-const err53 = {instancePath:instancePath+"/ignore",schemaPath:"#/properties/ignore/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema7.properties.ignore.type,parentSchema:schema7.properties.ignore,data:data22};
+const err53 = {instancePath:instancePath+"/ignore/" + i3,schemaPath:"#/properties/ignore/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.ignore.items.type,parentSchema:schema7.properties.ignore.items,data:data24};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -850,11 +851,9 @@ vErrors.push(err53);
 errors++;
 }
 }
-if(data.connectTimeout !== undefined){
-let data24 = data.connectTimeout;
-if((typeof data24 == "number") && (isFinite(data24))){
-if(data24 > 600 || isNaN(data24)){
-const err54 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema7.properties.connectTimeout,data:data24};
+}
+else {
+const err54 = {instancePath:instancePath+"/ignore",schemaPath:"#/properties/ignore/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema7.properties.ignore.type,parentSchema:schema7.properties.ignore,data:data23};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -863,8 +862,12 @@ vErrors.push(err54);
 }
 errors++;
 }
-if(data24 <= 0 || isNaN(data24)){
-const err55 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema7.properties.connectTimeout,data:data24};
+}
+if(data.connectTimeout !== undefined){
+let data25 = data.connectTimeout;
+if((typeof data25 == "number") && (isFinite(data25))){
+if(data25 > 600 || isNaN(data25)){
+const err55 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema7.properties.connectTimeout,data:data25};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -873,9 +876,8 @@ vErrors.push(err55);
 }
 errors++;
 }
-}
-else {
-const err56 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema7.properties.connectTimeout.type,parentSchema:schema7.properties.connectTimeout,data:data24};
+if(data25 <= 0 || isNaN(data25)){
+const err56 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema7.properties.connectTimeout,data:data25};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -885,11 +887,8 @@ vErrors.push(err56);
 errors++;
 }
 }
-if(data.requestTimeout !== undefined){
-let data25 = data.requestTimeout;
-if((typeof data25 == "number") && (isFinite(data25))){
-if(data25 > 600 || isNaN(data25)){
-const err57 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema7.properties.requestTimeout,data:data25};
+else {
+const err57 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema7.properties.connectTimeout.type,parentSchema:schema7.properties.connectTimeout,data:data25};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -898,8 +897,12 @@ vErrors.push(err57);
 }
 errors++;
 }
-if(data25 <= 0 || isNaN(data25)){
-const err58 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema7.properties.requestTimeout,data:data25};
+}
+if(data.requestTimeout !== undefined){
+let data26 = data.requestTimeout;
+if((typeof data26 == "number") && (isFinite(data26))){
+if(data26 > 600 || isNaN(data26)){
+const err58 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema7.properties.requestTimeout,data:data26};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -908,14 +911,24 @@ vErrors.push(err58);
 }
 errors++;
 }
-}
-else {
-const err59 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema7.properties.requestTimeout.type,parentSchema:schema7.properties.requestTimeout,data:data25};
+if(data26 <= 0 || isNaN(data26)){
+const err59 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema7.properties.requestTimeout,data:data26};
 if(vErrors === null){
 vErrors = [err59];
 }
 else {
 vErrors.push(err59);
+}
+errors++;
+}
+}
+else {
+const err60 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema7.properties.requestTimeout.type,parentSchema:schema7.properties.requestTimeout,data:data26};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
 }
 errors++;
 }
@@ -994,12 +1007,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err60 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema7.type,parentSchema:schema7,data};
+const err61 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema7.type,parentSchema:schema7,data};
 if(vErrors === null){
-vErrors = [err60];
+vErrors = [err61];
 }
 else {
-vErrors.push(err60);
+vErrors.push(err61);
 }
 errors++;
 }
@@ -1987,10 +2000,10 @@ vErrors.push(err49);
 errors++;
 }
 }
-if(data.confirmOverwrite !== undefined){
-let data21 = data.confirmOverwrite;
+if(data.preserveTimes !== undefined){
+let data21 = data.preserveTimes;
 if(typeof data21 !== "boolean"){
-const err50 = {instancePath:instancePath+"/confirmOverwrite",schemaPath:"#/properties/confirmOverwrite/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema7.properties.confirmOverwrite.type,parentSchema:schema7.properties.confirmOverwrite,data:data21};
+const err50 = {instancePath:instancePath+"/preserveTimes",schemaPath:"#/properties/preserveTimes/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema7.properties.preserveTimes.type,parentSchema:schema7.properties.preserveTimes,data:data21};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -2000,15 +2013,10 @@ vErrors.push(err50);
 errors++;
 }
 }
-if(data.ignore !== undefined){
-let data22 = data.ignore;
-if(Array.isArray(data22)){
-const len2 = data22.length;
-for(let i3=0; i3<len2; i3++){
-let data23 = data22[i3];
-if(typeof data23 === "string"){
-if(func3(data23) < 1){
-const err51 = {instancePath:instancePath+"/ignore/" + i3,schemaPath:"#/properties/ignore/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.ignore.items,data:data23};
+if(data.confirmOverwrite !== undefined){
+let data22 = data.confirmOverwrite;
+if(typeof data22 !== "boolean"){
+const err51 = {instancePath:instancePath+"/confirmOverwrite",schemaPath:"#/properties/confirmOverwrite/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema7.properties.confirmOverwrite.type,parentSchema:schema7.properties.confirmOverwrite,data:data22};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -2018,8 +2026,15 @@ vErrors.push(err51);
 errors++;
 }
 }
-else {
-const err52 = {instancePath:instancePath+"/ignore/" + i3,schemaPath:"#/properties/ignore/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.ignore.items.type,parentSchema:schema7.properties.ignore.items,data:data23};
+if(data.ignore !== undefined){
+let data23 = data.ignore;
+if(Array.isArray(data23)){
+const len2 = data23.length;
+for(let i3=0; i3<len2; i3++){
+let data24 = data23[i3];
+if(typeof data24 === "string"){
+if(func3(data24) < 1){
+const err52 = {instancePath:instancePath+"/ignore/" + i3,schemaPath:"#/properties/ignore/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema7.properties.ignore.items,data:data24};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -2029,9 +2044,8 @@ vErrors.push(err52);
 errors++;
 }
 }
-}
 else {
-const err53 = {instancePath:instancePath+"/ignore",schemaPath:"#/properties/ignore/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema7.properties.ignore.type,parentSchema:schema7.properties.ignore,data:data22};
+const err53 = {instancePath:instancePath+"/ignore/" + i3,schemaPath:"#/properties/ignore/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.ignore.items.type,parentSchema:schema7.properties.ignore.items,data:data24};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -2041,11 +2055,9 @@ vErrors.push(err53);
 errors++;
 }
 }
-if(data.connectTimeout !== undefined){
-let data24 = data.connectTimeout;
-if((typeof data24 == "number") && (isFinite(data24))){
-if(data24 > 600 || isNaN(data24)){
-const err54 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema7.properties.connectTimeout,data:data24};
+}
+else {
+const err54 = {instancePath:instancePath+"/ignore",schemaPath:"#/properties/ignore/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema7.properties.ignore.type,parentSchema:schema7.properties.ignore,data:data23};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -2054,8 +2066,12 @@ vErrors.push(err54);
 }
 errors++;
 }
-if(data24 <= 0 || isNaN(data24)){
-const err55 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema7.properties.connectTimeout,data:data24};
+}
+if(data.connectTimeout !== undefined){
+let data25 = data.connectTimeout;
+if((typeof data25 == "number") && (isFinite(data25))){
+if(data25 > 600 || isNaN(data25)){
+const err55 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema7.properties.connectTimeout,data:data25};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -2064,9 +2080,8 @@ vErrors.push(err55);
 }
 errors++;
 }
-}
-else {
-const err56 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema7.properties.connectTimeout.type,parentSchema:schema7.properties.connectTimeout,data:data24};
+if(data25 <= 0 || isNaN(data25)){
+const err56 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema7.properties.connectTimeout,data:data25};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -2076,11 +2091,8 @@ vErrors.push(err56);
 errors++;
 }
 }
-if(data.requestTimeout !== undefined){
-let data25 = data.requestTimeout;
-if((typeof data25 == "number") && (isFinite(data25))){
-if(data25 > 600 || isNaN(data25)){
-const err57 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema7.properties.requestTimeout,data:data25};
+else {
+const err57 = {instancePath:instancePath+"/connectTimeout",schemaPath:"#/properties/connectTimeout/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema7.properties.connectTimeout.type,parentSchema:schema7.properties.connectTimeout,data:data25};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -2089,8 +2101,12 @@ vErrors.push(err57);
 }
 errors++;
 }
-if(data25 <= 0 || isNaN(data25)){
-const err58 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema7.properties.requestTimeout,data:data25};
+}
+if(data.requestTimeout !== undefined){
+let data26 = data.requestTimeout;
+if((typeof data26 == "number") && (isFinite(data26))){
+if(data26 > 600 || isNaN(data26)){
+const err58 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema7.properties.requestTimeout,data:data26};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -2099,14 +2115,24 @@ vErrors.push(err58);
 }
 errors++;
 }
-}
-else {
-const err59 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema7.properties.requestTimeout.type,parentSchema:schema7.properties.requestTimeout,data:data25};
+if(data26 <= 0 || isNaN(data26)){
+const err59 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema7.properties.requestTimeout,data:data26};
 if(vErrors === null){
 vErrors = [err59];
 }
 else {
 vErrors.push(err59);
+}
+errors++;
+}
+}
+else {
+const err60 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema7.properties.requestTimeout.type,parentSchema:schema7.properties.requestTimeout,data:data26};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
 }
 errors++;
 }
@@ -2185,12 +2211,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err60 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema7.type,parentSchema:schema7,data};
+const err61 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema7.type,parentSchema:schema7,data};
 if(vErrors === null){
-vErrors = [err60];
+vErrors = [err61];
 }
 else {
-vErrors.push(err60);
+vErrors.push(err61);
 }
 errors++;
 }

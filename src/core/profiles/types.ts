@@ -53,6 +53,8 @@ export interface Profile extends ServerAddress {
   /** Local folder mapped to remotePath (for upload on save / upload active file). */
   localRoot?: string;
   uploadOnSave?: boolean;
+  /** Give transferred files their source's modification time (like `scp -p`); default false. */
+  preserveTimes?: boolean;
   /** Ask before an upload replaces an existing remote file this window never read or wrote (default true). */
   confirmOverwrite?: boolean;
   /** Extra ignore globs for uploads (`.git/` and the profile file are always ignored). */

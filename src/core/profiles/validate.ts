@@ -476,6 +476,7 @@ function withDefaults(profile: Profile, source: ProfileSource): LoadedProfile {
     fingerprints: profile.fingerprints ?? [],
     ignore: profile.ignore ?? [],
     uploadOnSave: profile.uploadOnSave ?? false,
+    preserveTimes: profile.preserveTimes ?? false,
     confirmOverwrite: profile.confirmOverwrite ?? true,
     connectTimeout: profile.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT,
     requestTimeout: profile.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT,

@@ -146,6 +146,15 @@ export interface RemoteFileSystem {
   rename(from: string, to: string, opts?: OpOptions & { overwrite?: boolean }): Promise<void>;
 
   /**
+   * Sets the file's modification time (ms since the epoch; servers keep whole seconds). SFTP: SETSTAT;
+   * FTPS: MFMT (or vsftpd's MDTM with a time) where FEAT offers it. Resolves false when the server
+   * can't (no failure: the caller notes it once); optional.
+   */
+  setTimes?(path: string, mtimeMs: number, opts?: OpOptions): Promise<boolean>;
+  /** Sets the permission bits (0o7777 range). SFTP: SETSTAT; FTPS: SITE CHMOD. Optional. */
+  chmod?(path: string, mode: number, opts?: OpOptions): Promise<void>;
+
+  /**
    * The server's own hash of the whole file (it reads the file; no bytes cross the wire). Resolves
    * undefined when the server offers no usable hash; optional, so other implementations need none.
    */

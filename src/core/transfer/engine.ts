@@ -53,6 +53,12 @@ export interface TransferOptions {
    * false: nothing is uploaded (a CancelledError). Files remembered as changed are ConflictErrors.
    */
   confirmReplace?: (existing: string[]) => Promise<boolean>;
+  /**
+   * Give each transferred file its source's modification time before it is put in place (`-p`,
+   * profile `preserveTimes`). Where the server can't set times, one note says so and the transfer
+   * still succeeds.
+   */
+  preserveTimes?: boolean;
   /** Files in flight at once; default: what the pool can run. */
   concurrency?: number;
   /**
