@@ -118,6 +118,31 @@ for (const [label, start, opener] of SERVERS) {
       }
     });
 
+    test('a row that changed between the plan and the run is left alone; `only` runs the ticked rows; a missing remote folder is created', async () => {
+      pool = new SessionPool({ factory: opener(server), protocol: server.protocol === 'sftp' ? 'sftp' : 'ftpes' });
+      try {
+        const { local, remote } = await scratchDir(`sync-between-${server.name}`);
+        const src = path.join(local, 'site');
+        const dest = path.join(remote, 'not', 'yet');
+        await write(path.join(src, 'a.txt'), 'a\n');
+        await write(path.join(src, 'b.txt'), 'b\n');
+        await write(path.join(src, 'c.txt'), 'c\n');
+        const state = new MemorySyncState();
+        const plan = await planSync(pool, 'upload', src, dest, state);
+        assert.deepEqual(actions(plan), ['new a.txt', 'new b.txt', 'new c.txt']);
+        await write(path.join(src, 'b.txt'), 'b, edited after the plan was shown\n');
+        const r = await runSync(pool, plan, state, { only: new Set(['a.txt', 'b.txt']) });
+        assert.equal(r.transferred, 1);
+        assert.deepEqual(r.changedSincePlan, ['b.txt']);
+        assert.equal(await fs.readFile(path.join(dest, 'a.txt'), 'utf8'), 'a\n');
+        await assert.rejects(fs.stat(path.join(dest, 'b.txt')), 'changed since the plan: not sent');
+        await assert.rejects(fs.stat(path.join(dest, 'c.txt')), 'not ticked: not sent');
+        assert.deepEqual(actions(await planSync(pool, 'upload', src, dest, state)), ['new b.txt', 'new c.txt']);
+      } finally {
+        await pool.close();
+      }
+    });
+
     test('download: plan, run, a second plan is empty', async () => {
       pool = new SessionPool({ factory: opener(server), protocol: server.protocol === 'sftp' ? 'sftp' : 'ftpes' });
       try {

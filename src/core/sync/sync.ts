@@ -9,14 +9,14 @@
 import { promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { escapeControlChars } from '../displayText';
-import { NotFoundError, UsageError } from '../errors';
+import { NotFoundError, SecurityRefusal, UsageError } from '../errors';
 import type { Protocol } from '../profiles/types';
 import type { HashAlgorithm, RemoteEntry, RemoteFileSystem } from '../session/remoteFileSystem';
 import { downloadFiles, hashLocalFile, uploadFiles, walkLocalTree, walkRemoteTree, type FileEvent, type SessionSource, type SkippedEntry, type TransferPair, type TransferResult } from '../transfer/engine';
 import { assertUploadable, ignoreMatcher } from '../transfer/ignore';
 import { isPartialName } from '../transfer/partialName';
 import { runBounded } from '../transfer/queue';
-import { remote, safeLocalJoin } from '../transfer/remotePath';
+import { remote } from '../transfer/remotePath';
 import { SessionPool } from '../transfer/sessionPool';
 import { SKIP_REASONS } from '../transfer/symlinks';
 import { compareTrees, sameOnSide, type Side, type SideTree } from './compare';
@@ -65,14 +65,24 @@ async function remoteStatOrUndefined(rfs: RemoteFileSystem, p: string, signal?: 
   }
 }
 
-/** The path below the roots, checked name by name (a plan is data: it never leads outside the roots). */
+/**
+ * A plan's path below a root, checked name by name: a plan is data, and it never leads outside the
+ * roots. (Server names were already checked by the walk with safeLocalJoin, which also refuses a
+ * backslash; a local name may hold one on POSIX systems, where it is no separator.)
+ */
+function checkedRel(rel: string): string[] {
+  const names = rel.split('/');
+  const bad = (n: string) => n === '' || n === '.' || n === '..' || n.includes('\0') || (path.sep === '\\' && /[\\:]/.test(n));
+  if (names.some(bad)) throw new SecurityRefusal(`The sync plan names "${escapeControlChars(rel)}", which could lead outside the synced folders; nothing was run for it.`, 'unsafe-name');
+  return names;
+}
+
 function localOf(root: string, rel: string): string {
-  return rel.split('/').reduce((p, name) => safeLocalJoin(p, name), root);
+  return path.join(root, ...checkedRel(rel));
 }
 
 function remoteOf(root: string, rel: string): string {
-  localOf('/', rel);
-  return remote.join(root, rel);
+  return remote.join(root, ...checkedRel(rel));
 }
 
 function sidesOf(direction: SyncDirection): { src: Side; dst: Side } {
