@@ -333,7 +333,12 @@ export async function runSync(source: SessionSource, plan: SyncPlan, state: Sync
       }
     }
 
-    await state.save(await newRecord(pool, plan, state, ready, sourceNow, transferred, deleted, signal));
+    try {
+      // After a failure or Cancel too: what did complete is recorded (without the aborted signal).
+      await state.save(await newRecord(pool, plan, state, ready, sourceNow, transferred, deleted, failure ? undefined : signal));
+    } catch (err) {
+      if (!failure) throw err;
+    }
     if (failure) throw failure.err;
     return { transferred: transferred.size, deleted: deleted.size, conflicts: conflicts.map((r) => r.rel), changedSincePlan: changedSincePlan.sort(), transfer };
   });
