@@ -57,7 +57,7 @@ Options:
   --request-timeout SECS  give up on a server that stops answering for this long (default ${DEFAULT_REQUEST_TIMEOUT})
   --password-stdin        read the password from standard input
   --accept-new            trust an unknown host key or certificate and record it
-  --follow-symlinks       get -r / put -r: follow links to folders and links that leave the
+  --follow-symlinks       get -r / put -r / sync: follow links to folders and links that leave the
                           folder being copied (default: only links to files inside it are copied)
   --verbose               log the steps (never secrets); stack traces on errors
 

@@ -213,6 +213,24 @@ for (const [label, start, pinOf] of SERVERS) {
       assert.equal(await fs.readFile(path.join(dest, 'css', 'site.css'), 'utf8'), 'edited locally after the sync\n', 'a conflict is never deleted or overwritten');
     });
 
+    test('profile:NAME/path: the profile file in the synced folder is never sent, the profile\'s ignore globs apply, and the record is the server\'s (a URL and a profile agree)', async () => {
+      const { local, remote } = await scratchDir(`sync-profile-${server.name}`);
+      const src = path.join(local, 'site');
+      await makeSite(src);
+      await write(path.join(src, 'scratch.tmp'), 'ignored by the profile\n');
+      const profile = { name: 'deploy', protocol: scheme(), host: '127.0.0.1', port: server.port, username: TEST_USER.name, remotePath: remote, ignore: ['*.tmp', '*.log'] };
+      await write(path.join(src, '.vscode', 'secure-transfer.json'), JSON.stringify({ profiles: [profile] }));
+      const byProfile = await cli(['sync', '.', 'profile:deploy'], src);
+      assert.equal(byProfile.code, 0, byProfile.stderr);
+      assert.match(byProfile.stdout, /Synced: 4 files transferred/);
+      await assert.rejects(fs.stat(path.join(remote, '.vscode')));
+      await assert.rejects(fs.stat(path.join(remote, 'scratch.tmp')));
+      const byUrl = await cli(['sync', src, url(remote), '--ignore', '*.tmp', '--ignore', '*.log', '--dry-run']);
+      assert.equal(byUrl.code, 0, byUrl.stderr);
+      assert.match(byUrl.stdout, /Nothing to transfer or delete\. 4 unchanged\./);
+      assert.match(byUrl.stdout, /against the last sync/, 'the profile\'s record serves the URL of the same server and folders');
+    });
+
     test('--checksum on a server without hashes is refused in one sentence (exit 2)', async () => {
       const { local, remote } = await scratchDir(`sync-checksum-${server.name}`);
       await write(path.join(remote, 'a.txt'), 'a\n');

@@ -12,7 +12,7 @@ import { FileSyncState, syncRecordName } from '../../src/core/sync/state';
 import { formatPlan, planJson } from '../../src/core/sync/format';
 import type { SyncPlan, SyncRecord, SyncVersion } from '../../src/core/sync/types';
 import type { Protocol } from '../../src/core/profiles/types';
-import { isRemoteArgument, syncSides } from '../../src/cli/commands/sync';
+import { syncSides } from '../../src/cli/commands/sync';
 
 const T = Date.UTC(2026, 11, 3, 12, 40, 17, 345);
 const v = (size: number, mtime: number, hash?: string): SyncVersion => ({ size, mtime, ...(hash ? { hash } : {}) });
@@ -195,11 +195,7 @@ test('the plan text: grouped, counted, what will and will not run; server names 
 });
 
 test('sync arguments: the URL or profile: side is remote; exactly one must be', () => {
-  assert.ok(isRemoteArgument('sftp://h/x'));
-  assert.ok(isRemoteArgument('FTPES://u@h/x'));
-  assert.ok(isRemoteArgument('profile:prod/www'));
-  assert.ok(!isRemoteArgument('./site'));
-  assert.ok(!isRemoteArgument('C:\\site'));
+  assert.equal(syncSides('C:\\site', 'FTPES://u@h/x').direction, 'upload');
   assert.deepEqual(syncSides('site', 'sftp://h/www'), { direction: 'upload', local: 'site', remote: 'sftp://h/www' });
   assert.deepEqual(syncSides('profile:p/www', 'site'), { direction: 'download', local: 'site', remote: 'profile:p/www' });
   assert.throws(() => syncSides('a', 'b'), /neither argument names a server/);

@@ -16,6 +16,7 @@ import { withPool } from './files';
 import { UsageError } from '../../core/errors';
 import { defaultStateDir } from '../../core/paths';
 import { serverOrigin, serverUrl } from '../../core/profiles/serverAddress';
+import { isRemoteTarget } from '../../core/profiles/url';
 import { planSync, runSync, type SyncDirection } from '../../core/sync/sync';
 import { FileSyncState } from '../../core/sync/state';
 import { formatPlan, formatResult, planJson } from '../../core/sync/format';
@@ -37,14 +38,9 @@ const SYNC_OPTIONS = {
   'follow-symlinks': { type: 'boolean' },
 } as const satisfies OptionSpec;
 
-/** A URL (`scheme://`) or a profile reference names the server's side; anything else is a local path. */
-export function isRemoteArgument(text: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(text) || /^profile:/i.test(text);
-}
-
-/** Which argument is which: exactly one must name the server. */
+/** Which argument is which (a URL or a profile reference names the server's side): exactly one must name the server. */
 export function syncSides(a: string, b: string): { direction: SyncDirection; local: string; remote: string } {
-  const [ra, rb] = [isRemoteArgument(a), isRemoteArgument(b)];
+  const [ra, rb] = [isRemoteTarget(a), isRemoteTarget(b)];
   if (ra === rb) {
     throw new UsageError(
       `sync takes one local folder and one remote folder (sftp://…, ftpes://…, ftps://… or profile:NAME/…), ${ra ? 'not two remote ones' : 'but neither argument names a server'}. Usage: secure-transfer ${USAGE}`,
