@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { scratchDir, startSshd, startVsftpd, stopAll, TEST_USER, type RunningServer } from '../harness';
+import { scratchDir, startProftpd, startSshd, startVsftpd, stopAll, TEST_USER, type RunningServer } from '../harness';
 import { runInProcess } from '../unit/cli-helpers';
 import { SYNC_CONFLICTS_EXIT } from '../../src/cli/commands/sync';
 
@@ -242,6 +242,48 @@ for (const [label, start, pinOf] of SERVERS) {
     });
   });
 }
+
+describe('secure-transfer sync --checksum over SFTP (ProFTPD mod_sftp, check-file)', () => {
+  let server: RunningServer;
+  let stateDir: string;
+  before(async () => {
+    server = await startProftpd({ mode: 'sftp' });
+    stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'st-sync-checksum-state-'));
+  });
+  const cli = (args: string[]) =>
+    runInProcess([...args, '--password-stdin', '--fingerprint', server.hostKeys![0].fingerprint], {
+      stdin: TEST_USER.password,
+      env: { PATH: process.env.PATH, HOME: stateDir, SECURE_TRANSFER_STATE_DIR: stateDir },
+    });
+
+  test('hashes decide, not times: the same bytes with other times are unchanged; other bytes with equal size and time are changed', async () => {
+    const { local, remote } = await scratchDir('sync-checksum-proftpd');
+    const url = `sftp://${TEST_USER.name}@127.0.0.1:${server.port}${remote}`;
+    const old = new Date(Date.now() - 86_400_000);
+    await write(path.join(local, 'same.txt'), 'the same bytes\n', old);
+    await write(path.join(remote, 'same.txt'), 'the same bytes\n');
+    const stamp = new Date(Math.floor(Date.now() / 1000) * 1000 - 3_600_000);
+    await write(path.join(local, 'other.txt'), 'version one\n', stamp);
+    await write(path.join(remote, 'other.txt'), 'version two\n', stamp);
+
+    const bySize = await cli(['sync', local, url, '--dry-run']);
+    assert.equal(bySize.code, 0, bySize.stderr);
+    assert.match(bySize.stdout, /! same\.txt {2}\(newer on the server and never synced\)/);
+    assert.doesNotMatch(bySize.stdout, /other\.txt/, 'equal size and time: unchanged without hashes');
+
+    const byHash = await cli(['sync', local, url, '--dry-run', '--checksum']);
+    assert.equal(byHash.code, 0, byHash.stderr);
+    assert.match(byHash.stdout, /Compared by the server's hash/);
+    assert.match(byHash.stdout, /~ other\.txt {2}\(content differs, never synced\)/);
+    assert.doesNotMatch(byHash.stdout, /same\.txt/);
+
+    const run = await cli(['sync', local, url, '--checksum']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(await fs.readFile(path.join(remote, 'other.txt'), 'utf8'), 'version one\n');
+    const again = await cli(['sync', local, url, '--checksum', '--dry-run']);
+    assert.match(again.stdout, /Nothing to transfer or delete\. 2 unchanged\./);
+  });
+});
 
 describe('secure-transfer sync arguments', () => {
   test('one side must be remote', async () => {
