@@ -143,6 +143,36 @@ for (const [label, start, opener] of SERVERS) {
       }
     });
 
+    test('a folder deleted at the source is removed with delete, but never while a conflict in it is left alone', async () => {
+      pool = new SessionPool({ factory: opener(server), protocol: server.protocol === 'sftp' ? 'sftp' : 'ftpes' });
+      try {
+        const { local, remote } = await scratchDir(`sync-dirs-${server.name}`);
+        const src = path.join(local, 'site');
+        await write(path.join(src, 'old', 'sub', 'x.txt'), 'x\n');
+        await write(path.join(src, 'old', 'y.txt'), 'y\n');
+        await write(path.join(src, 'keep.txt'), 'k\n');
+        const state = new MemorySyncState();
+        await runSync(pool, await planSync(pool, 'upload', src, remote, state), state);
+        await fs.rm(path.join(src, 'old'), { recursive: true });
+        await fs.writeFile(path.join(remote, 'old', 'sub', 'x.txt'), 'edited on the server meanwhile\n');
+        const plan = await planSync(pool, 'upload', src, remote, state, { delete: true });
+        assert.deepEqual(actions(plan), ['deleted old/', 'deleted old/sub/', 'conflict old/sub/x.txt', 'deleted old/y.txt']);
+        const r = await runSync(pool, plan, state);
+        assert.deepEqual(r.conflicts, ['old/sub/x.txt']);
+        assert.equal(r.deleted, 1);
+        assert.deepEqual(r.changedSincePlan, []);
+        await assert.rejects(fs.stat(path.join(remote, 'old', 'y.txt')));
+        assert.equal(await fs.readFile(path.join(remote, 'old', 'sub', 'x.txt'), 'utf8'), 'edited on the server meanwhile\n');
+        // With force, the conflict goes too, and then its folders.
+        const forced = await runSync(pool, await planSync(pool, 'upload', src, remote, state, { delete: true, force: true }), state);
+        assert.equal(forced.deleted, 3);
+        await assert.rejects(fs.stat(path.join(remote, 'old')));
+        assert.equal(await fs.readFile(path.join(remote, 'keep.txt'), 'utf8'), 'k\n');
+      } finally {
+        await pool.close();
+      }
+    });
+
     test('download: plan, run, a second plan is empty', async () => {
       pool = new SessionPool({ factory: opener(server), protocol: server.protocol === 'sftp' ? 'sftp' : 'ftpes' });
       try {

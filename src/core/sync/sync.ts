@@ -320,15 +320,31 @@ export async function runSync(source: SessionSource, plan: SyncPlan, state: Sync
     // alone keeps its folder); removed as empty folders, so anything new in one keeps it too.
     if (!failure) {
       const dirs = deletes.filter((r) => r.type === 'directory').sort((a, b) => b.rel.split('/').length - a.rel.split('/').length);
+      // Folders holding a row that was not deleted (marked up the tree, not searched per folder;
+      // deepest first, so a folder left standing holds its parent too).
+      const held = new Set<string>();
+      const hold = (rel: string): void => {
+        for (let i = rel.indexOf('/'); i !== -1; i = rel.indexOf('/', i + 1)) held.add(rel.slice(0, i));
+      };
+      const running = new Set(dirs);
+      for (const r of plan.rows) if ((r.type === 'file' && !deleted.has(r.rel)) || (r.type === 'directory' && !running.has(r))) hold(r.rel);
       for (const row of dirs) {
-        const inside = plan.rows.filter((r) => r.rel.startsWith(`${row.rel}/`));
-        if (inside.some((r) => !deleted.has(r.rel))) continue;
+        if (held.has(row.rel)) {
+          hold(row.rel);
+          continue;
+        }
         try {
           if (dst === 'remote') await pool.use((r) => r.rmdir(remoteOf(plan.remoteRoot, row.rel), { signal }), signal);
           else await fs.rmdir(localOf(plan.localRoot, row.rel));
           deleted.add(row.rel);
-        } catch {
+        } catch (err) {
+          if (signal?.aborted) {
+            failure = { err };
+            break;
+          }
+          // Not empty (something appeared since the plan) or gone: left as it is, and said.
           changedSincePlan.push(row.rel);
+          hold(row.rel);
         }
       }
     }
