@@ -21,6 +21,7 @@ import { ACTIVITY_SCHEME, ACTIVITY_VIEW, ActivityDocuments, ActivityViewProvider
 import { AuditMonitor } from './auditMonitor';
 import { ConnectionManager } from './connections';
 import { registerCommands, reportError } from './commands';
+import { moveInto } from './commands/remoteFiles';
 import { offerSftpJsonImport, registerImportOffer } from './commands/importProfiles';
 import { RemoteFileSystemProvider } from './fileSystemProvider';
 import { openDemoGuide } from './demoGuide';
@@ -150,6 +151,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
   const tree = new RemoteTreeProvider(profiles, connections, async (folder, files) => {
     try {
       await vscode.commands.executeCommand('secureTransfer.uploadFile', { profileName: folder.profileName, path: folder.path, type: folder.path ? 'directory' : undefined }, files);
+    } catch (err) {
+      reportError(services, err);
+    }
+  }, async (folder, entries) => {
+    try {
+      await moveInto(services, folder, entries);
     } catch (err) {
       reportError(services, err);
     }

@@ -6,6 +6,7 @@ import { NotFoundError, UsageError } from '../../core/errors';
 import { isInside, moveTarget } from '../fileNames';
 import { remoteUri } from '../remoteUri';
 import type { Services } from '../services';
+import type { RemoteEntryNode } from '../remoteTree';
 import { toTarget, type TargetArg } from '../targets';
 import { isTreeSelection, remoteFolder, remoteItem, remoteItems, type Commands } from './types';
 
@@ -119,6 +120,45 @@ async function rename(s: Services, arg?: TargetArg, newName?: string): Promise<s
   await s.fsProvider.rename(remoteUri(item.profile.name, item.path), remoteUri(item.profile.name, to), { overwrite: false });
   s.tree.refresh();
   return to;
+}
+
+/**
+ * Rows dragged onto a folder row (or a profile: its start folder) of the same server are moved into it,
+ * after one question whose default keeps them where they are: a slipped drag on a live site must not
+ * move files. Never replaces an existing name; one failure doesn't stop the rest.
+ */
+export async function moveInto(s: Services, folder: { profileName: string; path?: string }, entries: readonly RemoteEntryNode[]): Promise<string[]> {
+  const r = await remoteFolder(s, { profileName: folder.profileName, path: folder.path, type: folder.path === undefined ? undefined : 'directory' }, 'to move to');
+  if (!r || entries.length === 0) return [];
+  if (entries.some((e) => e.profileName !== r.profile.name)) throw new UsageError('Moving between two servers is not possible: download from one and upload to the other instead.');
+  const items = withoutNested(entries.map((e) => ({ profile: r.profile, path: e.path, type: e.type }))).filter((i) => posix.dirname(i.path) !== r.dir);
+  if (items.length === 0) return [];
+  const into = items.find((i) => isInside(i.path, r.dir));
+  if (into) throw new UsageError(`${serverText(into.path)} cannot be moved into ${serverText(r.dir)}, inside itself.`);
+  const what = items.length === 1 ? serverText(posix.basename(items[0].path)) : `${items.length} items`;
+  const answer = await s.ui.confirmSafe(
+    `Move ${what} into ${serverText(r.dir)} on ${r.profile.name}?`,
+    items.slice(0, LISTED_NAMES).map((i) => serverText(i.path)).join('\n') + (items.length > LISTED_NAMES ? `\n…and ${items.length - LISTED_NAMES} more` : ''),
+    "Don't Move",
+    'Move',
+  );
+  if (answer !== 'Move') return [];
+  const fs = await s.connections.get(r.profile);
+  const moved: string[] = [];
+  const failed: string[] = [];
+  for (const i of items) {
+    const to = posix.join(r.dir, posix.basename(i.path));
+    try {
+      if (await fs.stat(to).then(() => true, (err: unknown) => (err instanceof NotFoundError ? false : Promise.reject(err)))) throw new UsageError('a file or folder of that name is there already');
+      await s.fsProvider.rename(remoteUri(r.profile.name, i.path), remoteUri(r.profile.name, to), { overwrite: false });
+      moved.push(to);
+    } catch (err) {
+      failed.push(`${serverText(posix.basename(i.path))} (${err instanceof Error ? err.message : String(err)})`);
+    }
+  }
+  s.tree.refresh();
+  if (failed.length) throw new UsageError(`Moved ${moved.length} of ${items.length} items into ${serverText(r.dir)}; not moved: ${failed.join(', ')}.`);
+  return moved;
 }
 
 /** The name without its extension is selected, as in the Explorer. */

@@ -148,6 +148,35 @@ describe('file management in Remote Files, and Compare with Remote', function ()
     assert.equal(await exec('rename', n, [n, await treeNode(dir('taken.txt'))]), dir('back-again.txt'), rec.errors.join(' '));
   });
 
+  it('dragging rows onto a folder row moves them there after one question (Enter keeps them); a taken name is refused', async () => {
+    const api = await getApi();
+    for (const n of ['drag1.txt', 'drag2.txt']) await serverWrite(dir(n), n);
+    await serverWrite(dir('dragdest'));
+    await serverWrite(dir('dragdest', 'drag3.txt'), 'already there');
+    await serverWrite(dir('drag3.txt'), 'mine');
+    // What VS Code does: handleDrag on the dragged rows fills the DataTransfer, handleDrop gets it with the target row.
+    const data = new vscode.DataTransfer();
+    api.services.tree.handleDrag([await treeNode(dir('drag1.txt')), await treeNode(dir('drag2.txt'))], data);
+    const keep = answerUi(api, { confirm: () => undefined });
+    await api.services.tree.handleDrop(await treeNode(dir('dragdest')), data);
+    assert.equal(keep.confirms.length, 1);
+    assert.equal(keep.confirms[0].message, `Move 2 items into ${dir('dragdest')} on ${P}?`);
+    assert.equal(keep.confirms[0].safeDefault, "Don't Move");
+    assert.ok(existsSync(dir('drag1.txt')) && existsSync(dir('drag2.txt')), 'Enter kept them');
+    const rec = answerUi(api, { confirm: (_m, a) => a.find((x) => x === 'Move') });
+    await api.services.tree.handleDrop(await treeNode(dir('dragdest')), data);
+    assert.deepEqual(rec.errors, []);
+    assert.deepEqual(['drag1.txt', 'drag2.txt'].map((n) => [existsSync(dir(n)), readFileSync(dir('dragdest', n), 'utf8')]), [[false, 'drag1.txt'], [false, 'drag2.txt']]);
+    const taken = new vscode.DataTransfer();
+    api.services.tree.handleDrag([await treeNode(dir('drag3.txt'))], taken);
+    const refused = answerUi(api, { confirm: (_m, a) => a.find((x) => x === 'Move') });
+    await api.services.tree.handleDrop(await treeNode(dir('dragdest')), taken);
+    assert.equal(refused.errors.length, 1);
+    assert.match(refused.errors[0], /^Moved 0 of 1 items into .*dragdest; not moved: drag3\.txt \(a file or folder of that name is there already\)\.$/);
+    assert.equal(readFileSync(dir('dragdest', 'drag3.txt'), 'utf8'), 'already there');
+    assert.equal(readFileSync(dir('drag3.txt'), 'utf8'), 'mine');
+  });
+
   it('Duplicate copies a file beside it as "name copy.ext" (same bytes and mode), then "name copy 2.ext"; folders are refused', async () => {
     const api = await getApi();
     const bytes = Buffer.from(Array.from({ length: 300_000 }, (_, i) => i % 251));
