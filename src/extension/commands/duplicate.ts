@@ -1,13 +1,15 @@
 /**
  * Duplicate: a copy of a remote file beside it, "name copy.ext", "name copy 2.ext"… SFTP and FTP have
- * no server-side copy, so the bytes stream down and straight back up through the session (never held
- * in memory), into a hidden partial that is renamed to the free name at the end (no half copy under a
+ * no server-side copy, so the bytes stream down and straight back up through the session (SFTP: never
+ * held in memory or on disk; FTPS: through a private temporary file, one data connection at a time), into a hidden partial that is renamed to the free name at the end (no half copy under a
  * real name; never replacing a file that appeared meanwhile), with the source's permission bits.
  *
  * Folders are refused, deliberately: a folder copy would send every byte of the tree twice over the
  * link with no resume and no plan, and a cancelled one leaves half a folder under a real name. Download
  * the folder and upload it under another name (the Transfers view shows, resumes and cancels that).
  */
+import { promises as fsp } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { serverText } from '../../core/displayText';
@@ -36,9 +38,22 @@ async function duplicateOne(s: Services, fs: RemoteFileSystem, profile: LoadedPr
   const temp = posix.join(dir, freshPartialName(partialName(name, sourceIdentity(fs.identity, fs.protocol, source, st.size, st.mtime), target)));
   await s.fsProvider.recorded(profile, { action: 'copy', path: source, to: target, bytes: st.size }, async () => {
     try {
-      const input = await fs.createReadStream(source, { signal });
-      await fs.writeFromStream(temp, input, { signal });
-      if (st.permissions !== undefined && fs.chmod) await fs.chmod(temp, st.permissions, { signal }).catch(() => undefined);
+      if (fs.protocol === 'sftp') {
+        // SFTP multiplexes requests: the read feeds the write directly, nothing touches the disk.
+        const input = await fs.createReadStream(source, { signal });
+        await fs.writeFromStream(temp, input, { signal });
+        if (st.permissions !== undefined && fs.chmod) await fs.chmod(temp, st.permissions, { signal }).catch(() => undefined);
+      } else {
+        // One FTP control connection runs one data transfer at a time: a read feeding a write would wait
+        // on itself. Through a private local file instead (0700 folder, removed at once).
+        const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'st-duplicate-'));
+        try {
+          await fs.downloadFile(source, path.join(tmp, 'copy'), { signal, size: st.size });
+          await fs.uploadFile(path.join(tmp, 'copy'), temp, { signal, ...(st.permissions !== undefined ? { mode: st.permissions } : {}) });
+        } finally {
+          await fsp.rm(tmp, { recursive: true, force: true });
+        }
+      }
       // Without overwrite: a file that took the name meanwhile is never replaced.
       await fs.rename(temp, target, { overwrite: false, signal });
     } catch (err) {

@@ -198,6 +198,29 @@ describe('file management in Remote Files, and Compare with Remote', function ()
     assert.equal(writes.length, 1, 'the activity log has the copy');
   });
 
+  it('Duplicate over FTPS (one data transfer at a time per connection) copies through a private temporary file', async () => {
+    const api = await getApi();
+    const F = 'files-ftpes';
+    const settings = vscode.workspace.getConfiguration('secureTransfer');
+    const current = settings.inspect<{ name: string }[]>('profiles')?.globalValue ?? [];
+    await settings.update('profiles', [...current, { name: F, protocol: 'ftpes', host: config.ftpes.host, port: config.ftpes.port, username: config.user.name, remotePath: dir(), fingerprints: [config.ftpes.fingerprint] }], vscode.ConfigurationTarget.Global);
+    try {
+      await waitFor('the FTPS profile', () => api.services.profiles.find(F));
+      await exec('setPassword', F, config.user.password);
+      // Larger than every stream buffer on the way: a read feeding a write on one connection would hang.
+      const bytes = Buffer.from(Array.from({ length: 3_000_000 }, (_, i) => (i * 7) % 256));
+      writeFileSync(dir('ftps.bin'), bytes);
+      await fsp.chown(dir('ftps.bin'), ...ids());
+      const rec = answerUi(api);
+      assert.deepEqual(await exec('duplicate', await treeNode(dir('ftps.bin'), F)), [dir('ftps copy.bin')], rec.errors.join(' '));
+      assert.deepEqual(readFileSync(dir('ftps copy.bin')), bytes);
+      assert.deepEqual(readdirSync(dir()).filter(isPartialName), [], 'no partial left behind');
+    } finally {
+      await api.services.connections.disconnect(F);
+      await settings.update('profiles', current, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   it('Change Permissions: checkboxes start as the mode on disk, the ticked ones are applied; a typed octal mode wins; a bad one is one sentence', async () => {
     const api = await getApi();
     await serverWrite(dir('perm.txt'), 'p', 0o644);
