@@ -29,7 +29,8 @@ export interface Comparison {
 export const PICK_LOCAL_FILE = 'Pick Local File…';
 
 async function openDiff(profile: LoadedProfile, remotePath: string, local: string): Promise<Comparison> {
-  const c = { remote: remoteUri(profile.name, remotePath), local: vscode.Uri.file(local), title: `${path.basename(local)} (${profile.name} ↔ local)` };
+  // Named by the remote file (the same name as the local one, unless the user picked another file).
+  const c = { remote: remoteUri(profile.name, remotePath), local: vscode.Uri.file(local), title: `${serverText(posix.basename(remotePath))} (${profile.name} ↔ local)` };
   await vscode.commands.executeCommand('vscode.diff', c.remote, c.local, c.title);
   return c;
 }

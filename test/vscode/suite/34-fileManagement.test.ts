@@ -322,7 +322,7 @@ describe('file management in Remote Files, and Compare with Remote', function ()
     assert.equal(rec.offers.length, 1);
     assert.match(rec.offers[0].message, /^Nothing to compare remote-only\.txt with: there is no local file at .*remote-only\.txt, where files's localRoot puts it\.$/);
     diff = await activeDiff();
-    assert.deepEqual([diff.original, diff.modified], [remoteUri(P, dir('remote-only.txt')).toString(), vscode.Uri.file(other).toString()]);
+    assert.deepEqual([diff.original, diff.modified, diff.label], [remoteUri(P, dir('remote-only.txt')).toString(), vscode.Uri.file(other).toString(), `remote-only.txt (${P} ↔ local)`], 'named by the remote file');
     rmSync(other);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     // Dismissing the offer opens nothing.
