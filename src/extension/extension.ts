@@ -21,6 +21,7 @@ import { ACTIVITY_SCHEME, ACTIVITY_VIEW, ActivityDocuments, ActivityViewProvider
 import { AuditMonitor } from './auditMonitor';
 import { ConnectionManager } from './connections';
 import { registerCommands, reportError } from './commands';
+import { moveInto } from './commands/remoteFiles';
 import { offerSftpJsonImport, registerImportOffer } from './commands/importProfiles';
 import { RemoteFileSystemProvider } from './fileSystemProvider';
 import { openDemoGuide } from './demoGuide';
@@ -153,9 +154,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
     } catch (err) {
       reportError(services, err);
     }
+  }, async (folder, entries) => {
+    try {
+      await moveInto(services, folder, entries);
+    } catch (err) {
+      reportError(services, err);
+    }
   });
   tree.sshConfig = sshConfig;
-  const treeView = vscode.window.createTreeView('secureTransfer.remoteFiles', { treeDataProvider: tree, dragAndDropController: tree, showCollapseAll: true, canSelectMany: false });
+  const treeView = vscode.window.createTreeView('secureTransfer.remoteFiles', { treeDataProvider: tree, dragAndDropController: tree, showCollapseAll: true, canSelectMany: true });
   const activityDocuments = new ActivityDocuments(activity);
   const activityView = new ActivityViewProvider(activity);
   const activityTree = vscode.window.createTreeView(ACTIVITY_VIEW, { treeDataProvider: activityView });
@@ -167,7 +174,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
     context, ui, log, profiles, connections, transfers, transfersView, fsProvider, tree, secrets, passwords, trustStore,
     remoteFilesView: treeView, activity, activityView, activityDocuments, audits, statusBar: statusBar.item, profileDiagnostics, sshConfig,
   } satisfies Services);
-  const setContext = () => void vscode.commands.executeCommand('setContext', 'secureTransfer.hasProfiles', profiles.profiles.length > 0 || profiles.problems.length > 0);
+  const setContext = () => {
+    void vscode.commands.executeCommand('setContext', 'secureTransfer.hasProfiles', profiles.profiles.length > 0 || profiles.problems.length > 0);
+    // Compare with Remote shows on local files only when some profile maps a local folder.
+    void vscode.commands.executeCommand('setContext', 'secureTransfer.hasLocalRoot', profiles.profiles.some((p) => p.localRoot !== undefined));
+  };
   context.subscriptions.push(
     profiles,
     connections,

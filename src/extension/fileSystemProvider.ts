@@ -42,10 +42,10 @@ export interface SessionSource {
 
 /** One write to a server through the provider, as the activity log records it. */
 export interface RemoteWrite {
-  action: 'save' | 'mkdir' | 'rename' | 'delete';
+  action: 'save' | 'mkdir' | 'rename' | 'delete' | 'copy' | 'chmod';
   /** The file or folder written; for a rename, its old path. */
   path: string;
-  /** A rename's new path. */
+  /** A rename's new path; a copy's (Duplicate) path. */
   to?: string;
   /** `cancelled`: the user kept the server's newer version (the save was not made). */
   result: 'ok' | 'failed' | 'cancelled';
@@ -158,8 +158,11 @@ export class RemoteFileSystemProvider implements vscode.FileSystemProvider {
     throw refusal;
   }
 
-  /** Runs one write and tells the activity log how it ended (a failure is recorded, then rethrown). */
-  private async recorded<T>(profile: LoadedProfile, write: Omit<RemoteWrite, 'result'>, op: () => Promise<T>): Promise<T> {
+  /**
+   * Runs one write and tells the activity log how it ended (a failure is recorded, then rethrown).
+   * Public for the tree's writes that are no file system call (Duplicate, Change Permissions).
+   */
+  async recorded<T>(profile: LoadedProfile, write: Omit<RemoteWrite, 'result'>, op: () => Promise<T>): Promise<T> {
     try {
       const r = await op();
       this.sessions.onWrite?.(profile, { ...write, result: 'ok' });

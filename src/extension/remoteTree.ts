@@ -1,7 +1,8 @@
 /**
  * The Remote Files view: profiles at the root (workspace-shared or user), folders listed lazily,
  * folders first, theme file icons through `resourceUri`. Failures appear in place as a child item,
- * so the reason stays visible next to what failed. Dropping Explorer files on a folder uploads them.
+ * so the reason stays visible next to what failed. Dropping Explorer files on a folder uploads them;
+ * dragging rows onto a folder of the same server moves them there (after a question).
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -24,6 +25,11 @@ export type RemoteNode =
   | { kind: 'profile'; profile: LoadedProfile }
   | { kind: 'entry'; profileName: string; path: string; type: RemoteEntry['type']; size: number }
   | { kind: 'message'; text: string; detail?: string; profileName?: string; severity: 'error' | 'info'; contextValue?: string; description?: string; command?: vscode.Command };
+
+export type RemoteEntryNode = Extract<RemoteNode, { kind: 'entry' }>;
+
+/** What VS Code names a drag of this view's own rows: `application/vnd.code.tree.<view id, lower case>`. */
+export const TREE_MIME = 'application/vnd.code.tree.securetransfer.remotefiles';
 
 const STATE_LOOK: Readonly<Record<ConnectionState['status'], { icon: string; label: string }>> = {
   disconnected: { icon: 'vm-outline', label: 'not connected' },
@@ -105,13 +111,14 @@ export function problemNode(p: ProfileProblem, manyFolders: boolean): RemoteNode
 export class RemoteTreeProvider implements vscode.TreeDataProvider<RemoteNode>, vscode.TreeDragAndDropController<RemoteNode> {
   private readonly changed = new vscode.EventEmitter<RemoteNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  readonly dropMimeTypes = ['text/uri-list'];
-  readonly dragMimeTypes: string[] = [];
+  readonly dropMimeTypes = ['text/uri-list', TREE_MIME];
+  readonly dragMimeTypes = [TREE_MIME];
 
   constructor(
     private readonly profiles: ProfileRegistry,
     private readonly connections: ConnectionManager,
     private readonly onDropFiles: (target: { profileName: string; path?: string }, files: vscode.Uri[]) => Promise<void>,
+    private readonly onMoveEntries: (target: { profileName: string; path?: string }, entries: RemoteEntryNode[]) => Promise<void> = async () => undefined,
   ) {}
 
   refresh(): void {
@@ -242,8 +249,20 @@ export class RemoteTreeProvider implements vscode.TreeDataProvider<RemoteNode>, 
     return [...messages, ...nodes];
   }
 
+  /** Rows dragged within the view: the remote files and folders among them (profiles and messages stay). */
+  handleDrag(source: readonly RemoteNode[], data: vscode.DataTransfer): void {
+    const entries = source.filter((n): n is RemoteEntryNode => n.kind === 'entry');
+    if (entries.length) data.set(TREE_MIME, new vscode.DataTransferItem(entries));
+  }
+
   async handleDrop(target: RemoteNode | undefined, data: vscode.DataTransfer): Promise<void> {
     const folder = folderOf(target);
+    // Our own rows first: VS Code adds their secure-transfer: URIs as a uri-list too (not local files).
+    const moved = data.get(TREE_MIME)?.value as unknown;
+    if (folder && Array.isArray(moved) && moved.length) {
+      await this.onMoveEntries(folder, moved.filter((n): n is RemoteEntryNode => typeof n === 'object' && n !== null && (n as RemoteNode).kind === 'entry'));
+      return;
+    }
     const list = await data.get('text/uri-list')?.asString();
     if (!folder || !list) return;
     const files = list.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#')).map((l) => vscode.Uri.parse(l)).filter((u) => u.scheme === 'file');

@@ -10,7 +10,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
-import { CancelledError, SecureTransferError, describeError, throwIfAborted, type ErrorCode } from '../errors';
+import { CancelledError, SecureTransferError, UsageError, describeError, throwIfAborted, type ErrorCode } from '../errors';
 import { silentLogger, type Logger } from '../log';
 import type { Protocol } from '../profiles/types';
 import type {
@@ -195,6 +195,13 @@ export class ReconnectingFileSystem implements RemoteFileSystem {
 
   rename(from: string, to: string, opts?: OpOptions & { overwrite?: boolean }): Promise<void> {
     return this.once(opts?.signal, (s) => s.rename(from, to, opts));
+  }
+
+  chmod(path: string, mode: number, opts?: OpOptions): Promise<void> {
+    return this.once(opts?.signal, async (s) => {
+      if (!s.chmod) throw new UsageError(`This ${s.protocol.toUpperCase()} session cannot change permissions.`);
+      await s.chmod(path, mode, opts);
+    });
   }
 
   // ---- internals ----

@@ -680,6 +680,11 @@ export class SftpFileSystem implements RemoteFileSystem {
     return result.hash;
   }
 
+  /** SETSTAT with only the permission bits (minimal; branch s-times owns the full version). */
+  async chmod(path: string, mode: number, opts?: OpOptions): Promise<void> {
+    await this.call<void>('change the permissions of', path, (cb) => this.sftp.chmod(path, mode & 0o7777, (err) => cb(err, undefined)), opts?.signal);
+  }
+
   async rename(from: string, to: string, opts?: OpOptions & { overwrite?: boolean }): Promise<void> {
     const op = `rename ${from} to`;
     if (opts?.overwrite && this.capabilities.atomicRename) {
