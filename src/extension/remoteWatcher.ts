@@ -87,6 +87,9 @@ export class RemoteWatcher implements vscode.Disposable {
   private readonly running = new Map<string, number>();
   private timer?: ReturnType<typeof setTimeout>;
   private disposed = false;
+  private readonly listed = new vscode.EventEmitter<{ profileName: string; path: string; reported: number }>();
+  /** After each successful listing: how many changes it reported (tests wait on it instead of sleeping). */
+  readonly onDidList = this.listed.event;
   /** Whether the window has focus now (replaceable: tests in a headless window). */
   focused: () => boolean = () => vscode.window.state.focused;
 
@@ -138,6 +141,7 @@ export class RemoteWatcher implements vscode.Disposable {
     this.disposed = true;
     if (this.timer) clearTimeout(this.timer);
     this.requests.clear();
+    this.listed.dispose();
   }
 
   /** The folders to list now: what VS Code asked for, the tree's expanded folders, open editors under recursive watches. */
@@ -217,6 +221,7 @@ export class RemoteWatcher implements vscode.Disposable {
     this.running.set(f.profileName, (this.running.get(f.profileName) ?? 0) + 1);
     const listingSeq = ++this.seq;
     let changed = false;
+    let reported: number | undefined;
     try {
       let after: Listing;
       try {
@@ -226,7 +231,8 @@ export class RemoteWatcher implements vscode.Disposable {
         if (!(err instanceof NotFoundError)) throw err;
         after = new Map();
       }
-      changed = this.compare(f, after, listingSeq, fs.protocol === 'sftp');
+      reported = this.compare(f, after, listingSeq, fs.protocol === 'sftp');
+      changed = reported > 0;
       if (f.failing) this.deps.log.info(`Watching ${f.profileName}:${f.path} for changes works again.`);
       f.failing = false;
     } catch (err) {
@@ -239,28 +245,29 @@ export class RemoteWatcher implements vscode.Disposable {
       f.idle = changed ? 0 : f.idle + 1;
       f.nextAt = Date.now() + pollDelaySeconds(this.deps.intervalSeconds(), f.idle) * 1000;
       this.schedule(0);
+      if (reported !== undefined) this.listed.fire({ profileName: f.profileName, path: f.path, reported });
     }
   }
 
-  /** Compares a listing with the last one, fires the changes that are not our own; true if any. */
-  private compare(f: FolderState, after: Listing, listingSeq: number, exactTimes: boolean): boolean {
+  /** Compares a listing with the last one, fires the changes that are not our own; how many. */
+  private compare(f: FolderState, after: Listing, listingSeq: number, exactTimes: boolean): number {
     const before = f.baseline;
     f.baseline = new Map(after);
     const profile = this.deps.profile(f.profileName);
-    if (!profile) return false;
+    if (!profile) return 0;
     const ownKey = this.serverFolderKey(profile, f.path);
     const own = this.own.get(ownKey) ?? new Map<string, OwnWrite & { at: number }>();
     // The first listing is the baseline: nothing to compare with yet.
     if (!before) {
       this.settle(ownKey, own, listingSeq, [...own.keys()]);
-      return false;
+      return 0;
     }
     const { report, settled } = reconcile(before, after, own, listingSeq, exactTimes);
     this.settle(ownKey, own, listingSeq, settled);
-    if (!report.length) return false;
+    if (!report.length) return 0;
     this.deps.fire(report.map((c) => ({ type: EVENT_TYPE[c.kind], uri: remoteUri(f.profileName, path.posix.join(f.path, c.name)) })));
     this.deps.folderChanged(f.profileName, f.path);
-    return true;
+    return report.length;
   }
 
   private settle(key: string, own: Map<string, OwnWrite & { at: number }>, listingSeq: number, names: string[]): void {
