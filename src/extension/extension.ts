@@ -14,6 +14,7 @@ import { serverOrigin } from '../core/profiles/serverAddress';
 import { credentialsFor } from '../core/mfa/provider';
 import { resolveServer } from '../core/connect';
 import { SessionPasswords } from '../core/secrets/sessionPasswords';
+import { ReconnectingFileSystem } from '../core/session/reconnecting';
 import { RemoteVersions } from '../core/transfer/remoteState';
 import { extraSessionFactory } from '../core/transfer/sessionReuse';
 import { TrustStore } from '../core/trust/trustStore';
@@ -163,9 +164,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
     liveSession: (name) => {
       const state = connections.state(name);
       if (state.status !== 'connected') return undefined;
-      // A dropped link is not restored for a poll: the watcher never connects (nor asks anything).
-      const up = (state.fs as { linkUp?: boolean }).linkUp ?? state.fs.connected;
-      return up ? state.fs : undefined;
+      // A dropped link is not restored for a poll (not even mid-listing): the watcher never connects, nor asks anything.
+      if (state.fs instanceof ReconnectingFileSystem) return state.fs.liveLink;
+      return state.fs.connected ? state.fs : undefined;
     },
     intervalSeconds: () => vscode.workspace.getConfiguration('secureTransfer').get<number>('watchInterval', 5),
     fire: (events) => fsProvider.fireRemoteChanges(events),
