@@ -108,6 +108,10 @@ export function problemNode(p: ProfileProblem, manyFolders: boolean): RemoteNode
   return { kind: 'message', severity: 'error', text: p.message, detail };
 }
 
+function nodeProfile(node: RemoteNode): string | undefined {
+  return node.kind === 'profile' ? node.profile.name : node.profileName;
+}
+
 export class RemoteTreeProvider implements vscode.TreeDataProvider<RemoteNode>, vscode.TreeDragAndDropController<RemoteNode> {
   private readonly changed = new vscode.EventEmitter<RemoteNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
@@ -134,7 +138,50 @@ export class RemoteTreeProvider implements vscode.TreeDataProvider<RemoteNode>, 
    */
   collapse(profileName: string): void {
     this.generations.set(profileName, (this.generations.get(profileName) ?? 0) + 1);
+    for (const [key, node] of [...this.expanded]) if (nodeProfile(node) === profileName) this.expanded.delete(key);
     this.refresh();
+  }
+
+  /** The node whose children list each folder (by profile and path), as last given to VS Code. */
+  private readonly listedBy = new Map<string, RemoteNode>();
+  /** The folder a profile row lists (its remotePath resolved, or the login folder), once listed. */
+  private readonly rootFolders = new Map<string, string>();
+  /**
+   * Rows the user expanded (onDidExpandElement / onDidCollapseElement), by what they show: a refresh
+   * makes new node objects for the same rows.
+   */
+  private readonly expanded = new Map<string, RemoteNode>();
+
+  /** Told by the view: the remote watcher lists expanded folders. */
+  setExpanded(node: RemoteNode, expanded: boolean): void {
+    const key = node.kind === 'profile' ? `profile\n${node.profile.name}` : node.kind === 'entry' ? `${node.profileName}\n${node.path}` : undefined;
+    if (key === undefined) return;
+    if (expanded) this.expanded.set(key, node);
+    else this.expanded.delete(key);
+  }
+
+  /** The folders expanded in the view (a profile row counts once its folder is known). */
+  expandedFolders(): Array<{ profileName: string; path: string }> {
+    const out: Array<{ profileName: string; path: string }> = [];
+    for (const node of this.expanded.values()) {
+      if (node.kind === 'entry' && node.type === 'directory') out.push({ profileName: node.profileName, path: node.path });
+      if (node.kind === 'profile') {
+        const root = this.rootFolders.get(node.profile.name);
+        if (root) out.push({ profileName: node.profile.name, path: root });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Re-lists one folder's row only (the watcher saw it change), not the whole tree: expanded rows
+   * elsewhere keep their state and nothing else is listed again. False when the folder isn't shown.
+   */
+  refreshFolder(profileName: string, folder: string): boolean {
+    const node = this.listedBy.get(`${profileName}\n${folder}`);
+    if (!node) return false;
+    this.changed.fire(node);
+    return true;
   }
 
   getTreeItem(node: RemoteNode): vscode.TreeItem {
@@ -222,6 +269,8 @@ export class RemoteTreeProvider implements vscode.TreeDataProvider<RemoteNode>, 
     try {
       const fs = await this.connections.get(profile);
       const dir = node.kind === 'profile' ? (profile.remotePath ? await fs.realpath(profile.remotePath) : fs.homeDir) : node.path;
+      if (node.kind === 'profile') this.rootFolders.set(profile.name, dir);
+      this.listedBy.set(`${profile.name}\n${dir}`, node);
       // A huge folder shows its first entries and one row saying how many more there are.
       // Transfers' temporary partial files (`.name.st-….part`) are no files of the user's: hidden.
       const { shown, hidden } = firstEntries((await fs.list(dir)).filter((e) => !isPartialName(e.name)));

@@ -129,6 +129,15 @@ export class ReconnectingFileSystem implements RemoteFileSystem {
     return !this.isClosed && this.current.connected;
   }
 
+  /**
+   * The connection itself while its link is up (undefined while down or being restored): for
+   * background work that must never reconnect, and so never ask for a password or a trust decision
+   * (the remote watcher's listings). A request on it that meets a dropped link fails, no retry.
+   */
+  get liveLink(): RemoteFileSystem | undefined {
+    return this.linkUp && !this.reconnecting ? this.current : undefined;
+  }
+
   onClose(listener: (err?: Error) => void): void {
     if (this.isClosed) queueMicrotask(() => listener());
     else this.closeListeners.push(listener);
