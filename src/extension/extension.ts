@@ -36,7 +36,8 @@ import { TransfersViewProvider } from './transfersView';
 import { createTrustDecider, isIdentityChanged, showIdentityChanged } from './trustPrompt';
 import { windowUi, type Ui } from './ui';
 import { connectionsToRestore } from './workspaceRestart';
-import { registerUploadOnSave } from './uploadOnSave';
+import { UploadOnSave } from './uploadOnSave';
+import { SyncPlanViewProvider } from './syncPlanView';
 import { offerToRemember } from './rememberPassword';
 import { ProfileDiagnostics } from './profileDiagnostics';
 import { confirmOverwriteChanged, confirmReplaceExisting } from './conflictPrompt';
@@ -163,11 +164,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
   const statusBar = createStatusBar(connections, profiles);
   const transfersView = new TransfersViewProvider(transfers);
   const profileDiagnostics = new ProfileDiagnostics(profiles);
+  const syncPlans = new SyncPlanViewProvider();
   Object.assign(services, {
-    context, ui, log, profiles, connections, transfers, transfersView, fsProvider, tree, secrets, passwords, trustStore,
+    context, ui, log, profiles, connections, transfers, transfersView, syncPlans, fsProvider, tree, secrets, passwords, trustStore,
     remoteFilesView: treeView, activity, activityView, activityDocuments, audits, statusBar: statusBar.item, profileDiagnostics, sshConfig,
-  } satisfies Services);
-  const setContext = () => void vscode.commands.executeCommand('setContext', 'secureTransfer.hasProfiles', profiles.profiles.length > 0 || profiles.problems.length > 0);
+  } satisfies Omit<Services, 'uploadOnSave'>);
+  services.uploadOnSave = new UploadOnSave(services);
+  const setContext = () => {
+    void vscode.commands.executeCommand('setContext', 'secureTransfer.hasProfiles', profiles.profiles.length > 0 || profiles.problems.length > 0);
+    // The Explorer's Sync entries show on folders only when some profile maps a local folder (the command checks which).
+    void vscode.commands.executeCommand('setContext', 'secureTransfer.hasMappedFolders', profiles.profiles.some((p) => p.localRoot !== undefined));
+  };
   context.subscriptions.push(
     profiles,
     connections,
@@ -191,7 +198,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
     activityView,
     activityTree,
     statusBar,
-    registerUploadOnSave(services),
+    syncPlans,
+    syncPlans.attach(),
+    services.uploadOnSave,
     registerImportOffer(services, (err) => reportError(services, err)),
     ...registerCommands(services),
     log.channel,

@@ -16,6 +16,7 @@ import { PROFILE_COMMANDS } from './profiles';
 import { REMOTE_FILE_COMMANDS } from './remoteFiles';
 import { SECRET_AND_TRUST_COMMANDS } from './secrets';
 import { TRANSFER_COMMANDS } from './transfer';
+import { SYNC_COMMANDS } from './sync';
 import { DOWNLOAD_ACTIVE_FILE_COMMANDS } from './downloadActiveFile';
 import { NEW_FILE_COMMANDS } from './newFile';
 import { UPLOAD_ON_SAVE_COMMANDS } from './toggleUploadOnSave';
@@ -26,7 +27,7 @@ import { VIEW_COMMANDS } from './views';
 /** Palette additions of the "first five minutes" (one small file each). */
 const EDITOR_COMMANDS: readonly Commands[] = [DOWNLOAD_ACTIVE_FILE_COMMANDS, NEW_FILE_COMMANDS, UPLOAD_ON_SAVE_COMMANDS, TRUSTED_KEY_COMMANDS];
 
-const FEATURES: readonly Commands[] = [PROFILE_COMMANDS, IMPORT_COMMANDS, CONNECTION_COMMANDS, TEST_CONNECTION_COMMANDS, TRANSFER_COMMANDS, REMOTE_FILE_COMMANDS, SECRET_AND_TRUST_COMMANDS, VIEW_COMMANDS, ...EDITOR_COMMANDS];
+const FEATURES: readonly Commands[] = [PROFILE_COMMANDS, IMPORT_COMMANDS, CONNECTION_COMMANDS, TEST_CONNECTION_COMMANDS, TRANSFER_COMMANDS, SYNC_COMMANDS, REMOTE_FILE_COMMANDS, SECRET_AND_TRUST_COMMANDS, VIEW_COMMANDS, ...EDITOR_COMMANDS];
 
 /** Every command by id; an id claimed by two features is a programming error, found at load. */
 export const COMMANDS: Commands = combine(FEATURES);
