@@ -2,12 +2,12 @@
  * UI tests: real clicks in a real VS Code (code-server) driven by playwright-core + Debian's chromium,
  * against a real OpenSSH sshd. One journey, in order: answer the host-key prompt, type the password,
  * browse, open a remote file, edit, save (checked on the server's disk), upload through the command
- * palette, cancel a long upload. Screenshots go to .test-artifacts/screenshots/ (those README.md shows:
+ * palette, cancel a long upload, review and run a sync plan. Screenshots go to .test-artifacts/screenshots/ (those README.md shows:
  * test/e2e/workbench.ts DOC_SCREENSHOTS). Every menu entry is clicked in menus.test.ts.
  */
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, statSync, truncateSync, writeFileSync, chownSync, rmSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, truncateSync, utimesSync, writeFileSync, chownSync, rmSync, mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -19,7 +19,7 @@ import { refreshDocScreenshots } from './workbench';
 const SHOTS = path.join(REPO_ROOT, '.test-artifacts', 'screenshots');
 const BIG = 2 * 1024 * 1024 * 1024;
 
-describe('Secure Transfer in the VS Code UI', { timeout: 240_000 }, () => {
+describe('Secure Transfer in the VS Code UI', { timeout: 300_000 }, () => {
   let sshd: RunningServer;
   let server: CodeServer;
   let browser: Browser;
@@ -220,5 +220,51 @@ describe('Secure Transfer in the VS Code UI', { timeout: 240_000 }, () => {
     await report.getByText(`127.0.0.1:${sshd.port}`).first().waitFor({ timeout: 30_000 });
     await page.waitForTimeout(500);
     await shot('10-security-report');
+  });
+
+  it('shows a sync plan from the tree\'s context menu, grouped, and runs it with Run Sync', async () => {
+    // Local changes to deploy: two new files and a changed page (newer than the server's copy).
+    mkdirSync(path.join(workspace, 'site', 'css'), { recursive: true });
+    writeFileSync(path.join(workspace, 'site', 'css', 'site.css'), 'body { margin: 0 }\n');
+    writeFileSync(path.join(workspace, 'site', 'about.html'), '<p>about</p>\n');
+    writeFileSync(path.join(workspace, 'site', 'page.html'), '<p>changed locally</p>\n');
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(path.join(workspace, 'site', 'page.html'), later, later);
+    await runCommand('View: Close All Editors');
+    await page.locator('.activitybar [aria-label^="Secure Transfer"]').first().click({ force: true });
+    const profile = page.getByRole('treeitem', { name: /^demo/ }).first();
+    await profile.waitFor({ timeout: 30_000 });
+    for (let attempt = 1; ; attempt++) {
+      await profile.click({ button: 'right' });
+      const item = page.locator('.context-view .action-label', { hasText: /^Sync Local → Remote…$/ });
+      if (await item.waitFor({ timeout: 10_000 }).then(() => true, () => false)) {
+        await item.hover();
+        await page.waitForTimeout(300);
+        await item.click().catch(() => undefined);
+        if (await item.waitFor({ state: 'detached', timeout: 3_000 }).then(() => true, () => false)) break;
+        await page.keyboard.press('Enter');
+        if (await item.waitFor({ state: 'detached', timeout: 3_000 }).then(() => true, () => false)) break;
+      }
+      await page.keyboard.press('Escape');
+      assert.ok(attempt < 3, 'the profile\'s context menu offers Sync Local → Remote…');
+    }
+    const plan = page.locator('.pane', { has: page.locator('.pane-header h3.title', { hasText: /^Sync Plan$/i }) });
+    await plan.getByRole('treeitem', { name: /^New \(2\)/ }).waitFor({ timeout: 60_000 });
+    await plan.getByRole('treeitem', { name: /^Changed \(1\)/ }).waitFor();
+    await plan.getByRole('treeitem', { name: /about\.html/ }).waitFor();
+    await plan.getByRole('treeitem', { name: /page\.html/ }).waitFor();
+    assert.ok(!existsSync(remote('about.html')), 'nothing is sent before Run Sync');
+    await page.waitForTimeout(400);
+    await shot('11-sync-plan');
+    const header = plan.locator('.pane-header');
+    await header.hover();
+    await header.locator('.actions .action-label[aria-label^="Run Sync"]').click();
+    const deadline = Date.now() + 60_000;
+    const synced = () => existsSync(remote('about.html')) && existsSync(remote('css', 'site.css')) && readFileSync(remote('page.html'), 'utf8') === '<p>changed locally</p>\n';
+    while (!synced() && Date.now() < deadline) await page.waitForTimeout(200);
+    assert.ok(synced(), 'the ticked rows reached the server');
+    await page.locator('.notification-toast', { hasText: /^Synced|Synced .* transferred/ }).first().waitFor({ timeout: 30_000 });
+    await page.getByRole('treeitem', { name: /sync site .*done/ }).waitFor({ timeout: 30_000 });
+    await shot('12-sync-done');
   });
 });
