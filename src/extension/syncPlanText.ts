@@ -43,12 +43,19 @@ export function pairText(plan: Pick<SyncPlan, 'direction' | 'localRoot' | 'remot
   return plan.direction === 'upload' ? `${local} → ${remote}` : `${remote} → ${local}`;
 }
 
-/** The line above the plan's rows: the pair, the counts, and how files were compared. */
-export function planMessage(plan: SyncPlan, profileName: string, origin: 'sync' | 'burst'): string {
+/** The view's title description: the two folders, short (`site → demo:…/www`). */
+export function pairShort(plan: Pick<SyncPlan, 'direction' | 'localRoot' | 'remoteRoot'>, profileName: string): string {
+  const local = path.basename(plan.localRoot);
+  const remote = `${profileName}:${serverText(path.posix.basename(plan.remoteRoot) || '/', 80)}`;
+  return plan.direction === 'upload' ? `${local} → ${remote}` : `${remote} → ${local}`;
+}
+
+/** The line above the plan's rows: the counts and how files were compared (the pair is the view's description, in full in the groups' tooltips). */
+export function planMessage(plan: SyncPlan, origin: 'sync' | 'burst'): string {
   const how = origin === 'burst'
-    ? 'files written at once under a folder with upload on save: nothing is sent until you run it'
-    : plan.compare === 'checksum' ? 'compared by the server\'s checksums' : `compared by size and modification time${plan.firstSync ? ' (first sync of this pair)' : ''}`;
-  return `${pairText(plan, profileName)}: ${countsText(plan.rows)} · ${how}.`;
+    ? 'written at once under upload on save: nothing is sent until Run Sync'
+    : plan.compare === 'checksum' ? 'compared by the server\'s checksums' : `compared by size and time${plan.firstSync ? ', first sync' : ''}`;
+  return `${countsText(plan.rows)} · ${how}.`;
 }
 
 /** The one sentence shown instead of the view when a plan has nothing to do. */

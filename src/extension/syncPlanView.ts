@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import type { LoadedProfile } from '../core/profiles/types';
 import type { SyncAction, SyncOptions, SyncPlan, SyncRow } from '../core/sync/types';
 import { remoteUri } from './remoteUri';
-import { GROUP_LABEL, groupRows, planMessage, rowLabel, rowName, rowTooltip, tickedByDefault } from './syncPlanText';
+import { GROUP_LABEL, groupRows, pairShort, pairText, planMessage, rowLabel, rowName, rowTooltip, tickedByDefault } from './syncPlanText';
 
 export const SYNC_PLAN_VIEW = 'secureTransfer.syncPlan';
 /** True while a plan is shown (the view's `when`, and the palette's Run Sync / Cancel). */
@@ -80,7 +80,10 @@ export class SyncPlanViewProvider implements vscode.TreeDataProvider<PlanNode>, 
     const ticked = new Set(plan.rows.filter(tickedByDefault).map((r) => r.rel));
     this.open = { id: this.nextId++, origin, profile, plan, options, ticked };
     this.groups = groupRows(plan.rows).map((g) => ({ kind: 'group', ...g }));
-    if (this.view) this.view.message = planMessage(plan, profile.name, origin);
+    if (this.view) {
+      this.view.message = planMessage(plan, origin);
+      this.view.description = pairShort(plan, profile.name);
+    }
     await vscode.commands.executeCommand('setContext', PLAN_OPEN_KEY, true);
     await vscode.commands.executeCommand('setContext', PLAN_CAN_CHECKSUM_KEY, origin === 'sync' && plan.compare === 'size-mtime');
     this.changed.fire(undefined);
@@ -94,7 +97,10 @@ export class SyncPlanViewProvider implements vscode.TreeDataProvider<PlanNode>, 
     const was = this.open;
     this.open = undefined;
     this.groups = [];
-    if (this.view) this.view.message = undefined;
+    if (this.view) {
+      this.view.message = undefined;
+      this.view.description = undefined;
+    }
     await vscode.commands.executeCommand('setContext', PLAN_OPEN_KEY, false);
     await vscode.commands.executeCommand('setContext', PLAN_CAN_CHECKSUM_KEY, false);
     this.changed.fire(undefined);
@@ -134,6 +140,8 @@ export class SyncPlanViewProvider implements vscode.TreeDataProvider<PlanNode>, 
       item.description = ticked === node.rows.length ? 'all ticked' : ticked === 0 ? 'none ticked' : `${ticked} ticked`;
       item.checkboxState = box(ticked === node.rows.length);
       item.contextValue = `syncGroup.${node.action}`;
+      item.tooltip = open ? `${pairText(open.plan, open.profile.name)}\n${GROUP_LABEL[node.action]}: ${node.rows.length}, ${ticked} ticked` : undefined;
+      item.accessibilityInformation = { label: `${item.label as string}, ${item.description as string}` };
       const [icon, color] = ICONS[node.action];
       item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
       return item;

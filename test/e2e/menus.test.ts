@@ -86,8 +86,14 @@ const pickShown = (f: Fixture, text: string) => f.wb.page.locator(`.quick-input-
 const ACTIVITY = 'Activity';
 const PLAN = 'Sync Plan';
 /** A row of the Sync Plan view (group or file). */
-const planPane = (f: Fixture) => f.wb.page.locator('.pane', { has: f.wb.page.locator('.pane-header h3.title', { hasText: /^Sync Plan$/i }) });
-const planRow = (f: Fixture, name: RegExp) => planPane(f).getByRole('treeitem', { name }).first();
+/** Folds (or unfolds) the Remote Files view, so a plan's rows have room (the list only draws rows it can show). */
+async function foldRemoteFiles(f: Fixture, fold: boolean): Promise<void> {
+  const header = f.wb.paneHeader(RF);
+  await header.waitFor({ timeout: 30_000 });
+  if (((await header.getAttribute('aria-expanded')) === 'false') !== fold) await header.click();
+}
+/** Only the Sync Plan view has rows named like these (its groups, and files with their action in front). */
+const planRow = (f: Fixture, name: RegExp) => f.wb.treeItem(name);
 
 /** Presses an Activity title button until `shown` (a dropped click on a freshly drawn action bar is pressed again). */
 async function activityButton(f: Fixture, label: string, shown: () => Promise<unknown>): Promise<void> {
@@ -576,7 +582,8 @@ const ROWS: Row[] = [
       await f.wb.showContainer('Secure Transfer');
       await f.wb.contextMenu(profileRow(f), 'Sync Local → Remote…');
       await planRow(f, /^New \(/).waitFor({ timeout: 60_000 });
-      await planRow(f, /sync-new\.txt/).waitFor();
+      await foldRemoteFiles(f, true);
+      await planRow(f, /^new sync-new\.txt/).waitFor();
       assert.ok(!existsSync(f.remote('sync-new.txt')), 'the plan sent nothing');
     },
   },
@@ -588,9 +595,9 @@ const ROWS: Row[] = [
       await f.wb.viewTitleAction(PLAN, 'Compare by Checksum');
       // The progress toast says "by checksum" too: only an error toast is the refusal.
       const refused = f.wb.page.locator('.notification-toast', { has: f.wb.page.locator('.codicon-error'), hasText: /hash|checksum/i }).first();
-      const byChecksum = planPane(f).getByText(/compared by the server's checksums/);
+      const byChecksum = f.wb.page.getByText(/compared by the server's checksums/);
       await Promise.race([refused.waitFor({ timeout: 60_000 }), byChecksum.waitFor({ timeout: 60_000 })]);
-      await planRow(f, /sync-new\.txt/).waitFor();
+      await planRow(f, /^new sync-new\.txt/).waitFor();
       await f.wb.clearNotifications();
     },
   },
@@ -614,7 +621,7 @@ const ROWS: Row[] = [
       await site.waitFor({ timeout: 30_000 });
       await f.wb.contextMenu(site, 'Sync Local → Remote…');
       await f.wb.showContainer('Secure Transfer');
-      await planRow(f, /sync-new\.txt/).waitFor({ timeout: 60_000 });
+      await planRow(f, /^new sync-new\.txt/).waitFor({ timeout: 60_000 });
     },
   },
   {
@@ -639,8 +646,11 @@ const ROWS: Row[] = [
       writeFileSync(p, 'made on the server\n');
       chownSync(p, statSync(f.remote()).uid, statSync(f.remote()).gid);
       await f.wb.showContainer('Secure Transfer');
+      await foldRemoteFiles(f, false);
       await f.wb.contextMenu(profileRow(f), 'Sync Remote → Local…');
-      await planRow(f, /from-server\.txt/).waitFor({ timeout: 60_000 });
+      await planRow(f, /^New \(/).waitFor({ timeout: 60_000 });
+      await foldRemoteFiles(f, true);
+      await planRow(f, /^new from-server\.txt/).waitFor({ timeout: 30_000 });
       await f.wb.viewTitleAction(PLAN, 'Run Sync');
       const local = path.join(f.workspace, 'site', 'from-server.txt');
       await f.until('site/from-server.txt', () => existsSync(local) && readFileSync(local, 'utf8') === 'made on the server\n', 60_000);
@@ -664,6 +674,8 @@ const ROWS: Row[] = [
       }
       await f.wb.noErrorToast();
       await f.wb.clearNotifications();
+      await f.wb.showContainer('Secure Transfer');
+      await foldRemoteFiles(f, false);
     },
   },
   {

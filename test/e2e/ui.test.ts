@@ -14,7 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { ensureTestUser, scratchDir, startSshd, stopAll, type RunningServer } from '../harness';
 import { launchBrowser, newLoopbackPage, startCodeServer, type CodeServer } from '../harness/codeServer';
 import { REPO_ROOT } from '../harness/common';
-import { refreshDocScreenshots } from './workbench';
+import { refreshDocScreenshots, Workbench } from './workbench';
 
 const SHOTS = path.join(REPO_ROOT, '.test-artifacts', 'screenshots');
 const BIG = 2 * 1024 * 1024 * 1024;
@@ -231,34 +231,26 @@ describe('Secure Transfer in the VS Code UI', { timeout: 300_000 }, () => {
     const later = new Date(Date.now() + 60_000);
     utimesSync(path.join(workspace, 'site', 'page.html'), later, later);
     await runCommand('View: Close All Editors');
-    await page.locator('.activitybar [aria-label^="Secure Transfer"]').first().click({ force: true });
-    const profile = page.getByRole('treeitem', { name: /^demo/ }).first();
-    await profile.waitFor({ timeout: 30_000 });
-    for (let attempt = 1; ; attempt++) {
-      await profile.click({ button: 'right' });
-      const item = page.locator('.context-view .action-label', { hasText: /^Sync Local → Remote…$/ });
-      if (await item.waitFor({ timeout: 10_000 }).then(() => true, () => false)) {
-        await item.hover();
-        await page.waitForTimeout(300);
-        await item.click().catch(() => undefined);
-        if (await item.waitFor({ state: 'detached', timeout: 3_000 }).then(() => true, () => false)) break;
-        await page.keyboard.press('Enter');
-        if (await item.waitFor({ state: 'detached', timeout: 3_000 }).then(() => true, () => false)) break;
-      }
-      await page.keyboard.press('Escape');
-      assert.ok(attempt < 3, 'the profile\'s context menu offers Sync Local → Remote…');
-    }
-    const plan = page.locator('.pane', { has: page.locator('.pane-header h3.title', { hasText: /^Sync Plan$/i }) });
-    await plan.getByRole('treeitem', { name: /^New \(2\)/ }).waitFor({ timeout: 60_000 });
-    await plan.getByRole('treeitem', { name: /^Changed \(1\)/ }).waitFor();
-    await plan.getByRole('treeitem', { name: /about\.html/ }).waitFor();
-    await plan.getByRole('treeitem', { name: /page\.html/ }).waitFor();
+    const wb = new Workbench(page);
+    await wb.showContainer('Secure Transfer');
+    await wb.contextMenu(page.getByRole('treeitem', { name: /^demo/ }).first(), 'Sync Local → Remote…');
+    // Only the Sync Plan view has these rows. Remote Files is folded away so the whole plan shows.
+    const planRow = (name: RegExp) => page.getByRole('treeitem', { name }).first();
+    await planRow(/^New \(2\)/).waitFor({ timeout: 60_000 }).catch(async (err) => {
+      await shot('11-sync-plan-FAILED');
+      throw err;
+    });
+    await wb.paneHeader('Remote Files').click();
+    for (const row of [/^Changed \(1\)/, /about\.html/, /css\/site\.css/, /page\.html/]) await planRow(row).waitFor({ timeout: 30_000 });
     assert.ok(!existsSync(remote('about.html')), 'nothing is sent before Run Sync');
+    // A click on the changed row opens the diff: the server's page.html left, the local one right.
+    await planRow(/page\.html/).click();
+    await wb.tab(/page\.html \(demo ↔ local\)/).waitFor({ timeout: 30_000 });
+    await page.locator('.editor-instance .view-lines', { hasText: 'changed locally' }).first().waitFor({ timeout: 30_000 });
+    await wb.paneHeader('Sync Plan').hover(); // its title buttons show on hover
     await page.waitForTimeout(400);
     await shot('11-sync-plan');
-    const header = plan.locator('.pane-header');
-    await header.hover();
-    await header.locator('.actions .action-label[aria-label^="Run Sync"]').click();
+    await wb.viewTitleAction('Sync Plan', 'Run Sync');
     const deadline = Date.now() + 60_000;
     const synced = () => existsSync(remote('about.html')) && existsSync(remote('css', 'site.css')) && readFileSync(remote('page.html'), 'utf8') === '<p>changed locally</p>\n';
     while (!synced() && Date.now() < deadline) await page.waitForTimeout(200);
@@ -266,5 +258,6 @@ describe('Secure Transfer in the VS Code UI', { timeout: 300_000 }, () => {
     await page.locator('.notification-toast', { hasText: /^Synced|Synced .* transferred/ }).first().waitFor({ timeout: 30_000 });
     await page.getByRole('treeitem', { name: /sync site .*done/ }).waitFor({ timeout: 30_000 });
     await shot('12-sync-done');
+    await wb.paneHeader('Remote Files').click();
   });
 });

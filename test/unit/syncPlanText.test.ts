@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SyncPlan, SyncRow } from '../../src/core/sync/types';
-import { countsText, groupRows, nothingToDoText, planMessage, resultText, riskQuestion, rowLabel, rowTooltip, tickedByDefault } from '../../src/extension/syncPlanText';
+import { countsText, groupRows, nothingToDoText, pairShort, pairText, planMessage, resultText, riskQuestion, rowLabel, rowTooltip, tickedByDefault } from '../../src/extension/syncPlanText';
 import { BurstCollector, burstDecision, type BurstCause } from '../../src/extension/uploadBurst';
 import { hasTerminalControls } from '../../src/core/displayText';
 
@@ -20,10 +20,13 @@ test('rows are grouped New, Changed, Deleted, Conflict (empty groups left out); 
   assert.equal(countsText([row('c', 'conflict'), row('d', 'conflict')]), '2 conflicts');
 });
 
-test('the plan line names the pair, the counts and how files were compared', () => {
-  assert.equal(planMessage(plan([row('a', 'new')], { firstSync: true }), 'demo', 'sync'), '/ws/site → demo:/var/www: 1 new · compared by size and modification time (first sync of this pair).');
-  assert.match(planMessage(plan([row('a', 'new')], { direction: 'download', compare: 'checksum' }), 'demo', 'sync'), /^demo:\/var\/www → \/ws\/site: 1 new · compared by the server's checksums\.$/);
-  assert.match(planMessage(plan([row('a', 'changed')]), 'demo', 'burst'), /upload on save: nothing is sent until you run it/);
+test('the plan line says the counts and how files were compared; the description the pair, short', () => {
+  assert.equal(planMessage(plan([row('a', 'new')], { firstSync: true }), 'sync'), '1 new · compared by size and time, first sync.');
+  assert.equal(planMessage(plan([row('a', 'new')], { compare: 'checksum' }), 'sync'), '1 new · compared by the server\'s checksums.');
+  assert.match(planMessage(plan([row('a', 'changed')]), 'burst'), /upload on save: nothing is sent until Run Sync/);
+  assert.equal(pairShort(plan([]), 'demo'), 'site → demo:www');
+  assert.equal(pairShort(plan([], { direction: 'download', remoteRoot: '/' }), 'demo'), 'demo:/ → site');
+  assert.equal(pairText(plan([], { direction: 'download' }), 'demo'), 'demo:/var/www → /ws/site');
   assert.equal(nothingToDoText(plan([]), 'demo'), 'Nothing to sync: /ws/site → demo:/var/www are in step (4 files are the same on both sides).');
 });
 
