@@ -616,11 +616,20 @@ const ROWS: Row[] = [
     reach: 'Explorer: right-click the site folder (localRoot) → Sync Local → Remote…',
     proof: 'the Sync Plan view shows sync-new.txt',
     run: async (f) => {
-      await f.wb.showContainer('Explorer');
-      const site = f.wb.treeItem(/^site$/);
-      await site.waitFor({ timeout: 30_000 });
-      await f.wb.contextMenu(site, 'Sync Local → Remote…');
-      await f.wb.showContainer('Secure Transfer');
+      // The plan names its folders in the view's header: a right-click that landed on another row while
+      // the Explorer re-rendered (a child of site/) planned that folder instead; cancelled and tried again.
+      for (let attempt = 1; ; attempt++) {
+        await f.wb.showContainer('Explorer');
+        const site = f.wb.treeItem(/^site$/);
+        await site.waitFor({ timeout: 30_000 });
+        await f.wb.contextMenu(site, 'Sync Local → Remote…');
+        await f.wb.paneHeader(PLAN).waitFor({ timeout: 60_000 });
+        const pair = await f.wb.paneHeader(PLAN).locator('.description').innerText();
+        if (/^site → demo:/.test(pair)) break;
+        assert.ok(attempt < 3, `Sync Local → Remote… on site/ planned another folder: ${pair}`);
+        await f.wb.viewTitleAction(PLAN, 'Cancel Sync Plan');
+        await f.wb.paneHeader(PLAN).waitFor({ state: 'detached', timeout: 30_000 });
+      }
       await planRow(f, /^new sync-new\.txt/).waitFor({ timeout: 60_000 });
     },
   },

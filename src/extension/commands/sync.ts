@@ -184,6 +184,10 @@ async function runPlan(s: Services): Promise<TransferRecord | undefined> {
   const pair = pairText(plan, profile.name);
   const untickedLeft = plan.rows.length - chosen.length;
   let outcome: SyncResult | undefined;
+  // Rows whose file arrived: Resume (a cancelled or failed run) runs the rest of the plan only, so
+  // what this run already did is not reported as "changed since the plan".
+  const finished = new Set<string>();
+  const relOf = (to: string) => (plan.direction === 'upload' ? posix.relative(plan.remoteRoot, to) : path.relative(plan.localRoot, to).split(path.sep).join('/'));
   const record = await s.transfers.run({
     direction: plan.direction,
     profile,
@@ -196,12 +200,14 @@ async function runPlan(s: Services): Promise<TransferRecord | undefined> {
         ...open.options,
         delete: deletes,
         force,
-        only: ticked,
+        only: new Set([...ticked].filter((rel) => !finished.has(rel))),
         signal: opts.signal,
         onProgress: opts.onProgress,
         onFile: (e) => {
           opts.onFile?.(e);
-          if (e.type === 'done') opts.onFileDone?.(e.file.to, e.file.size);
+          if (e.type !== 'done') return;
+          finished.add(relOf(e.file.to));
+          opts.onFileDone?.(e.file.to, e.file.size);
         },
       });
       outcome = result;
