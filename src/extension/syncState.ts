@@ -1,27 +1,22 @@
 /**
  * Where the extension keeps the last-synced state of each (server, remote folder, local folder) pair:
- * core's FileSyncState in a folder under the extension's global storage (shared by its windows, kept
- * across restarts), and, for plans of a few files (upload-on-save bursts), a store that merges what a
- * run records into the pair's record instead of replacing it.
+ * core's FileSyncState (`<global storage>/sync/<sha256>.json`, 0600) under the extension's global
+ * storage (shared by its windows, kept across restarts), keyed like the CLI's by the server really
+ * reached (an ssh-config alias resolved), never by the profile name. For plans that name only some
+ * files of a pair (upload-on-save bursts), a store that merges what a run records into the pair's
+ * record instead of replacing it.
  */
-import * as path from 'node:path';
+import { resolveServer } from '../core/connect';
+import { serverOrigin } from '../core/profiles/serverAddress';
 import type { LoadedProfile } from '../core/profiles/types';
-import type { SyncRecord, SyncStateStore } from '../core/sync/types';
+import type { SshConfigOptions } from '../core/sshconfig/types';
+import { FileSyncState } from '../core/sync/state';
+import type { SyncStateStore } from '../core/sync/types';
 
-/** The folder under the extension's global storage that holds the sync records. */
-export function syncStateDir(globalStorage: string): string {
-  return path.join(globalStorage, 'sync');
-}
-
-/** The stored state of one pair. TODO(s-sync merge): core's FileSyncState. */
-export function syncStateFor(_globalStorage: string, _profile: LoadedProfile, _localRoot: string, _remoteRoot: string): SyncStateStore {
-  let record: SyncRecord | undefined;
-  return {
-    load: async () => record,
-    save: async (r) => {
-      record = r;
-    },
-  };
+/** The stored state of one pair (FileSyncState adds the `sync/` folder). */
+export async function syncStateFor(globalStorage: string, profile: LoadedProfile, localRoot: string, remoteRoot: string, sshConfig: SshConfigOptions, warn: (sentence: string) => void): Promise<SyncStateStore> {
+  const { server } = await resolveServer(profile, sshConfig);
+  return new FileSyncState(globalStorage, { server: serverOrigin(server), remoteRoot, localRoot }, { warn });
 }
 
 /**

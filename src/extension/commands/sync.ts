@@ -16,10 +16,10 @@ import { serverText } from '../../core/displayText';
 import { UsageError } from '../../core/errors';
 import type { LoadedProfile } from '../../core/profiles/types';
 import { planSync, runSync } from '../../core/sync/sync';
-import type { SyncDirection, SyncOptions, SyncPlan, SyncResult } from '../../core/sync/types';
+import type { SyncDirection, SyncOptions, SyncPlan, SyncResult, SyncStateStore } from '../../core/sync/types';
 import { localBaseDir } from '../downloadMapping';
 import type { Services } from '../services';
-import { mergingStore, syncStateDir, syncStateFor } from '../syncState';
+import { mergingStore, syncStateFor } from '../syncState';
 import { localFileOf, remoteFileOf, type OpenPlan } from '../syncPlanView';
 import { nothingToDoText, pairText, resultText, riskQuestion } from '../syncPlanText';
 import { toTarget, type TargetArg } from '../targets';
@@ -102,8 +102,8 @@ export async function resolvePair(s: Services, arg: unknown, purpose: string): P
   return { profile, localRoot: m.localPath, remoteRoot: target.path };
 }
 
-function stateFor(s: Services, pair: Pick<SyncPair, 'profile' | 'localRoot' | 'remoteRoot'>) {
-  return syncStateFor(syncStateDir(s.context.globalStorageUri.fsPath), pair.profile, pair.localRoot, pair.remoteRoot);
+function stateFor(s: Services, pair: Pick<SyncPair, 'profile' | 'localRoot' | 'remoteRoot'>): Promise<SyncStateStore> {
+  return syncStateFor(s.context.globalStorageUri.fsPath, pair.profile, pair.localRoot, pair.remoteRoot, s.sshConfig, (sentence) => s.log.warn(sentence));
 }
 
 /** Makes the plan under a cancellable notification ("Comparing …"). */
@@ -116,7 +116,7 @@ async function makePlan(s: Services, pair: SyncPair, direction: SyncDirection, o
       const controller = new AbortController();
       const sub = token.onCancellationRequested(() => controller.abort());
       try {
-        return await planSync(fs, direction, pair.localRoot, pair.remoteRoot, stateFor(s, pair), { ...options, signal: controller.signal });
+        return await planSync(fs, direction, pair.localRoot, pair.remoteRoot, await stateFor(s, pair), { ...options, signal: controller.signal });
       } finally {
         sub.dispose();
       }
@@ -180,7 +180,8 @@ async function runPlan(s: Services): Promise<TransferRecord | undefined> {
   const force = chosen.some((r) => r.action === 'conflict');
   // Only the ticked rows run; `delete` and `force` reach only those (a ticked delete or conflict).
   const runnable: SyncPlan = { ...plan, delete: deletes, force };
-  const store = open.origin === 'burst' ? mergingStore(stateFor(s, { profile, ...plan })) : stateFor(s, { profile, ...plan });
+  const pairState = await stateFor(s, { profile, ...plan });
+  const store = open.origin === 'burst' ? mergingStore(pairState) : pairState;
   const pair = pairText(plan, profile.name);
   const untickedLeft = plan.rows.length - chosen.length;
   let outcome: SyncResult | undefined;
