@@ -15,6 +15,7 @@ import * as vscode from 'vscode';
 import { describeError, NotFoundError } from '../core/errors';
 import type { LoadedProfile } from '../core/profiles/types';
 import type { SyncPlan, SyncRow } from '../core/sync/types';
+import { localVersion } from '../core/sync/sync';
 import { isPartialName } from '../core/transfer/partialName';
 import { sameVersion } from '../core/transfer/remoteState';
 import { mappedUploads } from './commands/transfer';
@@ -26,15 +27,27 @@ import { mapLocalToRemote } from './uploadMapping';
 const posix = path.posix;
 export const PLAN_THRESHOLD_SETTING = 'uploadOnSave.planThreshold';
 const DEFAULT_THRESHOLD = 20;
+/**
+ * How long files written by other programs and not sent stay counted: a checkout or a build that
+ * trickles out in several bursts (a pause longer than the quiet time) is still one burst for the
+ * threshold.
+ */
+const CARRY_MS = 10_000;
+/** At most this many files of one burst are listed (a new folder is walked up to it). */
+const MAX_FOLDER_FILES = 10_000;
 /** Remote stats made at once while a burst's plan is built. */
 const STAT_LANES = 8;
 
 export class UploadOnSave implements vscode.Disposable {
   readonly bursts: BurstCollector;
   private watchers: vscode.Disposable[] = [];
+  /** Per profile: files written by other programs in recent bursts, not sent (counted with the next burst). */
+  private readonly carried = new Map<string, { files: Map<string, BurstCause>; until: number }>();
   private readonly disposables: vscode.Disposable[] = [];
   /** The last burst handled (tests wait on it). */
   lastBurst: Promise<void> = Promise.resolve();
+  /** The last few bursts: profile, how many files, what became of them (tests and diagnostics). */
+  readonly recent: { profile: string; files: number; outcome: 'plan' | 'upload' | 'gone' }[] = [];
 
   constructor(private readonly s: Services, options: BurstOptions = {}) {
     this.bursts = new BurstCollector((name, files) => {
@@ -83,20 +96,33 @@ export class UploadOnSave implements vscode.Disposable {
     if (!profile?.uploadOnSave || profile.localRoot === undefined) return;
     // Only regular files still there (a file created and removed within the burst is no upload).
     const live = new Map<string, BurstCause>();
-    for (const [file, cause] of files) {
+    const carried = this.carried.get(name);
+    this.carried.delete(name);
+    const all = new Map(carried && carried.until >= Date.now() ? [...carried.files] : []);
+    for (const [f, c] of files) all.set(f, c);
+    for (const [file, cause] of all) {
       const st = await fsp.lstat(file).catch(() => undefined);
       if (st?.isFile()) live.set(file, cause);
+      // VS Code reports a new folder without the files created in it (its events are coalesced):
+      // a checkout adding a folder of 300 files is one "created" event. Its files are the burst.
+      else if (st?.isDirectory() && cause === 'created') for (const f of await this.filesUnder(profile, file, MAX_FOLDER_FILES - live.size)) if (!live.has(f)) live.set(f, 'created');
     }
-    if (live.size === 0) return;
+    const note = (outcome: 'plan' | 'upload' | 'gone') => {
+      this.recent.push({ profile: name, files: live.size, outcome });
+      if (this.recent.length > 10) this.recent.shift();
+    };
+    if (live.size === 0) return note('gone');
     const base = localBaseDir(profile, [...live.keys()][0]);
     const root = base !== undefined ? path.resolve(base, profile.localRoot) : undefined;
     const threshold = vscode.workspace.getConfiguration('secureTransfer', root ? vscode.Uri.file(root) : undefined).get<number>(PLAN_THRESHOLD_SETTING, DEFAULT_THRESHOLD);
     const decision = burstDecision(live, threshold);
+    note(decision.kind === 'plan' && root !== undefined ? 'plan' : 'upload');
     if (decision.kind === 'plan' && root !== undefined) {
       await this.showPlan(profile, root, live);
       return;
     }
     if (decision.kind === 'upload' && decision.notSent.length > 0) {
+      this.carried.set(name, { files: new Map(decision.notSent.map((f) => [f, live.get(f)!])), until: Date.now() + CARRY_MS });
       s.log.info(`Upload on save (${name}): ${decision.notSent.length} file${decision.notSent.length === 1 ? '' : 's'} written by another program, not saved, left alone (${decision.notSent.slice(0, 3).map((f) => path.basename(f)).join(', ')}${decision.notSent.length > 3 ? ', …' : ''}).`);
     }
     for (const file of decision.kind === 'upload' ? decision.saves : []) {
@@ -105,6 +131,22 @@ export class UploadOnSave implements vscode.Disposable {
         if (r.state === 'failed') s.ui.error(`Upload on save to ${m.profile.name} failed: ${r.error}`);
       }
     }
+  }
+
+  /** Regular files under a new folder that the profile would upload (links, ignored and partial names left out), at most `max`. */
+  private async filesUnder(profile: LoadedProfile, dir: string, max: number): Promise<string[]> {
+    const found: string[] = [];
+    const walk = async (d: string): Promise<void> => {
+      for (const e of await fsp.readdir(d, { withFileTypes: true }).catch(() => [])) {
+        if (found.length >= max) return;
+        const p = path.join(d, e.name);
+        if (isPartialName(e.name) || !mapLocalToRemote(profile, p, localBaseDir(profile, p), '').ok) continue;
+        if (e.isDirectory()) await walk(p);
+        else if (e.isFile()) found.push(p);
+      }
+    };
+    await walk(dir);
+    return found;
   }
 
   /** The burst as a plan (new / changed; a file changed on the server since this window saw it: conflict). */
@@ -120,7 +162,8 @@ export class UploadOnSave implements vscode.Disposable {
         if (!st) return undefined;
         const remote = posix.join(remoteRoot, rel);
         const there = await fs.stat(remote).catch((err: unknown) => (err instanceof NotFoundError ? undefined : Promise.reject(err)));
-        const source = { size: st.size, mtime: st.mtimeMs };
+        // The version as core's sync reads it (whole ms), so the run's "changed since the plan" check agrees.
+        const source = localVersion(st);
         if (!there) return { rel, action: 'new', type: 'file', reason: BURST_REASON[cause], source };
         const destination = { size: there.size, mtime: there.mtime };
         const seen = s.transfers.versions.get(profile, remote);
