@@ -247,8 +247,9 @@ describe('Secure Transfer in the VS Code UI', { timeout: 300_000 }, () => {
     await planRow(/page\.html/).click();
     await wb.tab(/page\.html \(demo ↔ local\)/).waitFor({ timeout: 30_000 });
     await page.locator('.editor-instance .view-lines', { hasText: 'changed locally' }).first().waitFor({ timeout: 30_000 });
-    await wb.paneHeader('Sync Plan').hover(); // its title buttons show on hover
-    await page.waitForTimeout(400);
+    // The focused plan shows its title buttons; the pointer rests on the editor (no tooltip over the plan).
+    await page.mouse.move(900, 650);
+    await page.waitForTimeout(600);
     await shot('11-sync-plan');
     await wb.viewTitleAction('Sync Plan', 'Run Sync');
     const deadline = Date.now() + 60_000;
