@@ -39,7 +39,8 @@ import { TransfersViewProvider } from './transfersView';
 import { createTrustDecider, isIdentityChanged, showIdentityChanged } from './trustPrompt';
 import { windowUi, type Ui } from './ui';
 import { connectionsToRestore } from './workspaceRestart';
-import { registerUploadOnSave } from './uploadOnSave';
+import { UploadOnSave } from './uploadOnSave';
+import { SyncPlanViewProvider } from './syncPlanView';
 import { offerToRemember } from './rememberPassword';
 import { ProfileDiagnostics } from './profileDiagnostics';
 import { confirmOverwriteChanged, confirmReplaceExisting } from './conflictPrompt';
@@ -190,14 +191,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
   const statusBar = createStatusBar(connections, profiles);
   const transfersView = new TransfersViewProvider(transfers);
   const profileDiagnostics = new ProfileDiagnostics(profiles);
+  const syncPlans = new SyncPlanViewProvider();
   Object.assign(services, {
-    context, ui, log, profiles, connections, transfers, transfersView, fsProvider, tree, secrets, passwords, trustStore,
+    context, ui, log, profiles, connections, transfers, transfersView, syncPlans, fsProvider, tree, secrets, passwords, trustStore,
     remoteFilesView: treeView, activity, activityView, activityDocuments, audits, statusBar: statusBar.item, profileDiagnostics, sshConfig, watcher,
-  } satisfies Services);
+  } satisfies Omit<Services, 'uploadOnSave'>);
+  services.uploadOnSave = new UploadOnSave(services);
   const setContext = () => {
     void vscode.commands.executeCommand('setContext', 'secureTransfer.hasProfiles', profiles.profiles.length > 0 || profiles.problems.length > 0);
-    // Compare with Remote shows on local files only when some profile maps a local folder.
-    void vscode.commands.executeCommand('setContext', 'secureTransfer.hasLocalRoot', profiles.profiles.some((p) => p.localRoot !== undefined));
+    // Compare with Remote on local files and the Explorer's Sync entries show only when some profile maps a local folder (the commands check which).
+    void vscode.commands.executeCommand('setContext', 'secureTransfer.hasMappedFolders', profiles.profiles.some((p) => p.localRoot !== undefined));
   };
   context.subscriptions.push(
     profiles,
@@ -234,7 +237,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
     activityView,
     activityTree,
     statusBar,
-    registerUploadOnSave(services),
+    syncPlans,
+    syncPlans.attach(),
+    services.uploadOnSave,
     registerImportOffer(services, (err) => reportError(services, err)),
     ...registerCommands(services),
     log.channel,

@@ -16,6 +16,8 @@ import type { RemoteNode, RemoteTreeProvider } from './remoteTree';
 import type { RemoteWatcher } from './remoteWatcher';
 import type { TransferService } from './transfers';
 import type { TransfersViewProvider } from './transfersView';
+import type { SyncPlanViewProvider } from './syncPlanView';
+import type { UploadOnSave } from './uploadOnSave';
 import type { Ui } from './ui';
 
 export interface Services {
@@ -27,6 +29,10 @@ export interface Services {
   transfers: TransferService;
   /** The Transfers view's rows (tests read them as VS Code would). */
   transfersView: TransfersViewProvider;
+  /** The Sync Plan view: the plan shown (one at a time) and its ticks. */
+  syncPlans: SyncPlanViewProvider;
+  /** Upload on save: saves and file events under mappings, collected into bursts. */
+  uploadOnSave: UploadOnSave;
   fsProvider: RemoteFileSystemProvider;
   tree: RemoteTreeProvider;
   secrets: SecretStore;

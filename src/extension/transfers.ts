@@ -86,6 +86,14 @@ export interface TransferRequest {
    * profile's confirmOverwrite is false). Explicit uploads ask; upload on save never does.
    */
   askBeforeReplacing?: boolean;
+  /**
+   * Runs instead of a plain upload or download (a sync plan): given the session pool and the engine
+   * options this record listens to (progress, file rows, cancel), it returns the engine's result and
+   * the one sentence that says how it ended. Resume runs it again.
+   */
+  job?: (pool: SessionPool, opts: TransferOptions) => Promise<{ transfer: TransferResult; summary: string }>;
+  /** What the Transfers view calls it (default: the file or folder's name). */
+  label?: string;
 }
 
 export interface TransferServiceOptions {
@@ -112,6 +120,9 @@ export class TransferService implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<TransferRecord | undefined>();
   /** A transfer was added or removed (undefined), or one changed state or its file rows. */
   readonly onDidChange = this.changed.event;
+  private readonly localWritten = new vscode.EventEmitter<string>();
+  /** A download (or a sync to this computer) finished writing this local file (upload on save ignores it). */
+  readonly onDidWriteLocal = this.localWritten.event;
   private readonly progressed = new vscode.EventEmitter<TransferRecord>();
   /** A running transfer moved bytes (often: listeners throttle). */
   readonly onDidProgress = this.progressed.event;
@@ -144,6 +155,7 @@ export class TransferService implements vscode.Disposable {
     for (const r of this.records) r.controller.abort();
     this.changed.dispose();
     this.progressed.dispose();
+    this.localWritten.dispose();
   }
 
   find(id: number): TransferRecord | undefined {
@@ -233,8 +245,8 @@ export class TransferService implements vscode.Disposable {
 
   private async start(record: TransferRecord): Promise<TransferRecord> {
     const req = record.request;
-    const verb = req.direction === 'upload' ? 'Uploading' : 'Downloading';
-    const name = req.direction === 'upload' ? path.basename(req.local) : path.posix.basename(req.remote);
+    const verb = req.job ? 'Syncing' : req.direction === 'upload' ? 'Uploading' : 'Downloading';
+    const name = req.label ?? (req.direction === 'upload' ? path.basename(req.local) : path.posix.basename(req.remote));
     await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `${verb} ${name}`, cancellable: true },
       async (progress, token) => {
@@ -248,14 +260,14 @@ export class TransferService implements vscode.Disposable {
           // Names and link targets may come from the server: escaped, like everywhere else.
           for (const s of record.skipped ?? []) this.log.warn(`Skipped ${escapeControlChars(s.path)}: ${escapeControlChars(s.reason)}`);
           for (const n of record.notes ?? []) this.log.warn(escapeControlChars(n));
-          record.summary = finishedMessage({
+          record.summary = result.summary ?? finishedMessage({
             direction: req.direction,
             // A download's name and every remote path may come from a server listing.
             name: req.direction === 'upload' ? path.basename(req.local) : serverText(path.posix.basename(req.remote)),
             remoteFolder: `${req.profile.name}:${serverText(path.posix.dirname(req.remote))}`,
             localFolder: path.dirname(req.local),
-            ...(req.recursive ? { files: result.files } : {}),
-            bytes: result.bytes,
+            ...(req.recursive ? { files: result.transfer.files } : {}),
+            bytes: result.transfer.bytes,
             seconds: (record.finishedAt - (record.startedAt ?? record.finishedAt)) / 1000,
           });
           (this.options.showFinished ?? ((m: string) => vscode.window.setStatusBarMessage(`$(check) ${m}`, FINISHED_MESSAGE_MS)))(record.summary);
@@ -275,7 +287,7 @@ export class TransferService implements vscode.Disposable {
     return record;
   }
 
-  private async execute(req: TransferRequest, record: TransferRecord, progress: vscode.Progress<{ message?: string; increment?: number }>): Promise<TransferResult> {
+  private async execute(req: TransferRequest, record: TransferRecord, progress: vscode.Progress<{ message?: string; increment?: number }>): Promise<{ transfer: TransferResult; summary?: string }> {
     const signal = record.controller.signal;
     const seed = await this.session(req.profile, signal);
     throwIfAborted(signal);
@@ -303,16 +315,23 @@ export class TransferService implements vscode.Disposable {
       },
       onFile: (e) => {
         if (record.fileRows.apply(e)) this.progressed.fire(record);
+        if (e.type === 'done' && req.direction === 'download') this.localWritten.fire(e.file.to);
       },
       onFileDone: (to) => {
         if (req.direction === 'upload') this.onRemoteChanged(req.profile.name, to);
       },
     };
     try {
+      if (req.job) {
+        const done = await req.job(pool, opts);
+        record.skipped = done.transfer.skipped;
+        record.notes = done.transfer.notes;
+        return done;
+      }
       const result = req.direction === 'download' ? await this.download(pool, req, opts) : await this.upload(pool, seed, req, opts, record);
       record.skipped = result.skipped;
       record.notes = result.notes;
-      return result;
+      return { transfer: result };
     } finally {
       // Closes only the extra sessions: the profile's connection stays for the tree and editors.
       await pool.close();

@@ -112,7 +112,8 @@ export class TransfersViewProvider implements vscode.TreeDataProvider<TransferNo
   private transferItem(r: TransferRecord): vscode.TreeItem {
     const arrow = r.direction === 'upload' ? '↑' : '↓';
     // A download's name comes from the server (a tree node): escaped like every server name.
-    const name = r.direction === 'upload' ? path.basename(r.local) : escapeControlChars(path.posix.basename(r.remote));
+    // A sync's label is made (escaped) by its command: "sync site".
+    const name = r.request.label ?? (r.direction === 'upload' ? path.basename(r.local) : escapeControlChars(path.posix.basename(r.remote)));
     const hasFiles = r.request.recursive === true && r.fileRows.rows().length > 0;
     const item = new vscode.TreeItem(`${arrow} ${name}`, hasFiles ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = `transfer-${r.id}`;

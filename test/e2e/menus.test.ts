@@ -84,6 +84,16 @@ const bigRow = (f: Fixture, state: string) =>
 /** A quick pick whose placeholder (an attribute, not text) reads `text`. */
 const pickShown = (f: Fixture, text: string) => f.wb.page.locator(`.quick-input-widget input[placeholder*="${text}"]`).waitFor({ timeout: 30_000 });
 const ACTIVITY = 'Activity';
+const PLAN = 'Sync Plan';
+/** A row of the Sync Plan view (group or file). */
+/** Folds (or unfolds) the Remote Files view, so a plan's rows have room (the list only draws rows it can show). */
+async function foldRemoteFiles(f: Fixture, fold: boolean): Promise<void> {
+  const header = f.wb.paneHeader(RF);
+  await header.waitFor({ timeout: 30_000 });
+  if (((await header.getAttribute('aria-expanded')) === 'false') !== fold) await header.click();
+}
+/** Only the Sync Plan view has rows named like these (its groups, and files with their action in front). */
+const planRow = (f: Fixture, name: RegExp) => f.wb.treeItem(name);
 
 /** Presses an Activity title button until `shown` (a dropped click on a freshly drawn action bar is pressed again). */
 async function activityButton(f: Fixture, label: string, shown: () => Promise<unknown>): Promise<void> {
@@ -644,6 +654,121 @@ const ROWS: Row[] = [
     run: async (f) => {
       await f.wb.viewTitleAction('Transfers', 'Clear Finished Transfers');
       await bigRow(f, 'cancelled').waitFor({ state: 'detached', timeout: 30_000 });
+    },
+  },
+  {
+    key: key('view/item/context', 'secureTransfer.syncLocalToRemote', false),
+    reach: 'write site/sync-new.txt, right-click the profile → Sync Local → Remote…',
+    proof: 'the Sync Plan view shows a New group with sync-new.txt; nothing reached the server',
+    run: async (f) => {
+      // Written by "another program" (upload on save is on here): not uploaded, it waits for the sync.
+      writeFileSync(path.join(f.workspace, 'site', 'sync-new.txt'), 'to sync\n');
+      await f.wb.showContainer('Secure Transfer');
+      await f.wb.contextMenu(profileRow(f), 'Sync Local → Remote…');
+      await planRow(f, /^New \(/).waitFor({ timeout: 60_000 });
+      await foldRemoteFiles(f, true);
+      await planRow(f, /^new sync-new\.txt/).waitFor();
+      assert.ok(!existsSync(f.remote('sync-new.txt')), 'the plan sent nothing');
+    },
+  },
+  {
+    key: key('view/title', 'secureTransfer.compareSyncByChecksum', false),
+    reach: 'Sync Plan title bar → Compare by Checksum',
+    proof: 'the plan is made again by checksum, or (OpenSSH offers no hash) one sentence says the server can\'t; the plan stays',
+    run: async (f) => {
+      await f.wb.viewTitleAction(PLAN, 'Compare by Checksum');
+      // The progress toast says "by checksum" too: only an error toast is the refusal.
+      const refused = f.wb.page.locator('.notification-toast', { has: f.wb.page.locator('.codicon-error'), hasText: /hash|checksum/i }).first();
+      const byChecksum = f.wb.page.getByText(/compared by the server's checksums/);
+      await Promise.race([refused.waitFor({ timeout: 60_000 }), byChecksum.waitFor({ timeout: 60_000 })]);
+      await planRow(f, /^new sync-new\.txt/).waitFor();
+      await f.wb.clearNotifications();
+    },
+  },
+  {
+    key: key('view/title', 'secureTransfer.cancelSyncPlan', false),
+    reach: 'Sync Plan title bar → Cancel Sync Plan',
+    proof: 'the Sync Plan view goes away; sync-new.txt is still not on the server',
+    run: async (f) => {
+      await f.wb.viewTitleAction(PLAN, 'Cancel Sync Plan');
+      await f.wb.paneHeader(PLAN).waitFor({ state: 'detached', timeout: 30_000 });
+      assert.ok(!existsSync(f.remote('sync-new.txt')));
+    },
+  },
+  {
+    key: key('explorer/context', 'secureTransfer.syncLocalToRemote', false),
+    reach: 'Explorer: right-click the site folder (localRoot) → Sync Local → Remote…',
+    proof: 'the Sync Plan view shows sync-new.txt',
+    run: async (f) => {
+      // The plan names its folders in the view's header: a right-click that landed on another row while
+      // the Explorer re-rendered (a child of site/) planned that folder instead; cancelled and tried again.
+      for (let attempt = 1; ; attempt++) {
+        await f.wb.showContainer('Explorer');
+        const site = f.wb.treeItem(/^site$/);
+        await site.waitFor({ timeout: 30_000 });
+        await f.wb.contextMenu(site, 'Sync Local → Remote…');
+        await f.wb.paneHeader(PLAN).waitFor({ timeout: 60_000 });
+        const pair = await f.wb.paneHeader(PLAN).locator('.description').innerText();
+        if (/^site → demo:/.test(pair)) break;
+        assert.ok(attempt < 3, `Sync Local → Remote… on site/ planned another folder: ${pair}`);
+        await f.wb.viewTitleAction(PLAN, 'Cancel Sync Plan');
+        await f.wb.paneHeader(PLAN).waitFor({ state: 'detached', timeout: 30_000 });
+      }
+      await planRow(f, /^new sync-new\.txt/).waitFor({ timeout: 60_000 });
+    },
+  },
+  {
+    key: key('view/title', 'secureTransfer.runSyncPlan', false),
+    reach: 'Sync Plan title bar → Run Sync',
+    proof: 'sync-new.txt reaches the server; the view goes away; a "Synced …" notification',
+    run: async (f) => {
+      await f.wb.viewTitleAction(PLAN, 'Run Sync');
+      // Unticked rows (deletes, conflicts) are left alone; a ticked delete would ask first.
+      await f.until('sync-new.txt on the server', () => existsSync(f.remote('sync-new.txt')) && readFileSync(f.remote('sync-new.txt'), 'utf8') === 'to sync\n', 60_000);
+      await f.wb.notification(/Synced /).first().waitFor({ timeout: 30_000 });
+      await f.wb.paneHeader(PLAN).waitFor({ state: 'detached', timeout: 30_000 });
+      await f.wb.clearNotifications();
+    },
+  },
+  {
+    key: key('view/item/context', 'secureTransfer.syncRemoteToLocal', false),
+    reach: 'put from-server.txt on the server, right-click the profile → Sync Remote → Local…, then Run Sync',
+    proof: 'the plan lists from-server.txt as new; after Run Sync it is in site/',
+    run: async (f) => {
+      const p = f.remote('from-server.txt');
+      writeFileSync(p, 'made on the server\n');
+      chownSync(p, statSync(f.remote()).uid, statSync(f.remote()).gid);
+      await f.wb.showContainer('Secure Transfer');
+      await foldRemoteFiles(f, false);
+      await f.wb.contextMenu(profileRow(f), 'Sync Remote → Local…');
+      await planRow(f, /^New \(/).waitFor({ timeout: 60_000 });
+      await foldRemoteFiles(f, true);
+      await planRow(f, /^new from-server\.txt/).waitFor({ timeout: 30_000 });
+      await f.wb.viewTitleAction(PLAN, 'Run Sync');
+      const local = path.join(f.workspace, 'site', 'from-server.txt');
+      await f.until('site/from-server.txt', () => existsSync(local) && readFileSync(local, 'utf8') === 'made on the server\n', 60_000);
+      await f.wb.clearNotifications();
+    },
+  },
+  {
+    key: key('explorer/context', 'secureTransfer.syncRemoteToLocal', false),
+    reach: 'Explorer: right-click the site folder → Sync Remote → Local…',
+    proof: 'a plan (then Cancel Sync Plan) or the one sentence that nothing is to sync; no error',
+    run: async (f) => {
+      await f.wb.showContainer('Explorer');
+      await f.wb.contextMenu(f.wb.treeItem(/^site$/), 'Sync Remote → Local…');
+      const nothing = f.wb.notification(/Nothing to sync/).first();
+      const plan = f.wb.paneHeader(PLAN);
+      const which = await Promise.race([nothing.waitFor({ timeout: 60_000 }).then(() => 'nothing'), plan.waitFor({ timeout: 60_000 }).then(() => 'plan')]);
+      if (which === 'plan') {
+        await f.wb.showContainer('Secure Transfer');
+        await f.wb.viewTitleAction(PLAN, 'Cancel Sync Plan');
+        await plan.waitFor({ state: 'detached', timeout: 30_000 });
+      }
+      await f.wb.noErrorToast();
+      await f.wb.clearNotifications();
+      await f.wb.showContainer('Secure Transfer');
+      await foldRemoteFiles(f, false);
     },
   },
   {

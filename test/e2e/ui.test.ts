@@ -3,24 +3,24 @@
  * against a real OpenSSH sshd. One journey, in order: answer the host-key prompt, type the password,
  * browse, open a remote file, edit, save (checked on the server's disk), see changes made on the
  * server (the editor reloads, an expanded folder lists a new file), upload through the command
- * palette, cancel a long upload. Screenshots go to .test-artifacts/screenshots/ (those README.md shows:
+ * palette, cancel a long upload, review and run a sync plan. Screenshots go to .test-artifacts/screenshots/ (those README.md shows:
  * test/e2e/workbench.ts DOC_SCREENSHOTS). Every menu entry is clicked in menus.test.ts.
  */
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, statSync, truncateSync, writeFileSync, chownSync, rmSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, truncateSync, utimesSync, writeFileSync, chownSync, rmSync, mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { ensureTestUser, scratchDir, startSshd, stopAll, type RunningServer } from '../harness';
 import { launchBrowser, newLoopbackPage, startCodeServer, type CodeServer } from '../harness/codeServer';
 import { REPO_ROOT } from '../harness/common';
-import { refreshDocScreenshots } from './workbench';
+import { refreshDocScreenshots, Workbench } from './workbench';
 
 const SHOTS = path.join(REPO_ROOT, '.test-artifacts', 'screenshots');
 const BIG = 2 * 1024 * 1024 * 1024;
 
-describe('Secure Transfer in the VS Code UI', { timeout: 240_000 }, () => {
+describe('Secure Transfer in the VS Code UI', { timeout: 300_000 }, () => {
   let sshd: RunningServer;
   let server: CodeServer;
   let browser: Browser;
@@ -235,5 +235,45 @@ describe('Secure Transfer in the VS Code UI', { timeout: 240_000 }, () => {
     await report.getByText(`127.0.0.1:${sshd.port}`).first().waitFor({ timeout: 30_000 });
     await page.waitForTimeout(500);
     await shot('10-security-report');
+  });
+
+  it('shows a sync plan from the tree\'s context menu, grouped, and runs it with Run Sync', async () => {
+    // Local changes to deploy: two new files and a changed page (newer than the server's copy).
+    mkdirSync(path.join(workspace, 'site', 'css'), { recursive: true });
+    writeFileSync(path.join(workspace, 'site', 'css', 'site.css'), 'body { margin: 0 }\n');
+    writeFileSync(path.join(workspace, 'site', 'about.html'), '<p>about</p>\n');
+    writeFileSync(path.join(workspace, 'site', 'page.html'), '<p>changed locally</p>\n');
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(path.join(workspace, 'site', 'page.html'), later, later);
+    await runCommand('View: Close All Editors');
+    const wb = new Workbench(page);
+    await wb.showContainer('Secure Transfer');
+    await wb.contextMenu(page.getByRole('treeitem', { name: /^demo/ }).first(), 'Sync Local → Remote…');
+    // Only the Sync Plan view has these rows. Remote Files is folded away so the whole plan shows.
+    const planRow = (name: RegExp) => page.getByRole('treeitem', { name }).first();
+    await planRow(/^New \(2\)/).waitFor({ timeout: 60_000 }).catch(async (err) => {
+      await shot('11-sync-plan-FAILED');
+      throw err;
+    });
+    await wb.paneHeader('Remote Files').click();
+    for (const row of [/^Changed \(1\)/, /about\.html/, /css\/site\.css/, /page\.html/]) await planRow(row).waitFor({ timeout: 30_000 });
+    assert.ok(!existsSync(remote('about.html')), 'nothing is sent before Run Sync');
+    // A click on the changed row opens the diff: the server's page.html left, the local one right.
+    await planRow(/page\.html/).click();
+    await wb.tab(/page\.html \(demo ↔ local\)/).waitFor({ timeout: 30_000 });
+    await page.locator('.editor-instance .view-lines', { hasText: 'changed locally' }).first().waitFor({ timeout: 30_000 });
+    // The focused plan shows its title buttons; the pointer rests on the editor (no tooltip over the plan).
+    await page.mouse.move(900, 650);
+    await page.waitForTimeout(600);
+    await shot('11-sync-plan');
+    await wb.viewTitleAction('Sync Plan', 'Run Sync');
+    const deadline = Date.now() + 60_000;
+    const synced = () => existsSync(remote('about.html')) && existsSync(remote('css', 'site.css')) && readFileSync(remote('page.html'), 'utf8') === '<p>changed locally</p>\n';
+    while (!synced() && Date.now() < deadline) await page.waitForTimeout(200);
+    assert.ok(synced(), 'the ticked rows reached the server');
+    await page.locator('.notification-toast', { hasText: /^Synced|Synced .* transferred/ }).first().waitFor({ timeout: 30_000 });
+    await page.getByRole('treeitem', { name: /sync site .*done/ }).waitFor({ timeout: 30_000 });
+    await shot('12-sync-done');
+    await wb.paneHeader('Remote Files').click();
   });
 });

@@ -20,6 +20,7 @@ import { DOWNLOAD_TO_COMMANDS } from './downloadTo';
 import { DUPLICATE_COMMANDS } from './duplicate';
 import { SECRET_AND_TRUST_COMMANDS } from './secrets';
 import { TRANSFER_COMMANDS } from './transfer';
+import { SYNC_COMMANDS } from './sync';
 import { DOWNLOAD_ACTIVE_FILE_COMMANDS } from './downloadActiveFile';
 import { NEW_FILE_COMMANDS } from './newFile';
 import { UPLOAD_ON_SAVE_COMMANDS } from './toggleUploadOnSave';
@@ -33,7 +34,7 @@ const EDITOR_COMMANDS: readonly Commands[] = [DOWNLOAD_ACTIVE_FILE_COMMANDS, NEW
 /** File management in Remote Files and Compare with Remote (one small file each). */
 const FILE_COMMANDS: readonly Commands[] = [DUPLICATE_COMMANDS, DOWNLOAD_TO_COMMANDS, CHANGE_PERMISSIONS_COMMANDS, COMPARE_COMMANDS];
 
-const FEATURES: readonly Commands[] = [PROFILE_COMMANDS, IMPORT_COMMANDS, CONNECTION_COMMANDS, TEST_CONNECTION_COMMANDS, TRANSFER_COMMANDS, REMOTE_FILE_COMMANDS, SECRET_AND_TRUST_COMMANDS, VIEW_COMMANDS, ...EDITOR_COMMANDS, ...FILE_COMMANDS];
+const FEATURES: readonly Commands[] = [PROFILE_COMMANDS, IMPORT_COMMANDS, CONNECTION_COMMANDS, TEST_CONNECTION_COMMANDS, TRANSFER_COMMANDS, SYNC_COMMANDS, REMOTE_FILE_COMMANDS, SECRET_AND_TRUST_COMMANDS, VIEW_COMMANDS, ...EDITOR_COMMANDS, ...FILE_COMMANDS];
 
 /**
  * The commands that act on a whole Remote Files selection. With several rows selected VS Code passes
