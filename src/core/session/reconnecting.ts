@@ -197,6 +197,18 @@ export class ReconnectingFileSystem implements RemoteFileSystem {
     return this.once(opts?.signal, (s) => s.rename(from, to, opts));
   }
 
+  /** Not repeated after a reconnect either: the caller decides (a transfer notes a false). */
+  setTimes(path: string, mtimeMs: number, opts?: OpOptions): Promise<boolean> {
+    return this.once(opts?.signal, async (s) => (s.setTimes ? s.setTimes(path, mtimeMs, opts) : false));
+  }
+
+  chmod(path: string, mode: number, opts?: OpOptions): Promise<void> {
+    return this.once(opts?.signal, async (s) => {
+      if (!s.chmod) throw new SecureTransferError(`${this.describe()} cannot change permissions over ${s.protocol}.`, 'failure', 'unsupported');
+      await s.chmod(path, mode, opts);
+    });
+  }
+
   // ---- internals ----
 
   private async once<T>(signal: AbortSignal | undefined, fn: (s: RemoteFileSystem) => Promise<T>): Promise<T> {
