@@ -8,17 +8,19 @@ import { VERSION } from '../core/version';
 import type { CliCommand, CliContext } from './context';
 import { PROFILE_FILE_PATH } from '../core/profiles/profileFile';
 import { DEFAULT_REQUEST_TIMEOUT } from '../core/profiles/defaults';
-import { getCommand, lsCommand, mkdirCommand, mvCommand, putCommand, rmCommand } from './commands/files';
+import { chmodCommand, getCommand, lsCommand, mkdirCommand, mvCommand, putCommand, rmCommand } from './commands/files';
 
 const USAGE = `Usage: secure-transfer <command> [options]
 
 Commands:
   ls <url> [--json]              list a remote folder
-  get <url> <local> [-r]         download a file (or a folder with -r)
-  put <local> <url> [-r]         upload a file (or a folder with -r)
+  get <url> <local> [-r] [-p]    download a file (or a folder with -r); -p keeps modification times
+  put <local> <url> [-r] [-p]    upload a file (or a folder with -r); -p keeps modification times
   mkdir <url>                    create a remote folder and its parents
   rm <url> [-r]                  delete a remote file (or a folder with -r)
   mv <url> <newpath>             rename or move a remote file or folder
+  chmod <mode> <url> [-R]        change permissions: octal (644, 0755) or symbolic (u+x,go-w, a=r);
+                                 -R: everything inside a folder too
   audit <url> [--format text|json|sarif] [--fail-on SEVERITY]
                                  check a server's security settings
   test <url>                     try a connection step by step: config, policy, each jump host,
@@ -51,6 +53,8 @@ Options:
   --request-timeout SECS  give up on a server that stops answering for this long (default ${DEFAULT_REQUEST_TIMEOUT})
   --password-stdin        read the password from standard input
   --accept-new            trust an unknown host key or certificate and record it
+  -p, --preserve-times    get / put: give each copy its source's modification time (whole seconds; also
+                          the profile's preserveTimes); a server that can't set times gets a note
   --follow-symlinks       get -r / put -r: follow links to folders and links that leave the
                           folder being copied (default: only links to files inside it are copied)
   --verbose               log the steps (never secrets); stack traces on errors
@@ -66,6 +70,7 @@ const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   mkdir: async () => mkdirCommand,
   rm: async () => rmCommand,
   mv: async () => mvCommand,
+  chmod: async () => chmodCommand,
   audit: async () => (await import('./commands/audit')).auditCommand,
   test: async () => (await import('./commands/test')).testCommand,
   secret: async () => (await import('./commands/secret')).secretCommand,

@@ -20,7 +20,7 @@ export function safeLocale(locale: string | undefined): string | undefined {
 }
 
 /** The writes to a server (and a download's local write): what "Writes" in the action filter selects. */
-export const WRITE_ACTIONS: readonly ActivityAction[] = ['upload', 'save', 'mkdir', 'rename', 'delete', 'download'];
+export const WRITE_ACTIONS: readonly ActivityAction[] = ['upload', 'save', 'mkdir', 'rename', 'delete', 'chmod', 'download'];
 
 /** Per action: the verb of a row and the name of the action in the filter. */
 export const ACTION_TEXT: Readonly<Record<ActivityAction, { verb: string; name: string }>> = {
@@ -32,6 +32,7 @@ export const ACTION_TEXT: Readonly<Record<ActivityAction, { verb: string; name: 
   mkdir: { verb: 'New folder', name: 'New folders' },
   rename: { verb: 'Renamed', name: 'Renames' },
   delete: { verb: 'Deleted', name: 'Deletes' },
+  chmod: { verb: 'Permissions changed', name: 'Permission changes' },
   audit: { verb: 'Audited', name: 'Audits' },
 };
 

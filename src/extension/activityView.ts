@@ -31,6 +31,7 @@ const ICONS: Readonly<Record<ActivityAction, string>> = {
   mkdir: 'new-folder',
   rename: 'edit',
   delete: 'trash',
+  chmod: 'lock',
   audit: 'shield',
 };
 const FAILED = new Set(['failed', 'refused', 'reject']);

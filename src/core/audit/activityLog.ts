@@ -10,10 +10,10 @@ import { sameOrigin } from '../profiles/serverAddress';
 
 /**
  * What happened. Every write to a server has its action: `upload`, `save` (an editor saved a remote
- * file), `mkdir`, `rename`, `delete`; `download` writes locally.
+ * file), `mkdir`, `rename`, `delete`, `chmod` (permissions changed); `download` writes locally.
  */
-export type ActivityAction = 'connect' | 'trust-decision' | 'upload' | 'download' | 'save' | 'mkdir' | 'rename' | 'delete' | 'audit';
-export const ACTIVITY_ACTIONS: readonly ActivityAction[] = ['connect', 'trust-decision', 'upload', 'download', 'save', 'mkdir', 'rename', 'delete', 'audit'];
+export type ActivityAction = 'connect' | 'trust-decision' | 'upload' | 'download' | 'save' | 'mkdir' | 'rename' | 'delete' | 'chmod' | 'audit';
+export const ACTIVITY_ACTIONS: readonly ActivityAction[] = ['connect', 'trust-decision', 'upload', 'download', 'save', 'mkdir', 'rename', 'delete', 'chmod', 'audit'];
 
 export interface ActivityEntry {
   /** ISO time. */

@@ -21,6 +21,8 @@ export interface RemoteEntry {
   mtime: number;
   /** POSIX permission bits (0o777 range) where the server tells them. */
   permissions?: number;
+  /** setuid/setgid/sticky (0o7000 range) where the server tells them (SFTP) and any is set; for chmod's symbolic modes. */
+  specialBits?: number;
   /** Numeric owner and group where the server tells them (SFTP). */
   uid?: number;
   gid?: number;

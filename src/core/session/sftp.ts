@@ -151,6 +151,7 @@ function toEntry(name: string, attrs: Partial<Stats>): RemoteEntry {
     size: attrs.size ?? 0,
     mtime: (attrs.mtime ?? 0) * 1000,
     ...(attrs.mode !== undefined ? { permissions: attrs.mode & 0o777 } : {}),
+    ...(attrs.mode !== undefined && (attrs.mode & 0o7000) !== 0 ? { specialBits: attrs.mode & 0o7000 } : {}),
     ...(attrs.uid !== undefined && attrs.gid !== undefined ? { uid: attrs.uid, gid: attrs.gid } : {}),
   };
 }
