@@ -459,8 +459,9 @@ export class FtpsFileSystem implements RemoteFileSystem {
 
   private async listNow(path: string): Promise<RemoteEntry[]> {
     const entries = toRemoteEntries(await this.client.list(path));
-    // LIST of a missing folder is an empty success on some servers (vsftpd): tell the two apart.
-    if (entries.length === 0 && !this.features.mlst && !(await this.isDirectory(path))) {
+    // LIST of a missing folder is an empty success on some servers (vsftpd), and so is MLSD on
+    // pure-ftpd (a `put -r` into a new folder then never created it): tell the two apart.
+    if (entries.length === 0 && !(await this.isDirectory(path))) {
       throw this.notFound(path);
     }
     return entries;
