@@ -163,3 +163,24 @@ test('chmod with a bad mode: exit 2 and one sentence, before anything connects',
   assert.match(r.stderr, /"u\+y" is not a file mode: write it in octal \(644, 0755\)/);
   assert.equal(r.stderr.trim().split('\n').length, 1);
 });
+
+test('vsftpd: a version remembered from a stat (MDTM, seconds) is no false conflict when a folder upload sees it in LIST (minutes)', async () => {
+  const server = await startVsftpd({ mode: 'explicit' });
+  const { url, run } = cliFor(server);
+  const { local, remote } = await scratchDir('times-list-precision');
+  // A local folder of the remote one's name: `put -r` into the remote parent lands on the same files.
+  const src = path.join(local, path.posix.basename(remote));
+  await fs.mkdir(src);
+  const file = path.join(src, 'index.html');
+  await fs.writeFile(file, 'v1\n');
+  assert.equal((await run(['put', file, url(path.posix.join(remote, 'index.html'))])).code, 0);
+  // 41 s past a minute on the server's disk, so LIST's minute and MDTM's second differ.
+  await fs.utimes(path.join(remote, 'index.html'), new Date(), new Date(Date.UTC(2026, 0, 5, 10, 30, 41)));
+  // get remembers the version it read (a stat: MDTM, seconds).
+  assert.equal((await run(['get', url(path.posix.join(remote, 'index.html')), path.join(local, 'copy.html')])).code, 0);
+  await fs.writeFile(file, 'v2\n');
+  const again = await run(['put', '-r', src, url(path.posix.dirname(remote))]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(await fs.readFile(path.join(remote, 'index.html'), 'utf8'), 'v2\n');
+  await server.stop();
+});

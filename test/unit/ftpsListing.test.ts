@@ -35,6 +35,8 @@ describe('listing names from an untrusted server', () => {
     assert.equal(entries[0].mtime, Date.UTC(2026, 10, 24, 10, 30));
     assert.equal(entries[1].mtime, Date.UTC(2024, 2, 1));
     assert.equal(entries[2].target, 'ok.txt');
+    // LIST shows minutes, or only the day for older files: the entries say how coarse their time is.
+    assert.deepEqual(entries.map((e) => e.mtimePrecision), [60_000, 86_400_000, 60_000]);
   });
 
   test('MLSD facts give the exact modification time; cdir/pdir are skipped', () => {
@@ -47,6 +49,7 @@ describe('listing names from an untrusted server', () => {
     const entries = toRemoteEntries(parseList(text), NOW);
     assert.deepEqual(entries.map((e) => e.name), ['report.csv', 'dir']);
     assert.equal(entries[0].mtime, Date.UTC(2024, 11, 31, 23, 59, 59, 500));
+    assert.equal(entries[0].mtimePrecision, undefined, 'MLSD times are exact');
     assert.equal(entries[0].permissions, 0o640);
   });
 
