@@ -61,7 +61,7 @@ test('never writes a secret: unknown fields are dropped and secret-looking text 
 
 test('refuses an unknown action rather than logging free-form records', () => {
   const log = new ActivityLog(tmp());
-  assert.throws(() => log.append({ server: 's', action: 'chmod' as never, result: 'ok' }), /Unknown activity action/);
+  assert.throws(() => log.append({ server: 's', action: 'format-disk' as never, result: 'ok' }), /Unknown activity action/);
 });
 
 test('a torn last line is skipped on read', async () => {
