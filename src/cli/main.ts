@@ -21,6 +21,12 @@ Commands:
   mv <url> <newpath>             rename or move a remote file or folder
   chmod <mode> <url> [-R]        change permissions: octal (644, 0755) or symbolic (u+x,go-w, a=r);
                                  -R: everything inside a folder too
+  sync <localDir> <url>          make the remote folder like the local one (upload), or
+  sync <url> <localDir>          the local folder like the remote one (download): prints the plan
+                                 (new, changed, deleted, conflict), then runs it. --dry-run: only
+                                 the plan; --delete: also remove what the source lacks; --force:
+                                 overwrite conflicts; --checksum: compare by the server's hash;
+                                 --json; -p: keep modification times; --ignore GLOB (repeatable)
   audit <url> [--format text|json|sarif] [--fail-on SEVERITY]
                                  check a server's security settings
   test <url>                     try a connection step by step: config, policy, each jump host,
@@ -53,13 +59,14 @@ Options:
   --request-timeout SECS  give up on a server that stops answering for this long (default ${DEFAULT_REQUEST_TIMEOUT})
   --password-stdin        read the password from standard input
   --accept-new            trust an unknown host key or certificate and record it
-  -p, --preserve-times    get / put: give each copy its source's modification time (whole seconds; also
+  -p, --preserve-times    get / put / sync: give each copy its source's modification time (whole seconds; also
                           the profile's preserveTimes); a server that can't set times gets a note
-  --follow-symlinks       get -r / put -r: follow links to folders and links that leave the
+  --follow-symlinks       get -r / put -r / sync: follow links to folders and links that leave the
                           folder being copied (default: only links to files inside it are copied)
   --verbose               log the steps (never secrets); stack traces on errors
 
-Exit codes: 0 ok, 1 failure, 2 usage, 3 refused for security, 4 audit threshold reached.
+Exit codes: 0 ok, 1 failure, 2 usage, 3 refused for security, 4 audit threshold reached,
+5 sync left conflicts alone.
 `;
 
 
@@ -71,6 +78,7 @@ const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   rm: async () => rmCommand,
   mv: async () => mvCommand,
   chmod: async () => chmodCommand,
+  sync: async () => (await import('./commands/sync')).syncCommand,
   audit: async () => (await import('./commands/audit')).auditCommand,
   test: async () => (await import('./commands/test')).testCommand,
   secret: async () => (await import('./commands/secret')).secretCommand,

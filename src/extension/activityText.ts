@@ -20,7 +20,7 @@ export function safeLocale(locale: string | undefined): string | undefined {
 }
 
 /** The writes to a server (and a download's local write): what "Writes" in the action filter selects. */
-export const WRITE_ACTIONS: readonly ActivityAction[] = ['upload', 'save', 'mkdir', 'rename', 'delete', 'chmod', 'download'];
+export const WRITE_ACTIONS: readonly ActivityAction[] = ['upload', 'save', 'mkdir', 'rename', 'delete', 'copy', 'chmod', 'download'];
 
 /** Per action: the verb of a row and the name of the action in the filter. */
 export const ACTION_TEXT: Readonly<Record<ActivityAction, { verb: string; name: string }>> = {
@@ -32,7 +32,8 @@ export const ACTION_TEXT: Readonly<Record<ActivityAction, { verb: string; name: 
   mkdir: { verb: 'New folder', name: 'New folders' },
   rename: { verb: 'Renamed', name: 'Renames' },
   delete: { verb: 'Deleted', name: 'Deletes' },
-  chmod: { verb: 'Permissions changed', name: 'Permission changes' },
+  copy: { verb: 'Duplicated', name: 'Duplicates' },
+  chmod: { verb: 'Changed permissions of', name: 'Permission changes' },
   audit: { verb: 'Audited', name: 'Audits' },
 };
 
@@ -67,7 +68,7 @@ const name = (p: string | undefined) => (p ? serverText(path.posix.basename(p) |
 export function entryLabel(e: ActivityEntry): string {
   const text = ACTION_TEXT[e.action] ?? { verb: serverText(e.action) };
   let label: string;
-  if (e.action === 'rename') label = `${text.verb} ${name(e.path)} → ${name(e.to)}`;
+  if (e.action === 'rename' || e.action === 'copy') label = `${text.verb} ${name(e.path)} → ${name(e.to)}`;
   else if (e.action === 'trust-decision') label = `Server identity ${TRUST_ANSWERS[e.result] ?? serverText(e.result)}`;
   else label = [text.verb, name(e.path)].filter(Boolean).join(' ');
   const outcome = e.action !== 'trust-decision' && e.result !== 'ok' ? ` — ${serverText(e.result)}` : '';

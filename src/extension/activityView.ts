@@ -31,6 +31,7 @@ const ICONS: Readonly<Record<ActivityAction, string>> = {
   mkdir: 'new-folder',
   rename: 'edit',
   delete: 'trash',
+  copy: 'copy',
   chmod: 'lock',
   audit: 'shield',
 };
@@ -211,7 +212,7 @@ export async function filterActivityByAction(s: Services, action?: ActionChoice)
   if (chosen === undefined) {
     const items: Array<vscode.QuickPickItem & { choice: ActionChoice }> = [
       { label: 'All actions', choice: 'all' },
-      { label: 'Writes', description: 'uploads, editor saves, new folders, renames, deletes, downloads', choice: 'writes' },
+      { label: 'Writes', description: 'uploads, editor saves, new folders, renames, deletes, duplicates, permission changes, downloads', choice: 'writes' },
       ...(Object.keys(ACTION_TEXT) as ActivityAction[]).map((a) => ({ label: ACTION_TEXT[a].name, choice: a })),
     ];
     chosen = (await s.ui.pick(items, { placeHolder: 'Show which actions?' }))?.choice;

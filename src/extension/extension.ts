@@ -14,6 +14,7 @@ import { serverOrigin } from '../core/profiles/serverAddress';
 import { credentialsFor } from '../core/mfa/provider';
 import { resolveServer } from '../core/connect';
 import { SessionPasswords } from '../core/secrets/sessionPasswords';
+import { ReconnectingFileSystem } from '../core/session/reconnecting';
 import { RemoteVersions } from '../core/transfer/remoteState';
 import { extraSessionFactory } from '../core/transfer/sessionReuse';
 import { TrustStore } from '../core/trust/trustStore';
@@ -21,12 +22,14 @@ import { ACTIVITY_SCHEME, ACTIVITY_VIEW, ActivityDocuments, ActivityViewProvider
 import { AuditMonitor } from './auditMonitor';
 import { ConnectionManager } from './connections';
 import { registerCommands, reportError } from './commands';
+import { moveInto } from './commands/remoteFiles';
 import { offerSftpJsonImport, registerImportOffer } from './commands/importProfiles';
 import { RemoteFileSystemProvider } from './fileSystemProvider';
 import { openDemoGuide } from './demoGuide';
 import { createLogger } from './log';
 import { ProfileRegistry } from './profileRegistry';
 import { RemoteTreeProvider } from './remoteTree';
+import { RemoteWatcher } from './remoteWatcher';
 import { remoteUri, SCHEME } from './remoteUri';
 import { secretStorageStore } from './secretStorageStore';
 import type { Services } from './services';
@@ -153,9 +156,33 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
     } catch (err) {
       reportError(services, err);
     }
+  }, async (folder, entries) => {
+    try {
+      await moveInto(services, folder, entries);
+    } catch (err) {
+      reportError(services, err);
+    }
   });
   tree.sshConfig = sshConfig;
-  const treeView = vscode.window.createTreeView('secureTransfer.remoteFiles', { treeDataProvider: tree, dragAndDropController: tree, showCollapseAll: true, canSelectMany: false });
+  const treeView = vscode.window.createTreeView('secureTransfer.remoteFiles', { treeDataProvider: tree, dragAndDropController: tree, showCollapseAll: true, canSelectMany: true });
+  // Changes made on the server, seen by polling what is open or expanded (extension/remoteWatcher.ts).
+  const watcher = new RemoteWatcher({
+    profile: (name) => profiles.find(name),
+    liveSession: (name) => {
+      const state = connections.state(name);
+      if (state.status !== 'connected') return undefined;
+      // A dropped link is not restored for a poll (not even mid-listing): the watcher never connects, nor asks anything.
+      if (state.fs instanceof ReconnectingFileSystem) return state.fs.liveLink;
+      return state.fs.connected ? state.fs : undefined;
+    },
+    intervalSeconds: () => vscode.workspace.getConfiguration('secureTransfer').get<number>('watchInterval', 5),
+    fire: (events) => fsProvider.fireRemoteChanges(events),
+    folderChanged: (profileName, folder) => void tree.refreshFolder(profileName, folder),
+    treeFolders: () => tree.expandedFolders(),
+    openFiles: () => openRemoteTabs(),
+    log,
+  });
+  fsProvider.watcher = watcher;
   const activityDocuments = new ActivityDocuments(activity);
   const activityView = new ActivityViewProvider(activity);
   const activityTree = vscode.window.createTreeView(ACTIVITY_VIEW, { treeDataProvider: activityView });
@@ -165,9 +192,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
   const profileDiagnostics = new ProfileDiagnostics(profiles);
   Object.assign(services, {
     context, ui, log, profiles, connections, transfers, transfersView, fsProvider, tree, secrets, passwords, trustStore,
-    remoteFilesView: treeView, activity, activityView, activityDocuments, audits, statusBar: statusBar.item, profileDiagnostics, sshConfig,
+    remoteFilesView: treeView, activity, activityView, activityDocuments, audits, statusBar: statusBar.item, profileDiagnostics, sshConfig, watcher,
   } satisfies Services);
-  const setContext = () => void vscode.commands.executeCommand('setContext', 'secureTransfer.hasProfiles', profiles.profiles.length > 0 || profiles.problems.length > 0);
+  const setContext = () => {
+    void vscode.commands.executeCommand('setContext', 'secureTransfer.hasProfiles', profiles.profiles.length > 0 || profiles.problems.length > 0);
+    // Compare with Remote shows on local files only when some profile maps a local folder.
+    void vscode.commands.executeCommand('setContext', 'secureTransfer.hasLocalRoot', profiles.profiles.some((p) => p.localRoot !== undefined));
+  };
   context.subscriptions.push(
     profiles,
     connections,
@@ -184,6 +215,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
     }),
     profileDiagnostics,
     connections.onDidChange(() => tree.refresh()),
+    watcher,
+    treeView.onDidExpandElement((e) => {
+      tree.setExpanded(e.element, true);
+      watcher.poke();
+    }),
+    treeView.onDidCollapseElement((e) => tree.setExpanded(e.element, false)),
+    // Focus back: list what is watched at once (a change made meanwhile is reported then), at the interval again.
+    vscode.window.onDidChangeWindowState((state) => state.focused && watcher.wake()),
+    vscode.window.tabGroups.onDidChangeTabs(() => watcher.poke()),
+    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('secureTransfer.watchInterval') && watcher.wake()),
+    // A connection (re)established: its folders are listed at once.
+    connections.onDidChange((name) => connections.state(name).status === 'connected' && watcher.wake(name)),
     audits,
     audits.onDidChange(() => (treeView.badge = audits.badge())),
     vscode.workspace.registerTextDocumentContentProvider(ACTIVITY_SCHEME, activityDocuments),
@@ -210,6 +253,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
   void openDemoGuide(context.globalState).catch((err: unknown) => log.warn(`Could not open the demo guide: ${describeError(err)}`));
   log.info(`Secure Transfer activated (${profiles.profiles.length} profile(s)${profiles.restricted ? '; Restricted Mode: shared profiles ignored' : ''}).`);
   return context.extensionMode === vscode.ExtensionMode.Test ? { services, ui } : undefined;
+}
+
+/** The remote files open in editor tabs (text, diff sides, custom editors). */
+function openRemoteTabs(): vscode.Uri[] {
+  const uris: vscode.Uri[] = [];
+  for (const tab of vscode.window.tabGroups.all.flatMap((g) => g.tabs)) {
+    const input = tab.input;
+    if (input instanceof vscode.TabInputText || input instanceof vscode.TabInputCustom) uris.push(input.uri);
+    else if (input instanceof vscode.TabInputTextDiff) uris.push(input.original, input.modified);
+  }
+  return uris.filter((u) => u.scheme === SCHEME);
 }
 
 async function restoreConnections(s: Services): Promise<void> {

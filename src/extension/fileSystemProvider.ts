@@ -3,9 +3,9 @@
  * content goes to a hidden temporary sibling which is then renamed over the target, so the server
  * never holds half a file; the saved file keeps its mode and group, and the temporary name is one
  * of the engine's partial names (core/transfer/replaceRemote.ts). A save and an upload agree on
- * "changed on the server" through core's RemoteVersions and sameVersion. `watch` is a no-op
- * (neither SFTP nor FTP can push changes); the provider fires change events for everything done
- * through it, and Refresh re-reads the rest.
+ * "changed on the server" through core's RemoteVersions and sameVersion. `watch` polls (neither
+ * SFTP nor FTP can push changes: extension/remoteWatcher.ts); the provider fires change events for
+ * everything done through it and tells the watcher, so our own writes are not reported back.
  */
 import * as vscode from 'vscode';
 import { describeError, NotFoundError } from '../core/errors';
@@ -14,6 +14,7 @@ import type { RemoteEntry, RemoteFileSystem } from '../core/session/remoteFileSy
 import { RemoteVersions, sameVersion, versionOf, type RemoteVersion } from '../core/transfer/remoteState';
 import { replaceRemoteFile } from '../core/transfer/replaceRemote';
 import { parseRemoteUri } from './remoteUri';
+import type { RemoteWatcher } from './remoteWatcher';
 
 const FILE_TYPES: Readonly<Record<RemoteEntry['type'], vscode.FileType>> = {
   file: vscode.FileType.File,
@@ -42,10 +43,10 @@ export interface SessionSource {
 
 /** One write to a server through the provider, as the activity log records it. */
 export interface RemoteWrite {
-  action: 'save' | 'mkdir' | 'rename' | 'delete';
+  action: 'save' | 'mkdir' | 'rename' | 'delete' | 'copy' | 'chmod';
   /** The file or folder written; for a rename, its old path. */
   path: string;
-  /** A rename's new path. */
+  /** A rename's new path; a copy's (Duplicate) path. */
   to?: string;
   /** `cancelled`: the user kept the server's newer version (the save was not made). */
   result: 'ok' | 'failed' | 'cancelled';
@@ -67,14 +68,32 @@ export class RemoteFileSystemProvider implements vscode.FileSystemProvider {
     this.lastSeen = sessions.versions ?? new RemoteVersions();
   }
 
-  /** No server push exists for SFTP/FTP: a no-op, documented above. */
-  watch(): vscode.Disposable {
-    return new vscode.Disposable(() => undefined);
+  /** Polls for changes made on the server (set by activation; without it watching is a no-op). */
+  watcher?: RemoteWatcher;
+
+  watch(uri: vscode.Uri, options: { readonly recursive: boolean; readonly excludes: readonly string[] }): vscode.Disposable {
+    return this.watcher?.watch(uri, { recursive: options.recursive }) ?? new vscode.Disposable(() => undefined);
   }
 
-  /** Lets other parts (uploads, deletes from the tree) tell open editors and explorers about changes. */
+  /**
+   * Lets other parts (uploads, deletes from the tree) tell open editors and explorers about a change
+   * this window made on the server; the watcher takes it as our own write (its version: what
+   * RemoteVersions recorded after it), so its next listing does not report it back.
+   */
   fireChanged(uri: vscode.Uri, type = vscode.FileChangeType.Changed): void {
+    const { profileName, path: p } = parseRemoteUri(uri);
+    const profile = this.sessions.profile(profileName);
+    if (profile) this.ownWrite(profile, p, type === vscode.FileChangeType.Deleted ? 'deleted' : 'written', type === vscode.FileChangeType.Deleted ? undefined : this.lastSeen.get(profile, p));
     this.emitter.fire([{ type, uri }]);
+  }
+
+  /** Changes the watcher found on the server (nobody's write in this window). */
+  fireRemoteChanges(events: vscode.FileChangeEvent[]): void {
+    this.emitter.fire(events);
+  }
+
+  private ownWrite(profile: LoadedProfile, remotePath: string, kind: 'written' | 'deleted', version?: RemoteVersion): void {
+    this.watcher?.ownWrite(profile, remotePath, kind, version);
   }
 
   async stat(uri: vscode.Uri): Promise<vscode.FileStat> {
@@ -110,13 +129,17 @@ export class RemoteFileSystemProvider implements vscode.FileSystemProvider {
       });
       // Our own write is the new baseline (a failed stat only means the next save cannot compare).
       await fs.stat(p).then((e) => this.lastSeen.set(profile, p, versionOf(e)), () => this.lastSeen.delete(profile, p));
+      this.ownWrite(profile, p, 'written', this.lastSeen.get(profile, p));
     });
-    this.fireChanged(uri);
+    this.emitter.fire([{ type: vscode.FileChangeType.Changed, uri }]);
   }
 
   async createDirectory(uri: vscode.Uri): Promise<void> {
-    await this.run(uri, (fs, p, profile) => this.recorded(profile, { action: 'mkdir', path: p }, () => fs.mkdir(p)));
-    this.fireChanged(uri, vscode.FileChangeType.Created);
+    await this.run(uri, async (fs, p, profile) => {
+      await this.recorded(profile, { action: 'mkdir', path: p }, () => fs.mkdir(p));
+      this.ownWrite(profile, p, 'written');
+    });
+    this.emitter.fire([{ type: vscode.FileChangeType.Created, uri }]);
   }
 
   async delete(uri: vscode.Uri, options: { recursive: boolean }): Promise<void> {
@@ -125,9 +148,10 @@ export class RemoteFileSystemProvider implements vscode.FileSystemProvider {
         const e = await fs.stat(p);
         if (e.type === 'directory') await fs.rmdir(p, { recursive: options.recursive });
         else await fs.delete(p);
+        this.ownWrite(profile, p, 'deleted');
       }),
     );
-    this.fireChanged(uri, vscode.FileChangeType.Deleted);
+    this.emitter.fire([{ type: vscode.FileChangeType.Deleted, uri }]);
   }
 
   async rename(oldUri: vscode.Uri, newUri: vscode.Uri, options: { overwrite: boolean }): Promise<void> {
@@ -141,6 +165,9 @@ export class RemoteFileSystemProvider implements vscode.FileSystemProvider {
         if (exists) throw vscode.FileSystemError.FileExists(newUri);
       }
       await this.recorded(profile, { action: 'rename', path: from, to }, () => fs.rename(from, to, { overwrite: options.overwrite }));
+      // The new name's size is not known here (no stat spent on it): any entry there is ours.
+      this.ownWrite(profile, from, 'deleted');
+      this.ownWrite(profile, to, 'written');
     });
     this.emitter.fire([{ type: vscode.FileChangeType.Deleted, uri: oldUri }, { type: vscode.FileChangeType.Created, uri: newUri }]);
   }
@@ -158,8 +185,11 @@ export class RemoteFileSystemProvider implements vscode.FileSystemProvider {
     throw refusal;
   }
 
-  /** Runs one write and tells the activity log how it ended (a failure is recorded, then rethrown). */
-  private async recorded<T>(profile: LoadedProfile, write: Omit<RemoteWrite, 'result'>, op: () => Promise<T>): Promise<T> {
+  /**
+   * Runs one write and tells the activity log how it ended (a failure is recorded, then rethrown).
+   * Public for the tree's writes that are no file system call (Duplicate, Change Permissions).
+   */
+  async recorded<T>(profile: LoadedProfile, write: Omit<RemoteWrite, 'result'>, op: () => Promise<T>): Promise<T> {
     try {
       const r = await op();
       this.sessions.onWrite?.(profile, { ...write, result: 'ok' });

@@ -1,7 +1,8 @@
 /**
  * The Remote Files view: profiles at the root (workspace-shared or user), folders listed lazily,
  * folders first, theme file icons through `resourceUri`. Failures appear in place as a child item,
- * so the reason stays visible next to what failed. Dropping Explorer files on a folder uploads them.
+ * so the reason stays visible next to what failed. Dropping Explorer files on a folder uploads them;
+ * dragging rows onto a folder of the same server moves them there (after a question).
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -24,6 +25,11 @@ export type RemoteNode =
   | { kind: 'profile'; profile: LoadedProfile }
   | { kind: 'entry'; profileName: string; path: string; type: RemoteEntry['type']; size: number }
   | { kind: 'message'; text: string; detail?: string; profileName?: string; severity: 'error' | 'info'; contextValue?: string; description?: string; command?: vscode.Command };
+
+export type RemoteEntryNode = Extract<RemoteNode, { kind: 'entry' }>;
+
+/** What VS Code names a drag of this view's own rows: `application/vnd.code.tree.<view id, lower case>`. */
+export const TREE_MIME = 'application/vnd.code.tree.securetransfer.remotefiles';
 
 const STATE_LOOK: Readonly<Record<ConnectionState['status'], { icon: string; label: string }>> = {
   disconnected: { icon: 'vm-outline', label: 'not connected' },
@@ -102,16 +108,21 @@ export function problemNode(p: ProfileProblem, manyFolders: boolean): RemoteNode
   return { kind: 'message', severity: 'error', text: p.message, detail };
 }
 
+function nodeProfile(node: RemoteNode): string | undefined {
+  return node.kind === 'profile' ? node.profile.name : node.profileName;
+}
+
 export class RemoteTreeProvider implements vscode.TreeDataProvider<RemoteNode>, vscode.TreeDragAndDropController<RemoteNode> {
   private readonly changed = new vscode.EventEmitter<RemoteNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  readonly dropMimeTypes = ['text/uri-list'];
-  readonly dragMimeTypes: string[] = [];
+  readonly dropMimeTypes = ['text/uri-list', TREE_MIME];
+  readonly dragMimeTypes = [TREE_MIME];
 
   constructor(
     private readonly profiles: ProfileRegistry,
     private readonly connections: ConnectionManager,
     private readonly onDropFiles: (target: { profileName: string; path?: string }, files: vscode.Uri[]) => Promise<void>,
+    private readonly onMoveEntries: (target: { profileName: string; path?: string }, entries: RemoteEntryNode[]) => Promise<void> = async () => undefined,
   ) {}
 
   refresh(): void {
@@ -127,7 +138,50 @@ export class RemoteTreeProvider implements vscode.TreeDataProvider<RemoteNode>, 
    */
   collapse(profileName: string): void {
     this.generations.set(profileName, (this.generations.get(profileName) ?? 0) + 1);
+    for (const [key, node] of [...this.expanded]) if (nodeProfile(node) === profileName) this.expanded.delete(key);
     this.refresh();
+  }
+
+  /** The node whose children list each folder (by profile and path), as last given to VS Code. */
+  private readonly listedBy = new Map<string, RemoteNode>();
+  /** The folder a profile row lists (its remotePath resolved, or the login folder), once listed. */
+  private readonly rootFolders = new Map<string, string>();
+  /**
+   * Rows the user expanded (onDidExpandElement / onDidCollapseElement), by what they show: a refresh
+   * makes new node objects for the same rows.
+   */
+  private readonly expanded = new Map<string, RemoteNode>();
+
+  /** Told by the view: the remote watcher lists expanded folders. */
+  setExpanded(node: RemoteNode, expanded: boolean): void {
+    const key = node.kind === 'profile' ? `profile\n${node.profile.name}` : node.kind === 'entry' ? `${node.profileName}\n${node.path}` : undefined;
+    if (key === undefined) return;
+    if (expanded) this.expanded.set(key, node);
+    else this.expanded.delete(key);
+  }
+
+  /** The folders expanded in the view (a profile row counts once its folder is known). */
+  expandedFolders(): Array<{ profileName: string; path: string }> {
+    const out: Array<{ profileName: string; path: string }> = [];
+    for (const node of this.expanded.values()) {
+      if (node.kind === 'entry' && node.type === 'directory') out.push({ profileName: node.profileName, path: node.path });
+      if (node.kind === 'profile') {
+        const root = this.rootFolders.get(node.profile.name);
+        if (root) out.push({ profileName: node.profile.name, path: root });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Re-lists one folder's row only (the watcher saw it change), not the whole tree: expanded rows
+   * elsewhere keep their state and nothing else is listed again. False when the folder isn't shown.
+   */
+  refreshFolder(profileName: string, folder: string): boolean {
+    const node = this.listedBy.get(`${profileName}\n${folder}`);
+    if (!node) return false;
+    this.changed.fire(node);
+    return true;
   }
 
   getTreeItem(node: RemoteNode): vscode.TreeItem {
@@ -215,6 +269,8 @@ export class RemoteTreeProvider implements vscode.TreeDataProvider<RemoteNode>, 
     try {
       const fs = await this.connections.get(profile);
       const dir = node.kind === 'profile' ? (profile.remotePath ? await fs.realpath(profile.remotePath) : fs.homeDir) : node.path;
+      if (node.kind === 'profile') this.rootFolders.set(profile.name, dir);
+      this.listedBy.set(`${profile.name}\n${dir}`, node);
       // A huge folder shows its first entries and one row saying how many more there are.
       // Transfers' temporary partial files (`.name.st-….part`) are no files of the user's: hidden.
       const { shown, hidden } = firstEntries((await fs.list(dir)).filter((e) => !isPartialName(e.name)));
@@ -242,8 +298,20 @@ export class RemoteTreeProvider implements vscode.TreeDataProvider<RemoteNode>, 
     return [...messages, ...nodes];
   }
 
+  /** Rows dragged within the view: the remote files and folders among them (profiles and messages stay). */
+  handleDrag(source: readonly RemoteNode[], data: vscode.DataTransfer): void {
+    const entries = source.filter((n): n is RemoteEntryNode => n.kind === 'entry');
+    if (entries.length) data.set(TREE_MIME, new vscode.DataTransferItem(entries));
+  }
+
   async handleDrop(target: RemoteNode | undefined, data: vscode.DataTransfer): Promise<void> {
     const folder = folderOf(target);
+    // Our own rows first: VS Code adds their secure-transfer: URIs as a uri-list too (not local files).
+    const moved = data.get(TREE_MIME)?.value as unknown;
+    if (folder && Array.isArray(moved) && moved.length) {
+      await this.onMoveEntries(folder, moved.filter((n): n is RemoteEntryNode => typeof n === 'object' && n !== null && (n as RemoteNode).kind === 'entry'));
+      return;
+    }
     const list = await data.get('text/uri-list')?.asString();
     if (!folder || !list) return;
     const files = list.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#')).map((l) => vscode.Uri.parse(l)).filter((u) => u.scheme === 'file');

@@ -13,6 +13,7 @@ import type { ExtensionLogger } from './log';
 import type { ProfileDiagnostics } from './profileDiagnostics';
 import type { ProfileRegistry } from './profileRegistry';
 import type { RemoteNode, RemoteTreeProvider } from './remoteTree';
+import type { RemoteWatcher } from './remoteWatcher';
 import type { TransferService } from './transfers';
 import type { TransfersViewProvider } from './transfersView';
 import type { Ui } from './ui';
@@ -46,4 +47,6 @@ export interface Services {
   profileDiagnostics: ProfileDiagnostics;
   /** Which OpenSSH client config SFTP connections, Add Profile and the tooltip read (default ~/.ssh/config; tests point it elsewhere). */
   sshConfig: SshConfigOptions;
+  /** Polls open remote editors' and expanded folders' listings for changes made on the server. */
+  watcher: RemoteWatcher;
 }

@@ -8,6 +8,12 @@ export interface Ui {
   pick<T extends vscode.QuickPickItem>(items: readonly T[], options: vscode.QuickPickOptions): Promise<T | undefined>;
   input(options: vscode.InputBoxOptions): Promise<string | undefined>;
   /**
+   * A pick with checkboxes (items with `picked` start ticked). Resolves with the ticked items and what
+   * was typed in the box when Enter was pressed (so a value can be typed instead of ticked), or
+   * undefined for Escape.
+   */
+  pickMany<T extends vscode.QuickPickItem>(items: readonly T[], options: { title?: string; placeholder?: string }): Promise<{ picked: T[]; typed: string } | undefined>;
+  /**
    * A modal warning; resolves with the chosen action, or undefined for Cancel. VS Code makes the first
    * button the default (Enter): with `safeDefault`, that first button is this refusing label instead.
    */
@@ -29,6 +35,23 @@ export interface Ui {
 export const windowUi: Ui = {
   pick: async (items, options) => vscode.window.showQuickPick(items, options),
   input: async (options) => vscode.window.showInputBox(options),
+  pickMany: async <T extends vscode.QuickPickItem>(items: readonly T[], options: { title?: string; placeholder?: string }) => {
+    const qp = vscode.window.createQuickPick<T>();
+    qp.canSelectMany = true;
+    qp.title = options.title;
+    qp.placeholder = options.placeholder;
+    qp.items = items;
+    qp.selectedItems = items.filter((i) => i.picked);
+    try {
+      return await new Promise<{ picked: T[]; typed: string } | undefined>((resolve) => {
+        qp.onDidAccept(() => resolve({ picked: [...qp.selectedItems], typed: qp.value.trim() }));
+        qp.onDidHide(() => resolve(undefined));
+        qp.show();
+      });
+    } finally {
+      qp.dispose();
+    }
+  },
   confirm: async (message, detail, ...actions) => vscode.window.showWarningMessage(message, { modal: true, detail }, ...actions),
   confirmSafe: async (message, detail, safeDefault, ...actions) => {
     // VS Code always adds Cancel (Escape) and focuses the first button: make that one refuse too.

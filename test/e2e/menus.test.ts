@@ -231,6 +231,17 @@ const ROWS: Row[] = [
     },
   },
   {
+    key: key('view/item/context', 'secureTransfer.compareWithRemote', false),
+    reach: 'right-click hello.txt → Compare with Remote',
+    proof: 'a diff tab "hello.txt (demo ↔ local)" (the server\'s copy against site/hello.txt, the localRoot mapping)',
+    run: async (f) => {
+      await f.wb.contextMenu(entry('hello.txt')(f), 'Compare with Remote');
+      await f.wb.tab('hello.txt (demo ↔ local)').waitFor({ timeout: 30_000 });
+      await f.wb.noErrorToast();
+      await f.wb.runCommand('View: Close All Editors');
+    },
+  },
+  {
     key: key('view/item/context', 'secureTransfer.newFile', false),
     reach: 'right-click the docs folder → New File…',
     proof: 'the name box; the file exists on the server and opens in a tab',
@@ -272,6 +283,49 @@ const ROWS: Row[] = [
       await f.wb.contextMenu(entry('made-by-menu')(f), 'Rename…');
       await typeIntoPrompt(f, /New name for/, 'renamed-by-menu');
       await f.until('renamed-by-menu on the server', () => existsSync(f.remote('renamed-by-menu')) && !existsSync(f.remote('made-by-menu')));
+    },
+  },
+  {
+    key: key('view/item/context', 'secureTransfer.duplicate', false),
+    reach: 'right-click hello.txt → Duplicate',
+    proof: '"hello copy.txt" on the server with the same bytes',
+    run: async (f) => {
+      await f.wb.contextMenu(entry('hello.txt')(f), 'Duplicate');
+      await f.until('hello copy.txt on the server', () => existsSync(f.remote('hello copy.txt')) && readFileSync(f.remote('hello copy.txt'), 'utf8') === 'Hello from the server\n');
+      await f.wb.treeItem(/hello copy\.txt/).waitFor({ timeout: 30_000 });
+    },
+  },
+  {
+    key: key('view/item/context', 'secureTransfer.changePermissions', false),
+    reach: 'right-click "hello copy.txt" → Change Permissions… → type 600, Enter',
+    proof: 'the checkbox pick opens; the file\'s mode on the server\'s disk becomes 0600',
+    run: async (f) => {
+      await f.wb.contextMenu(entry('hello copy.txt')(f), 'Change Permissions…');
+      await f.wb.page.locator('.quick-input-widget', { hasText: 'Permissions of' }).waitFor({ timeout: 30_000 });
+      await f.wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Owner: read' }).first().waitFor({ timeout: 30_000 });
+      await f.wb.page.locator('.quick-input-widget input[type="text"], .quick-input-widget input:not([type])').first().fill('600');
+      await f.wb.page.keyboard.press('Enter');
+      await f.until('mode 0600 on the server', () => (statSync(f.remote('hello copy.txt')).mode & 0o777) === 0o600);
+      await f.wb.noErrorToast();
+    },
+  },
+  {
+    key: key('view/item/context', 'secureTransfer.downloadTo', false),
+    reach: 'right-click "hello copy.txt" → Download to… → Enter (the proposed folder: the workspace)',
+    proof: 'the folder picker opens; "hello copy.txt" lands in the workspace folder',
+    run: async (f) => {
+      await f.wb.contextMenu(entry('hello copy.txt')(f), 'Download to…');
+      const input = f.wb.page.locator('.quick-input-widget input').first();
+      await input.waitFor({ timeout: 30_000 });
+      // The simple dialog fills the proposed folder in steps: wait for it before Enter.
+      for (let i = 0; i < 50 && !(await input.inputValue()).includes(path.basename(f.workspace)); i++) await f.wb.page.waitForTimeout(200);
+      await f.wb.page.keyboard.press('Enter');
+      const landed = path.join(f.workspace, 'hello copy.txt');
+      await f.until('hello copy.txt in the workspace', () => existsSync(landed), 15_000).catch(async () => {
+        await f.wb.page.keyboard.press('Enter');
+        await f.until('hello copy.txt in the workspace', () => existsSync(landed));
+      });
+      assert.equal(readFileSync(landed, 'utf8'), 'Hello from the server\n');
     },
   },
   {
@@ -461,6 +515,36 @@ const ROWS: Row[] = [
       await f.wb.page.keyboard.press('Enter');
       await f.wb.contextMenu(f.wb.tab('page.html'), 'Upload Active File');
       await f.until('page.html on the server', () => existsSync(f.remote('page.html')) && readFileSync(f.remote('page.html'), 'utf8') === '<p>page</p>\n');
+    },
+  },
+  {
+    key: key('explorer/context', 'secureTransfer.compareWithRemote', false),
+    reach: 'Explorer: right-click site/page.html (uploaded by the row before) → Compare with Remote',
+    proof: 'a diff tab "page.html (demo ↔ local)"',
+    run: async (f) => {
+      await f.wb.showContainer('Explorer');
+      const item = f.wb.treeItem(/^page\.html$/);
+      await item.waitFor({ timeout: 30_000 });
+      await f.wb.contextMenu(item, 'Compare with Remote');
+      await f.wb.tab('page.html (demo ↔ local)').waitFor({ timeout: 30_000 });
+      await f.wb.noErrorToast();
+    },
+  },
+  {
+    key: key('editor/title', 'secureTransfer.compareWithRemote', false),
+    reach: 'the page.html tab → editor title bar … (More Actions) → Compare with Remote',
+    proof: 'the diff tab "page.html (demo ↔ local)" opens again',
+    run: async (f) => {
+      await f.wb.runCommand('View: Close All Editors');
+      await f.wb.runCommand('Go to File');
+      await f.wb.page.keyboard.type('page.html');
+      await f.wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'page.html' }).first().waitFor();
+      await f.wb.page.keyboard.press('Enter');
+      await f.wb.tab('page.html').waitFor({ timeout: 30_000 });
+      await f.wb.pickFromMenu(() => f.wb.page.locator('.editor-group-container.active .editor-actions .action-label[aria-label^="More Actions"]').first().click(), 'Compare with Remote');
+      await f.wb.tab('page.html (demo ↔ local)').waitFor({ timeout: 30_000 });
+      await f.wb.noErrorToast();
+      await f.wb.runCommand('View: Close All Editors');
     },
   },
   {

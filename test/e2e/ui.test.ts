@@ -1,7 +1,8 @@
 /**
  * UI tests: real clicks in a real VS Code (code-server) driven by playwright-core + Debian's chromium,
  * against a real OpenSSH sshd. One journey, in order: answer the host-key prompt, type the password,
- * browse, open a remote file, edit, save (checked on the server's disk), upload through the command
+ * browse, open a remote file, edit, save (checked on the server's disk), see changes made on the
+ * server (the editor reloads, an expanded folder lists a new file), upload through the command
  * palette, cancel a long upload. Screenshots go to .test-artifacts/screenshots/ (those README.md shows:
  * test/e2e/workbench.ts DOC_SCREENSHOTS). Every menu entry is clicked in menus.test.ts.
  */
@@ -148,6 +149,20 @@ describe('Secure Transfer in the VS Code UI', { timeout: 240_000 }, () => {
     while (!readFileSync(remote('hello.txt'), 'utf8').startsWith('Edited in VS Code. ') && Date.now() < deadline) await page.waitForTimeout(200);
     assert.equal(readFileSync(remote('hello.txt'), 'utf8'), 'Edited in VS Code. Hello from the server\n');
     await shot('06-edited-and-saved');
+  });
+
+  it('sees changes made on the server: the open editor reloads, and a new file appears in an expanded folder', async () => {
+    // hello.txt is open and saved (no unsaved edits); its folder is the expanded profile row's, listed
+    // by the watcher since the connection (default interval, 5 s). A change on the server's disk reloads it.
+    writeFileSync(remote('hello.txt'), 'Changed on the server while open.\n');
+    await page.locator('.editor-instance .view-lines', { hasText: 'Changed on the server while open.' }).waitFor({ timeout: 60_000 });
+    // Expand docs (a click on a folder row): once its first file shows, the watcher has listed it too.
+    await page.getByRole('treeitem', { name: /docs/ }).click();
+    writeFileSync(remote('docs', 'first.txt'), 'first\n');
+    await page.getByRole('treeitem', { name: /first\.txt/ }).waitFor({ timeout: 60_000 });
+    // Written after both listings: only the watcher's next listing (and the node's refresh) can show it.
+    writeFileSync(remote('docs', 'second.txt'), 'second\n');
+    await page.getByRole('treeitem', { name: /second\.txt/ }).waitFor({ timeout: 60_000 });
   });
 
   it('uploads the active file through the command palette', async () => {

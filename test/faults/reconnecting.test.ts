@@ -82,6 +82,25 @@ describe('reconnecting', () => {
     }
   });
 
+  faultTest('liveLink (background work: the remote watcher) is the connection while up; after a drop it is undefined and a request on it fails without reconnecting', async () => {
+    const o = opener(() => sshd);
+    const rfs = await ReconnectingFileSystem.connect(o.open, { initialDelayMs: 100 });
+    try {
+      const live = rfs.liveLink;
+      assert.ok(live, 'up: the live connection');
+      assert.ok((await live.list(remote)).some((e) => e.name === 'hello.txt'));
+      await stopWithConnections(sshd);
+      count('faultsInjected');
+      await assert.rejects(within(live.list(remote), 30_000, 'a listing on a dropped link'));
+      assert.equal(rfs.liveLink, undefined, 'down: nothing to list with');
+      assert.equal(o.opens(), 1, 'nothing reconnected');
+      assert.equal(rfs.reconnects, 0);
+    } finally {
+      sshd = await startSshd({ port: sshd.port, hostKeysFrom: sshd });
+      await rfs.close();
+    }
+  });
+
   faultTest('a read-only request cut mid-way is retried once on a new connection and returns the right bytes', async () => {
     const data = path.join(remote, 'read-me.bin');
     const expected = await writeRandomFile(data, 4 * MiB);

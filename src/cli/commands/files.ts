@@ -30,7 +30,7 @@ async function withSession<T>(ctx: CliContext, target: Target, args: ConnectionA
  * A pool of sessions for get/put: the first connection asks any trust question, the others reuse
  * its answer. `fn` gets the pool and the first session (to resolve paths against its home folder).
  */
-async function withPool<T>(ctx: CliContext, target: Target, args: ConnectionArgs, fn: (pool: SessionPool, first: RemoteFileSystem, state: FileRemoteState) => Promise<T>): Promise<T> {
+export async function withPool<T>(ctx: CliContext, target: Target, args: ConnectionArgs, fn: (pool: SessionPool, first: RemoteFileSystem, state: FileRemoteState) => Promise<T>): Promise<T> {
   const context = await connectContext(ctx, target, args);
   const factory = sessionFactory(target.profile, context);
   const first = await factory();

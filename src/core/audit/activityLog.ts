@@ -10,10 +10,11 @@ import { sameOrigin } from '../profiles/serverAddress';
 
 /**
  * What happened. Every write to a server has its action: `upload`, `save` (an editor saved a remote
- * file), `mkdir`, `rename`, `delete`, `chmod` (permissions changed); `download` writes locally.
+ * file), `mkdir`, `rename`, `delete`, `copy` (Duplicate: `path` → `to`), `chmod`
+ * (the new mode in `detail`); `download` writes locally.
  */
-export type ActivityAction = 'connect' | 'trust-decision' | 'upload' | 'download' | 'save' | 'mkdir' | 'rename' | 'delete' | 'chmod' | 'audit';
-export const ACTIVITY_ACTIONS: readonly ActivityAction[] = ['connect', 'trust-decision', 'upload', 'download', 'save', 'mkdir', 'rename', 'delete', 'chmod', 'audit'];
+export type ActivityAction = 'connect' | 'trust-decision' | 'upload' | 'download' | 'save' | 'mkdir' | 'rename' | 'delete' | 'copy' | 'chmod' | 'audit';
+export const ACTIVITY_ACTIONS: readonly ActivityAction[] = ['connect', 'trust-decision', 'upload', 'download', 'save', 'mkdir', 'rename', 'delete', 'copy', 'chmod', 'audit'];
 
 export interface ActivityEntry {
   /** ISO time. */
@@ -28,7 +29,7 @@ export interface ActivityEntry {
   fingerprint?: string;
   /** Remote path for transfers, saves, new folders, deletes and the old name of a rename. */
   path?: string;
-  /** The new remote path of a rename. */
+  /** The new remote path of a rename, or a copy's path. */
   to?: string;
   /** One short sentence (an error message, the worst audit severity). */
   detail?: string;

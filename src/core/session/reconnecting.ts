@@ -10,7 +10,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
-import { CancelledError, SecureTransferError, describeError, throwIfAborted, type ErrorCode } from '../errors';
+import { CancelledError, SecureTransferError, UsageError, describeError, throwIfAborted, type ErrorCode } from '../errors';
 import { silentLogger, type Logger } from '../log';
 import type { Protocol } from '../profiles/types';
 import type {
@@ -129,6 +129,15 @@ export class ReconnectingFileSystem implements RemoteFileSystem {
     return !this.isClosed && this.current.connected;
   }
 
+  /**
+   * The connection itself while its link is up (undefined while down or being restored): for
+   * background work that must never reconnect, and so never ask for a password or a trust decision
+   * (the remote watcher's listings). A request on it that meets a dropped link fails, no retry.
+   */
+  get liveLink(): RemoteFileSystem | undefined {
+    return this.linkUp && !this.reconnecting ? this.current : undefined;
+  }
+
   onClose(listener: (err?: Error) => void): void {
     if (this.isClosed) queueMicrotask(() => listener());
     else this.closeListeners.push(listener);
@@ -204,7 +213,7 @@ export class ReconnectingFileSystem implements RemoteFileSystem {
 
   chmod(path: string, mode: number, opts?: OpOptions): Promise<void> {
     return this.once(opts?.signal, async (s) => {
-      if (!s.chmod) throw new SecureTransferError(`${this.describe()} cannot change permissions over ${s.protocol}.`, 'failure', 'unsupported');
+      if (!s.chmod) throw new UsageError(`This ${s.protocol.toUpperCase()} session cannot change permissions.`);
       await s.chmod(path, mode, opts);
     });
   }

@@ -58,6 +58,11 @@ export interface SyncPlan {
   unchanged: number;
   /** What was left out and why (ignored, the profile file, `.git/`, unsafe names, links). */
   skipped: SkippedEntry[];
+  /**
+   * The unchanged files' versions on both sides (rel → versions), so that the run records them too:
+   * after a first sync, a later change on the destination is then seen as a conflict.
+   */
+  inStep?: SyncRecord['files'];
 }
 
 /** The last-synced state of one (server, remote folder, local folder) pair. */
@@ -85,6 +90,8 @@ export interface SyncOptions {
   preserveTimes?: boolean;
   followSymlinks?: boolean;
   signal?: AbortSignal;
+  /** How messages name the server (e.g. serverUrl()); default "the server". */
+  serverName?: string;
 }
 
 export interface RunSyncOptions extends SyncOptions {

@@ -163,7 +163,7 @@ interface FileJob {
   replacesUnknown?: boolean;
   /** The source's modification time (ms; 0 when the server didn't tell), given to the file with preserveTimes. */
   mtimeMs?: number;
-  /** Downloads: the time came from an FTP listing, which may hold only minutes (LIST): asked again for -p. */
+  /** Downloads: the time came from an FTP LIST line, which holds only minutes or days (RemoteEntry.mtimePrecision): asked again for -p. */
   listedTime?: boolean;
 }
 
@@ -214,7 +214,8 @@ function relJoin(rel: string, name: string): string {
   return rel ? `${rel}/${name}` : name;
 }
 
-async function hashLocalFile(file: string, algorithm: HashAlgorithm): Promise<string> {
+/** The hex digest of a local file (compared with a server's hash of the same algorithm). */
+export async function hashLocalFile(file: string, algorithm: HashAlgorithm): Promise<string> {
   const hash = createHash(algorithm);
   for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
   return hash.digest('hex');
@@ -271,7 +272,7 @@ async function moveChecked(job: FileJob, mover: FileMover, onBytes: (bytes: numb
 }
 
 /** A folder of a tree walk: where it is read, where it goes, and its path below the transfer root. */
-interface TreeDir extends WalkedDir {
+export interface TreeDir extends WalkedDir {
   from: string;
   to: string;
   rel: string;
@@ -353,23 +354,79 @@ async function runJobs(
 // ---------------------------------------------------------------- download
 
 export async function download(source: SessionSource, remotePath: string, localTarget: string | TransferTarget, opts: TransferOptions = {}): Promise<TransferResult> {
-  const { pool, owned } = asPool(source);
-  try {
-    const rfs = await pool.any(opts.signal);
+  return downloadPlanned(source, opts, async (pool, rfs, jobs, skipped) => {
     const entry = await rfs.stat(remotePath, { signal: opts.signal });
     if (entry.type === 'directory' && !opts.recursive) {
       throw new UsageError(`${remotePath} is a folder: add -r to download it with everything inside.`);
     }
     const dest = await landingPath(localTarget, remote.basename(remotePath) || 'download', path.join, async (p) => (await localStat(p))?.isDirectory() ?? false);
     if (entry.type !== 'directory' && (await localStat(dest))?.isDirectory()) throw fileOntoFolder(dest);
-    const skipped: SkippedEntry[] = [];
-    const jobs: FileJob[] = [];
     const ignored = ignoreMatcher(opts.ignore);
     if (entry.type === 'directory') {
       await planDownloadTree(pool, rfs.protocol, originOf(rfs), remotePath, dest, ignored, jobs, skipped, opts);
     } else {
       jobs.push(await downloadJob(originOf(rfs), remotePath, dest, entry));
     }
+  });
+}
+
+/** One file of an explicit list (core/sync): `entry` is the source as a listing showed it, when known. */
+export interface TransferPair {
+  from: string;
+  to: string;
+  entry?: RemoteEntry;
+}
+
+/**
+ * Downloads exactly these files (no tree walk): each local folder is created if missing and read
+ * once (partials to resume, older ones to delete); the same jobs, checks and atomic placing as
+ * download(). `entry` (size, mtime, mode as listed) saves a stat per file.
+ */
+export async function downloadFiles(source: SessionSource, pairs: readonly TransferPair[], opts: TransferOptions = {}): Promise<TransferResult> {
+  return downloadPlanned(source, opts, async (pool, rfs, jobs) => {
+    const origin = originOf(rfs);
+    const byDir = groupBy(pairs, (p) => path.dirname(p.to));
+    await runBounded(
+      [...byDir],
+      pool.capacity,
+      async ([dir, list]) => {
+        await fs.mkdir(dir, { recursive: true });
+        const localNames = new Set(await fs.readdir(dir));
+        for (const pair of list) {
+          if ((await localStat(pair.to))?.isDirectory()) throw fileOntoFolder(pair.to);
+          const entry = pair.entry ?? (await pool.use((r) => r.stat(pair.from, { signal: opts.signal }), opts.signal));
+          if (entry.type !== 'file') throw new UsageError(`${escapeControlChars(pair.from)} is not a file: only files are downloaded by name.`);
+          jobs.push(await downloadJob(origin, pair.from, pair.to, entry, localNames));
+        }
+      },
+      opts.signal,
+    );
+  });
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = groups.get(k);
+    if (list) list.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
+/** Plans a download's jobs with `plan`, then runs them (the part download() and downloadFiles() share). */
+async function downloadPlanned(
+  source: SessionSource,
+  opts: TransferOptions,
+  plan: (pool: SessionPool, rfs: RemoteFileSystem, jobs: FileJob[], skipped: SkippedEntry[]) => Promise<void>,
+): Promise<TransferResult> {
+  const { pool, owned } = asPool(source);
+  try {
+    const rfs = await pool.any(opts.signal);
+    const skipped: SkippedEntry[] = [];
+    const jobs: FileJob[] = [];
+    await plan(pool, rfs, jobs, skipped);
     return await runJobs(pool, jobs, opts, skipped, async (session, job, note, onBytes) => {
       await deleteStale(job, (p) => fs.rm(p, { force: true }));
       const get = (offset: number, onMoved: (bytes: number) => void) =>
@@ -415,7 +472,7 @@ const TIMES_NOT_SET = {
  */
 async function sourceTime(session: RemoteFileSystem, job: FileJob, signal?: AbortSignal): Promise<number> {
   const listed = job.mtimeMs ?? 0;
-  if (!job.listedTime || session.protocol === 'sftp') return listed;
+  if (!job.listedTime) return listed;
   const now = await session.stat(job.from, { signal });
   // Changed since it was listed: its new time would not be these bytes' time.
   if (now.size !== job.size || !now.mtime) return listed;
@@ -456,7 +513,7 @@ async function downloadJob(origin: string, from: string, to: string, entry: Remo
   const offset = have <= entry.size ? have : 0;
   const names = localNames ?? new Set(await fs.readdir(path.dirname(to)).catch(() => []));
   const stale = olderPartials(names, name).map((n) => path.join(path.dirname(to), n));
-  return { from, to, partial, size: entry.size, offset, version: versionOf(entry), stale, mtimeMs: entry.mtime, ...(entry.permissions !== undefined ? { remoteMode: entry.permissions } : {}) };
+  return { from, to, partial, size: entry.size, offset, version: versionOf(entry), stale, mtimeMs: entry.mtime, ...(entry.mtimePrecision ? { listedTime: true } : {}), ...(entry.permissions !== undefined ? { remoteMode: entry.permissions } : {}) };
 }
 
 /**
@@ -475,6 +532,44 @@ async function planDownloadTree(
   jobs: FileJob[],
   skipped: SkippedEntry[],
   opts: TransferOptions,
+): Promise<void> {
+  await walkRemoteTree(pool, protocol, root, dest, ignored, skipped, opts, {
+    enter: async (dir) => {
+      await fs.mkdir(dir.to, { recursive: true });
+      return new Set(await fs.readdir(dir.to));
+    },
+    file: async (_dir, localNames, from, to, entry) => void jobs.push(await downloadJob(origin, from, to, entry, localNames)),
+  });
+}
+
+/** What a tree walk tells its caller (the planners here, and core/sync's comparison). */
+export interface TreeVisitor<Ctx, Entry> {
+  /** A folder is entered, before its entries: what it returns is handed to `file` for its files. */
+  enter(dir: TreeDir): Promise<Ctx>;
+  /** A regular file, or a link to one that the rules let through (`entry`: what it leads to). */
+  file(dir: TreeDir, ctx: Ctx, from: string, to: string, entry: Entry, rel: string): Promise<void>;
+  /** Something in `dir` was left out (ignored, a partial, an unsafe name, a link not followed…). */
+  leftOut?(dir: TreeDir): void;
+  /** Ignored paths are noted in `skipped` (default: only for uploads, as before). */
+  noteIgnored?: boolean;
+}
+
+/**
+ * Walks a remote tree level by level (listings in parallel over the pool), mapping each name onto
+ * the local folder `dest` (hostile names are skipped: safeLocalJoin). Symbolic links follow the
+ * rules of symlinks.ts: where a link leads is asked of the server (SFTP realpath resolves links; an
+ * FTPS server can't be asked, so there a link to a file counts as inside only when it names a
+ * regular file in its own folder). Engine partials are never visited.
+ */
+export async function walkRemoteTree<Ctx>(
+  pool: SessionPool,
+  protocol: Protocol,
+  root: string,
+  dest: string,
+  ignored: IgnoreMatcher,
+  skipped: SkippedEntry[],
+  opts: Pick<TransferOptions, 'signal' | 'followSymlinks'>,
+  visitor: TreeVisitor<Ctx, RemoteEntry>,
 ): Promise<void> {
   const signal = opts.signal;
   const resolvesLinks = protocol === 'sftp';
@@ -530,19 +625,26 @@ async function planDownloadTree(
     { from: root, to: dest, rel: '', real: rootReal, links: 0 },
     pool.capacity,
     async (dir, descend) => {
-      await fs.mkdir(dir.to, { recursive: true });
-      const localNames = new Set(await fs.readdir(dir.to));
+      const ctx = await visitor.enter(dir);
       const entries = await use((rfs) => rfs.list(dir.from, { signal }));
       const listed = new Map(entries.map((e) => [e.name, e]));
+      const skip = (entry: SkippedEntry): void => {
+        skipped.push(entry);
+        visitor.leftOut?.(dir);
+      };
       for (const child of entries.sort((a, b) => a.name.localeCompare(b.name))) {
         const from = remote.join(dir.from, child.name);
         const rel = relJoin(dir.rel, child.name);
-        if (ignored(rel) || isPartialName(child.name)) continue;
+        if (ignored(rel) || isPartialName(child.name)) {
+          if (visitor.noteIgnored && !isPartialName(child.name)) skipped.push({ path: from, reason: SKIP_REASONS.ignored });
+          visitor.leftOut?.(dir);
+          continue;
+        }
         let to: string;
         try {
           to = safeLocalJoin(dir.to, child.name);
         } catch (err) {
-          skipped.push({ path: from, reason: describeError(err) });
+          skip({ path: from, reason: describeError(err) });
           continue;
         }
         const sub = (real: string | undefined, links: number): TreeDir => ({ from, to, rel, real, links, up: dir });
@@ -551,16 +653,16 @@ async function planDownloadTree(
           continue;
         }
         if (child.type === 'file') {
-          jobs.push({ ...(await downloadJob(origin, from, to, child, localNames)), listedTime: protocol !== 'sftp' });
+          await visitor.file(dir, ctx, from, to, child, rel);
           continue;
         }
         if (child.type !== 'symlink') {
-          skipped.push({ path: from, reason: SKIP_REASONS.notFileOrFolder });
+          skip({ path: from, reason: SKIP_REASONS.notFileOrFolder });
           continue;
         }
         const link = await resolveLink(from, child, listed);
         if ('reason' in link) {
-          skipped.push({ path: from, reason: link.reason });
+          skip({ path: from, reason: link.reason });
           continue;
         }
         const e = { ...link.entry, name: child.name };
@@ -571,17 +673,17 @@ async function planDownloadTree(
         if (!inside && !opts.followSymlinks) {
           const proven = resolvesLinks && rootReal !== undefined && link.real !== undefined;
           const reason = proven ? SKIP_REASONS.leaves(link.real!) : e.type === 'directory' ? SKIP_REASONS.folderLink : SKIP_REASONS.unproven;
-          skipped.push({ path: from, reason });
+          skip({ path: from, reason });
         } else if (e.type === 'file') {
-          jobs.push(await downloadJob(origin, from, to, e, localNames));
+          await visitor.file(dir, ctx, from, to, e, rel);
         } else if (e.type !== 'directory') {
-          skipped.push({ path: from, reason: SKIP_REASONS.notFileOrFolder });
+          skip({ path: from, reason: SKIP_REASONS.notFileOrFolder });
         } else if (!opts.followSymlinks) {
-          skipped.push({ path: from, reason: SKIP_REASONS.folderLink });
+          skip({ path: from, reason: SKIP_REASONS.folderLink });
         } else if (loopsBack(dir, child, link.real) !== undefined) {
-          skipped.push({ path: from, reason: SKIP_REASONS.backToEnclosing(loopsBack(dir, child, link.real)!) });
+          skip({ path: from, reason: SKIP_REASONS.backToEnclosing(loopsBack(dir, child, link.real)!) });
         } else if (dir.links >= MAX_FOLLOWED_LINKS) {
-          skipped.push({ path: from, reason: SKIP_REASONS.tooDeep });
+          skip({ path: from, reason: SKIP_REASONS.tooDeep });
         } else {
           descend(sub(link.real, dir.links + 1));
         }
@@ -594,16 +696,79 @@ async function planDownloadTree(
 // ---------------------------------------------------------------- upload
 
 export async function upload(source: SessionSource, localPath: string, remoteTarget: string | TransferTarget, opts: TransferOptions = {}): Promise<TransferResult> {
-  const { pool, owned } = asPool(source);
-  try {
+  return uploadPlanned(source, opts, async (pool, rfs, ignored, skipped, addFile) => {
     const st = await localStat(localPath);
     if (!st) throw new UsageError(`${localPath} does not exist: check the local path.`);
     if (st.isDirectory() && !opts.recursive) {
       throw new UsageError(`${localPath} is a folder: add -r to upload it with everything inside.`);
     }
     assertUploadable(localPath);
-    const rfs = await pool.any(opts.signal);
     const dest = await landingPath(remoteTarget, path.basename(localPath), remote.join, async (p) => (await remoteStat(rfs, p, opts.signal))?.type === 'directory');
+    if (st.isDirectory()) {
+      await planUploadTree(pool, localPath, dest, ignored, skipped, addFile, opts);
+    } else {
+      const dir = remote.dirname(dest);
+      const names = [remote.basename(dest), uploadPartialName(rfs, localPath, st, dest)];
+      const there = new Map<string, RemoteEntry>();
+      for (const name of names) {
+        // lstat where the server has it: a link planted at the partial's name must show as a link.
+        const e = await (name === names[0] ? remoteStat : remoteLstat)(rfs, remote.join(dir, name), opts.signal);
+        if (e) there.set(name, e);
+      }
+      if (there.get(names[0])?.type === 'directory') throw fileOntoFolder(dest);
+      // Older partials of this target are found by name only: list the folder (best effort). Only for
+      // large files: a listing may cost more than a small file's upload (upload on save), and an
+      // interrupted small upload leaves little behind.
+      if (st.size >= VERIFY_FROM_BYTES) {
+        for (const e of (await remoteList(rfs, dir, opts.signal).catch(() => undefined)) ?? []) {
+          if (isPartialName(e.name) && !there.has(e.name)) there.set(e.name, e);
+        }
+      }
+      await addFile(localPath, st, dest, there);
+    }
+  });
+}
+
+/**
+ * Uploads exactly these local files (no tree walk): each remote folder is listed once (what is
+ * there, partials to resume, older ones to delete) or created when missing; then the same jobs,
+ * conflict checks, modes and atomic renames as upload(). Every file must be uploadable (not in
+ * `.git`, not the profile file) and a regular file (or a link to one).
+ */
+export async function uploadFiles(source: SessionSource, pairs: readonly TransferPair[], opts: TransferOptions = {}): Promise<TransferResult> {
+  for (const pair of pairs) assertUploadable(pair.from);
+  return uploadPlanned(source, opts, async (pool, _rfs, _ignored, _skipped, addFile) => {
+    const byDir = groupBy(pairs, (p) => remote.dirname(p.to));
+    const listings = new Map<string, RemoteEntry[] | undefined>();
+    await runBounded([...byDir.keys()], pool.capacity, async (dir) => void listings.set(dir, await pool.use((rfs) => remoteList(rfs, dir, opts.signal), opts.signal)), opts.signal);
+    // Missing folders created parents first, one at a time (two mkdir -p racing for a parent can fail).
+    for (const dir of [...byDir.keys()].sort()) {
+      if (!listings.get(dir)) await pool.use((rfs) => rfs.mkdir(dir, { signal: opts.signal }), opts.signal);
+    }
+    for (const [dir, list] of byDir) {
+      const there = new Map((listings.get(dir) ?? []).map((e) => [e.name, e]));
+      for (const pair of list) {
+        const st = await localStat(pair.from);
+        if (!st) throw new UsageError(`${pair.from} does not exist: check the local path.`);
+        if (!st.isFile()) throw new UsageError(`${pair.from} is not a regular file: only files are uploaded by name.`);
+        if (there.get(remote.basename(pair.to))?.type === 'directory') throw fileOntoFolder(pair.to);
+        await addFile(pair.from, st, pair.to, there);
+      }
+    }
+  });
+}
+
+type AddUploadFile = (from: string, s: Stats, to: string, there: Map<string, RemoteEntry>) => Promise<void>;
+
+/** Plans an upload's jobs with `plan` (through addFile), checks conflicts, then runs them (upload() and uploadFiles()). */
+async function uploadPlanned(
+  source: SessionSource,
+  opts: TransferOptions,
+  plan: (pool: SessionPool, rfs: RemoteFileSystem, ignored: IgnoreMatcher, skipped: SkippedEntry[], addFile: AddUploadFile) => Promise<void>,
+): Promise<TransferResult> {
+  const { pool, owned } = asPool(source);
+  try {
+    const rfs = await pool.any(opts.signal);
     const skipped: SkippedEntry[] = [];
     const jobs: FileJob[] = [];
     const ignored = ignoreMatcher(opts.ignore);
@@ -611,7 +776,7 @@ export async function upload(source: SessionSource, localPath: string, remoteTar
     const conflicts: ConflictError[] = [];
 
     /** One file: compare with what is there now, find a partial to resume. */
-    const addFile = async (from: string, s: Stats, to: string, there: Map<string, RemoteEntry>): Promise<void> => {
+    const addFile: AddUploadFile = async (from, s, to, there) => {
       const base = remote.basename(to);
       let partial = remote.join(remote.dirname(to), uploadPartialName(rfs, from, s, to));
       const now = there.get(base);
@@ -641,28 +806,7 @@ export async function upload(source: SessionSource, localPath: string, remoteTar
       });
     };
 
-    if (st.isDirectory()) {
-      await planUploadTree(pool, localPath, dest, ignored, skipped, addFile, opts);
-    } else {
-      const dir = remote.dirname(dest);
-      const names = [remote.basename(dest), uploadPartialName(rfs, localPath, st, dest)];
-      const there = new Map<string, RemoteEntry>();
-      for (const name of names) {
-        // lstat where the server has it: a link planted at the partial's name must show as a link.
-        const e = await (name === names[0] ? remoteStat : remoteLstat)(rfs, remote.join(dir, name), opts.signal);
-        if (e) there.set(name, e);
-      }
-      if (there.get(names[0])?.type === 'directory') throw fileOntoFolder(dest);
-      // Older partials of this target are found by name only: list the folder (best effort). Only for
-      // large files: a listing may cost more than a small file's upload (upload on save), and an
-      // interrupted small upload leaves little behind.
-      if (st.size >= VERIFY_FROM_BYTES) {
-        for (const e of (await remoteList(rfs, dir, opts.signal).catch(() => undefined)) ?? []) {
-          if (isPartialName(e.name) && !there.has(e.name)) there.set(e.name, e);
-        }
-      }
-      await addFile(localPath, st, dest, there);
-    }
+    await plan(pool, rfs, ignored, skipped, addFile);
     if (conflicts.length > 0) {
       const first = conflicts[0];
       if (conflicts.length === 1) throw first;
@@ -735,18 +879,40 @@ async function remoteLstat(rfs: RemoteFileSystem, p: string, signal?: AbortSigna
   }
 }
 
-/**
- * Walks the local tree; per remote folder, one listing (or a mkdir) tells what is already there.
- * Local symbolic links follow the rules of symlinks.ts, resolved with fs.realpath.
- */
+/** Walks the local tree; per remote folder, one listing (or a mkdir) tells what is already there. */
 async function planUploadTree(
   pool: SessionPool,
   root: string,
   dest: string,
   ignored: IgnoreMatcher,
   skipped: SkippedEntry[],
-  addFile: (from: string, s: Stats, to: string, there: Map<string, RemoteEntry>) => Promise<void>,
+  addFile: AddUploadFile,
   opts: TransferOptions,
+): Promise<void> {
+  const signal = opts.signal;
+  await walkLocalTree(root, dest, pool.capacity, ignored, skipped, opts, {
+    enter: async (dir) => {
+      const listed = await pool.use((rfs) => remoteList(rfs, dir.to, signal), signal);
+      if (!listed) await pool.use((rfs) => rfs.mkdir(dir.to, { signal }), signal);
+      return new Map((listed ?? []).map((e) => [e.name, e]));
+    },
+    file: (_dir, there, from, to, s) => addFile(from, s, to, there),
+  });
+}
+
+/**
+ * Walks a local tree level by level, mapping each name onto the remote folder `dest`. Local
+ * symbolic links follow the rules of symlinks.ts, resolved with fs.realpath. Ignored paths are
+ * noted in `skipped` (as upload always did).
+ */
+export async function walkLocalTree<Ctx>(
+  root: string,
+  dest: string,
+  parallel: number,
+  ignored: IgnoreMatcher,
+  skipped: SkippedEntry[],
+  opts: Pick<TransferOptions, 'signal' | 'followSymlinks'>,
+  visitor: TreeVisitor<Ctx, Stats>,
 ): Promise<void> {
   const signal = opts.signal;
   const rootReal = await fs.realpath(root);
@@ -766,17 +932,19 @@ async function planUploadTree(
 
   await walkLevels(
     { from: root, to: dest, rel: '', real: rootReal, links: 0 },
-    pool.capacity,
+    parallel,
     async (dir, descend) => {
-      const listed = await pool.use((rfs) => remoteList(rfs, dir.to, signal), signal);
-      if (!listed) await pool.use((rfs) => rfs.mkdir(dir.to, { signal }), signal);
-      const there = new Map((listed ?? []).map((e) => [e.name, e]));
+      const ctx = await visitor.enter(dir);
+      const skip = (entry: SkippedEntry): void => {
+        skipped.push(entry);
+        visitor.leftOut?.(dir);
+      };
       for (const name of (await fs.readdir(dir.from)).sort()) {
         const from = path.join(dir.from, name);
         const to = remote.join(dir.to, name);
         const rel = relJoin(dir.rel, name);
         if (ignored(rel)) {
-          skipped.push({ path: from, reason: SKIP_REASONS.ignored });
+          skip({ path: from, reason: SKIP_REASONS.ignored });
           continue;
         }
         const sub = (real: string | undefined, links: number): TreeDir => ({ from, to, rel, real, links, up: dir });
@@ -786,30 +954,30 @@ async function planUploadTree(
           continue;
         }
         if (s.isFile()) {
-          await addFile(from, s, to, there);
+          await visitor.file(dir, ctx, from, to, s, rel);
           continue;
         }
         if (!s.isSymbolicLink()) {
-          skipped.push({ path: from, reason: SKIP_REASONS.notFileOrFolder });
+          skip({ path: from, reason: SKIP_REASONS.notFileOrFolder });
           continue;
         }
         const link = await resolveLink(from);
         if ('reason' in link) {
-          skipped.push({ path: from, reason: link.reason });
+          skip({ path: from, reason: link.reason });
           continue;
         }
         if (!isWithin(rootReal, link.real, path) && !opts.followSymlinks) {
-          skipped.push({ path: from, reason: SKIP_REASONS.leaves(link.real) });
+          skip({ path: from, reason: SKIP_REASONS.leaves(link.real) });
         } else if (link.st.isFile()) {
-          await addFile(from, link.st, to, there);
+          await visitor.file(dir, ctx, from, to, link.st, rel);
         } else if (!link.st.isDirectory()) {
-          skipped.push({ path: from, reason: SKIP_REASONS.notFileOrFolder });
+          skip({ path: from, reason: SKIP_REASONS.notFileOrFolder });
         } else if (!opts.followSymlinks) {
-          skipped.push({ path: from, reason: SKIP_REASONS.folderLink });
+          skip({ path: from, reason: SKIP_REASONS.folderLink });
         } else if (wouldLoop(dir, link.real, path)) {
-          skipped.push({ path: from, reason: SKIP_REASONS.backToEnclosing(link.real) });
+          skip({ path: from, reason: SKIP_REASONS.backToEnclosing(link.real) });
         } else if (dir.links >= MAX_FOLLOWED_LINKS) {
-          skipped.push({ path: from, reason: SKIP_REASONS.tooDeep });
+          skip({ path: from, reason: SKIP_REASONS.tooDeep });
         } else {
           descend(sub(link.real, dir.links + 1));
         }

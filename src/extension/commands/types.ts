@@ -7,6 +7,7 @@ import type * as vscode from 'vscode';
 import type { LoadedProfile } from '../../core/profiles/types';
 import type { Services } from '../services';
 import { typedRemotePath } from '../addressInput';
+import type { RemoteNode } from '../remoteTree';
 import { resolveProfile, toTarget, type TargetArg } from '../targets';
 
 const posix = path.posix;
@@ -51,4 +52,28 @@ export async function remoteItem(s: Services, arg: TargetArg, purpose: string): 
   if (!typed) return undefined;
   const home = typed.includes('://') ? (await s.connections.get(r.profile)).homeDir : '';
   return { profile: r.profile, path: typedRemotePath(r.profile, typed, home) };
+}
+
+/**
+ * With several rows selected in Remote Files, VS Code calls a context-menu command with the clicked
+ * row and the whole selection (only when the clicked row is part of it).
+ */
+export function isTreeSelection(x: unknown): x is RemoteNode[] {
+  return Array.isArray(x) && x.length > 0 && x.every((n) => typeof n === 'object' && n !== null && 'kind' in n);
+}
+
+/** What a selection-aware command works on: the selection, else the one argument. */
+export function selectedTargets(arg: TargetArg, selected: unknown): TargetArg[] {
+  return isTreeSelection(selected) ? selected : [arg];
+}
+
+/** Several remote items, each resolved like remoteItem (tree rows never ask). */
+export async function remoteItems(s: Services, arg: TargetArg, selected: unknown, purpose: string): Promise<{ profile: LoadedProfile; path: string; type?: 'file' | 'directory' | 'symlink' | 'other' }[]> {
+  const out: { profile: LoadedProfile; path: string; type?: 'file' | 'directory' | 'symlink' | 'other' }[] = [];
+  for (const t of selectedTargets(arg, selected)) {
+    const item = await remoteItem(s, t, purpose);
+    if (!item) return [];
+    out.push({ ...item, type: toTarget(t)?.type });
+  }
+  return out;
 }

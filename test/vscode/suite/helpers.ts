@@ -43,6 +43,8 @@ export function answerUi(api: TestApi, answers: {
   confirm?: (message: string, actions: string[]) => string | undefined;
   input?: (o: vscode.InputBoxOptions) => string | undefined;
   pick?: (items: readonly vscode.QuickPickItem[]) => vscode.QuickPickItem | undefined;
+  /** Checkbox picks: the items as offered (with `picked`), answered with the ticked ones and what was typed. */
+  pickMany?: (items: readonly vscode.QuickPickItem[]) => { picked: vscode.QuickPickItem[]; typed: string } | undefined;
   openDialog?: () => vscode.Uri[] | undefined;
   saveDialog?: () => vscode.Uri | undefined;
   notify?: (message: string, actions: string[]) => string | undefined;
@@ -51,6 +53,7 @@ export function answerUi(api: TestApi, answers: {
   const rec: Recorded = { confirms: [], modalErrors: [], errors: [], infos: [], inputs: [], notifications: [], offers: [] };
   const ui: Ui = {
     pick: async (items) => answers.pick?.(items) as never,
+    pickMany: async (items) => answers.pickMany?.(items) as never,
     input: async (o) => {
       rec.inputs.push(o);
       return answers.input?.(o);
