@@ -155,7 +155,7 @@ export function activityLog(ctx: CliContext): ActivityLog {
 }
 
 /** Runs a write (transfer, mkdir, mv, rm) and records it with its result; a log that can't be written only warns. */
-export async function recorded<T>(ctx: CliContext, target: Target, action: ActivityAction, remotePath: string, run: () => Promise<T>, bytesOf: (r: T) => number | undefined = () => undefined, renamedTo?: string): Promise<T> {
+export async function recorded<T>(ctx: CliContext, target: Target, action: ActivityAction, remotePath: string, run: () => Promise<T>, bytesOf: (r: T) => number | undefined = () => undefined, renamedTo?: string, okDetail?: string): Promise<T> {
   const server = serverOrigin(target.server ?? target.profile);
   const write = (result: string, bytes?: number, detail?: string) =>
     activityLog(ctx)
@@ -163,7 +163,7 @@ export async function recorded<T>(ctx: CliContext, target: Target, action: Activ
       .catch((err: unknown) => ctx.stderr.write(`warning: the activity log could not be written: ${describeError(err)}\n`));
   try {
     const r = await run();
-    await write('ok', bytesOf(r));
+    await write('ok', bytesOf(r), okDetail);
     return r;
   } catch (err) {
     await write(err instanceof CancelledError ? 'cancelled' : 'failed', undefined, describeError(err));

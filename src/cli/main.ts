@@ -8,17 +8,19 @@ import { VERSION } from '../core/version';
 import type { CliCommand, CliContext } from './context';
 import { PROFILE_FILE_PATH } from '../core/profiles/profileFile';
 import { DEFAULT_REQUEST_TIMEOUT } from '../core/profiles/defaults';
-import { getCommand, lsCommand, mkdirCommand, mvCommand, putCommand, rmCommand } from './commands/files';
+import { chmodCommand, getCommand, lsCommand, mkdirCommand, mvCommand, putCommand, rmCommand } from './commands/files';
 
 const USAGE = `Usage: secure-transfer <command> [options]
 
 Commands:
   ls <url> [--json]              list a remote folder
-  get <url> <local> [-r]         download a file (or a folder with -r)
-  put <local> <url> [-r]         upload a file (or a folder with -r)
+  get <url> <local> [-r] [-p]    download a file (or a folder with -r); -p keeps modification times
+  put <local> <url> [-r] [-p]    upload a file (or a folder with -r); -p keeps modification times
   mkdir <url>                    create a remote folder and its parents
   rm <url> [-r]                  delete a remote file (or a folder with -r)
   mv <url> <newpath>             rename or move a remote file or folder
+  chmod <mode> <url> [-R]        change permissions: octal (644, 0755) or symbolic (u+x,go-w, a=r);
+                                 -R: everything inside a folder too
   sync <localDir> <url>          make the remote folder like the local one (upload), or
   sync <url> <localDir>          the local folder like the remote one (download): prints the plan
                                  (new, changed, deleted, conflict), then runs it. --dry-run: only
@@ -57,6 +59,8 @@ Options:
   --request-timeout SECS  give up on a server that stops answering for this long (default ${DEFAULT_REQUEST_TIMEOUT})
   --password-stdin        read the password from standard input
   --accept-new            trust an unknown host key or certificate and record it
+  -p, --preserve-times    get / put / sync: give each copy its source's modification time (whole seconds; also
+                          the profile's preserveTimes); a server that can't set times gets a note
   --follow-symlinks       get -r / put -r / sync: follow links to folders and links that leave the
                           folder being copied (default: only links to files inside it are copied)
   --verbose               log the steps (never secrets); stack traces on errors
@@ -73,6 +77,7 @@ const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   mkdir: async () => mkdirCommand,
   rm: async () => rmCommand,
   mv: async () => mvCommand,
+  chmod: async () => chmodCommand,
   sync: async () => (await import('./commands/sync')).syncCommand,
   audit: async () => (await import('./commands/audit')).auditCommand,
   test: async () => (await import('./commands/test')).testCommand,

@@ -23,6 +23,7 @@ const fstat = promisify(fs.fstat);
 const ftruncate = promisify(fs.ftruncate);
 const fchmod = promisify(fs.fchmod);
 const fchown = promisify(fs.fchown);
+const futimes = promisify(fs.futimes);
 
 // Windows has neither flag (nor symlinks that a non-admin can plant); 0 leaves the open unchanged.
 const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
@@ -130,9 +131,11 @@ export function newLocalFileMode(remoteMode: number | undefined, umask = current
 
 /**
  * Renames the finished partial over `target`, which keeps its mode (and group, where this user may
- * set it) if it is an existing regular file; a new one gets newLocalFileMode(remoteMode).
+ * set it) if it is an existing regular file; a new one gets newLocalFileMode(remoteMode). With
+ * `mtimeMs` (preserveTimes) the file gets that modification time (the access time: now), set on the
+ * checked descriptor, never through a path.
  */
-export async function placeLocalPartial(partial: string, target: string, remoteMode: number | undefined): Promise<void> {
+export async function placeLocalPartial(partial: string, target: string, remoteMode: number | undefined, mtimeMs?: number): Promise<void> {
   let fd: number;
   try {
     fd = await open(partial, constants.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
@@ -149,6 +152,7 @@ export async function placeLocalPartial(partial: string, target: string, remoteM
     if ((st.mode & 0o7777) !== mode) await fchmod(fd, mode);
     // Best effort: only a group this user belongs to can be set.
     if (keep && keep.gid !== st.gid) await fchown(fd, st.uid, keep.gid).catch(() => undefined);
+    if (mtimeMs !== undefined) await futimes(fd, new Date(), new Date(mtimeMs));
     await fsp.rename(partial, target);
     const placed = await fsp.lstat(target);
     if (placed.ino !== st.ino || placed.dev !== st.dev) {

@@ -302,6 +302,8 @@ export class TransferService implements vscode.Disposable {
       recursive: req.recursive,
       signal,
       remoteState: this.versions.forServer(req.profile),
+      // The profile's setting (default off): copies keep their source's modification time.
+      preserveTimes: req.profile.preserveTimes === true,
       // One snapshot feeds the notification and the Transfers view alike.
       onProgress: (p) => {
         record.bytes = p.bytes;

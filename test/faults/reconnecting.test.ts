@@ -41,6 +41,22 @@ function opener(server: () => RunningServer, first?: Via, idleTimeoutMs?: number
 }
 
 describe('reconnecting', () => {
+  faultTest("chmod and setTimes reach the live session (the extension's connections are this wrapper)", async () => {
+    const file = path.join(remote, 'modes.txt');
+    await fs.writeFile(file, 'm');
+    await giveToTestUser(file);
+    const rfs = await ReconnectingFileSystem.connect(opener(() => sshd).open);
+    try {
+      await rfs.chmod(file, 0o640);
+      assert.equal((await fs.stat(file)).mode & 0o777, 0o640);
+      assert.equal(await rfs.setTimes(file, Date.UTC(2020, 1, 3, 4, 5, 6, 700)), true);
+      assert.equal((await fs.stat(file)).mtimeMs, Date.UTC(2020, 1, 3, 4, 5, 6));
+      await assert.rejects(rfs.chmod(path.join(remote, 'missing.txt'), 0o600), /does not exist/);
+    } finally {
+      await rfs.close();
+    }
+  });
+
   faultTest('backoff doubles from the initial delay and is capped', async () => {
     const opts = { initialDelayMs: 100, maxDelayMs: 500 };
     assert.deepEqual([0, 1, 2, 3, 4, 5].map((a) => backoffDelay(a, opts)), [0, 100, 200, 400, 500, 500]);

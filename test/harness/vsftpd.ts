@@ -13,6 +13,8 @@ export interface VsftpdOptions {
   mode: VsftpdMode;
   cert?: CertFiles; // default: makeCertificate()
   port?: number;
+  /** Config lines placed last, so they win (e.g. `mdtm_write=NO`: a server that can't set times). */
+  extraConfig?: string[];
 }
 
 const VSFTPD = '/usr/sbin/vsftpd';
@@ -97,6 +99,7 @@ export async function startVsftpd(opts: VsftpdOptions): Promise<RunningServer> {
     `vsftpd_log_file=${logFile}`,
     ...(cert ? [`rsa_cert_file=${cert.certFile}`, `rsa_private_key_file=${cert.keyFile}`] : []),
     ...mode.config,
+    ...(opts.extraConfig ?? []),
   ];
   const configFile = path.join(dir, 'vsftpd.conf');
   await writeFile(configFile, config.join('\n') + '\n');

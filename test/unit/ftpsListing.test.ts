@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { FileInfo, FileType, FTPError, parseList } from 'basic-ftp';
 import { isSafeEntryName, parseListDate, parseMlstReply, parseMlsxTime, toRemoteEntries } from '../../src/core/session/ftpsListing';
 import { assertSafeFtpPath, ftpError } from '../../src/core/session/ftpsErrors';
-import { parseFeatures } from '../../src/core/session/ftpsFileSystem';
+import { ftpTime, parseFeatures } from '../../src/core/session/ftpsFileSystem';
 import { NotFoundError, SecureTransferError, UsageError } from '../../src/core/errors';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
@@ -35,6 +35,8 @@ describe('listing names from an untrusted server', () => {
     assert.equal(entries[0].mtime, Date.UTC(2026, 10, 24, 10, 30));
     assert.equal(entries[1].mtime, Date.UTC(2024, 2, 1));
     assert.equal(entries[2].target, 'ok.txt');
+    // LIST shows minutes, or only the day for older files: the entries say how coarse their time is.
+    assert.deepEqual(entries.map((e) => e.mtimePrecision), [60_000, 86_400_000, 60_000]);
   });
 
   test('MLSD facts give the exact modification time; cdir/pdir are skipped', () => {
@@ -47,6 +49,7 @@ describe('listing names from an untrusted server', () => {
     const entries = toRemoteEntries(parseList(text), NOW);
     assert.deepEqual(entries.map((e) => e.name), ['report.csv', 'dir']);
     assert.equal(entries[0].mtime, Date.UTC(2024, 11, 31, 23, 59, 59, 500));
+    assert.equal(entries[0].mtimePrecision, undefined, 'MLSD times are exact');
     assert.equal(entries[0].permissions, 0o640);
   });
 
@@ -89,7 +92,26 @@ describe('FEAT', () => {
     const f = parseFeatures(new Map([['MLST', 'type*;size*;'], ['HASH', 'SHA-256*;SHA-1;MD5'], ['XSHA256', '']]));
     assert.equal(f.mlst, true);
     assert.deepEqual(f.hashes, ['sha-256', 'sha-1', 'md5', 'xsha256']);
-    assert.deepEqual(parseFeatures(new Map()), { mlst: false, hashes: [] });
+    assert.deepEqual(parseFeatures(new Map()), { mlst: false, hashes: [], mfmt: false, mdtm: false });
+  });
+  test('how times can be set: MFMT (ProFTPD, pure-ftpd), else MDTM (vsftpd, which lists no MFMT)', () => {
+    assert.deepEqual(pickTimes(parseFeatures(new Map([['MDTM', ''], ['MFMT', ''], ['SIZE', '']]))), { mfmt: true, mdtm: true });
+    assert.deepEqual(pickTimes(parseFeatures(new Map([['MDTM', ''], ['SIZE', '']]))), { mfmt: false, mdtm: true });
+  });
+});
+
+const pickTimes = (f: { mfmt: boolean; mdtm: boolean }) => ({ mfmt: f.mfmt, mdtm: f.mdtm });
+
+describe('ftpTime (MFMT / MDTM arguments)', () => {
+  test('UTC, whole seconds (truncated, as a file system keeps them), 14 digits', () => {
+    assert.equal(ftpTime(Date.UTC(2021, 0, 2, 3, 4, 5, 999)), '20210102030405');
+    assert.equal(ftpTime(0), '19700101000000');
+    assert.equal(ftpTime(Date.UTC(9999, 11, 31, 23, 59, 59)), '99991231235959');
+  });
+  test('nothing a server would misread: no negative times, no 5-digit years, no NaN', () => {
+    assert.equal(ftpTime(-1000), undefined);
+    assert.equal(ftpTime(Date.UTC(10000, 0, 1)), undefined);
+    assert.equal(ftpTime(Number.NaN), undefined);
   });
 });
 

@@ -209,6 +209,15 @@ test('remembered remote versions persist per server and tell a changed file from
   assert.ok(sameVersion({ size: 10, mtime: 1_700_000_000_500 }, { size: 10, mtime: 1_700_000_000_000 }), 'FTP gives whole seconds');
   assert.ok(!sameVersion({ size: 10, mtime: 1_700_000_000_000 }, { size: 10, mtime: 1_700_000_060_000 }));
   assert.ok(!sameVersion({ size: 10, mtime: 0 }, { size: 11, mtime: 0 }));
+  // A version remembered from MDTM (seconds) seen again in a LIST line (minutes; days for old files).
+  const stat = { size: 10, mtime: Date.UTC(2026, 10, 24, 10, 30, 41) };
+  assert.ok(sameVersion(stat, { size: 10, mtime: Date.UTC(2026, 10, 24, 10, 30), mtimePrecision: 60_000 }), 'same minute');
+  assert.ok(!sameVersion(stat, { size: 10, mtime: Date.UTC(2026, 10, 24, 10, 31), mtimePrecision: 60_000 }), 'another minute');
+  assert.ok(sameVersion({ size: 10, mtime: Date.UTC(2019, 0, 2), mtimePrecision: 86_400_000 }, { size: 10, mtime: Date.UTC(2019, 0, 2, 13, 14, 15) }), 'same day');
+  assert.ok(!sameVersion(stat, { size: 10, mtime: stat.mtime + 1000 }), 'two exact times still differ by a second');
+  await store.set('/srv/listed.txt', { size: 3, mtime: Date.UTC(2019, 0, 2), mtimePrecision: 86_400_000 });
+  await store.flush();
+  assert.deepEqual(await FileRemoteState.inDir(dir, server).get('/srv/listed.txt'), { size: 3, mtime: Date.UTC(2019, 0, 2), mtimePrecision: 86_400_000 }, 'the precision is remembered');
   await fs.writeFile(path.join(dir, 'remote-versions.json'), '{ damaged');
   assert.equal(await FileRemoteState.inDir(dir, server).get('/srv/a.txt'), undefined, 'a damaged record means "unknown", not a crash');
   const err = new ConflictError('/srv/a.txt', { size: 10, mtime: 0 }, { size: 12, mtime: 0 });

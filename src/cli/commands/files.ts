@@ -1,4 +1,4 @@
-/** ls, get, put, mkdir, rm, mv: thin wrappers over core's RemoteFileSystem and transfer functions. */
+/** ls, get, put, mkdir, rm, mv, chmod: thin wrappers over core's RemoteFileSystem and transfer functions. */
 import * as path from 'node:path';
 import { CONNECTION_OPTIONS, parseCommandArgs, type OptionSpec } from '../args';
 import type { CliCommand, CliContext } from '../context';
@@ -12,7 +12,8 @@ import { resolveServer } from '../../core/connect';
 import { cliSecretStore } from '../credentials';
 import { FileRemoteState } from '../../core/transfer/remoteState';
 import { defaultStateDir } from '../../core/paths';
-import { UsageError } from '../../core/errors';
+import { SecureTransferError, UsageError } from '../../core/errors';
+import { parseFileMode, type FileModeChange } from '../../core/syntax/fileMode';
 import { escapeControlChars, terminalSafeJson } from '../../core/displayText';
 import { compareEntries } from '../../core/session/listingWindow';
 
@@ -122,6 +123,8 @@ export const lsCommand: CliCommand = async (ctx, argv) => {
 };
 
 const RECURSIVE = { recursive: { type: 'boolean', short: 'r' }, 'follow-symlinks': { type: 'boolean' } } as const satisfies OptionSpec;
+/** get/put `-p`: the copy gets its source's modification time (as scp -p); a profile's preserveTimes too. */
+const PRESERVE = { 'preserve-times': { type: 'boolean', short: 'p' } } as const satisfies OptionSpec;
 
 function report(ctx: CliContext, verb: string, r: { files: number; bytes: number; skipped: SkippedEntry[]; notes?: string[] }, ms: number): void {
   const rate = ms > 0 ? ` (${((r.bytes / 1e6) / (ms / 1000)).toFixed(1)} MB/s)` : '';
@@ -132,26 +135,26 @@ function report(ctx: CliContext, verb: string, r: { files: number; bytes: number
 }
 
 export const getCommand: CliCommand = async (ctx, argv) => {
-  const { values, positionals } = parseCommandArgs('get', argv, { ...CONNECTION_OPTIONS, ...RECURSIVE }, { min: 2, max: 2, usage: 'get <url> <local> [-r] [--follow-symlinks]' });
+  const { values, positionals } = parseCommandArgs('get', argv, { ...CONNECTION_OPTIONS, ...RECURSIVE, ...PRESERVE }, { min: 2, max: 2, usage: 'get <url> <local> [-r] [-p] [--follow-symlinks]' });
   const target = await resolveTarget(ctx, positionals[0], values);
   const local = path.resolve(ctx.cwd, positionals[1]);
   return withPool(ctx, target, values, async (pool, rfs, remoteState) => {
     const t0 = Date.now();
     const from = remotePathFor(rfs, target.profile, target.path);
-    const r = await recorded(ctx, target, 'download', from, () => download(pool, from, { cp: local }, { recursive: values.recursive, followSymlinks: values['follow-symlinks'], remoteState }), (x) => x.bytes);
+    const r = await recorded(ctx, target, 'download', from, () => download(pool, from, { cp: local }, { recursive: values.recursive, followSymlinks: values['follow-symlinks'], preserveTimes: values['preserve-times'] || target.profile.preserveTimes, remoteState }), (x) => x.bytes);
     report(ctx, 'Downloaded', r, Date.now() - t0);
     return 0;
   });
 };
 
 export const putCommand: CliCommand = async (ctx, argv) => {
-  const { values, positionals } = parseCommandArgs('put', argv, { ...CONNECTION_OPTIONS, ...RECURSIVE, force: { type: 'boolean' } }, { min: 2, max: 2, usage: 'put <local> <url> [-r] [--follow-symlinks] [--force]' });
+  const { values, positionals } = parseCommandArgs('put', argv, { ...CONNECTION_OPTIONS, ...RECURSIVE, ...PRESERVE, force: { type: 'boolean' } }, { min: 2, max: 2, usage: 'put <local> <url> [-r] [-p] [--follow-symlinks] [--force]' });
   const local = path.resolve(ctx.cwd, positionals[0]);
   const target = await resolveTarget(ctx, positionals[1], values);
   return withPool(ctx, target, values, async (pool, rfs, remoteState) => {
     const t0 = Date.now();
     const to = remotePathFor(rfs, target.profile, target.path);
-    const r = await recorded(ctx, target, 'upload', to, () => upload(pool, local, { cp: to }, { recursive: values.recursive, followSymlinks: values['follow-symlinks'], ignore: target.profile.ignore, force: values.force, remoteState }), (x) => x.bytes);
+    const r = await recorded(ctx, target, 'upload', to, () => upload(pool, local, { cp: to }, { recursive: values.recursive, followSymlinks: values['follow-symlinks'], ignore: target.profile.ignore, force: values.force, preserveTimes: values['preserve-times'] || target.profile.preserveTimes, remoteState }), (x) => x.bytes);
     report(ctx, 'Uploaded', r, Date.now() - t0);
     return 0;
   });
@@ -192,3 +195,46 @@ export const mvCommand: CliCommand = async (ctx, argv) => {
     return 0;
   });
 };
+
+/**
+ * `chmod MODE <url> [-R]`: MODE octal (644, 0755) or symbolic (u+x,go-w; needs the current mode, so
+ * the file is inspected first). -R: everything below a folder too; symbolic links met on the way
+ * are left alone (as chmod -R), the named path itself is followed (as chmod).
+ */
+export const chmodCommand: CliCommand = async (ctx, argv) => {
+  const usage = 'chmod <mode> <url> [-R]';
+  const { values, positionals } = parseCommandArgs('chmod', argv, { ...CONNECTION_OPTIONS, recursive: { type: 'boolean', short: 'R' } }, { min: 2, max: 2, usage });
+  // A bad mode is said before anything connects.
+  const change = parseFileMode(positionals[0]);
+  const target = await resolveTarget(ctx, positionals[1], values);
+  return withSession(ctx, target, values, async (rfs) => {
+    const p = remotePathFor(rfs, target.profile, target.path);
+    const chmod = rfs.chmod?.bind(rfs);
+    if (!chmod) throw new SecureTransferError(`Changing permissions is not possible over ${rfs.protocol}.`, 'failure', 'unsupported');
+    const detail = `mode ${change.text}${values.recursive ? ', recursive' : ''}`;
+    await recorded(ctx, target, 'chmod', p, async () => {
+      const st = change.absolute === undefined || values.recursive ? await rfs.stat(p) : undefined;
+      await chmod(p, st ? newMode(change, st, p) : change.absolute!);
+      if (values.recursive && st?.type === 'directory') await chmodTree(rfs, chmod, change, p);
+    }, undefined, undefined, detail);
+    return 0;
+  });
+};
+
+/** The mode `change` gives `entry` (symbolic: from its current bits, which the server must tell). */
+function newMode(change: FileModeChange, entry: RemoteEntry, p: string): number {
+  if (change.absolute !== undefined) return change.absolute;
+  if (entry.permissions === undefined) {
+    throw new UsageError(`The server does not tell the permissions of ${printableName(p)}, so "${printableName(change.text)}" cannot be applied to them: give the whole mode in octal (for example 644).`);
+  }
+  return change.apply(entry.permissions | (entry.specialBits ?? 0), entry.type === 'directory');
+}
+
+async function chmodTree(rfs: RemoteFileSystem, chmod: NonNullable<RemoteFileSystem['chmod']>, change: FileModeChange, dir: string): Promise<void> {
+  for (const e of await rfs.list(dir)) {
+    if (e.type !== 'file' && e.type !== 'directory') continue;
+    const child = path.posix.join(dir, e.name);
+    await chmod(child, newMode(change, e, child));
+    if (e.type === 'directory') await chmodTree(rfs, chmod, change, child);
+  }
+}

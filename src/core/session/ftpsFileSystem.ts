@@ -12,7 +12,7 @@ import * as posix from 'node:path/posix';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { finished } from 'node:stream/promises';
-import { FTPError, type Client } from 'basic-ftp';
+import { FTPError, type Client, type FTPResponse } from 'basic-ftp';
 import { CancelledError, NotFoundError, SecureTransferError, throwIfAborted } from '../errors';
 import type { Protocol } from '../profiles/types';
 import { openLocalPartial } from '../localPartial';
@@ -64,6 +64,10 @@ function settleIfEmpty(source: Readable): Readable {
 export interface FtpFeatures {
   mlst: boolean;
   hashes: string[];
+  /** `MFMT YYYYMMDDHHMMSS path` sets a file's modification time (ProFTPD, pure-ftpd). */
+  mfmt: boolean;
+  /** MDTM is listed: vsftpd (mdtm_write, on by default) also sets the time with `MDTM YYYYMMDDHHMMSS path`. */
+  mdtm: boolean;
 }
 
 /** FEAT lines → what this module uses. `HASH SHA-256;SHA-1*;MD5` lists algorithms; X-commands name one each. */
@@ -74,7 +78,15 @@ export function parseFeatures(features: Map<string, string>): FtpFeatures {
     for (const h of hashList.split(';')) if (h.trim()) hashes.add(h.trim().replace(/\*$/, '').toLowerCase());
   }
   for (const x of ['XSHA256', 'XSHA512', 'XSHA1', 'XMD5', 'XCRC']) if (features.has(x)) hashes.add(x.toLowerCase());
-  return { mlst: features.has('MLST'), hashes: [...hashes] };
+  return { mlst: features.has('MLST'), hashes: [...hashes], mfmt: features.has('MFMT'), mdtm: features.has('MDTM') };
+}
+
+/** `YYYYMMDDHHMMSS` in UTC (MFMT, MDTM), whole seconds; undefined outside the years 1970–9999. */
+export function ftpTime(mtimeMs: number): string | undefined {
+  if (!Number.isFinite(mtimeMs) || mtimeMs < 0) return undefined;
+  const d = new Date(Math.floor(mtimeMs / 1000) * 1000);
+  if (d.getUTCFullYear() > 9999) return undefined;
+  return d.toISOString().slice(0, 19).replace(/[-T:]/g, '');
 }
 
 interface Op {
@@ -265,7 +277,7 @@ export class FtpsFileSystem implements RemoteFileSystem {
       const isPrivate = opts?.mode !== undefined && (opts.mode & 0o044) !== 0o044;
       if (isPrivate && this.canChmod) {
         if (offset === 0 && total > 0) await this.client.uploadFrom(settleIfEmpty(Readable.from([])), remotePath);
-        const res = await this.client.sendIgnoringError(`SITE CHMOD 600 ${remotePath}`);
+        const res = await this.siteChmod(remotePath, 0o600);
         if (res.code < 200 || res.code >= 300) this.canChmod = false;
       }
       await this.withProgress(opts?.onProgress, total, async () => {
@@ -293,11 +305,57 @@ export class FtpsFileSystem implements RemoteFileSystem {
   }
 
   /**
-   * SITE CHMOD (vsftpd, ProFTPD and pure-ftpd have it). A server without it (or that refuses) is no
-   * failure: the file keeps the server's default mode, and `onNote` says so once per session.
+   * Sets the permission bits with SITE CHMOD (vsftpd, ProFTPD and pure-ftpd have it); a refusal is an
+   * error naming the server's reply (escaped), a missing file a NotFoundError.
+   */
+  chmod(path: string, mode: number, opts?: OpOptions): Promise<void> {
+    return this.run({ what: 'change the permissions of', subject: path, probe: path, signal: opts?.signal }, [path], async () => {
+      const res = await this.siteChmod(path, mode & 0o7777);
+      // A refusal becomes the one sentence every FTP refusal gets (the reply escaped; "missing" probed).
+      if (res.code < 200 || res.code >= 300) throw new FTPError(res);
+    });
+  }
+
+  /**
+   * MFMT where FEAT lists it; else, where FEAT lists MDTM, vsftpd's `MDTM YYYYMMDDHHMMSS path` (its
+   * mdtm_write, on by default). Other servers read that as a file name and answer 550, and a reply
+   * that is a time (a server that read it) is no success: the first success of the MDTM form is
+   * checked by reading the time back. Times are UTC, whole seconds. A server that can't is asked once
+   * per session; false then (the caller notes it).
+   */
+  setTimes(path: string, mtimeMs: number, opts?: OpOptions): Promise<boolean> {
+    const when = ftpTime(mtimeMs);
+    this.timesVia ??= this.features.mfmt ? 'mfmt' : this.features.mdtm ? 'mdtm?' : 'none';
+    if (when === undefined || this.timesVia === 'none') return Promise.resolve(false);
+    return this.run({ what: 'set the modification time of', subject: path, probe: path, signal: opts?.signal }, [path], async () => {
+      const via = this.timesVia!;
+      const res = await this.client.sendIgnoringError(via === 'mfmt' ? `MFMT ${when} ${path}` : `MDTM ${when} ${path}`);
+      const ok = res.code >= 200 && res.code < 300 && (via === 'mfmt' || !/^\d{3}[ -]\s*\d{14}(\.\d+)?\s*$/.test(res.message.trim()));
+      if (ok && via === 'mdtm?') {
+        const back = await this.client.sendIgnoringError('MDTM ' + path);
+        this.timesVia = back.code === 213 && this.parseMdtm(back.message) === Math.floor(mtimeMs / 1000) * 1000 ? 'mdtm' : 'none';
+        return this.timesVia === 'mdtm';
+      }
+      if (ok) return true;
+      if (await this.isMissing(path)) throw this.notFound(path);
+      // "Not implemented" (or, for the MDTM form, any refusal of a file that exists): never asked again.
+      if (via === 'mdtm?' || [500, 501, 502, 504].includes(res.code)) this.timesVia = 'none';
+      return false;
+    });
+  }
+  /** How this server sets times: MFMT, MDTM with a time (confirmed, or not yet tried), or not at all. */
+  private timesVia?: 'mfmt' | 'mdtm' | 'mdtm?' | 'none';
+
+  private siteChmod(path: string, mode: number): Promise<FTPResponse> {
+    return this.client.sendIgnoringError(`SITE CHMOD ${mode.toString(8).padStart(3, '0')} ${path}`);
+  }
+
+  /**
+   * SITE CHMOD on an upload. A server without it (or that refuses) is no failure there: the file
+   * keeps the server's default mode, and `onNote` says so once per session.
    */
   private async chmodNow(path: string, mode: number, onNote?: (note: string) => void): Promise<void> {
-    const res = await this.client.sendIgnoringError(`SITE CHMOD ${(mode & 0o777).toString(8).padStart(3, '0')} ${path}`);
+    const res = await this.siteChmod(path, mode & 0o777);
     if (res.code >= 200 && res.code < 300) return;
     this.canChmod = false;
     if (!this.chmodRefused) onNote?.(`${this.where} cannot set file permissions (SITE CHMOD answered "${replyText(new FTPError(res)).slice(0, 200)}"), so uploaded files have the server's default permissions instead of ${(mode & 0o777).toString(8).padStart(4, '0')}.`);
@@ -401,8 +459,9 @@ export class FtpsFileSystem implements RemoteFileSystem {
 
   private async listNow(path: string): Promise<RemoteEntry[]> {
     const entries = toRemoteEntries(await this.client.list(path));
-    // LIST of a missing folder is an empty success on some servers (vsftpd): tell the two apart.
-    if (entries.length === 0 && !this.features.mlst && !(await this.isDirectory(path))) {
+    // LIST of a missing folder is an empty success on some servers (vsftpd), and so is MLSD on
+    // pure-ftpd (a `put -r` into a new folder then never created it): tell the two apart.
+    if (entries.length === 0 && !(await this.isDirectory(path))) {
       throw this.notFound(path);
     }
     return entries;

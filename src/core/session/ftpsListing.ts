@@ -49,6 +49,8 @@ export function toRemoteEntry(f: FileInfo, now = new Date()): RemoteEntry {
     size: Number.isFinite(f.size) && f.size > 0 ? f.size : 0,
     mtime: f.modifiedAt?.getTime() ?? parseListDate(f.rawModifiedAt, now),
   };
+  const precision = f.modifiedAt || !entry.mtime ? undefined : listDatePrecision(f.rawModifiedAt);
+  if (precision) entry.mtimePrecision = precision;
   if (f.permissions) entry.permissions = (f.permissions.user << 6) | (f.permissions.group << 3) | f.permissions.world;
   if (f.link) entry.target = f.link;
   return entry;
@@ -90,6 +92,15 @@ export function parseListDate(raw: string, now = new Date()): number {
     return Date.UTC(year, Number(dos[1]) - 1, Number(dos[2]), hour, Number(dos[5]));
   }
   return 0;
+}
+
+/** How coarse a LIST date is (RemoteEntry.mtimePrecision): a day with a year, else a minute; undefined for ISO times. */
+export function listDatePrecision(raw: string): number | undefined {
+  const s = raw.trim();
+  if (ISO_DATE.test(s)) return undefined;
+  const unix = UNIX_DATE.exec(s);
+  if (unix) return unix[5] ? 86_400_000 : 60_000;
+  return DOS_DATE.test(s) ? 60_000 : undefined;
 }
 
 /** RFC 3659 `YYYYMMDDHHMMSS[.sss]`, UTC. */

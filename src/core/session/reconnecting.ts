@@ -206,6 +206,11 @@ export class ReconnectingFileSystem implements RemoteFileSystem {
     return this.once(opts?.signal, (s) => s.rename(from, to, opts));
   }
 
+  /** Not repeated after a reconnect either: the caller decides (a transfer notes a false). */
+  setTimes(path: string, mtimeMs: number, opts?: OpOptions): Promise<boolean> {
+    return this.once(opts?.signal, async (s) => (s.setTimes ? s.setTimes(path, mtimeMs, opts) : false));
+  }
+
   chmod(path: string, mode: number, opts?: OpOptions): Promise<void> {
     return this.once(opts?.signal, async (s) => {
       if (!s.chmod) throw new UsageError(`This ${s.protocol.toUpperCase()} session cannot change permissions.`);

@@ -19,8 +19,15 @@ export interface RemoteEntry {
   size: number;
   /** Modification time, ms since the epoch; 0 where unknown. */
   mtime: number;
+  /**
+   * How coarse `mtime` is, in ms, where it is coarser than a second: an FTP LIST line shows minutes
+   * (60000), or only the day for older files (86400000). Absent: whole seconds (SFTP, MLSD, MDTM).
+   */
+  mtimePrecision?: number;
   /** POSIX permission bits (0o777 range) where the server tells them. */
   permissions?: number;
+  /** setuid/setgid/sticky (0o7000 range) where the server tells them (SFTP) and any is set; for chmod's symbolic modes. */
+  specialBits?: number;
   /** Numeric owner and group where the server tells them (SFTP). */
   uid?: number;
   gid?: number;

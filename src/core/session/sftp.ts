@@ -151,6 +151,7 @@ function toEntry(name: string, attrs: Partial<Stats>): RemoteEntry {
     size: attrs.size ?? 0,
     mtime: (attrs.mtime ?? 0) * 1000,
     ...(attrs.mode !== undefined ? { permissions: attrs.mode & 0o777 } : {}),
+    ...(attrs.mode !== undefined && (attrs.mode & 0o7000) !== 0 ? { specialBits: attrs.mode & 0o7000 } : {}),
     ...(attrs.uid !== undefined && attrs.gid !== undefined ? { uid: attrs.uid, gid: attrs.gid } : {}),
   };
 }
@@ -672,17 +673,35 @@ export class SftpFileSystem implements RemoteFileSystem {
     await this.call<void>('remove the folder', path, (cb) => this.sftp.rmdir(path, (err) => cb(err, undefined)), opts?.signal);
   }
 
+  /**
+   * SETSTAT with the times (whole seconds; the access time becomes now: SFTP v3 sets both at once).
+   * Follows a final symlink, as utimes(2). False when the server refuses (no failure: see the interface).
+   */
+  async setTimes(path: string, mtimeMs: number, opts?: OpOptions): Promise<boolean> {
+    const mtime = Math.floor(mtimeMs / 1000);
+    // The wire format is an unsigned 32-bit count of seconds.
+    if (!Number.isFinite(mtime) || mtime < 0 || mtime > 0xffffffff) return false;
+    const atime = Math.floor(Date.now() / 1000);
+    try {
+      await this.call<void>('set the modification time of', path, (cb) => this.sftp.utimes(path, atime, mtime, (err) => cb(err, undefined)), opts?.signal);
+      return true;
+    } catch (err) {
+      if (err instanceof SecureTransferError && SETSTAT_REFUSALS.has(err.code)) return false;
+      throw err;
+    }
+  }
+
+  /** SETSTAT with the permission bits (follows a final symlink, as chmod(2) and OpenSSH's sftp). */
+  async chmod(path: string, mode: number, opts?: OpOptions): Promise<void> {
+    await this.call<void>('change the permissions of', path, (cb) => this.sftp.chmod(path, mode & 0o7777, (err) => cb(err, undefined)), opts?.signal);
+  }
+
   /** check-file on a side channel (see sftpCheckFile.ts); undefined on servers without it (OpenSSH). */
   async hashFile(path: string, opts?: HashOptions): Promise<RemoteHash | undefined> {
     if (!this.isConnected || !mayOfferCheckFile((this.sftp as unknown as SftpInternals)._extensions ?? {})) return undefined;
     const result = await checkFileHash(this.client, path, { algorithms: opts?.algorithms, signal: opts?.signal, connectionLost: this.connectionLost.signal, timeoutMs: this.deadlines.timeoutMs });
     this.capabilities.hashes = result.offered ? [...CHECK_FILE_ALGORITHMS] : [];
     return result.hash;
-  }
-
-  /** SETSTAT with only the permission bits (minimal; branch s-times owns the full version). */
-  async chmod(path: string, mode: number, opts?: OpOptions): Promise<void> {
-    await this.call<void>('change the permissions of', path, (cb) => this.sftp.chmod(path, mode & 0o7777, (err) => cb(err, undefined)), opts?.signal);
   }
 
   async rename(from: string, to: string, opts?: OpOptions & { overwrite?: boolean }): Promise<void> {
@@ -700,6 +719,9 @@ export class SftpFileSystem implements RemoteFileSystem {
     await this.call<void>(op, to, (cb) => this.sftp.rename(from, to, (err) => cb(err, undefined)), opts?.signal);
   }
 }
+
+/** What a server answers a SETSTAT it won't do: "can't", not a failure (a missing file or a lost link still fails). */
+const SETSTAT_REFUSALS: ReadonlySet<string> = new Set(['permission-denied', 'unsupported', 'sftp-failure']);
 
 /** The one sentence for a request the server left unanswered past its deadline. */
 function requestTimeoutError(server: ServerAddress, what: string, ms: number): SecureTransferError {

@@ -161,6 +161,10 @@ interface FileJob {
   keepServerMode?: boolean;
   /** Uploads: an existing remote file is replaced that no earlier read or write remembers. */
   replacesUnknown?: boolean;
+  /** The source's modification time (ms; 0 when the server didn't tell), given to the file with preserveTimes. */
+  mtimeMs?: number;
+  /** Downloads: the time came from an FTP LIST line, which holds only minutes or days (RemoteEntry.mtimePrecision): asked again for -p. */
+  listedTime?: boolean;
 }
 
 /** How one file moves, seen from the engine: the parts that differ between upload and download. */
@@ -423,7 +427,7 @@ async function downloadPlanned(
     const skipped: SkippedEntry[] = [];
     const jobs: FileJob[] = [];
     await plan(pool, rfs, jobs, skipped);
-    return await runJobs(pool, jobs, opts, skipped, async (session, job, _note, onBytes) => {
+    return await runJobs(pool, jobs, opts, skipped, async (session, job, note, onBytes) => {
       await deleteStale(job, (p) => fs.rm(p, { force: true }));
       const get = (offset: number, onMoved: (bytes: number) => void) =>
         session.downloadFile(job.from, job.partial, { offset, size: job.size, signal: opts.signal, onProgress: (p) => onMoved(p.bytes) });
@@ -445,13 +449,35 @@ async function downloadPlanned(
         },
         onBytes,
       );
-      // Checked again by descriptor, given the target's mode (or the remote one for a new file), renamed.
-      await placeLocalPartial(job.partial, job.to, job.remoteMode);
+      const mtime = opts.preserveTimes ? await sourceTime(session, job, opts.signal) : undefined;
+      if (mtime === 0) note(TIMES_NOT_SET.download);
+      // Checked again by descriptor, given the target's mode (or the remote one for a new file) and time, renamed.
+      await placeLocalPartial(job.partial, job.to, job.remoteMode, mtime || undefined);
       if (job.version) await opts.remoteState?.set(job.from, job.version);
     });
   } finally {
     if (owned) await pool.close();
   }
+}
+
+/** The notes of preserveTimes (each at most once per transfer). */
+const TIMES_NOT_SET = {
+  upload: 'The server cannot set modification times, so the uploaded files carry the time of the upload instead of their local one.',
+  download: 'The server did not tell the modification time of some files, so they carry the time of the download.',
+} as const;
+
+/**
+ * A download's remote modification time for preserveTimes: an FTP LIST time may hold only minutes
+ * (or days for older files), so such a file is asked again (MDTM/MLST: seconds). 0: unknown.
+ */
+async function sourceTime(session: RemoteFileSystem, job: FileJob, signal?: AbortSignal): Promise<number> {
+  const listed = job.mtimeMs ?? 0;
+  if (!job.listedTime) return listed;
+  const now = await session.stat(job.from, { signal });
+  // Changed since it was listed: its new time would not be these bytes' time.
+  if (now.size !== job.size || !now.mtime) return listed;
+  job.version = versionOf(now);
+  return now.mtime;
 }
 
 /** Indexes of partial names per folder listing (a Set of names or a Map by name), built on first use. */
@@ -487,7 +513,7 @@ async function downloadJob(origin: string, from: string, to: string, entry: Remo
   const offset = have <= entry.size ? have : 0;
   const names = localNames ?? new Set(await fs.readdir(path.dirname(to)).catch(() => []));
   const stale = olderPartials(names, name).map((n) => path.join(path.dirname(to), n));
-  return { from, to, partial, size: entry.size, offset, version: versionOf(entry), stale, ...(entry.permissions !== undefined ? { remoteMode: entry.permissions } : {}) };
+  return { from, to, partial, size: entry.size, offset, version: versionOf(entry), stale, mtimeMs: entry.mtime, ...(entry.mtimePrecision ? { listedTime: true } : {}), ...(entry.permissions !== undefined ? { remoteMode: entry.permissions } : {}) };
 }
 
 /**
@@ -773,6 +799,7 @@ async function uploadPlanned(
         offset,
         stale,
         sourceMode: s.mode & 0o777,
+        mtimeMs: s.mtimeMs,
         ...(replacing?.permissions !== undefined ? { targetMode: replacing.permissions } : replacing ? { keepServerMode: true } : {}),
         ...(replacing?.gid !== undefined ? { targetGid: replacing.gid } : {}),
         ...(replacing && !known ? { replacesUnknown: true } : {}),
@@ -820,6 +847,8 @@ async function uploadPlanned(
         onBytes,
       );
       throwIfAborted(opts.signal);
+      // Before the rename, which keeps it: the file never shows in place with the wrong time.
+      if (opts.preserveTimes && job.mtimeMs !== undefined && !(await session.setTimes?.(job.partial, job.mtimeMs, { signal: opts.signal }))) note(TIMES_NOT_SET.upload);
       await session.rename(job.partial, job.to, { overwrite: true, signal: opts.signal });
       if (opts.remoteState) await opts.remoteState.set(job.to, versionOf(await session.stat(job.to, { signal: opts.signal })));
     });

@@ -14,6 +14,8 @@ export interface RemoteVersion {
   size: number;
   /** ms since the epoch; 0 where the server doesn't tell. */
   mtime: number;
+  /** RemoteEntry.mtimePrecision: the time came from an FTP LIST line (minutes or days). */
+  mtimePrecision?: number;
 }
 
 export interface RemoteStateStore {
@@ -29,7 +31,7 @@ export class MemoryRemoteState implements RemoteStateStore {
     return this.map.get(p);
   }
   async set(p: string, v: RemoteVersion) {
-    this.map.set(p, { size: v.size, mtime: v.mtime });
+    this.map.set(p, versionOf(v));
   }
 }
 
@@ -109,11 +111,12 @@ export class FileRemoteState implements RemoteStateStore {
 
   async get(p: string): Promise<RemoteVersion | undefined> {
     const v = (await this.load())[this.key(p)];
-    return v && typeof v.size === 'number' && typeof v.mtime === 'number' ? v : undefined;
+    if (!v || typeof v.size !== 'number' || typeof v.mtime !== 'number') return undefined;
+    return versionOf({ size: v.size, mtime: v.mtime, ...(typeof v.mtimePrecision === 'number' ? { mtimePrecision: v.mtimePrecision } : {}) });
   }
 
   async set(p: string, v: RemoteVersion): Promise<void> {
-    (await this.load())[this.key(p)] = { size: v.size, mtime: v.mtime };
+    (await this.load())[this.key(p)] = versionOf(v);
     this.dirty = true;
   }
 
@@ -144,13 +147,19 @@ export class ConflictError extends SecureTransferError {
   }
 }
 
-export function versionOf(e: Pick<RemoteEntry, 'size' | 'mtime'>): RemoteVersion {
-  return { size: e.size, mtime: e.mtime };
+export function versionOf(e: Pick<RemoteEntry, 'size' | 'mtime' | 'mtimePrecision'>): RemoteVersion {
+  const precision = e.mtimePrecision;
+  return { size: e.size, mtime: e.mtime, ...(typeof precision === 'number' && precision > 1000 ? { mtimePrecision: precision } : {}) };
 }
 
-/** Same size and, where both are known, the same mtime (to the second: FTP's MDTM has no more). */
+/**
+ * Same size and, where both are known, the same mtime: to the second (FTP's MDTM has no more), or
+ * to the coarser of the two where one came from an FTP LIST line (minutes, or days for old files),
+ * so a version remembered from a stat (MDTM) and seen again in a listing is not a false conflict.
+ */
 export function sameVersion(a: RemoteVersion, b: RemoteVersion): boolean {
   if (a.size !== b.size) return false;
   if (!a.mtime || !b.mtime) return true;
-  return Math.floor(a.mtime / 1000) === Math.floor(b.mtime / 1000);
+  const unit = Math.max(1000, a.mtimePrecision ?? 0, b.mtimePrecision ?? 0);
+  return Math.floor(a.mtime / unit) === Math.floor(b.mtime / unit);
 }
