@@ -13,6 +13,7 @@ import { MiB, scratchDir, sha256File, startProftpd, startSshd, stopAll, TEST_USE
 import { connectSftp } from '../../src/core/session/sftp';
 import { connectFtps } from '../../src/core/session/ftps';
 import { staticCredentials } from '../../src/core/session/credentials';
+import { ReconnectingFileSystem } from '../../src/core/session/reconnecting';
 import type { RemoteFileSystem } from '../../src/core/session/remoteFileSystem';
 import { TrustStore } from '../../src/core/trust/trustStore';
 import { refuseUnknown } from '../../src/core/trust/types';
@@ -122,6 +123,14 @@ for (const { label, start, open, offers, size, abortAt } of HASHING) {
         assert.ok(rfs.capabilities.hashes.includes(offers), `capabilities.hashes: ${rfs.capabilities.hashes.join(', ')}`);
       } finally {
         await rfs.close();
+      }
+      // The extension's connections are ReconnectingFileSystem: the hash reaches through it (resumes
+      // checked, sync plans compared by checksum).
+      const wrapped = await ReconnectingFileSystem.connect(() => open(server));
+      try {
+        assert.deepEqual(await wrapped.hashFile(file), { algorithm: 'sha256', hex: '5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03' });
+      } finally {
+        await wrapped.close();
       }
     });
 

@@ -15,11 +15,13 @@ import { silentLogger, type Logger } from '../log';
 import type { Protocol } from '../profiles/types';
 import type {
   FileTransferOptions,
+  HashOptions,
   LoginMethod,
   OpOptions,
   ReadOptions,
   RemoteEntry,
   RemoteFileSystem,
+  RemoteHash,
   ServerCapabilities,
   WriteFileOptions,
   WriteOptions,
@@ -209,6 +211,16 @@ export class ReconnectingFileSystem implements RemoteFileSystem {
   /** Not repeated after a reconnect either: the caller decides (a transfer notes a false). */
   setTimes(path: string, mtimeMs: number, opts?: OpOptions): Promise<boolean> {
     return this.once(opts?.signal, async (s) => (s.setTimes ? s.setTimes(path, mtimeMs, opts) : false));
+  }
+
+  /**
+   * The server's own hash, asked once (a hash is read-only, but a reconnect may land on a session
+   * that offers none): undefined where the session has no hashFile. Without this pass-through the
+   * extension's resumed transfers were never checked against the server's hash, and a sync plan
+   * could not compare by checksum.
+   */
+  hashFile(path: string, opts?: HashOptions): Promise<RemoteHash | undefined> {
+    return this.once(opts?.signal, async (s) => s.hashFile?.(path, opts));
   }
 
   chmod(path: string, mode: number, opts?: OpOptions): Promise<void> {
