@@ -12,7 +12,7 @@ import { escapeControlChars } from '../displayText';
 import { NotFoundError, SecurityRefusal, UsageError } from '../errors';
 import type { Protocol } from '../profiles/types';
 import type { HashAlgorithm, RemoteEntry, RemoteFileSystem } from '../session/remoteFileSystem';
-import { downloadFiles, hashLocalFile, uploadFiles, walkLocalTree, walkRemoteTree, type FileEvent, type SessionSource, type SkippedEntry, type TransferPair, type TransferResult } from '../transfer/engine';
+import { downloadFiles, hashLocalFile, remoteStat, uploadFiles, walkLocalTree, walkRemoteTree, type FileEvent, type SessionSource, type SkippedEntry, type TransferPair, type TransferResult } from '../transfer/engine';
 import { assertUploadable, ignoreMatcher } from '../transfer/ignore';
 import { isPartialName } from '../transfer/partialName';
 import { runBounded } from '../transfer/queue';
@@ -56,15 +56,6 @@ async function statOrUndefined(p: string, follow: boolean): Promise<Stats | unde
   }
 }
 
-async function remoteStatOrUndefined(rfs: RemoteFileSystem, p: string, signal?: AbortSignal): Promise<RemoteEntry | undefined> {
-  try {
-    return await rfs.stat(p, { signal });
-  } catch (err) {
-    if (err instanceof NotFoundError) return undefined;
-    throw err;
-  }
-}
-
 /**
  * A plan's path below a root, checked name by name: a plan is data, and it never leads outside the
  * roots. (Server names were already checked by the walk with safeLocalJoin, which also refuses a
@@ -104,7 +95,7 @@ export async function planSync(source: SessionSource, direction: SyncDirection, 
     if (localSt && !localSt.isDirectory()) throw new UsageError(`${local} is not a folder: sync compares two folders, so name the local folder.`);
     if (!localSt && direction === 'upload') throw new UsageError(`${local} does not exist: check the local folder.`);
     if (direction === 'upload') assertUploadable(local);
-    const remoteSt = await remoteStatOrUndefined(rfs, remoteRoot, signal);
+    const remoteSt = await remoteStat(rfs, remoteRoot, signal);
     if (remoteSt && remoteSt.type !== 'directory') throw new UsageError(`${escapeControlChars(remoteRoot)} is not a folder on ${server}: sync compares two folders, so name the remote folder.`);
     if (!remoteSt && direction === 'download') throw new UsageError(`${escapeControlChars(remoteRoot)} does not exist on ${server}: check the remote folder.`);
 
@@ -208,7 +199,7 @@ async function remoteNow(pool: SessionPool, root: string, rels: readonly string[
       for (const rel of list) {
         const name = rel.slice(rel.lastIndexOf('/') + 1);
         let e = byName.get(name);
-        if (e?.type === 'symlink') e = await pool.use((rfs) => remoteStatOrUndefined(rfs, remoteOf(root, rel), signal), signal);
+        if (e?.type === 'symlink') e = await pool.use((rfs) => remoteStat(rfs, remoteOf(root, rel), signal), signal);
         out.set(rel, !e ? { now: undefined } : e.type === 'file' ? { now: remoteVersion(e), entry: { ...e, name } } : { now: 'other' });
       }
     },

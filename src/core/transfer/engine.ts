@@ -192,7 +192,8 @@ async function localStat(p: string): Promise<Stats | undefined> {
   }
 }
 
-async function remoteStat(rfs: RemoteFileSystem, p: string, signal?: AbortSignal): Promise<RemoteEntry | undefined> {
+/** The entry at `p`, or undefined where there is none (other failures still throw). */
+export async function remoteStat(rfs: RemoteFileSystem, p: string, signal?: AbortSignal): Promise<RemoteEntry | undefined> {
   try {
     return await rfs.stat(p, { signal });
   } catch (err) {
