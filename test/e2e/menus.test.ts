@@ -778,7 +778,9 @@ const ROWS: Row[] = [
     run: async (f) => {
       await f.wb.showContainer('Secure Transfer');
       if ((await profileRow(f).getAttribute('aria-expanded')) !== 'true') await profileRow(f).click();
-      await entry('hello.txt')(f).waitFor({ timeout: 30_000 });
+      // Listed: its first row (docs) shows. Not a later file: by now the server folder holds more rows
+      // (copies, synced files) than a small Remote Files view draws, and the list draws only what fits.
+      await entry('docs')(f).waitFor({ timeout: 30_000 });
       await f.wb.contextMenu(profileRow(f), 'Disconnect');
       await f.wb.treeItem(/^demo.*not connected/).waitFor({ timeout: 30_000 });
       // It sticks: the expanded row did not list its files again (which would reconnect).
