@@ -192,5 +192,28 @@ for (const [label, start, opener] of SERVERS) {
         await pool.close();
       }
     });
+
+    test('a local name with a backslash is left out both ways, with its reason (a listing could never give it back)', async () => {
+      pool = new SessionPool({ factory: opener(server), protocol: server.protocol === 'sftp' ? 'sftp' : 'ftpes' });
+      try {
+        const { local, remote } = await scratchDir(`sync-backslash-${server.name}`);
+        const src = path.join(local, 'site');
+        await write(path.join(src, 'ok.txt'), 'ok\n');
+        await write(path.join(src, 'a\\b.txt'), 'backslash\n');
+        const state = new MemorySyncState();
+        const up = await planSync(pool, 'upload', src, remote, state);
+        assert.deepEqual(actions(up), ['new ok.txt']);
+        assert.ok(up.skipped.some((k) => k.path.endsWith('a\\b.txt') && /backslash/.test(k.reason)), JSON.stringify(up.skipped));
+        await runSync(pool, up, state);
+        await assert.rejects(fs.stat(path.join(remote, 'a\\b.txt')), 'not uploaded');
+        // Before: uploaded, then dropped from every listing as hostile, so "new" on every run.
+        assert.deepEqual(actions(await planSync(pool, 'upload', src, remote, state)), []);
+        // Downloading into that folder: the local file is no extra to delete.
+        const down = await planSync(pool, 'download', src, remote, new MemorySyncState(), { delete: true });
+        assert.ok(!down.rows.some((r) => r.rel.includes('\\')), JSON.stringify(down.rows));
+      } finally {
+        await pool.close();
+      }
+    });
   });
 }

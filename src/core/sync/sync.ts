@@ -26,6 +26,16 @@ export * from './types';
 
 /** The reason a file is skipped when the other side has a folder of the same name. */
 export const CLASH_REASON = 'a file on one side and a folder on the other: left alone';
+/**
+ * A local name the server side could never give back: a listing with a backslash (or a drive letter)
+ * in a name is dropped as hostile (remotePath.ts safeLocalJoin), so such a file, once uploaded, would
+ * plan as "new" on every run, and on a download it would look like an extra to delete. Left out on
+ * both directions, with this reason.
+ */
+export const UNSYNCABLE_NAME_REASON = 'its name holds a backslash or a drive letter, which a server listing could not give back safely: left out of syncs';
+function unsyncableLocalRel(rel: string): boolean {
+  return rel.split('/').some((n) => n.includes('\\') || /^[A-Za-z]:/.test(n));
+}
 
 async function withPool<T>(source: SessionSource, fn: (pool: SessionPool) => Promise<T>): Promise<T> {
   if (source instanceof SessionPool) return fn(source);
@@ -111,6 +121,10 @@ export async function planSync(source: SessionSource, direction: SyncDirection, 
         file: async (dir, _ctx, from, _to, st, rel) => {
           // A download's partial left here is not a file of the tree.
           if (isPartialName(path.basename(from))) localTree.keeps.add(dir.rel);
+          else if (unsyncableLocalRel(rel)) {
+            localSkipped.push({ path: from, reason: UNSYNCABLE_NAME_REASON });
+            localTree.keeps.add(dir.rel);
+          }
           else localTree.files.set(rel, localVersion(st));
         },
         leftOut: (dir) => void localTree.keeps.add(dir.rel),
