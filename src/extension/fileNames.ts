@@ -1,6 +1,7 @@
 /**
  * Plain logic (no VS Code API, unit-tested) of the Remote Files management commands: where Rename
- * moves an item, Duplicate's "copy" names, and permission modes (octal, rwx).
+ * moves an item, Duplicate's "copy" names, typed octal modes and the rwx checkboxes (modes are
+ * shown with core/syntax/fileMode.ts).
  */
 import * as path from 'node:path';
 
@@ -36,16 +37,6 @@ export function freeCopyName(name: string, taken: ReadonlySet<string>): string |
     if (!taken.has(candidate)) return candidate;
   }
   return undefined;
-}
-
-/** `rwxr-x---` for 0o750. */
-export function modeString(mode: number): string {
-  return [0o400, 0o200, 0o100, 0o40, 0o20, 0o10, 0o4, 0o2, 0o1].map((b, i) => (mode & b ? 'rwx'[i % 3] : '-')).join('');
-}
-
-/** `0750`. */
-export function octal(mode: number): string {
-  return (mode & 0o7777).toString(8).padStart(4, '0');
 }
 
 /** A typed mode: 3 or 4 octal digits (an optional leading 0o), else undefined. */

@@ -1,7 +1,8 @@
 /** Remote Files management, pure parts: Rename's move targets, Duplicate's names, permission modes. */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { copyName, freeCopyName, isInside, MAX_COPY_NUMBER, modeString, moveTarget, octal, parseOctalMode, PERMISSION_BITS } from '../../src/extension/fileNames';
+import { copyName, freeCopyName, isInside, MAX_COPY_NUMBER, moveTarget, parseOctalMode, PERMISSION_BITS } from '../../src/extension/fileNames';
+import { formatFileMode, permissionLetters } from '../../src/core/syntax/fileMode';
 
 test('Rename input: a bare name stays in the folder, a relative path moves below it, an absolute path anywhere', () => {
   assert.equal(moveTarget('/srv/site/a.txt', 'b.txt'), '/srv/site/b.txt');
@@ -35,10 +36,10 @@ test('permission modes: typed octal (3 or 4 digits), rwx strings, the nine check
   assert.equal(parseOctalMode('2775'), 0o2775);
   assert.equal(parseOctalMode('0o600'), 0o600);
   for (const bad of ['', '64', '888', '12345', 'rwx', '-1', '7777a']) assert.equal(parseOctalMode(bad), undefined, bad);
-  assert.equal(modeString(0o750), 'rwxr-x---');
-  assert.equal(modeString(0o644), 'rw-r--r--');
-  assert.equal(octal(0o644), '0644');
-  assert.equal(octal(0o2775), '2775');
+  assert.equal(permissionLetters(0o750), 'rwxr-x---');
+  assert.equal(permissionLetters(0o644), 'rw-r--r--');
+  assert.equal(formatFileMode(0o644), '0644');
+  assert.equal(formatFileMode(0o2775), '2775');
   assert.equal(PERMISSION_BITS.length, 9);
   assert.equal(PERMISSION_BITS.reduce((m, b) => m | b.bit, 0), 0o777);
   assert.deepEqual(PERMISSION_BITS.filter((b) => (0o640 & b.bit) !== 0).map((b) => b.label), ['Owner: read', 'Owner: write', 'Group: read']);

@@ -13,7 +13,7 @@ import { cliSecretStore } from '../credentials';
 import { FileRemoteState } from '../../core/transfer/remoteState';
 import { defaultStateDir } from '../../core/paths';
 import { SecureTransferError, UsageError } from '../../core/errors';
-import { parseFileMode, type FileModeChange } from '../../core/syntax/fileMode';
+import { parseFileMode, permissionLetters, type FileModeChange } from '../../core/syntax/fileMode';
 import { escapeControlChars, terminalSafeJson } from '../../core/displayText';
 import { compareEntries } from '../../core/session/listingWindow';
 
@@ -51,9 +51,7 @@ export async function withPool<T>(ctx: CliContext, target: Target, args: Connect
 const TYPE_CHAR: Record<RemoteEntry['type'], string> = { directory: 'd', file: '-', symlink: 'l', other: '?' };
 
 function mode(e: RemoteEntry): string {
-  if (e.permissions === undefined) return TYPE_CHAR[e.type] + '?????????';
-  const bits = 'rwxrwxrwx';
-  return TYPE_CHAR[e.type] + [...bits].map((c, i) => (e.permissions! & (1 << (8 - i)) ? c : '-')).join('');
+  return TYPE_CHAR[e.type] + (e.permissions === undefined ? '?????????' : permissionLetters(e.permissions));
 }
 
 /** Names come from the server: shown with control characters escaped, as in the extension's tree. */

@@ -92,3 +92,8 @@ function permBits(perms: string, w: 'u' | 'g' | 'o', mode: number, isDirectory: 
 export function formatFileMode(mode: number): string {
   return (mode & 0o7777).toString(8).padStart(4, '0');
 }
+
+/** `rwxr-x---` for 0o750: the nine permission bits as `ls -l` writes them (the CLI's ls, Change Permissions…). */
+export function permissionLetters(mode: number): string {
+  return [0o400, 0o200, 0o100, 0o40, 0o20, 0o10, 0o4, 0o2, 0o1].map((b, i) => (mode & b ? 'rwx'[i % 3] : '-')).join('');
+}

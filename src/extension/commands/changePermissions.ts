@@ -8,7 +8,8 @@
 import * as vscode from 'vscode';
 import { serverText } from '../../core/displayText';
 import { UsageError } from '../../core/errors';
-import { modeString, octal, parseOctalMode, PERMISSION_BITS } from '../fileNames';
+import { formatFileMode, permissionLetters } from '../../core/syntax/fileMode';
+import { parseOctalMode, PERMISSION_BITS } from '../fileNames';
 import type { Services } from '../services';
 import type { TargetArg } from '../targets';
 import { remoteItems, type Commands } from './types';
@@ -33,7 +34,7 @@ async function changePermissions(s: Services, arg?: TargetArg, selected?: unknow
   else if (typeof typedMode === 'string') mode = parseOctalMode(typedMode);
   else {
     const what = items.length === 1 ? serverText(first.path) : `${items.length} items`;
-    const now = st.permissions === undefined ? 'unknown' : `${octal(st.permissions)} ${modeString(st.permissions)}`;
+    const now = st.permissions === undefined ? 'unknown' : `${formatFileMode(st.permissions)} ${permissionLetters(st.permissions)}`;
     const answer = await s.ui.pickMany(bitItems(st.permissions, st.type === 'directory'), {
       title: `Permissions of ${what} on ${first.profile.name} (now ${now})`,
       placeholder: 'Tick the permissions, or type an octal mode such as 644 or 0755 and press Enter (ticking clears setuid/setgid/sticky)',
@@ -49,10 +50,10 @@ async function changePermissions(s: Services, arg?: TargetArg, selected?: unknow
   for (const item of items) {
     const session = await s.connections.get(item.profile);
     if (!session.chmod) throw new UsageError(`${item.profile.name} cannot change permissions: its ${item.profile.protocol.toUpperCase()} session offers no chmod.`);
-    await s.fsProvider.recorded(item.profile, { action: 'chmod', path: item.path, detail: octal(final) }, () => session.chmod!(item.path, final));
+    await s.fsProvider.recorded(item.profile, { action: 'chmod', path: item.path, detail: formatFileMode(final) }, () => session.chmod!(item.path, final));
   }
   s.tree.refresh();
-  vscode.window.setStatusBarMessage(`$(lock) Permissions set to ${octal(final)} (${modeString(final)}) on ${items.length === 1 ? serverText(first.path) : `${items.length} items`}`, 5000);
+  vscode.window.setStatusBarMessage(`$(lock) Permissions set to ${formatFileMode(final)} (${permissionLetters(final)}) on ${items.length === 1 ? serverText(first.path) : `${items.length} items`}`, 5000);
   return final;
 }
 
