@@ -12,7 +12,7 @@ import { escapeControlChars } from '../displayText';
 import { NotFoundError, SecurityRefusal, UsageError } from '../errors';
 import type { Protocol } from '../profiles/types';
 import type { HashAlgorithm, RemoteEntry, RemoteFileSystem } from '../session/remoteFileSystem';
-import { downloadFiles, hashLocalFile, remoteStat, uploadFiles, walkLocalTree, walkRemoteTree, type FileEvent, type SessionSource, type SkippedEntry, type TransferPair, type TransferResult } from '../transfer/engine';
+import { downloadFiles, groupBy, hashLocalFile, remoteStat, uploadFiles, walkLocalTree, walkRemoteTree, type FileEvent, type SessionSource, type SkippedEntry, type TransferPair, type TransferResult } from '../transfer/engine';
 import { assertUploadable, ignoreMatcher } from '../transfer/ignore';
 import { isPartialName } from '../transfer/partialName';
 import { runBounded } from '../transfer/queue';
@@ -196,11 +196,7 @@ type Now = SyncVersion | 'other' | undefined;
  * plan and the record hold.
  */
 async function remoteNow(pool: SessionPool, root: string, rels: readonly string[], signal?: AbortSignal): Promise<Map<string, { now: Now; entry?: RemoteEntry }>> {
-  const byDir = new Map<string, string[]>();
-  for (const rel of rels) {
-    const dir = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
-    byDir.set(dir, [...(byDir.get(dir) ?? []), rel]);
-  }
+  const byDir = groupBy(rels, (rel) => (rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : ''));
   const out = new Map<string, { now: Now; entry?: RemoteEntry }>();
   await runBounded(
     [...byDir],

@@ -405,7 +405,8 @@ export async function downloadFiles(source: SessionSource, pairs: readonly Trans
   });
 }
 
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+/** Items by key, in their order (Map.groupBy arrives with Node 21). */
+export function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
   for (const item of items) {
     const k = key(item);
