@@ -12,6 +12,11 @@ import type { RemoteFileSystem } from '../core/session/remoteFileSystem';
 import { ReconnectingFileSystem, type LinkState } from '../core/session/reconnecting';
 import type { CredentialProvider } from '../core/session/credentials';
 
+/** Where a profile's browsing starts on a connected server: its remotePath (resolved), else the login folder. */
+export async function startFolder(fs: RemoteFileSystem, profile: Pick<LoadedProfile, 'remotePath'>): Promise<string> {
+  return profile.remotePath ? fs.realpath(profile.remotePath) : fs.homeDir;
+}
+
 export type ConnectionState =
   | { status: 'disconnected' }
   | { status: 'connecting' }

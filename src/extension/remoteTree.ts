@@ -13,7 +13,7 @@ import { resolveSshServer } from '../core/connect';
 import type { SshConfigOptions } from '../core/sshconfig/types';
 import { PROFILE_FILE_PATH } from '../core/profiles/profileFile';
 import type { RemoteEntry } from '../core/session/remoteFileSystem';
-import type { ConnectionManager, ConnectionState } from './connections';
+import { startFolder, type ConnectionManager, type ConnectionState } from './connections';
 import type { ProfileProblem, ProfileRegistry } from './profileRegistry';
 import { escapeControlChars } from '../core/displayText';
 import { firstEntries, moreEntriesText } from '../core/session/listingWindow';
@@ -268,7 +268,7 @@ export class RemoteTreeProvider implements vscode.TreeDataProvider<RemoteNode>, 
     if (before.status === 'error') return [this.errorNode(profile.name, before.message, before.code)];
     try {
       const fs = await this.connections.get(profile);
-      const dir = node.kind === 'profile' ? (profile.remotePath ? await fs.realpath(profile.remotePath) : fs.homeDir) : node.path;
+      const dir = node.kind === 'profile' ? await startFolder(fs, profile) : node.path;
       if (node.kind === 'profile') this.rootFolders.set(profile.name, dir);
       this.listedBy.set(`${profile.name}\n${dir}`, node);
       // A huge folder shows its first entries and one row saying how many more there are.

@@ -23,6 +23,7 @@ import { localBaseDir } from './downloadMapping';
 import type { Services } from './services';
 import { BURST_REASON, burstDecision, BurstCollector, type BurstCause, type BurstOptions } from './uploadBurst';
 import { mapLocalToRemote } from './uploadMapping';
+import { startFolder } from './connections';
 
 const posix = path.posix;
 export const PLAN_THRESHOLD_SETTING = 'uploadOnSave.planThreshold';
@@ -153,7 +154,7 @@ export class UploadOnSave implements vscode.Disposable {
   private async showPlan(profile: LoadedProfile, localRoot: string, files: Map<string, BurstCause>): Promise<void> {
     const s = this.s;
     const fs = await s.connections.get(profile);
-    const remoteRoot = profile.remotePath ? await fs.realpath(profile.remotePath) : fs.homeDir;
+    const remoteRoot = await startFolder(fs, profile);
     const entries = [...files].map(([file, cause]) => ({ file, cause, rel: path.relative(localRoot, file).split(path.sep).join('/') }));
     const rows: SyncRow[] = [];
     for (let i = 0; i < entries.length; i += STAT_LANES) {

@@ -26,6 +26,7 @@ import { toTarget, type TargetArg } from '../targets';
 import type { TransferRecord } from '../transfers';
 import { isIgnored, mapRemoteToLocal } from '../uploadMapping';
 import type { Commands } from './types';
+import { startFolder } from '../connections';
 
 const posix = path.posix;
 
@@ -46,7 +47,7 @@ async function profileRoots(s: Services, profile: LoadedProfile, near?: string):
   const base = localBaseDir(profile, near);
   if (base === undefined) throw new UsageError(`The profile "${profile.name}" maps "${profile.localRoot}", but no local workspace folder is open to resolve it in: open the folder it belongs to.`);
   const fs = await s.connections.get(profile);
-  const remoteRoot = profile.remotePath ? await fs.realpath(profile.remotePath) : fs.homeDir;
+  const remoteRoot = await startFolder(fs, profile);
   return { profile, localRoot: path.resolve(base, profile.localRoot), remoteRoot };
 }
 

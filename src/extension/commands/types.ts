@@ -9,6 +9,7 @@ import type { Services } from '../services';
 import { typedRemotePath } from '../addressInput';
 import type { RemoteNode } from '../remoteTree';
 import { resolveProfile, toTarget, type TargetArg } from '../targets';
+import { startFolder } from '../connections';
 
 const posix = path.posix;
 
@@ -34,7 +35,7 @@ export async function remoteFolder(s: Services, arg: TargetArg, purpose: string)
     const st = await fs.stat(node.path);
     return { profile: r.profile, dir: st.type === 'directory' ? node.path : posix.dirname(node.path) };
   }
-  const start = r.profile.remotePath ? await fs.realpath(r.profile.remotePath) : fs.homeDir;
+  const start = await startFolder(fs, r.profile);
   if (arg !== undefined) return { profile: r.profile, dir: start };
   const typed = await s.ui.input({ prompt: `Remote folder on ${r.profile.name}`, value: start, ignoreFocusOut: true });
   if (!typed) return undefined;
