@@ -16,6 +16,8 @@ export interface ListedEntry {
   type: EntryType;
   size: number;
   mtime: number;
+  /** How coarse `mtime` is (FTP LIST: minutes, or days for older files), as the listing said. */
+  mtimePrecision?: number;
 }
 
 export type Listing = ReadonlyMap<string, ListedEntry>;
@@ -37,7 +39,7 @@ export function listingOf(entries: readonly RemoteEntry[]): Map<string, ListedEn
   const m = new Map<string, ListedEntry>();
   for (const e of entries) {
     if (isPartialName(e.name)) continue;
-    m.set(e.name, { type: e.type, size: e.size, mtime: e.mtime });
+    m.set(e.name, { type: e.type, size: e.size, mtime: e.mtime, ...(e.mtimePrecision ? { mtimePrecision: e.mtimePrecision } : {}) });
   }
   return m;
 }
@@ -58,7 +60,9 @@ export function diffListings(before: Listing, after: Listing): ListingChange[] {
     else if (was && !now) changes.push({ name, kind: 'deleted' });
     else if (was && now) {
       if (was.type !== now.type) changes.push({ name, kind: 'deleted' }, { name, kind: 'created', entry: now });
-      else if (now.type !== 'directory' && (was.size !== now.size || was.mtime !== now.mtime)) changes.push({ name, kind: 'changed', entry: now });
+      // Compared as every remembered version is (sameVersion): a LIST time that turns from "12:40" into
+      // a day as the file ages is no change.
+      else if (now.type !== 'directory' && !sameVersion(was, now)) changes.push({ name, kind: 'changed', entry: now });
     }
   }
   return changes;

@@ -40,6 +40,11 @@ test('minute-precision listings (FTP LIST) compare with each other without inven
   assert.deepEqual(diffListings(a, b), []);
   // The same size but a later minute is a change.
   assert.equal(diffListings(a, listingOf([file('index.html', 10, minute + 60_000)]))[0]?.kind, 'changed');
+  // A file turning six months old: LIST shows its day instead of "12:00" — the same version, no change.
+  const listed = listingOf([{ ...file('old.txt', 10, minute), mtimePrecision: 60_000 }]);
+  const aged = listingOf([{ ...file('old.txt', 10, Date.UTC(2026, 11, 3)), mtimePrecision: 86_400_000 }]);
+  assert.deepEqual(diffListings(listed, aged), []);
+  assert.equal(diffListings(listed, listingOf([{ ...file('old.txt', 10, Date.UTC(2026, 11, 4)), mtimePrecision: 86_400_000 }]))[0]?.kind, 'changed', 'another day is a change');
 });
 
 test('own writes: sizes must agree; mtimes only where listing and stat read the same clock (SFTP)', () => {
