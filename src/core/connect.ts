@@ -89,7 +89,9 @@ async function enforceAuditPolicy(subject: AuditSubject, policy: Policy | Effect
   const { server, hopLabel } = subject;
   const target = { protocol: server.protocol, host: server.host, port: server.port, username: server.username };
   const records = await ctx.trustStore.all();
-  const report = await auditServer(target, { known: knownIdentities(target, records, subject.pins), ...(subject.dial ? { dial: subject.dial } : {}) });
+  // No anonymous login here: this audit runs before every connection under a policy (the background
+  // audit after connecting, the panel and the CLI check anonymous FTP).
+  const report = await auditServer(target, { anonymous: false, known: knownIdentities(target, records, subject.pins), ...(subject.dial ? { dial: subject.dial } : {}) });
   // The caller's record of "the server's audit" is the target's (the extension files it under the profile).
   if (!hopLabel) ctx.onAudit?.(report);
   const threshold = effectivePolicy(policy).blockOnSeverity;

@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RULES } from '../../src/core/audit/rules/ruleTable';
 import { DETECTORS } from '../../src/core/audit/rules/detectors';
+import { LOGIN_DETECTORS } from '../../src/core/audit/rules/loginDetectors';
+import { BASELINES } from '../../src/core/audit/rules/baselines';
 import { SSH_ALGORITHMS } from '../../src/core/audit/rules/sshAlgorithms';
 import { atLeast, evaluate, worstSeverity } from '../../src/core/audit/rules/evaluate';
 import { compareVersions, detectProduct } from '../../src/core/audit/rules/versionRules';
@@ -95,8 +97,13 @@ test('every rule has every field, filled in', () => {
   }
 });
 
-test('every rule has a detector and every detector a rule', () => {
-  assert.deepEqual(Object.keys(DETECTORS).sort(), RULES.map((r) => r.id).sort());
+test('every rule has a detector and every detector a rule (probe rules in DETECTORS, login rules in LOGIN_DETECTORS)', () => {
+  assert.deepEqual(Object.keys(DETECTORS).sort(), RULES.filter((r) => r.stage !== 'login').map((r) => r.id).sort());
+  assert.deepEqual(Object.keys(LOGIN_DETECTORS).sort(), RULES.filter((r) => r.stage === 'login').map((r) => r.id).sort());
+});
+
+test('every rule names a baseline that exists', () => {
+  for (const r of RULES) assert.ok(BASELINES[r.baseline], `${r.id}: baseline ${r.baseline}`);
 });
 
 test('every algorithm verdict has a severity and a reason', () => {

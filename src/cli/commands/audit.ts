@@ -3,7 +3,7 @@
  * Exit 4 when a finding reaches --fail-on (default high), 0 otherwise; 1–3 as every other command.
  *
  * Plain `ftp://` is accepted here, unlike everywhere else: an audit never sends a credential (only a
- * made-up user name, and `anonymous` when --anonymous is given), and reporting a plaintext server as
+ * made-up user name, and `anonymous` unless --no-anonymous is given), and reporting a plaintext server as
  * critical is exactly what an audit is for. It is parsed as ftpes:// and probed without logging in.
  */
 import * as path from 'node:path';
@@ -26,14 +26,16 @@ import type { AuditReport, AuditTarget, KnownIdentity } from '../../core/audit/t
 
 export const AUDIT_THRESHOLD_EXIT = 4;
 
-const USAGE = 'audit <url> [--format text|json|sarif] [--fail-on SEVERITY] [--anonymous] [--check-plaintext-port] [--fingerprint SHA256:…] [--proxy URL|none]';
+const USAGE = 'audit <url> [--format text|json|sarif] [--fail-on SEVERITY] [--no-anonymous] [--check-plaintext-port] [--fingerprint SHA256:…] [--proxy URL|none]';
 
 const RENDERERS: Readonly<Record<string, (r: AuditReport) => string>> = { text: renderText, json: renderJson, sarif: renderSarif };
 
 const OPTIONS = {
   format: { type: 'string', default: 'text' },
   'fail-on': { type: 'string', default: 'high' },
+  // Anonymous FTP is checked by default (USER anonymous only; it lists, never writes); --anonymous is kept for old scripts.
   anonymous: { type: 'boolean' },
+  'no-anonymous': { type: 'boolean' },
   'check-plaintext-port': { type: 'boolean' },
   fingerprint: { type: 'string', multiple: true },
   'known-hosts': { type: 'string', multiple: true },
@@ -69,7 +71,7 @@ export const auditCommand: CliCommand = async (ctx, argv) => {
 
   // The probes take the route a session would: --proxy, else the environment's proxy (NO_PROXY honoured).
   const proxy = proxyFor(target, values.proxy, ctx.env);
-  const report = await auditServer(target, { anonymous: values.anonymous, checkPlaintextPort: values['check-plaintext-port'], known, ...(proxy ? { proxy } : {}) });
+  const report = await auditServer(target, { anonymous: !values['no-anonymous'], checkPlaintextPort: values['check-plaintext-port'], known, ...(proxy ? { proxy } : {}) });
   ctx.stdout.write(render(report));
 
   const worst = worstSeverity(report.findings);

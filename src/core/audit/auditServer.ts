@@ -11,6 +11,8 @@ import { probeSsh } from './probes/sshProbe';
 import * as net from 'node:net';
 import { proxiedDialer } from '../session/proxy';
 import { evaluate } from './rules/evaluate';
+import { gradeOf } from './rules/grades';
+import { identifyProduct } from './rules/products';
 import type { AuditFacts, AuditReport, AuditTarget, KnownIdentity, ProbeDial } from './types';
 
 /** A bound for each probe connection, not the expected time: a whole audit takes well under 3 s on loopback. */
@@ -20,7 +22,10 @@ export const PLAINTEXT_FTP_PORT = 21;
 export interface AuditOptions {
   /** Per probe connection (default 6 s). */
   timeoutMs?: number;
-  /** Opt-in: try an anonymous FTP login (it logs in). */
+  /**
+   * Try an anonymous FTP login (USER anonymous only; it lists, never writes). Default true: anonymous
+   * FTP is the most common FTP misconfiguration; `false` (CLI --no-anonymous) skips it.
+   */
   anonymous?: boolean;
   /** Opt-in: check whether plaintext FTP answers on this port of the same host (`true`: port 21). */
   checkPlaintextPort?: boolean | number;
@@ -49,7 +54,7 @@ export async function auditServer(target: AuditTarget, options: AuditOptions = {
   const dial = options.dial ?? (options.proxy ? proxiedDialer(options.proxy, { timeoutMs }) : undefined);
   try {
     if (target.protocol === 'sftp') facts.ssh = await probeSsh(target, { timeoutMs, dial });
-    else facts.ftp = await probeFtp(target, { timeoutMs, anonymous: options.anonymous, plaintextPort, dial: dial && tcpOnly(dial) });
+    else facts.ftp = await probeFtp(target, { timeoutMs, anonymous: options.anonymous ?? true, plaintextPort, dial: dial && tcpOnly(dial) });
   } catch (err) {
     throw new SecureTransferError(
       `Could not audit ${serverOrigin(target)}: ${describeError(err)}; check the host, the port and that the server is running.`,
@@ -58,7 +63,8 @@ export async function auditServer(target: AuditTarget, options: AuditOptions = {
       { cause: err },
     );
   }
-  const findings = evaluate({ target, facts, known: options.known ?? [], now: now() });
+  const product = identifyProduct(facts);
+  const findings = evaluate({ target, facts, known: options.known ?? [], now: now() }, product?.id);
   return {
     server: serverOrigin(target),
     target,
@@ -66,6 +72,8 @@ export async function auditServer(target: AuditTarget, options: AuditOptions = {
     durationMs: now() - started,
     findings,
     facts,
+    ...(product ? { product } : {}),
+    grade: gradeOf(findings),
   };
 }
 

@@ -23,9 +23,36 @@ export interface AuditRule {
   severity: Severity;
   title: string;
   why: string;
+  /** The generic fix, used when the product is unknown or the remediation table has no row for it. */
   remediation: string;
   references: string[];
+  /** The published baseline this rule follows (rules/baselines.ts). */
+  baseline: BaselineId;
+  /** `probe`: judged from the read-only probes; `login`: judged inside a logged-in session (auditLogin). */
+  stage?: 'probe' | 'login';
 }
+
+/** The baselines rules cite (rules/baselines.ts holds their names and addresses). */
+export type BaselineId = 'mozilla-openssh' | 'nist-800-52r2' | 'rfc4217' | 'nist-800-57' | 'nist-800-63b' | 'cis-controls';
+
+/**
+ * The server products the audit tells apart; each finding's fix is given in the product's own terms
+ * (rules/remediation.ts). `win32-openssh` is Microsoft's port of OpenSSH; `proftpd-mod_sftp` is
+ * ProFTPD's SFTP module (its SSH software string names mod_sftp).
+ */
+export type ProductId = 'iis-ftp' | 'vsftpd' | 'proftpd' | 'pure-ftpd' | 'filezilla-server' | 'openssh' | 'win32-openssh' | 'proftpd-mod_sftp';
+
+export interface ProductFact {
+  id: ProductId;
+  /** Display name: "Microsoft IIS FTP", "vsftpd", "OpenSSH for Windows"… */
+  name: string;
+  version?: string;
+  /** What told it (server text, escaped before display): `banner "220 Microsoft FTP Service"`, `SYST "215 Windows_NT"`. */
+  evidence: string;
+}
+
+/** A server's grade: A (best) … F, rules as data in rules/grades.ts (docs/audit-grades.md). */
+export type Grade = 'A' | 'B' | 'C' | 'D' | 'E' | 'F';
 
 export interface Finding {
   id: string;
@@ -39,8 +66,15 @@ export interface Finding {
    */
   subject?: string;
   why: string;
+  /** The fix in the detected product's own terms where the remediation table has them, else the rule's generic one. */
   remediation: string;
+  /** The documentation the product-specific fix was checked against (absent for the generic fix). */
+  remediationSource?: string;
   references: string[];
+  /** The baseline the rule follows (rules/baselines.ts). */
+  baseline?: BaselineId;
+  /** `login`: seen inside a logged-in session (auditLogin), not by the read-only probes. */
+  stage?: 'probe' | 'login';
 }
 
 /** The protocols an audit understands: the connectable ones plus plain `ftp` (audit only, never login). */
@@ -129,6 +163,8 @@ export interface TlsFacts {
 export interface FtpFacts {
   banner: string[];
   product?: { name: string; version?: string };
+  /** The reply to SYST in clear before login (`215 Windows_NT`, `215 UNIX Type: L8`); server text. */
+  syst?: string;
   feat: string[];
   authTls: boolean;
   /** Reply code to AUTH TLS in clear (explicit FTPS; 234 = go ahead). */
@@ -146,8 +182,13 @@ export interface FtpFacts {
    */
   protCTransfer?: { protReply: number; listReply?: number; listed: boolean };
   cccOffered: boolean;
-  /** Opt-in: reply code to PASS after USER anonymous. */
+  /** Reply code to PASS after USER anonymous (checked by default; `--no-anonymous` skips it). */
   anonymousLoginReply?: number;
+  /**
+   * Where anonymous login works: whether the anonymous area could be listed (over TLS), and whether the
+   * anonymous login works without TLS (USER anonymous / PASS in clear).
+   */
+  anonymous?: { listed?: boolean; listing?: string[]; withoutTls?: boolean };
   /** Opt-in: what a plaintext service on port 21 of the same host said. */
   plaintextPort?: { port: number; banner?: string; userReply?: number };
   tls?: TlsFacts;
@@ -158,6 +199,8 @@ export interface AuditFacts {
   ssh?: SshFacts;
   ftp?: FtpFacts;
 }
+
+export type { LoginFacts } from '../session/loginFacts';
 
 /** Fingerprints the user already vouched for: pins, trust-store records, known_hosts entries. */
 export interface KnownIdentity {
@@ -174,4 +217,19 @@ export interface AuditReport {
   durationMs: number;
   findings: Finding[];
   facts: AuditFacts;
+  /** The server product, where the probes could tell (rules/products.ts). */
+  product?: ProductFact;
+  /** The grade of these findings (rules/grades.ts). */
+  grade?: Grade;
+}
+
+/**
+ * What a logged-in session showed (auditLogin): findings of the connected session, never from an
+ * extra login. Kept next to the probe report of the same server.
+ */
+export interface LoginAuditReport {
+  server: string;
+  checkedAt: string;
+  findings: Finding[];
+  facts: import('../session/loginFacts').LoginFacts;
 }

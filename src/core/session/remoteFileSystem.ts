@@ -6,6 +6,7 @@
 import type { Readable } from 'node:stream';
 import type { Protocol } from '../profiles/types';
 import type { HashAlgorithm, RemoteHash } from './remoteHash';
+import type { LoginFacts, LoginFactsOptions } from './loginFacts';
 
 export type { HashAlgorithm, RemoteHash } from './remoteHash';
 
@@ -170,6 +171,11 @@ export interface RemoteFileSystem {
   /** True while the underlying connection is usable. */
   readonly connected: boolean;
   /** Called once when the connection drops or is closed. */
+  /**
+   * What this logged-in session can tell about the server's security (the audit's login stage, see
+   * loginFacts.ts): asked on this session, never a second login, never changing anything.
+   */
+  loginFacts?(opts?: LoginFactsOptions): Promise<LoginFacts>;
   onClose(listener: (err?: Error) => void): void;
   close(): Promise<void>;
 }

@@ -2,7 +2,8 @@
  * Findings as reports show them: by severity, worst first, and within a severity one row per rule
  * naming what it is about ("Weak MAC offered: hmac-sha1, hmac-md5"), never the same title ×4.
  */
-import { SEVERITIES, type Finding, type Severity } from '../types';
+import { SEVERITIES, type AuditReport, type Finding, type Severity } from '../types';
+import { BASELINES, type Baseline } from '../rules/baselines';
 
 export interface FindingGroup {
   id: string;
@@ -13,6 +14,10 @@ export interface FindingGroup {
   findings: Finding[];
   why: string;
   remediation: string;
+  /** The product documentation the fix was checked against, when the fix is product-specific. */
+  remediationSource?: string;
+  /** The baseline the rule follows. */
+  baseline?: Baseline;
   /** Every finding's references, without repeats. */
   references: string[];
 }
@@ -24,7 +29,18 @@ export function groupFindings(findings: readonly Finding[]): Array<{ severity: S
     for (const f of ofSeverity) {
       let g = groups.get(f.id);
       if (!g) {
-        g = { id: f.id, severity, title: f.title, subjects: [], findings: [], why: f.why, remediation: f.remediation, references: [] };
+        g = {
+          id: f.id,
+          severity,
+          title: f.title,
+          subjects: [],
+          findings: [],
+          why: f.why,
+          remediation: f.remediation,
+          ...(f.remediationSource ? { remediationSource: f.remediationSource } : {}),
+          ...(f.baseline && BASELINES[f.baseline] ? { baseline: BASELINES[f.baseline] } : {}),
+          references: [],
+        };
         groups.set(f.id, g);
       }
       g.findings.push(f);
@@ -43,4 +59,11 @@ export function relativeTime(thenMs: number, nowMs: number): string {
   if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
   const days = Math.floor(s / 86400);
   return days === 1 ? 'yesterday' : `${days} days ago`;
+}
+
+/** `Grade C · vsftpd 3.0.3`: the report header's line about the server (product text is server text: escape it). */
+export function gradeLine(report: Pick<AuditReport, 'grade' | 'product'>): string | undefined {
+  const parts = [report.grade ? `Grade ${report.grade}` : undefined, report.product ? `${report.product.name}${report.product.version ? ' ' + report.product.version : ''}` : undefined];
+  const line = parts.filter(Boolean).join(' · ');
+  return line || undefined;
 }

@@ -48,7 +48,9 @@ function groupHtml(g: FindingGroup): string {
 <dl>
 <dt>Evidence</dt><dd class="evidence">${evidence}</dd>
 <dt>Why it matters</dt><dd>${ruleText(g.why)}</dd>
-<dt>How to fix</dt><dd>${ruleText(g.remediation)}</dd>
+<dt>How to fix</dt><dd>${ruleText(g.remediation)}${g.remediationSource ? ` <a class="source" href="${escapeHtml(g.remediationSource)}">(documentation)</a>` : ''}</dd>
+${g.baseline ? `<dt>Baseline</dt><dd><a href="${escapeHtml(g.baseline.url)}">${escapeHtml(g.baseline.name)}</a></dd>
+` : ''}
 <dt>References</dt><dd><ul>${refs}</ul></dd>
 </dl>
 </details>`;
@@ -105,7 +107,9 @@ ${res.codiconsUri ? `<link rel="stylesheet" href="${escapeHtml(res.codiconsUri)}
 </head>
 <body>
 <header>
-<h1>Security audit of <code>${escapeHtml(report.server)}</code></h1>
+<h1>${report.grade ? `<span class="grade grade-${report.grade}" title="Grade ${report.grade} (see docs/audit-grades.md)">${report.grade}</span> ` : ''}Security audit of <code>${escapeHtml(report.server)}</code></h1>
+${report.product ? `<p class="product">${escapeHtml(report.product.name + (report.product.version ? ' ' + report.product.version : ''))} <span class="evidence">(${escapeHtml(report.product.evidence)})</span></p>
+` : ''}
 <p class="meta">${checkedHtml(report, res)} in ${(report.durationMs / 1000).toFixed(1)} s · ${report.findings.length} finding${report.findings.length === 1 ? '' : 's'}</p>
 <nav class="actions">
 <button type="button" data-command="rerun"><span class="codicon codicon-refresh" aria-hidden="true"></span> Re-run</button>

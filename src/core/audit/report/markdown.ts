@@ -1,10 +1,11 @@
 /** The Markdown export (from the panel): by severity, one section per rule naming its subjects; server text escaped. */
 import type { AuditReport } from '../types';
 import { escapeMarkdown } from './escape';
-import { groupFindings } from './groups';
+import { gradeLine, groupFindings } from './groups';
 
 export function renderMarkdown(report: AuditReport): string {
-  const out = [`# Security audit of ${escapeMarkdown(report.server)}`, '', `Probed ${report.probedAt} in ${(report.durationMs / 1000).toFixed(1)} s.`];
+  const about = gradeLine(report);
+  const out = [`# Security audit of ${escapeMarkdown(report.server)}`, '', `Probed ${report.probedAt} in ${(report.durationMs / 1000).toFixed(1)} s.${about ? ` ${escapeMarkdown(about)}.` : ''}`];
   if (report.findings.length === 0) out.push('', 'No findings.');
   for (const { severity, count, groups } of groupFindings(report.findings)) {
     out.push('', `## ${severity[0].toUpperCase()}${severity.slice(1)} (${count})`);
@@ -18,7 +19,8 @@ export function renderMarkdown(report: AuditReport): string {
         ...evidence,
         // Why and fix are the rule table's own words (trusted Markdown); evidence came from the server.
         `- **Why:** ${g.why}`,
-        `- **Fix:** ${g.remediation}`,
+        `- **Fix:** ${g.remediation}${g.remediationSource ? ` (see <${g.remediationSource}>)` : ''}`,
+        ...(g.baseline ? [`- **Baseline:** [${g.baseline.name}](${g.baseline.url})`] : []),
         `- **References:** ${g.references.map((u) => `<${u}>`).join(', ')}`,
       );
     }

@@ -166,6 +166,9 @@ export const DETECTORS: Readonly<Record<string, Detector>> = {
   'ftp-prot-c-accepted': ftp((f) =>
     f.protCTransfer?.listed ? [{ evidence: `PROT C was answered ${f.protCTransfer.protReply} and LIST sent the listing over a clear data connection (${f.protCTransfer.listReply})` }] : [],
   ),
+  // SKELETON (a-anon): where anonymous login works, whether its area lists and whether it works without TLS.
+  'ftp-anonymous-listing': () => [],
+  'ftp-anonymous-cleartext': () => [],
   'ftp-ccc-offered': ftp((f) => (f.cccOffered ? [{ evidence: 'FEAT lists CCC' }] : [])),
   'ftp-plaintext-port-open': ftp((f) => {
     const p = f.plaintextPort;

@@ -31,6 +31,7 @@ export const RULES: readonly AuditRule[] = [
     why: 'SSH-1 has fundamental design flaws (CRC-32 integrity, session hijacking) and was removed from OpenSSH in 7.6.',
     remediation: 'Disable protocol 1 on the server (OpenSSH: remove `Protocol 1`; upgrade anything older than 7.6).',
     references: [REF.opensshLegacy],
+    baseline: 'mozilla-openssh',
   },
   {
     id: 'ssh-weak-kex',
@@ -39,6 +40,7 @@ export const RULES: readonly AuditRule[] = [
     why: 'A weak key exchange lets an attacker who records the session recover its keys, or downgrade the negotiation.',
     remediation: 'Remove the algorithm from the server (OpenSSH: `KexAlgorithms -name`); offer curve25519-sha256 and sntrup761x25519-sha512@openssh.com.',
     references: [REF.rfc9142, REF.sshAudit],
+    baseline: 'mozilla-openssh',
   },
   {
     id: 'ssh-weak-host-key-algorithm',
@@ -47,6 +49,7 @@ export const RULES: readonly AuditRule[] = [
     why: 'The host key signature is what proves the server is the real one; a weak one can be forged or downgraded to.',
     remediation: 'Remove it from the server (OpenSSH: `HostKeyAlgorithms -name`) and serve an ed25519 key (`ssh-keygen -t ed25519`).',
     references: [REF.opensshLegacy, REF.sshAudit],
+    baseline: 'mozilla-openssh',
   },
   {
     id: 'ssh-weak-cipher',
@@ -55,6 +58,7 @@ export const RULES: readonly AuditRule[] = [
     why: 'A weak cipher exposes transferred files and credentials to decryption or plaintext-recovery attacks.',
     remediation: 'Remove it from the server (OpenSSH: `Ciphers -name`); offer chacha20-poly1305@openssh.com, aes*-gcm@openssh.com and aes*-ctr.',
     references: [REF.rfc8758, REF.sshAudit],
+    baseline: 'mozilla-openssh',
   },
   {
     id: 'ssh-weak-mac',
@@ -63,6 +67,7 @@ export const RULES: readonly AuditRule[] = [
     why: 'A weak or encrypt-and-MAC integrity algorithm makes tampering with the encrypted stream easier to get away with.',
     remediation: 'Remove it from the server (OpenSSH: `MACs -name`); offer hmac-sha2-256-etm@openssh.com and hmac-sha2-512-etm@openssh.com.',
     references: [REF.sshAudit],
+    baseline: 'mozilla-openssh',
   },
   {
     id: 'ssh-compression-before-auth',
@@ -71,6 +76,7 @@ export const RULES: readonly AuditRule[] = [
     why: 'Decompressing data from unauthenticated clients has led to pre-authentication vulnerabilities.',
     remediation: 'Offer only `zlib@openssh.com` (delayed compression) or `none` (OpenSSH: `Compression delayed` or `no`).',
     references: [REF.sshAudit],
+    baseline: 'mozilla-openssh',
   },
   {
     id: 'ssh-unknown-algorithm',
@@ -79,6 +85,7 @@ export const RULES: readonly AuditRule[] = [
     why: 'The audit cannot vouch for an algorithm it does not know.',
     remediation: 'Check that the server should offer it; remove it if it is a leftover.',
     references: [REF.sshAudit],
+    baseline: 'mozilla-openssh',
   },
   {
     id: 'ssh-terrapin',
@@ -87,6 +94,7 @@ export const RULES: readonly AuditRule[] = [
     why: 'Without strict key exchange, an attacker in the path can silently drop messages at the start of the encrypted session when chacha20-poly1305 or a CBC cipher with an EtM MAC is used, e.g. to downgrade extension negotiation.',
     remediation: 'Upgrade the server to a version with strict key exchange (OpenSSH 9.6+ or a patched distribution build), or remove chacha20-poly1305@openssh.com and the CBC ciphers / -etm MACs.',
     references: [REF.terrapin, REF.cve202348795],
+    baseline: 'mozilla-openssh',
   },
   {
     id: 'ssh-dsa-host-key',
@@ -95,6 +103,7 @@ export const RULES: readonly AuditRule[] = [
     why: 'DSA keys are limited to 1024 bits with SHA-1 signatures and were removed from OpenSSH.',
     remediation: 'Remove the DSA `HostKey` from the server and serve an ed25519 key instead.',
     references: [REF.opensshLegacy, REF.nist57],
+    baseline: 'nist-800-57',
   },
   {
     id: 'ssh-rsa-host-key-small',
@@ -103,6 +112,7 @@ export const RULES: readonly AuditRule[] = [
     why: 'RSA keys under 2048 bits are within reach of well-funded factoring efforts; a forged host key defeats server verification.',
     remediation: 'Generate a new host key (`ssh-keygen -t ed25519`, or `-t rsa -b 3072`) and tell users its fingerprint out of band.',
     references: [REF.nist57, REF.sshAudit],
+    baseline: 'nist-800-57',
   },
   {
     id: 'ssh-rsa-host-key-below-3072',
@@ -111,6 +121,7 @@ export const RULES: readonly AuditRule[] = [
     why: 'NIST recommends 3072-bit RSA for protection beyond 2030.',
     remediation: 'Prefer an ed25519 host key, or a 3072-bit RSA key (`ssh-keygen -t rsa -b 3072`).',
     references: [REF.nist57],
+    baseline: 'nist-800-57',
   },
   {
     id: 'ssh-no-authentication',
@@ -119,6 +130,7 @@ export const RULES: readonly AuditRule[] = [
     why: 'The `none` authentication request succeeded: anybody who can reach the port gets a session.',
     remediation: 'Require public-key authentication (OpenSSH: check `PermitEmptyPasswords no` and the PAM stack).',
     references: [REF.sshAudit],
+    baseline: 'mozilla-openssh',
   },
   {
     id: 'ssh-password-auth',
@@ -127,6 +139,7 @@ export const RULES: readonly AuditRule[] = [
     why: 'Passwords can be guessed or phished; keys (optionally with a one-time code) cannot be brute-forced over the network.',
     remediation: 'Prefer public keys: `PasswordAuthentication no`, or require a second factor (`AuthenticationMethods publickey,keyboard-interactive`).',
     references: ['https://man.openbsd.org/sshd_config#PasswordAuthentication'],
+    baseline: 'mozilla-openssh',
   },
   {
     id: 'ssh-no-post-quantum-kex',
@@ -135,6 +148,7 @@ export const RULES: readonly AuditRule[] = [
     why: 'Sessions recorded today could be decrypted by a future quantum computer ("store now, decrypt later").',
     remediation: 'Upgrade to OpenSSH 9.0+ and offer sntrup761x25519-sha512@openssh.com (or mlkem768x25519-sha256 in 9.9+).',
     references: ['https://www.openssh.com/pq.html'],
+    baseline: 'mozilla-openssh',
   },
   {
     id: 'ssh-host-key-changed',
@@ -143,6 +157,7 @@ export const RULES: readonly AuditRule[] = [
     why: 'A changed host key is what a man-in-the-middle looks like; connecting would hand your credentials to whoever answers.',
     remediation: 'Do not connect. Confirm the new fingerprint with the server administrator out of band, then replace the pin.',
     references: ['https://man.openbsd.org/ssh#VERIFYING_HOST_KEYS'],
+    baseline: 'mozilla-openssh',
   },
   // ── FTP ──────────────────────────────────────────────────────────────────────────────
   {
@@ -152,6 +167,7 @@ export const RULES: readonly AuditRule[] = [
     why: 'Without TLS, user names, passwords and files cross the network in clear text; Secure Transfer refuses to connect.',
     remediation: 'Enable explicit FTPS on the server (vsftpd `ssl_enable=YES`; ProFTPD `TLSEngine on`) or switch to SFTP.',
     references: [REF.rfc4217],
+    baseline: 'rfc4217',
   },
   {
     id: 'ftp-cleartext-login',
@@ -160,6 +176,7 @@ export const RULES: readonly AuditRule[] = [
     why: 'A client that forgets AUTH TLS, or an attacker who strips it, sends the password in clear text and the server takes it.',
     remediation: 'Require TLS for logins (vsftpd `force_local_logins_ssl=YES`; ProFTPD `TLSRequired on`; pure-ftpd `-Y 2`).',
     references: [REF.rfc4217],
+    baseline: 'rfc4217',
   },
   {
     id: 'ftp-anonymous-login',
@@ -168,6 +185,7 @@ export const RULES: readonly AuditRule[] = [
     why: 'Anyone can log in and read (and perhaps write) files; anonymous upload areas are abused for malware and piracy.',
     remediation: 'Disable anonymous access (vsftpd `anonymous_enable=NO`; ProFTPD: remove the `<Anonymous>` block) unless it is intended and read-only.',
     references: [REF.ftpAnon],
+    baseline: 'cis-controls',
   },
   {
     id: 'ftp-prot-c-accepted',
@@ -176,6 +194,7 @@ export const RULES: readonly AuditRule[] = [
     why: 'File contents and listings can travel unencrypted even though the control channel is protected.',
     remediation: 'Require protected data connections (vsftpd `force_local_data_ssl=YES`; ProFTPD `TLSRequired on`).',
     references: [REF.rfc4217],
+    baseline: 'rfc4217',
   },
   {
     id: 'ftp-ccc-offered',
@@ -184,6 +203,7 @@ export const RULES: readonly AuditRule[] = [
     why: 'CCC drops TLS on the control channel after login, exposing later commands and letting an attacker inject some.',
     remediation: 'Disable CCC support in the server configuration (vsftpd, ProFTPD and pure-ftpd do not offer it by default).',
     references: [REF.rfc4217],
+    baseline: 'rfc4217',
   },
   {
     id: 'ftp-plaintext-port-open',
@@ -192,6 +212,7 @@ export const RULES: readonly AuditRule[] = [
     why: 'Users or tools that connect to the plain port send their credentials in clear text to the same host.',
     remediation: 'Close the plaintext service, or make it require AUTH TLS before USER.',
     references: [REF.rfc4217],
+    baseline: 'rfc4217',
   },
   {
     id: 'ftp-implicit-tls',
@@ -200,6 +221,7 @@ export const RULES: readonly AuditRule[] = [
     why: 'Implicit FTPS was never standardised; explicit FTPS (AUTH TLS on port 21) is the RFC 4217 way.',
     remediation: 'Prefer explicit FTPS (ftpes://) where the server supports it.',
     references: [REF.rfc4217],
+    baseline: 'rfc4217',
   },
   {
     id: 'ftp-banner-version',
@@ -208,6 +230,67 @@ export const RULES: readonly AuditRule[] = [
     why: 'A version string helps attackers pick exploits without probing.',
     remediation: 'Set a neutral banner (vsftpd `ftpd_banner=`; ProFTPD `ServerIdent on "FTP"`).',
     references: ['https://cwe.mitre.org/data/definitions/200.html'],
+    baseline: 'cis-controls',
+  },
+  // ── Anonymous FTP (checked by default; --no-anonymous skips it) ───────────────────────
+  {
+    id: 'ftp-anonymous-listing',
+    severity: 'medium',
+    title: 'The anonymous area can be listed',
+    why: 'Whatever lies in the anonymous area is published to anyone who can reach the port, and names alone often leak more than intended.',
+    remediation: 'Disable anonymous access, or keep the anonymous area empty of anything not meant for the public.',
+    references: [REF.ftpAnon],
+    baseline: 'cis-controls',
+  },
+  {
+    id: 'ftp-anonymous-cleartext',
+    severity: 'high',
+    title: 'Anonymous login works without TLS',
+    why: 'The server accepts sessions in clear text; anyone on the path can read and alter what anonymous users fetch.',
+    remediation: 'Require TLS for every login, anonymous included, or disable anonymous access.',
+    references: [REF.rfc4217, REF.ftpAnon],
+    baseline: 'rfc4217',
+  },
+  // ── Seen after logging in (the connected session, never an extra login) ────────────────
+  {
+    id: 'login-single-factor',
+    severity: 'high',
+    title: 'Logged in with a single factor where MFA is expected',
+    why: 'The policy or the profile expects a second factor, yet the server let the user in with a password or a key alone: a stolen credential is enough.',
+    remediation: 'Make the server require a second factor for this account (OpenSSH: `AuthenticationMethods publickey,keyboard-interactive` with a TOTP PAM module).',
+    references: ['https://pages.nist.gov/800-63-3/sp800-63b.html'],
+    baseline: 'nist-800-63b',
+    stage: 'login',
+  },
+  {
+    id: 'ftp-data-no-session-reuse',
+    severity: 'medium',
+    title: 'FTPS data connections work without TLS session reuse',
+    why: 'Without the rule that a data connection resumes the control connection\'s TLS session, whoever connects to the data port first gets the file (data connection stealing).',
+    remediation: 'Require TLS session reuse on data connections.',
+    references: [REF.rfc4217, 'https://scarybeastsecurity.blogspot.com/2009/02/vsftpd-210-released.html'],
+    baseline: 'rfc4217',
+    stage: 'login',
+  },
+  {
+    id: 'ftp-site-commands',
+    severity: 'low',
+    title: 'SITE commands are accepted after login',
+    why: 'SITE extensions (copying files on the server, running programs, changing ownership) widen what a stolen login can do; several have had remote-code-execution flaws.',
+    remediation: 'Disable the SITE commands nobody needs.',
+    references: ['https://nvd.nist.gov/vuln/detail/CVE-2015-3306'],
+    baseline: 'cis-controls',
+    stage: 'login',
+  },
+  {
+    id: 'home-world-writable',
+    severity: 'high',
+    title: 'The login folder is world-writable',
+    why: 'Any local account (or another FTP user) can plant or replace files there, including ones the user later runs or deploys.',
+    remediation: 'Remove write permission for others on the login folder (`chmod o-w`).',
+    references: ['https://cwe.mitre.org/data/definitions/732.html'],
+    baseline: 'cis-controls',
+    stage: 'login',
   },
   // ── Versions ─────────────────────────────────────────────────────────────────────────
   {
@@ -217,6 +300,7 @@ export const RULES: readonly AuditRule[] = [
     why: 'This exact version was distributed with a backdoor that gives attackers a remote shell.',
     remediation: 'Replace the server software now with a current build from a trusted source, and treat the host as compromised.',
     references: [REF.cve20112523, REF.proftpdBackdoor],
+    baseline: 'cis-controls',
   },
   {
     id: 'version-possibly-affected',
@@ -225,6 +309,7 @@ export const RULES: readonly AuditRule[] = [
     why: 'The advertised version is in a vulnerable range — but distributions backport fixes without changing the version, so this may be a false alarm.',
     remediation: 'Check that the package has the vendor fix (e.g. the distribution changelog), or upgrade.',
     references: [REF.sshAudit],
+    baseline: 'cis-controls',
   },
   // ── TLS ──────────────────────────────────────────────────────────────────────────────
   {
@@ -234,6 +319,7 @@ export const RULES: readonly AuditRule[] = [
     why: 'TLS 1.0 and 1.1 are deprecated (RFC 8996): weak hashes, CBC attacks (BEAST, Lucky13), no modern suites.',
     remediation: 'Accept TLS 1.2 and 1.3 only (vsftpd: build with OpenSSL 3 defaults and `ssl_ciphers=HIGH`; ProFTPD `TLSProtocol TLSv1.2 TLSv1.3`).',
     references: [REF.rfc8996],
+    baseline: 'nist-800-52r2',
   },
   {
     id: 'tls-weak-suite',
@@ -242,6 +328,7 @@ export const RULES: readonly AuditRule[] = [
     why: 'NULL, anonymous, export, RC4 and 3DES suites give no or breakable encryption, or no server authentication.',
     remediation: 'Restrict suites (vsftpd `ssl_ciphers=HIGH:!aNULL:!3DES`; ProFTPD `TLSCipherSuite HIGH:!aNULL:!3DES`).',
     references: [REF.rfc7457, REF.mozillaTls],
+    baseline: 'nist-800-52r2',
   },
   {
     id: 'tls-cbc-only',
@@ -250,6 +337,7 @@ export const RULES: readonly AuditRule[] = [
     why: 'CBC suites in TLS ≤ 1.2 are open to padding-oracle attacks (Lucky13); no AEAD suite is offered.',
     remediation: 'Enable TLS 1.3 or AES-GCM / ChaCha20-Poly1305 suites.',
     references: [REF.rfc7457, REF.mozillaTls],
+    baseline: 'nist-800-52r2',
   },
   {
     id: 'tls-no-forward-secrecy',
@@ -258,6 +346,7 @@ export const RULES: readonly AuditRule[] = [
     why: 'Without (EC)DHE key exchange, anyone who later obtains the server key can decrypt recorded sessions.',
     remediation: 'Enable TLS 1.3 and ECDHE suites.',
     references: [REF.mozillaTls],
+    baseline: 'nist-800-52r2',
   },
   {
     id: 'tls-static-rsa-suites',
@@ -266,6 +355,7 @@ export const RULES: readonly AuditRule[] = [
     why: 'Clients that pick a static-RSA suite lose forward secrecy for that session.',
     remediation: 'Drop kRSA suites (`!kRSA` in the cipher string).',
     references: [REF.mozillaTls],
+    baseline: 'nist-800-52r2',
   },
   {
     id: 'tls-cert-expired',
@@ -274,6 +364,7 @@ export const RULES: readonly AuditRule[] = [
     why: 'An expired certificate cannot be verified; users learn to click through warnings.',
     remediation: 'Renew the certificate (e.g. with an ACME client) and reload the server.',
     references: [REF.mozillaTls],
+    baseline: 'nist-800-52r2',
   },
   {
     id: 'tls-cert-expiring',
@@ -282,6 +373,7 @@ export const RULES: readonly AuditRule[] = [
     why: 'Connections will start failing when it expires.',
     remediation: 'Renew the certificate now and automate renewal.',
     references: [REF.mozillaTls],
+    baseline: 'nist-800-52r2',
   },
   {
     id: 'tls-cert-hostname-mismatch',
@@ -290,6 +382,7 @@ export const RULES: readonly AuditRule[] = [
     why: 'A certificate for another name proves nothing about this server.',
     remediation: 'Issue a certificate whose subjectAltName lists the host name users connect to.',
     references: ['https://www.rfc-editor.org/rfc/rfc6125'],
+    baseline: 'nist-800-52r2',
   },
   {
     id: 'tls-cert-untrusted',
@@ -298,6 +391,7 @@ export const RULES: readonly AuditRule[] = [
     why: 'Nobody vouches for this certificate, so the first connection cannot tell the server from an impostor.',
     remediation: 'Use a certificate from a public or company CA, or pin this fingerprint after confirming it out of band.',
     references: [REF.mozillaTls],
+    baseline: 'nist-800-52r2',
   },
   {
     id: 'tls-cert-weak-key',
@@ -306,6 +400,7 @@ export const RULES: readonly AuditRule[] = [
     why: 'RSA keys under 2048 bits (or EC under 256) can be factored or broken by well-funded attackers.',
     remediation: 'Reissue the certificate with an RSA 2048+ or ECDSA P-256+ key.',
     references: [REF.nist57],
+    baseline: 'nist-800-57',
   },
   {
     id: 'tls-cert-sha1-signature',
@@ -314,6 +409,7 @@ export const RULES: readonly AuditRule[] = [
     why: 'SHA-1 and MD5 signatures can be forged with chosen-prefix collisions.',
     remediation: 'Reissue the certificate with a SHA-256 (or better) signature.',
     references: [REF.shattered],
+    baseline: 'nist-800-52r2',
   },
   {
     id: 'tls-cert-changed',
@@ -322,6 +418,7 @@ export const RULES: readonly AuditRule[] = [
     why: 'A changed certificate is what a man-in-the-middle looks like; connecting would hand your credentials to whoever answers.',
     remediation: 'Do not connect. Confirm the new fingerprint with the server administrator, then replace the pin.',
     references: [REF.mozillaTls],
+    baseline: 'nist-800-52r2',
   },
 ];
 
