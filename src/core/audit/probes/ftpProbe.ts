@@ -5,7 +5,7 @@
  * `anonymous`: vsftpd answers 331 to it even with anonymous off and TLS-only logins, so only a
  * non-anonymous name tells "logins need TLS" (530/550/421) from "cleartext login accepted" (331/230).
  *
- * Order: (1) greeting, FEAT and AUTH TLS in clear; (2) in parallel the TLS probes, the cleartext-USER
+ * Order: (1) greeting, SYST, FEAT and AUTH TLS in clear; (2) in parallel the TLS probes, the cleartext-USER
  * probe and the opt-in plaintext-port probe; (3) a TLS session pinned to the exact certificate the
  * TLS probe saw, to ask PBSZ/PROT C and (opt-in) log in anonymously.
  */
@@ -14,7 +14,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { sha256Fingerprint } from '../../trust/fingerprint';
 import type { AuditTarget, FtpFacts } from '../types';
-import { detectProduct } from '../rules/versionRules';
+import { ftpProduct } from '../rules/products';
 import { ProbeError, SocketReader, takeLine } from './socketReader';
 import { probeTls, type TlsOpener } from './tlsProbe';
 
@@ -136,6 +136,13 @@ function pinnedTls(host: string, certificateDer: Buffer): tls.ConnectionOptions 
   };
 }
 
+/**
+ * SYST's answer before login (`215 UNIX Type: L8`, `215 Windows_NT`, vsftpd's `530 Please login…`),
+ * kept only to tell the product (rules/products.ts): its first line, bounded; server text.
+ */
+const MAX_SYST = 200;
+const systLine = (reply: FtpReply) => reply.lines[0]?.slice(0, MAX_SYST);
+
 const featLines = (reply: FtpReply) => (reply.code === 211 ? reply.lines.slice(1, -1).map((l) => l.trim()).filter(Boolean) : []);
 
 /** A user name nobody has: the cleartext probe never names a real account and never sends PASS for it. */
@@ -181,6 +188,7 @@ export async function probeFtp(target: AuditTarget, options: FtpProbeOptions): P
     const { ctl, greeting } = await FtpControl.open(await dial(host, port), timeoutMs);
     try {
       facts.banner = greeting.lines;
+      facts.syst = systLine(await ctl.send('SYST'));
       facts.feat = featLines(await ctl.send('FEAT'));
       facts.authTlsReply = (await ctl.send('AUTH TLS')).code;
       facts.authTls = facts.authTlsReply === 234;
@@ -220,7 +228,7 @@ export async function probeFtp(target: AuditTarget, options: FtpProbeOptions): P
     }
   } else if (facts.authTls) notes.push('PROT C was not checked: the TLS handshake did not complete.');
 
-  facts.product = detectProduct(facts.banner.join('\n'));
+  facts.product = ftpProduct(facts);
   facts.cccOffered = facts.feat.some((f) => /^CCC\b/i.test(f));
   return facts;
 }
@@ -240,6 +248,8 @@ async function protectedDialogue(dial: Dial, facts: FtpFacts, host: string, port
     await ctl.upgrade(pinned);
   }
   try {
+    // An implicit port has no clear phase: SYST is asked here, still before any login.
+    if (implicit) facts.syst = systLine(await ctl.send('SYST'));
     const feat = featLines(await ctl.send('FEAT'));
     facts.feat = [...new Set([...facts.feat, ...feat])];
     await ctl.send('PBSZ 0');

@@ -4,6 +4,7 @@
  * other match says "possibly affected" and is low at most.
  */
 import type { Severity } from '../types';
+import { ftpProduct, sshProduct } from './products';
 
 export interface VersionRule {
   /** Case-insensitive product name as the version detector reports it. */
@@ -95,21 +96,10 @@ export function versionMatches(rule: VersionRule, version: string): boolean {
   return (m.from === undefined || compareVersions(version, m.from) >= 0) && (m.to === undefined || compareVersions(version, m.to) <= 0);
 }
 
-/** Product and version from an FTP banner or SSH software string, by pattern (data, not code). */
-const PRODUCT_PATTERNS: ReadonlyArray<{ product: string; pattern: RegExp }> = [
-  { product: 'vsftpd', pattern: /vsFTPd (\d[\w.]*)/i },
-  { product: 'proftpd', pattern: /ProFTPD (\d[\w.]*)/i },
-  { product: 'pure-ftpd', pattern: /Pure-FTPd(?: (\d[\w.]*))?/i },
-  { product: 'filezilla-server', pattern: /FileZilla Server(?: version)? (\d[\w.]*)/i },
-  { product: 'microsoft-ftp', pattern: /Microsoft FTP Service/i },
-  { product: 'openssh', pattern: /OpenSSH_(\d[\w.]*)/i },
-  { product: 'proftpd', pattern: /mod_sftp\/(\d[\w.]*)/i },
-];
-
+/**
+ * Product and version from an FTP banner or an SSH software string: the same signs as the report's
+ * product (rules/products.ts), so there is one detection, not two. `name` is the ProductId.
+ */
 export function detectProduct(text: string): { name: string; version?: string } | undefined {
-  for (const { product, pattern } of PRODUCT_PATTERNS) {
-    const m = pattern.exec(text);
-    if (m) return { name: product, version: m[1] };
-  }
-  return undefined;
+  return /^SSH-/.test(text) ? sshProduct(text) : ftpProduct({ banner: text.split(/\r?\n/), feat: [], authTls: false, cccOffered: false, notes: [] });
 }
