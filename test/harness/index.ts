@@ -14,6 +14,7 @@ export { startSshd, startBastion, forwardedPorts, authAttempts, type SshdOptions
 export { startVsftpd, type VsftpdOptions, type VsftpdMode } from './vsftpd';
 export { startProftpd, type ProftpdOptions, type ProftpdMode } from './proftpd';
 export { startPureFtpd, type PureFtpdOptions } from './pureftpd';
+export { startFakeIis, IIS_FEAT, type FakeIis, type FakeIisOptions, type IisControlChannelPolicy, type IisDataChannelPolicy } from './fakeIis';
 export { startTcpProxy, type TcpProxy, type TcpProxyOptions } from './tcpProxy';
 export { startSocksProxy, startHttpProxy, type RunningProxy, type SocksProxyOptions, type HttpProxyOptions } from './proxy';
 export { REPO_ROOT, SERVERS_ROOT } from './common';

@@ -45,7 +45,7 @@ export const PRODUCT_NAMES: Readonly<Record<ProductId, string>> = {
   'proftpd-mod_sftp': 'ProFTPD mod_sftp',
 };
 
-const VERSION = String.raw`(\d+(?:\.\d+)*[a-z]?(?:p\d+)?)`;
+const VERSION = String.raw`(\d+(?:\.\d+)*(?:p\d+|[a-z])?)`;
 
 /**
  * Strongest first: the product naming itself (banner, SSH software string), then replies an admin
