@@ -6,8 +6,8 @@
  * requires SSL." where the site's SSL policy (controlChannelPolicy / dataChannelPolicy, as in
  * applicationHost.config) requires TLS.
  *
- * The replies follow captures of real IIS servers: the FEAT reply as ProFTPD's mod_proxy documents it
- * for IIS (lib/proxy/ftp/ sess.c) and as listed for "Microsoft FTP Service IIS/7"; "534 Policy
+ * The replies follow captures of real IIS servers: the FEAT reply as ProFTPD's mod_proxy source
+ * documents it for IIS and as client documentation lists it for "Microsoft FTP Service IIS/7"; "534 Policy
  * requires SSL." to USER in clear; "331 Anonymous access allowed, send identity (e-mail name) as
  * password." for anonymous. It is a fake for probing and anonymous listing only: no real accounts,
  * no uploads. Stopped by stop() or stopAll() (registered like the proxies).
