@@ -146,6 +146,9 @@ test('every row names a rule that exists, applies to its product and cites the p
     if (SSH_PRODUCTS.includes(row.product)) assert.ok(/^(ssh-|login-)/.test(row.rule), `${where}: an FTP/TLS rule for an SSH product`);
     else assert.ok(!row.rule.startsWith('ssh-'), `${where}: an SSH rule for an FTP product`);
     assert.ok(row.text.length > 30 && !/[\r\n]/.test(row.text), `${where}: one readable paragraph`);
+    // Config fragments such as <ssl … /> must be inline code: the Markdown export would take them for HTML.
+    assert.doesNotMatch(row.text.split('`').filter((_, i) => i % 2 === 0).join(''), /[<>]/, `${where}: angle brackets outside inline code`);
+    assert.equal(row.text.split('`').length % 2, 1, `${where}: unbalanced backticks`);
   }
   for (const url of Object.values(SOURCES)) assert.ok(REMEDIATIONS.some((r) => r.source === url), `${url} is cited by no row`);
 });

@@ -24,6 +24,7 @@ export interface Remediation {
 export const SOURCES = {
   iisSsl: 'https://learn.microsoft.com/en-us/iis/configuration/system.applicationhost/sites/site/ftpserver/security/ssl',
   iisAnonymous: 'https://learn.microsoft.com/en-us/iis/configuration/system.applicationhost/sites/site/ftpserver/security/authentication/anonymousauthentication',
+  iisCommandFiltering: 'https://learn.microsoft.com/en-us/iis/configuration/system.applicationhost/sites/site/ftpserver/security/commandfiltering/',
   iisIpSecurity: 'https://learn.microsoft.com/en-us/iis/configuration/system.ftpserver/security/ipsecurity/',
   iisDenyByFailure: 'https://learn.microsoft.com/en-us/iis/configuration/system.ftpserver/security/authentication/denybyfailure',
   schannelProtocols: 'https://learn.microsoft.com/en-us/windows-server/security/tls/tls-registry-settings',
@@ -65,78 +66,84 @@ const CERT_RULES = ['tls-cert-expired', 'tls-cert-expiring', 'tls-cert-hostname-
 const SUITE_RULES = ['tls-weak-suite', 'tls-cbc-only', 'tls-no-forward-secrecy', 'tls-static-rsa-suites'] as const;
 
 // ── Microsoft IIS FTP ────────────────────────────────────────────────────────────────────────────
-const IIS_APPCMD_SSL = (attr: string) => `\`appcmd.exe set config -section:system.applicationHost/sites /[name='SITE'].ftpServer.security.ssl.${attr}:"SslRequire" /commit:apphost\``;
+const IIS_APPCMD_SSL = (attr: string) => `\`appcmd.exe set config -section:system.applicationHost/sites /[name='ftp.example.com'].ftpServer.security.ssl.${attr}:"SslRequire" /commit:apphost\``;
 const IIS: Remediation[] = [
   {
     rule: 'ftp-no-auth-tls',
     product: 'iis-ftp',
-    text: `In IIS Manager, open the FTP site's "FTP SSL Settings", choose the server's certificate under "SSL Certificate" and select "Require SSL connections" (applicationHost.config: <ftpServer><security><ssl serverCertHash="…" controlChannelPolicy="SslRequire" dataChannelPolicy="SslRequire" />). Without a certificate bound (serverCertHash) the site offers no TLS at all.`,
+    text: `In IIS Manager, open the FTP site's "FTP SSL Settings", choose the server's certificate under "SSL Certificate" and select "Require SSL connections" (applicationHost.config: \`<ftpServer><security><ssl serverCertHash="…" controlChannelPolicy="SslRequire" dataChannelPolicy="SslRequire" />\`). Without a certificate bound (\`serverCertHash\`) the site offers no TLS at all.`,
     source: S.iisSsl,
   },
   {
     rule: 'ftp-cleartext-login',
     product: 'iis-ftp',
-    text: `In the site's "FTP SSL Settings" select "Require SSL connections" (or Custom → Advanced… → Control Channel "Require"): controlChannelPolicy="SslRequire", so the client must negotiate SSL before other FTP commands are allowed. ${IIS_APPCMD_SSL('controlChannelPolicy')}`,
+    text: `In the site's "FTP SSL Settings" select "Require SSL connections" (or Custom → Advanced… → Control Channel "Require"): \`controlChannelPolicy="SslRequire"\`, so the client must negotiate SSL before other FTP commands are allowed. ${IIS_APPCMD_SSL('controlChannelPolicy')}`,
     source: S.iisSsl,
   },
   {
     rule: 'ftp-prot-c-accepted',
     product: 'iis-ftp',
-    text: `In the site's "FTP SSL Settings" select "Require SSL connections" (or Custom → Advanced… → Data Channel "Require"): dataChannelPolicy="SslRequire", so all data transfers must be encrypted. ${IIS_APPCMD_SSL('dataChannelPolicy')}`,
+    text: `In the site's "FTP SSL Settings" select "Require SSL connections" (or Custom → Advanced… → Data Channel "Require"): \`dataChannelPolicy="SslRequire"\`, so all data transfers must be encrypted. ${IIS_APPCMD_SSL('dataChannelPolicy')}`,
     source: S.iisSsl,
   },
   {
     rule: 'ftp-ccc-offered',
     product: 'iis-ftp',
-    text: `IIS lists CCC in FEAT; only the control channel policy decides whether a client may drop TLS. Use controlChannelPolicy="SslRequire" ("FTP SSL Settings" → Custom → Advanced… → Control Channel "Require"), not "Require only for credentials" (SslRequireCredentialsOnly), which lets a client switch to a non-secure control channel after logging in. ${IIS_APPCMD_SSL('controlChannelPolicy')}`,
+    text: `IIS lists CCC in FEAT; only the control channel policy decides whether a client may drop TLS. Use \`controlChannelPolicy="SslRequire"\` ("FTP SSL Settings" → Custom → Advanced… → Control Channel "Require"), not "Require only for credentials" (\`SslRequireCredentialsOnly\`), which lets a client switch to a non-secure control channel after logging in. ${IIS_APPCMD_SSL('controlChannelPolicy')}`,
     source: S.iisSsl,
   },
   {
     rule: 'ftp-anonymous-login',
     product: 'iis-ftp',
-    text: `In IIS Manager, open the FTP site's "FTP Authentication", select "Anonymous Authentication" and click Disable (applicationHost.config: <anonymousAuthentication enabled="false" />; appcmd: \`appcmd.exe set config -section:system.applicationHost/sites /[name='SITE'].ftpServer.security.authentication.anonymousAuthentication.enabled:"False" /commit:apphost\`).`,
+    text: `In IIS Manager, open the FTP site's "FTP Authentication", select "Anonymous Authentication" and click Disable (applicationHost.config: \`<anonymousAuthentication enabled="false" />\`; appcmd: \`appcmd.exe set config -section:system.applicationHost/sites /[name='ftp.example.com'].ftpServer.security.authentication.anonymousAuthentication.enabled:"False" /commit:apphost\`).`,
     source: S.iisAnonymous,
   },
   {
     rule: 'ftp-anonymous-listing',
     product: 'iis-ftp',
-    text: `Disable "Anonymous Authentication" under the site's "FTP Authentication" unless the area is meant to be public; if it is, limit who can reach it with "FTP IPv4 Address and Domain Restrictions" (Edit Feature Settings… to deny unspecified clients, allowUnlisted="false", then Add Allow Entry… for the networks that need it).`,
+    text: `Disable "Anonymous Authentication" under the site's "FTP Authentication" unless the area is meant to be public; if it is, limit who can reach it with "FTP IPv4 Address and Domain Restrictions" (Edit Feature Settings… to deny unspecified clients, \`allowUnlisted="false"\`, then Add Allow Entry… for the networks that need it).`,
     source: S.iisIpSecurity,
   },
   {
     rule: 'ftp-anonymous-cleartext',
     product: 'iis-ftp',
-    text: `Select "Require SSL connections" in the site's "FTP SSL Settings" (controlChannelPolicy="SslRequire" and dataChannelPolicy="SslRequire"), or disable "Anonymous Authentication" under "FTP Authentication".`,
+    text: `Select "Require SSL connections" in the site's "FTP SSL Settings" (\`controlChannelPolicy="SslRequire"\` and \`dataChannelPolicy="SslRequire"\`), or disable "Anonymous Authentication" under "FTP Authentication".`,
     source: S.iisSsl,
   },
   {
     rule: 'ftp-plaintext-port-open',
     product: 'iis-ftp',
-    text: `The FTP site bound to that port allows clear sessions: in its "FTP SSL Settings" bind a certificate and select "Require SSL connections" (controlChannelPolicy="SslRequire"), or remove the binding.`,
+    text: `The FTP site bound to that port allows clear sessions: in its "FTP SSL Settings" bind a certificate and select "Require SSL connections" (\`controlChannelPolicy="SslRequire"\`), or remove the binding.`,
     source: S.iisSsl,
+  },
+  {
+    rule: 'ftp-site-commands',
+    product: 'iis-ftp',
+    text: `In the site's "FTP Request Filtering", Commands tab, use "Deny Command..." for SITE (applicationHost.config: \`<commandFiltering><add command="SITE" allowed="false" /></commandFiltering>\`; appcmd: \`appcmd.exe set config -section:system.applicationHost/sites /+"[name='ftp.example.com'].ftpServer.security.commandFiltering.[command='SITE',allowed='False']" /commit:apphost\`).`,
+    source: S.iisCommandFiltering,
   },
   {
     rule: 'login-single-factor',
     product: 'iis-ftp',
-    text: `If the account must keep logging in with a password alone, limit what a guessed or stolen one is worth: enable "FTP Logon Attempt Restrictions" at server level (denyByFailure enabled="true" with maxFailure and entryExpiration), and allow only known networks with the "FTP IP Address and Domain Restrictions" feature.`,
+    text: `If the account must keep logging in with a password alone, limit what a guessed or stolen one is worth: enable "FTP Logon Attempt Restrictions" at server level (\`denyByFailure\` \`enabled="true"\` with \`maxFailure\` and \`entryExpiration\`), and allow only known networks with the "FTP IP Address and Domain Restrictions" feature.`,
     source: S.iisDenyByFailure,
   },
   {
     rule: 'tls-legacy-version',
     product: 'iis-ftp',
-    text: `IIS FTP uses Windows Schannel: disable TLS 1.0 and 1.1 for the server role with a DWORD "Enabled"=0 under HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.0\\Server and …\\TLS 1.1\\Server, then restart the FTP service (services reuse credential handles until restarted).`,
+    text: `IIS FTP uses Windows Schannel: disable TLS 1.0 and 1.1 for the server role with a DWORD "Enabled"=0 under \`HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.0\\Server\` and \`…\\TLS 1.1\\Server\`, then restart the FTP service (services reuse credential handles until restarted).`,
     source: S.schannelProtocols,
   },
   ...each(
     SUITE_RULES,
     'iis-ftp',
-    `IIS FTP uses Windows Schannel's cipher suites: set the order with the Group Policy "SSL Cipher Suite Order" (Computer Configuration → Administrative Templates → Network → SSL Configuration Settings) or the TLS PowerShell module (Disable-TlsCipherSuite), keeping ECDHE suites with AES-GCM; the change takes effect after a restart.`,
+    `IIS FTP uses Windows Schannel's cipher suites: set the order with the Group Policy "SSL Cipher Suite Order" (Computer Configuration → Administrative Templates → Network → SSL Configuration Settings) or the TLS PowerShell module (which can disable a cipher suite), keeping ECDHE suites with AES-GCM; the change takes effect after a restart.`,
     S.schannelSuites,
   ),
   ...each(
     CERT_RULES,
     'iis-ftp',
-    `Install a new certificate (from a CA users trust, naming this host, RSA 2048+ or ECDSA, SHA-256) in the computer's certificate store and select it under "SSL Certificate" in the site's "FTP SSL Settings" (serverCertHash).`,
+    `Install a new certificate (from a CA users trust, naming this host, RSA 2048+ or ECDSA, SHA-256) in the computer's certificate store and select it under "SSL Certificate" in the site's "FTP SSL Settings" (\`serverCertHash\`).`,
     S.iisSsl,
   ),
 ];
@@ -223,8 +230,8 @@ function sshdRows(product: 'openssh' | 'win32-openssh', where: string, source: s
   ];
 }
 
-const OPENSSH_WHERE = 'In /etc/ssh/sshd_config, then reload sshd.';
-const WIN32_WHERE = 'In %ProgramData%\\ssh\\sshd_config, then restart the service (`Restart-Service sshd` in an elevated PowerShell): sshd reads its configuration only when the service starts.';
+const OPENSSH_WHERE = 'In `/etc/ssh/sshd_config`, then reload sshd.';
+const WIN32_WHERE = 'In `%ProgramData%\\ssh\\sshd_config`, then restart the service (`Restart-Service sshd` in an elevated PowerShell): sshd reads its configuration only when the service starts.';
 
 const OPENSSH: Remediation[] = [
   ...sshdRows('openssh', OPENSSH_WHERE, S.sshdConfig, '/etc/ssh'),
@@ -237,7 +244,7 @@ const WIN32: Remediation[] = sshdRows('win32-openssh', WIN32_WHERE, S.win32OpenS
 
 // ── ProFTPD mod_sftp ─────────────────────────────────────────────────────────────────────────────
 const MOD_SFTP: Remediation[] = [
-  { rule: 'ssh-weak-kex', product: 'proftpd-mod_sftp', text: 'List only strong key exchanges with `SFTPKeyExchanges` in the mod_sftp <VirtualHost> (e.g. `SFTPKeyExchanges curve25519-sha256 ecdh-sha2-nistp256`), leaving out the SHA-1 ones.', source: S.proftpdSftp },
+  { rule: 'ssh-weak-kex', product: 'proftpd-mod_sftp', text: 'List only strong key exchanges with `SFTPKeyExchanges` in the mod_sftp `<VirtualHost>` (e.g. `SFTPKeyExchanges curve25519-sha256 ecdh-sha2-nistp256`), leaving out the SHA-1 ones.', source: S.proftpdSftp },
   { rule: 'ssh-weak-cipher', product: 'proftpd-mod_sftp', text: 'List only strong ciphers with `SFTPCiphers` (e.g. `SFTPCiphers aes256-gcm@openssh.com aes128-gcm@openssh.com aes256-ctr aes128-ctr`), leaving out CBC and 3DES.', source: S.proftpdSftp },
   { rule: 'ssh-weak-mac', product: 'proftpd-mod_sftp', text: 'List only strong MACs with `SFTPDigests` (e.g. `SFTPDigests hmac-sha2-256-etm@openssh.com hmac-sha2-512-etm@openssh.com hmac-sha2-256 hmac-sha2-512`).', source: S.proftpdSftp },
   { rule: 'ssh-weak-host-key-algorithm', product: 'proftpd-mod_sftp', text: 'Load an ed25519 key with `SFTPHostKey` and drop the weak key type (e.g. `SFTPHostKey NoDSA`).', source: S.proftpdSftp },
