@@ -145,6 +145,7 @@ export async function startFakeIis(opts: FakeIisOptions = {}): Promise<FakeIis> 
         send('200 CCC command successful.\r\n');
       },
       TYPE: () => send('200 Type set to I.\r\n'),
+      STRU: (arg) => send(/^F$/i.test(arg.trim()) ? '200 STRU F ok.\r\n' : '504 Structure not supported.\r\n'),
       PWD: () => send('257 "/" is current directory.\r\n'),
       CWD: () => send('250 CWD command successful.\r\n'),
       NOOP: () => send('200 NOOP command successful.\r\n'),
