@@ -39,6 +39,12 @@ export interface FtpsLoginCheckOptions {
   signal?: AbortSignal;
   /** How long to wait for a data connection to close after its final reply (default 2 s). */
   dataCloseMs?: number;
+  /**
+   * Check 4, a data connection without TLS session reuse (default true). vsftpd with
+   * require_ssl_reuse=YES ends the session when it sees one: `false` keeps such a session open and
+   * leaves `dataWithoutSessionReuse` undefined.
+   */
+  checkDataSessionReuse?: boolean;
 }
 
 /** At most this many SITE command names are kept, each at most SITE_NAME_MAX characters (server text). */
@@ -105,6 +111,10 @@ export async function ftpsLoginChecks(client: Client, opts: FtpsLoginCheckOption
   });
   // Last: vsftpd (require_ssl_reuse=YES) answers a data connection that did not resume the TLS
   // session with 522 and then ENDS the session — its defence against data-connection stealing.
+  if (opts.checkDataSessionReuse === false) {
+    if (notes.length) facts.notes = notes;
+    return facts;
+  }
   await step('A data connection without TLS session reuse', async () => {
     const got = await listOverDataConnection(client, 'tls-fresh', `LIST ${missing}`, closeMs);
     if (got.resumed) {
