@@ -146,18 +146,47 @@ test('weak vsftpd: TLS 1.0/1.1, weak suites, cleartext and anonymous login; agre
   assert.equal(report.findings.find((f) => f.id === 'ftp-cleartext-login')?.severity, 'high');
   assert.equal(report.facts.ftp?.product?.name, 'vsftpd');
   assertFlagsSslscanProblems(report, await sslscanProblems(vsftpd.port));
-  // Without the opt-in, no login is tried at all.
-  const quiet = await audit(targetOf(vsftpd, 'ftpes'));
-  assert.ok(!ids(quiet).has('ftp-anonymous-login'));
+  // The anonymous area (README.txt) was listed over TLS, and the anonymous login also works in clear.
+  assert.deepEqual(report.facts.ftp?.anonymous, { listed: true, listing: ['README.txt'], withoutTls: true });
+  assert.match(report.findings.find((f) => f.id === 'ftp-anonymous-listing')?.evidence ?? '', /README\.txt/);
+  assert.equal(report.findings.find((f) => f.id === 'ftp-anonymous-cleartext')?.severity, 'high');
+  assert.match(await vsftpd.readLog(), /\[ftp\] FTP command: Client "[^"]+", "NLST"/, 'the listing was an anonymous NLST');
+  assertNothingWritten(await vsftpd.readLog());
+  // With anonymous: false (--no-anonymous), no login is tried at all.
+  const before = anonymousUsers(await vsftpd.readLog());
+  const quiet = await audit(targetOf(vsftpd, 'ftpes'), { anonymous: false });
+  for (const id of ['ftp-anonymous-login', 'ftp-anonymous-listing', 'ftp-anonymous-cleartext']) assert.ok(!ids(quiet).has(id), id);
   assert.equal(quiet.facts.ftp?.anonymousLoginReply, undefined);
+  assert.equal(quiet.facts.ftp?.anonymous, undefined);
+  assert.equal(anonymousUsers(await vsftpd.readLog()), before, 'no USER anonymous was sent');
+});
+
+/** How many `USER anonymous` commands vsftpd logged (log_ftp_protocol=YES logs them over TLS too). */
+const anonymousUsers = (log: string) => (log.match(/FTP command: Client "[^"]+", "USER anonymous"/g) ?? []).length;
+
+/** The anonymous check lists and never writes: no upload, folder, delete or rename reached the server. */
+function assertNothingWritten(log: string): void {
+  assert.doesNotMatch(log, /FTP command: Client "[^"]+", "(STOR|STOU|APPE|MKD|XMKD|RMD|XRMD|DELE|RNFR|RNTO|SITE)\b/i);
+}
+
+test('vsftpd that lets anonymous users in only in clear (allow_anon_ssl=NO): found, listed on the clear login', async () => {
+  const vsftpd = await startVsftpd({ mode: 'weak', extraConfig: ['allow_anon_ssl=NO'] });
+  const report = await audit(targetOf(vsftpd, 'ftpes'));
+  assert.deepEqual(report.facts.ftp?.anonymous, { withoutTls: true, listed: true, listing: ['README.txt'] });
+  for (const id of ['ftp-anonymous-login', 'ftp-anonymous-listing', 'ftp-anonymous-cleartext']) assert.ok(ids(report).has(id), id);
+  assertNothingWritten(await vsftpd.readLog());
 });
 
 test('weak ProFTPD: TLS 1.0/1.1, optional TLS, anonymous; agrees with sslscan', async () => {
   const proftpd = await startProftpd({ mode: 'weak' });
   const report = await audit(targetOf(proftpd, 'ftpes'), { anonymous: true });
   const found = ids(report);
-  for (const id of ['tls-legacy-version', 'ftp-cleartext-login', 'ftp-anonymous-login', 'ftp-prot-c-accepted']) assert.ok(found.has(id), id);
+  for (const id of ['tls-legacy-version', 'ftp-cleartext-login', 'ftp-anonymous-login', 'ftp-prot-c-accepted', 'ftp-anonymous-cleartext']) assert.ok(found.has(id), id);
   assertFlagsSslscanProblems(report, await sslscanProblems(proftpd.port));
+  // Listed over TLS: ProFTPD requires the data connection to resume the control connection's TLS session.
+  assert.deepEqual(report.facts.ftp?.anonymous, { listed: true, listing: ['README.txt'], withoutTls: true });
+  assert.match(report.findings.find((f) => f.id === 'ftp-anonymous-listing')?.evidence ?? '', /README\.txt/);
+  assert.match(await proftpd.readLog(), /client reused TLS session for data connection/);
 });
 
 test('hardened ProFTPD FTPS: no high or critical finding; agrees with sslscan', async () => {
@@ -168,13 +197,21 @@ test('hardened ProFTPD FTPS: no high or critical finding; agrees with sslscan', 
   assertFlagsSslscanProblems(report, await sslscanProblems(proftpd.port));
 });
 
-test('plaintext vsftpd: no AUTH TLS is critical, audited as ftp:// without logging in', async () => {
+test('plaintext vsftpd: no AUTH TLS is critical, audited as ftp:// logging in only anonymously', async () => {
   const vsftpd = await startVsftpd({ mode: 'plaintext' });
-  const report = await audit(targetOf(vsftpd, 'ftp'));
-  const noTls = report.findings.find((f) => f.id === 'ftp-no-auth-tls');
+  const quiet = await audit(targetOf(vsftpd, 'ftp'), { anonymous: false });
+  const noTls = quiet.findings.find((f) => f.id === 'ftp-no-auth-tls');
   assert.equal(noTls?.severity, 'critical');
-  assert.equal(report.facts.ftp?.tls, undefined);
-  assert.doesNotMatch(await vsftpd.readLog(), /FTP command: Client "[^"]+", "PASS/, 'no password was sent');
+  assert.equal(quiet.facts.ftp?.tls, undefined);
+  assert.equal(anonymousUsers(await vsftpd.readLog()), 0);
+  // By default the anonymous login is tried (in clear: the server has nothing else) and its area listed.
+  const report = await audit(targetOf(vsftpd, 'ftp'));
+  assert.deepEqual(report.facts.ftp?.anonymous, { withoutTls: true, listed: true, listing: ['README.txt'] });
+  assert.ok(ids(report).has('ftp-anonymous-cleartext'));
+  const log = await vsftpd.readLog();
+  const users = [...log.matchAll(/FTP command: Client "[^"]+", "USER ([^"]*)"/g)].map((m) => m[1]);
+  assert.deepEqual([...new Set(users)].sort(), ['anonymous', 'secure-transfer-audit-probe'], 'no other user name was ever sent');
+  assertNothingWritten(log);
 });
 
 test('explicit vsftpd (hardened): no high or critical finding; the pinned certificate matches', async () => {
@@ -188,6 +225,11 @@ test('explicit vsftpd (hardened): no high or critical finding; the pinned certif
   assert.equal(report.facts.ftp?.cleartextUserReply, 530, 'logins need TLS');
   assert.equal(report.facts.ftp?.protCReply, 200, 'PROT C was asked over the pinned TLS session (vsftpd says 200, refuses clear transfers later)');
   assertFlagsSslscanProblems(report, await sslscanProblems(vsftpd.port));
+  // anonymous_enable=NO: the default anonymous check ran and found nothing.
+  assert.equal(report.facts.ftp?.anonymousLoginReply, 530);
+  assert.deepEqual(report.facts.ftp?.anonymous, { withoutTls: false });
+  assert.deepEqual(report.findings.filter((f) => f.id.startsWith('ftp-anonymous')), []);
+  assert.ok(anonymousUsers(await vsftpd.readLog()) >= 2, 'USER anonymous was tried over TLS and in clear');
 });
 
 test('implicit vsftpd is audited over TLS from the first byte', async () => {
@@ -261,7 +303,23 @@ test('CLI: exit 4 at --fail-on, 0 below it; JSON and SARIF output', async () => 
   assert.equal(pinned.code, 4, 'a changed host key is critical');
 });
 
-test('CLI: plain ftp:// can be audited (never logs in) and reports no AUTH TLS', async () => {
+test('CLI: --no-anonymous sends no USER anonymous (the server logs every command, over TLS too)', async () => {
+  const vsftpd = await startVsftpd({ mode: 'weak' });
+  const url = `ftpes://127.0.0.1:${vsftpd.port}`;
+  const quiet = await cli(['audit', url, '--no-anonymous', '--format', 'json']);
+  assert.equal(quiet.code, 4, quiet.stderr);
+  const quietIds = (JSON.parse(quiet.stdout) as { findings: Finding[] }).findings.map((f) => f.id);
+  assert.ok(!quietIds.some((id) => id.startsWith('ftp-anonymous')), quietIds.join(', '));
+  assert.match(await vsftpd.readLog(), /"USER secure-transfer-audit-probe"/, 'the audit did reach the server');
+  assert.equal(anonymousUsers(await vsftpd.readLog()), 0);
+  // By default the same command checks anonymous FTP.
+  const checked = await cli(['audit', url]);
+  assert.match(checked.stdout, /\[ftp-anonymous-listing\]/);
+  assert.match(checked.stdout, /README\.txt/);
+  assert.ok(anonymousUsers(await vsftpd.readLog()) > 0);
+});
+
+test('CLI: plain ftp:// can be audited (logs in only anonymously) and reports no AUTH TLS', async () => {
   const plain = await startVsftpd({ mode: 'plaintext' });
   const r = await cli(['audit', `ftp://127.0.0.1:${plain.port}`]);
   assert.equal(r.code, 4);

@@ -27,6 +27,8 @@ export interface FtpLoginFacts {
   site?: { reply: number; commands: string[] };
   /** Whether the logged-in server offers CCC (post-login FEAT / HELP): CCC itself is never sent. */
   cccOffered?: { evidence: string };
+  /** Checks that could not be made or decided, one sentence each (the caller adds them to LoginFacts.notes). */
+  notes?: string[];
 }
 
 export interface LoginFactsOptions {

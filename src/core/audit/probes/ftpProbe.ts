@@ -1,13 +1,18 @@
 /**
- * The FTP/FTPS probe over raw sockets. Read-only and credential-free: the only login it may try is
- * the opt-in anonymous one (USER anonymous / PASS audit@). The cleartext-login check sends a made-up
- * user name — never a real user's — on a connection of its own and quits at the reply. Not
+ * The FTP/FTPS probe over raw sockets. Read-only and credential-free: the only login it tries is the
+ * anonymous one (USER anonymous / PASS audit@; on by default, `anonymous: false` / --no-anonymous
+ * skips it), which lists and never writes (no STOR, MKD, DELE…). The cleartext-login check sends a
+ * made-up user name — never a real user's — on a connection of its own and quits at the reply. Not
  * `anonymous`: vsftpd answers 331 to it even with anonymous off and TLS-only logins, so only a
  * non-anonymous name tells "logins need TLS" (530/550/421) from "cleartext login accepted" (331/230).
  *
  * Order: (1) greeting, SYST, FEAT and AUTH TLS in clear; (2) in parallel the TLS probes, the cleartext-USER
  * probe and the opt-in plaintext-port probe; (3) a TLS session pinned to the exact certificate the
- * TLS probe saw, to ask PBSZ/PROT C and (opt-in) log in anonymously.
+ * TLS probe saw, to ask PBSZ/PROT C and log in anonymously: where that works, the anonymous area is
+ * listed over TLS (PROT P, the control connection's TLS session resumed) and PROT C is tried with a
+ * clear listing; (4) USER anonymous / PASS audit@ in clear on a connection of its own: does anonymous
+ * login work without TLS (listing the area there only when no protected listing was possible — a
+ * server without TLS, or vsftpd's default allow_anon_ssl=NO, which lets anonymous users in only in clear).
  */
 import { X509Certificate } from 'node:crypto';
 import * as net from 'node:net';
@@ -96,6 +101,19 @@ class FtpControl {
     const secure = await handshake({ ...options, socket: this.release() });
     this.socket = secure;
     this.reader = new SocketReader(secure);
+    this.watchSessions();
+  }
+
+  /** The newest TLS session of the control connection (TLS 1.3 tickets arrive after the handshake). */
+  private latestSession: Buffer | undefined;
+
+  watchSessions(): void {
+    if (this.socket instanceof tls.TLSSocket) this.socket.on('session', (session: Buffer) => (this.latestSession = session));
+  }
+
+  /** What a protected data connection resumes: servers require it (vsftpd require_ssl_reuse, ProFTPD by default). */
+  tlsSession(): Buffer | undefined {
+    return this.latestSession ?? (this.socket instanceof tls.TLSSocket ? this.socket.getSession() : undefined);
   }
 
   close(): void {
@@ -148,17 +166,12 @@ const featLines = (reply: FtpReply) => (reply.code === 211 ? reply.lines.slice(1
 /** A user name nobody has: the cleartext probe never names a real account and never sends PASS for it. */
 export const CLEARTEXT_PROBE_USER = 'secure-transfer-audit-probe';
 
-/**
- * Sends USER in clear on its own connection and returns the reply code. Only with the opt-in anonymous
- * check on a server without TLS does it go on to USER anonymous / PASS audit@.
- */
-async function cleartextUserReply(dial: Dial, host: string, port: number, timeoutMs: number, anonymous: boolean): Promise<{ user: number; pass?: number; banner: string }> {
+/** Sends USER (a made-up name) in clear on its own connection and returns the reply code; never PASS. */
+async function cleartextUserReply(dial: Dial, host: string, port: number, timeoutMs: number): Promise<{ user: number; banner: string }> {
   const { ctl, greeting } = await FtpControl.open(await dial(host, port), timeoutMs);
   try {
     const user = (await ctl.send(`USER ${CLEARTEXT_PROBE_USER}`)).code;
-    const anon = anonymous ? (await ctl.send('USER anonymous')).code : undefined;
-    const pass = anon === 331 ? (await ctl.send('PASS audit@')).code : anon;
-    return { user, pass, banner: greeting.lines.join('\n') };
+    return { user, banner: greeting.lines.join('\n') };
   } finally {
     ctl.close();
   }
@@ -202,13 +215,12 @@ export async function probeFtp(target: AuditTarget, options: FtpProbeOptions): P
   const samePort = plainPort === port && !implicit;
   const [tlsResult, cleartext, plaintext] = await Promise.all([
     facts.authTls ? probeTls(opener, host, timeoutMs) : undefined,
-    implicit ? undefined : settle(cleartextUserReply(dial, host, port, timeoutMs, !!options.anonymous && !facts.authTls)),
-    plainPort !== undefined && !samePort ? settle(cleartextUserReply(dial, host, plainPort, timeoutMs, false)) : undefined,
+    implicit ? undefined : settle(cleartextUserReply(dial, host, port, timeoutMs)),
+    plainPort !== undefined && !samePort ? settle(cleartextUserReply(dial, host, plainPort, timeoutMs)) : undefined,
   ]);
   facts.tls = tlsResult?.facts;
   if (cleartext?.ok) {
     facts.cleartextUserReply = cleartext.value.user;
-    facts.anonymousLoginReply = cleartext.value.pass;
   } else if (cleartext) notes.push(`The cleartext login check failed: ${cleartext.error}.`);
   if (plainPort !== undefined) {
     facts.plaintextPort = samePort
@@ -228,6 +240,18 @@ export async function probeFtp(target: AuditTarget, options: FtpProbeOptions): P
     }
   } else if (facts.authTls) notes.push('PROT C was not checked: the TLS handshake did not complete.');
 
+  // (4) Anonymous FTP (default on; --no-anonymous skips it): does the login work without TLS?
+  if (options.anonymous && !implicit) {
+    const listInClear = facts.anonymousLoginReply !== 230;
+    const clear = await settle(anonymousInClear(dial, host, port, timeoutMs, listInClear));
+    if (clear.ok) {
+      const { reply, listing } = clear.value;
+      facts.anonymous = { ...facts.anonymous, withoutTls: reply === 230, ...listing };
+      // Anonymous login works if it works either way (vsftpd's default allow_anon_ssl=NO: in clear only).
+      if (facts.anonymousLoginReply !== 230) facts.anonymousLoginReply = reply;
+    } else notes.push(`The anonymous login in clear could not be checked: ${clear.error}.`);
+  }
+
   facts.product = ftpProduct(facts);
   facts.cccOffered = facts.feat.some((f) => /^CCC\b/i.test(f));
   return facts;
@@ -240,6 +264,7 @@ async function protectedDialogue(dial: Dial, facts: FtpFacts, host: string, port
   if (implicit) {
     const opened = await FtpControl.open(await handshake({ ...pinned, socket: raw }), timeoutMs);
     ctl = opened.ctl;
+    ctl.watchSessions();
     facts.banner = opened.greeting.lines;
   } else {
     ctl = (await FtpControl.open(raw, timeoutMs)).ctl;
@@ -257,7 +282,14 @@ async function protectedDialogue(dial: Dial, facts: FtpFacts, host: string, port
     if (!anonymous) return;
     const user = await ctl.send('USER anonymous');
     facts.anonymousLoginReply = user.code === 331 ? (await ctl.send('PASS audit@')).code : user.code;
-    if (facts.anonymousLoginReply === 230) facts.protCTransfer = await clearListing(dial, ctl, host, timeoutMs);
+    if (facts.anonymousLoginReply !== 230) return;
+    try {
+      const listing = await listNames(dial, ctl, host, timeoutMs, pinned);
+      facts.anonymous = { ...facts.anonymous, ...listing };
+    } catch (err) {
+      facts.notes.push(`The anonymous area could not be listed over TLS: ${(err as Error).message}.`);
+    }
+    facts.protCTransfer = await clearListing(dial, ctl, host, timeoutMs);
   } finally {
     ctl.close();
   }
@@ -285,6 +317,92 @@ async function clearListing(dial: Dial, ctl: FtpControl, host: string, timeoutMs
     return { protReply, listReply: done.code, listed: done.code === 226 || done.code === 250 };
   } finally {
     data.destroy();
+  }
+}
+
+/** At most this many names of the anonymous area are kept, each cut to ANON_NAME_MAX characters (server text). */
+export const ANON_LISTING_MAX = 20;
+export const ANON_NAME_MAX = 100;
+/** A listing is read up to this many bytes; the rest is not wanted. */
+const LISTING_READ_MAX = 64 * 1024;
+
+/**
+ * Logged in anonymously: NLST of the anonymous area's top folder over a passive data connection to
+ * the control host. With `secure` (the pinned TLS options) the listing is protected — PBSZ 0 / PROT P
+ * and a TLS data connection resuming the control connection's session, as servers require; without,
+ * in clear (a server without TLS, or one that lets anonymous users in only in clear). `listed`: the
+ * listing crossed (150/125 then 226/250). Only names are kept, bounded; nothing is ever written.
+ */
+async function listNames(dial: Dial, ctl: FtpControl, host: string, timeoutMs: number, secure?: tls.ConnectionOptions): Promise<{ listed: boolean; listing?: string[] }> {
+  if (secure) {
+    await ctl.send('PBSZ 0');
+    const prot = await ctl.send('PROT P');
+    if (prot.code < 200 || prot.code >= 300) return { listed: false };
+  }
+  const pasv = await ctl.send('PASV');
+  const port = /\(\d+,\d+,\d+,\d+,(\d+),(\d+)\)/.exec(pasv.lines.join(' '));
+  if (pasv.code !== 227 || !port) return { listed: false };
+  const raw = await dial(host, Number(port[1]) * 256 + Number(port[2]));
+  // The TLS handshake is not awaited: vsftpd starts it only once LIST/NLST has arrived.
+  const data = secure ? tls.connect({ ...secure, socket: raw, session: ctl.tlsSession() }) : raw;
+  const body = readBounded(data, timeoutMs);
+  try {
+    const start = await ctl.send('NLST');
+    if (start.code !== 125 && start.code !== 150) return { listed: false };
+    const text = await body;
+    const done = await ctl.reply('waiting for the end of NLST');
+    if (done.code !== 226 && done.code !== 250) return { listed: false };
+    return { listed: true, listing: namesOf(text) };
+  } finally {
+    data.destroy();
+    raw.destroy();
+  }
+}
+
+/** Names from an NLST body (latin1: any byte survives), bounded in count and length. */
+export function namesOf(text: string): string[] {
+  const names: string[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    const name = line.replace(/^\.\//, '').trim();
+    if (!name || name === '.' || name === '..') continue;
+    names.push(name.length > ANON_NAME_MAX ? name.slice(0, ANON_NAME_MAX) + '…' : name);
+    if (names.length >= ANON_LISTING_MAX) break;
+  }
+  return names;
+}
+
+/** Everything the peer sends until it closes (or the timeout), at most LISTING_READ_MAX bytes. */
+function readBounded(socket: net.Socket | tls.TLSSocket, timeoutMs: number): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks).toString('latin1'));
+    };
+    const timer = setTimeout(finish, timeoutMs);
+    socket.on('error', () => undefined);
+    socket.on('data', (chunk: Buffer) => {
+      if (size < LISTING_READ_MAX) chunks.push(chunk.subarray(0, LISTING_READ_MAX - size));
+      size += chunk.length;
+    });
+    socket.on('close', finish);
+  });
+}
+
+/**
+ * USER anonymous / PASS audit@ in clear, on a connection of its own (never a real account, never
+ * a real password). Where it logs in and no protected listing was possible, the area is listed on it.
+ */
+async function anonymousInClear(dial: Dial, host: string, port: number, timeoutMs: number, list: boolean): Promise<{ reply: number; listing: { listed?: boolean; listing?: string[] } }> {
+  const { ctl } = await FtpControl.open(await dial(host, port), timeoutMs);
+  try {
+    const user = await ctl.send('USER anonymous');
+    const reply = user.code === 331 ? (await ctl.send('PASS audit@')).code : user.code;
+    if (reply !== 230 || !list) return { reply, listing: {} };
+    return { reply, listing: await listNames(dial, ctl, host, timeoutMs) };
+  } finally {
+    ctl.close();
   }
 }
 

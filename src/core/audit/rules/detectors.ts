@@ -135,6 +135,8 @@ const cert = (f: (c: CertificateFact, input: DetectorInput) => Hit[]): Detector 
   return c ? f(c, input) : [];
 };
 const ACCEPTS_LOGIN = new Set([230, 331, 332]);
+/** The anonymous area's names quoted in evidence (the facts keep up to 20). */
+const ANON_EVIDENCE_NAMES = 10;
 
 export const DETECTORS: Readonly<Record<string, Detector>> = {
   'ssh-protocol-1': ({ facts }) => (facts.ssh?.supportsSsh1 ? [{ evidence: `Banner: ${facts.ssh.banner}` }] : []),
@@ -166,9 +168,18 @@ export const DETECTORS: Readonly<Record<string, Detector>> = {
   'ftp-prot-c-accepted': ftp((f) =>
     f.protCTransfer?.listed ? [{ evidence: `PROT C was answered ${f.protCTransfer.protReply} and LIST sent the listing over a clear data connection (${f.protCTransfer.listReply})` }] : [],
   ),
-  // SKELETON (a-anon): where anonymous login works, whether its area lists and whether it works without TLS.
-  'ftp-anonymous-listing': () => [],
-  'ftp-anonymous-cleartext': () => [],
+  // Where anonymous login works: a listing that crossed with names in it (an empty area publishes
+  // nothing yet, and servers disagree on how to say "empty": vsftpd lists nothing, ProFTPD answers 450).
+  'ftp-anonymous-listing': ftp((f) => {
+    const names = f.anonymous?.listed ? (f.anonymous.listing ?? []) : [];
+    if (names.length === 0) return [];
+    const shown = names.slice(0, ANON_EVIDENCE_NAMES);
+    const more = names.length > shown.length ? ` and ${names.length - shown.length} more` : '';
+    return [{ evidence: `Logged in as anonymous, NLST listed ${names.length === 1 ? 'one name' : `${names.length} names`}: ${shown.join(', ')}${more}` }];
+  }),
+  'ftp-anonymous-cleartext': ftp((f) =>
+    f.anonymous?.withoutTls ? [{ evidence: 'USER anonymous / PASS audit@ sent in clear, before any AUTH TLS, was answered 230 (logged in)' }] : [],
+  ),
   'ftp-ccc-offered': ftp((f) => (f.cccOffered ? [{ evidence: 'FEAT lists CCC' }] : [])),
   'ftp-plaintext-port-open': ftp((f) => {
     const p = f.plaintextPort;

@@ -292,6 +292,29 @@ export const RULES: readonly AuditRule[] = [
     baseline: 'cis-controls',
     stage: 'login',
   },
+  // The login forms of ftp-prot-c-accepted / ftp-ccc-offered: rows of their own, because a finding's
+  // stage comes from its rule and each detector table covers exactly one stage; and because they say
+  // something else — proved for this user's own logged-in session, not for a probe before login.
+  {
+    id: 'ftp-login-prot-c',
+    severity: 'high',
+    title: 'Clear data channel accepted after login (PROT C)',
+    why: "The user's own session may move files and listings unencrypted: a client that asks for PROT C (or is tricked into it) sends them in clear text.",
+    remediation: 'Require protected data connections for every user (vsftpd `force_local_data_ssl=YES`; ProFTPD `TLSRequired on`; pure-ftpd `-Y 3`).',
+    references: [REF.rfc4217],
+    baseline: 'rfc4217',
+    stage: 'login',
+  },
+  {
+    id: 'ftp-login-ccc',
+    severity: 'medium',
+    title: 'CCC (clear command channel) is offered after login',
+    why: 'CCC drops TLS on the control channel of a logged-in session: later commands and file names cross in clear, and an attacker on the path can inject commands.',
+    remediation: 'Disable CCC support in the server configuration (ProFTPD mod_tls offers it; vsftpd and pure-ftpd do not).',
+    references: [REF.rfc4217],
+    baseline: 'rfc4217',
+    stage: 'login',
+  },
   // ── Versions ─────────────────────────────────────────────────────────────────────────
   {
     id: 'version-backdoored',
