@@ -34,6 +34,8 @@ export interface ServerSecurityPanel {
   auditOne(profileName: string): Promise<void>;
   /** The Cancel of Audit All: no new audit starts. */
   cancel(): void;
+  /** Draws the table again from the kept snapshots. */
+  render(): void;
 }
 
 interface Run {
