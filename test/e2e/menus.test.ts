@@ -248,6 +248,7 @@ const ROWS: Row[] = [
       await f.wb.contextMenu(entry('hello.txt')(f), 'Compare with Remote');
       await f.wb.tab('hello.txt (demo ↔ local)').waitFor({ timeout: 30_000 });
       await f.wb.noErrorToast();
+      await f.wb.showContainer('Secure Transfer');
       await f.wb.runCommand('View: Close All Editors');
     },
   },
@@ -427,8 +428,9 @@ const ROWS: Row[] = [
     reach: 'Remote Files title bar → Show Server Security, then the demo row\'s "Audit now" in the table',
     proof: 'the Server Security tab lists demo; Audit now audits it again (its "checked" time changes)',
     run: async (f) => {
-      await f.wb.runCommand('View: Close All Editors'); // one webview on the page: the report's is closed
+      // Focus out of the report's webview (F1 would go to it), then close it: one webview on the page.
       await f.wb.showContainer('Secure Transfer');
+      await f.wb.runCommand('View: Close All Editors');
       await f.wb.viewTitleAction(RF, 'Show Server Security');
       await f.wb.tab('Server Security').waitFor({ timeout: 30_000 });
       const table = f.wb.page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
@@ -445,6 +447,7 @@ const ROWS: Row[] = [
         await f.wb.page.waitForTimeout(300);
       }
       await f.wb.noErrorToast();
+      await f.wb.showContainer('Secure Transfer');
       await f.wb.runCommand('View: Close All Editors');
     },
   },
@@ -580,6 +583,7 @@ const ROWS: Row[] = [
       await f.wb.pickFromMenu(() => f.wb.page.locator('.editor-group-container.active .editor-actions .action-label[aria-label^="More Actions"]').first().click(), 'Compare with Remote');
       await f.wb.tab('page.html (demo ↔ local)').waitFor({ timeout: 30_000 });
       await f.wb.noErrorToast();
+      await f.wb.showContainer('Secure Transfer');
       await f.wb.runCommand('View: Close All Editors');
     },
   },
