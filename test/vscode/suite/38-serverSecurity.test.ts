@@ -8,6 +8,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { worseGrade } from '../../../src/core/audit/rules/grades';
+import { serverOrigin } from '../../../src/core/profiles/serverAddress';
 import type { Grade } from '../../../src/core/audit/types';
 import type { ServerSecurityPanel } from '../../../src/extension/serverSecurity';
 import type { RemoteNode } from '../../../src/extension/remoteTree';
@@ -17,6 +18,8 @@ const STRONG = 'security-sound';
 const WEAK = 'security-weak';
 const strongServer = `sftp://${config.sftp.host}:${config.sftp.port}`;
 const weakServer = `sftp://${config.weakSftp.host}:${config.weakSftp.port}`;
+/** Profiles of servers that refuse connections (nothing listens on these ports): their audits fail at once. */
+const DOWN = [1, 2, 3, 4, 5].map((port) => ({ name: `security-down-${port}`, port }));
 const exec = <T>(cmd: string, ...args: unknown[]) => vscode.commands.executeCommand<T>(`secureTransfer.${cmd}`, ...args);
 
 describe('Server Security overview', function () {
@@ -44,6 +47,10 @@ describe('Server Security overview', function () {
     overview?.panel.dispose();
     await api.services.audits.idle();
     for (const a of api.services.audits.alerts) api.services.audits.clear(a.server);
+    const settings = vscode.workspace.getConfiguration('secureTransfer');
+    const mine = new Set([STRONG, WEAK, ...DOWN.map((d) => d.name)]);
+    const kept = (settings.inspect<{ name: string }[]>('profiles')?.globalValue ?? []).filter((p) => !mine.has(p.name));
+    await settings.update('profiles', kept, vscode.ConfigurationTarget.Global);
   });
 
   it('opens with a row for every profile; a server never audited says "not checked yet"', async () => {
@@ -111,6 +118,35 @@ describe('Server Security overview', function () {
     const text = (item.tooltip as vscode.MarkdownString).value.replace(/&nbsp;/g, ' ').replace(/\\(.)/g, '$1');
     assert.match(text, new RegExp(`Security: grade ${weak.grade as Grade} — `));
     assert.ok(text.includes(`${weak.worst!.title} (${weak.worst!.severity}) (checked just now)`), text);
+  });
+
+  it('Cancel stops Audit All from starting more audits; an audit that failed says why in its row', async () => {
+    const api = await getApi();
+    for (const d of DOWN) await exec('addProfile', { protocol: 'sftp', host: '127.0.0.1', port: d.port, username: config.user.name, target: 'user', name: d.name });
+    const rec = answerUi(api);
+    const servers = new Set(api.services.profiles.profiles.map((p) => serverOrigin(p))).size;
+    let landed = 0;
+    const sub = api.services.audits.onDidChangeSnapshot(() => landed++);
+    try {
+      const run = overview!.auditAll();
+      overview!.cancel();
+      await run;
+      await api.services.audits.idle();
+    } finally {
+      sub.dispose();
+    }
+    const cancelled = rec.infos.map((m) => /^Audit All cancelled: (\d+) servers? not audited\.$/.exec(m)).find(Boolean);
+    assert.ok(cancelled, `one sentence says how many were left out: ${JSON.stringify(rec.infos)}`);
+    const skipped = Number(cancelled[1]);
+    assert.ok(skipped >= servers - 3 && skipped > 0, `at most the three under way finish (${skipped} of ${servers} skipped)`);
+    assert.equal(landed, servers - skipped, 'the audits under way finished and were recorded; no other started');
+    assert.ok(overview!.rows().every((r) => r.state === undefined), 'no row waits any more');
+    // The refused servers that were audited (now, by Audit now) show the one-sentence reason.
+    await overview!.auditOne(DOWN[0].name);
+    const down = overview!.rows().find((r) => r.profile === DOWN[0].name)!;
+    assert.match(down.failure ?? '', /Could not audit sftp:\/\/127\.0\.0\.1:1: .*check the host, the port and that the server is running/);
+    assert.match(rowHtml(DOWN[0].name), /Audit failed: Could not audit/);
+    assert.match(rowHtml(DOWN[0].name), /not checked yet/);
   });
 
   it('a snapshot kept before grades existed still shows: its grade from the findings, "re-run" for the details', async () => {
