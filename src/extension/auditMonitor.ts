@@ -8,6 +8,7 @@
  */
 import * as vscode from 'vscode';
 import type { AuditReport, Severity } from '../core/audit';
+import { summarizeReport, type AuditSummary } from '../core/audit/report/overview';
 import type { ActivityLog } from '../core/audit/activityLog';
 import { describeError } from '../core/errors';
 import { SEVERITIES } from '../core/policy/types';
@@ -17,8 +18,12 @@ import type { TrustStore } from '../core/trust/trustStore';
 import type { ExtensionLogger } from './log';
 import type { Ui } from './ui';
 
-/** What is remembered of one audit: enough to tell "new or worse" next time, nothing the server could use. */
-export interface AuditSnapshot {
+/**
+ * What is remembered of one audit: enough to tell "new or worse" next time and for the Server
+ * Security overview and the tree's tooltip (grade, worst finding, product, counts: optional, since
+ * snapshots kept by earlier versions lack them), nothing the server could use.
+ */
+export interface AuditSnapshot extends AuditSummary {
   probedAt: string;
   /** Finding id → its worst severity in that audit. */
   findings: Record<string, Severity>;
@@ -47,7 +52,7 @@ export function snapshotOf(report: AuditReport): AuditSnapshot {
   for (const f of report.findings) if (!findings[f.id] || rank(f.severity) < rank(findings[f.id])) findings[f.id] = f.severity;
   const cert = report.facts.ftp?.tls?.certificate;
   const fingerprints = [...(report.facts.ssh?.hostKeys ?? []).map((k) => k.fingerprint), ...(cert ? [cert.fingerprint] : [])];
-  return { probedAt: report.probedAt, findings, fingerprints: [...new Set(fingerprints)].sort(), certificateDaysLeft: cert?.daysLeft };
+  return { ...summarizeReport(report), probedAt: report.probedAt, findings, fingerprints: [...new Set(fingerprints)].sort(), certificateDaysLeft: cert?.daysLeft };
 }
 
 /** Why this audit deserves attention compared with the previous one (empty: it doesn't). */
@@ -84,6 +89,11 @@ export class AuditMonitor implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires when the set of alerts changes (the badge follows it). */
   readonly onDidChange = this.changed.event;
+  private readonly snapshotChanged = new vscode.EventEmitter<string>();
+  /** Fires with the server's storedOrigin() when its snapshot was replaced (the overview and the tree follow it). */
+  readonly onDidChangeSnapshot = this.snapshotChanged.event;
+  /** The last audit of each server (serverOrigin) that failed, as one sentence; a recorded audit clears it. */
+  private readonly failures = new Map<string, string>();
 
   constructor(private readonly deps: AuditMonitorDeps) {}
 
@@ -104,17 +114,38 @@ export class AuditMonitor implements vscode.Disposable {
     return this.audit(profile);
   }
 
-  /** Runs an audit now (one at a time per server) and records it; failures are logged, never thrown. */
-  audit(profile: LoadedProfile): Promise<AuditReport | undefined> {
+  /** The snapshot of the server a profile reaches (what the overview and the tree show). */
+  snapshotFor(profile: LoadedProfile): AuditSnapshot | undefined {
+    return this.lastSnapshot(storedOrigin(profile));
+  }
+
+  /** Whether an audit of the profile's server is under way. */
+  isAuditing(profile: LoadedProfile): boolean {
+    return this.running.has(serverOrigin(profile));
+  }
+
+  /** Why the last audit of the profile's server failed, when it did (cleared by the next recorded audit). */
+  lastFailure(profile: LoadedProfile): string | undefined {
+    return this.failures.get(serverOrigin(profile));
+  }
+
+  /**
+   * Runs an audit now (one at a time per server) and records it; failures are logged, never thrown.
+   * `notify: false` (the Server Security overview, where the user watches the result come in) raises
+   * the alert and badge without a notification per server.
+   */
+  audit(profile: LoadedProfile, options: { notify?: boolean } = {}): Promise<AuditReport | undefined> {
     const server = serverOrigin(profile);
     const inFlight = this.running.get(server);
     if (inFlight) return inFlight;
     const run = this.probe(profile)
       .then(async (report) => {
-        await this.record(profile, report);
+        await this.record(profile, report, { notify: options.notify });
         return report;
       })
       .catch((err: unknown) => {
+        this.failures.set(server, describeError(err));
+        this.snapshotChanged.fire(storedOrigin(profile));
         this.deps.log.warn(`Background audit of ${server} failed: ${describeError(err)}`);
         return undefined;
       })
@@ -140,18 +171,20 @@ export class AuditMonitor implements vscode.Disposable {
    * Compares a report with the last one of its server, remembers it, logs it, and alerts when it
    * needs attention. `seen`: the user is looking at this report right now (no alert, clears one).
    */
-  async record(profile: LoadedProfile, report: AuditReport, options: { seen?: boolean } = {}): Promise<string[]> {
+  async record(profile: LoadedProfile, report: AuditReport, options: { seen?: boolean; notify?: boolean } = {}): Promise<string[]> {
     const { worstSeverity } = await import('../core/audit');
     const server = serverOrigin(profile);
     const current = snapshotOf(report);
     const reasons = alertReasons(this.lastSnapshot(storedOrigin(profile)), current, new Map(report.findings.map((f) => [f.id, f.title])));
     await this.deps.state.update(STATE_PREFIX + storedOrigin(profile), current);
+    this.failures.delete(server);
+    this.snapshotChanged.fire(storedOrigin(profile));
     const worst = worstSeverity(report.findings);
     await this.deps.activity
       .append({ server, action: 'audit', result: 'ok', fingerprint: current.fingerprints[0], detail: worst ? `${report.findings.length} finding(s), worst ${worst}` : 'no findings' })
       .catch(() => undefined);
     if (options.seen) this.clear(server);
-    else if (reasons.length > 0) this.raise({ server, profileName: profile.name, reasons });
+    else if (reasons.length > 0) this.raise({ server, profileName: profile.name, reasons }, options.notify ?? true);
     return reasons;
   }
 
@@ -184,5 +217,6 @@ export class AuditMonitor implements vscode.Disposable {
 
   dispose(): void {
     this.changed.dispose();
+    this.snapshotChanged.dispose();
   }
 }

@@ -165,6 +165,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
     }
   });
   tree.sshConfig = sshConfig;
+  tree.security = (p) => audits.snapshotFor(p);
   const treeView = vscode.window.createTreeView('secureTransfer.remoteFiles', { treeDataProvider: tree, dragAndDropController: tree, showCollapseAll: true, canSelectMany: true });
   // Changes made on the server, seen by polling what is open or expanded (extension/remoteWatcher.ts).
   const watcher = new RemoteWatcher({
@@ -232,6 +233,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
     connections.onDidChange((name) => connections.state(name).status === 'connected' && watcher.wake(name)),
     audits,
     audits.onDidChange(() => (treeView.badge = audits.badge())),
+    // A new audit of a server: its rows' tooltips show the new grade.
+    audits.onDidChangeSnapshot(() => tree.refresh()),
     vscode.workspace.registerTextDocumentContentProvider(ACTIVITY_SCHEME, activityDocuments),
     activityDocuments,
     activityView,

@@ -20,6 +20,7 @@ import { firstEntries, moreEntriesText } from '../core/session/listingWindow';
 import { isPartialName } from '../core/transfer/partialName';
 import { remoteUri } from './remoteUri';
 import { IDENTITY_CHANGED_CODES } from './trustPrompt';
+import { securityLine, type AuditSummary } from '../core/audit/report/overview';
 
 export type RemoteNode =
   | { kind: 'profile'; profile: LoadedProfile }
@@ -211,6 +212,14 @@ export class RemoteTreeProvider implements vscode.TreeDataProvider<RemoteNode>, 
   /** The ssh config the tooltip resolves SFTP aliases with (set by activation). */
   sshConfig: SshConfigOptions = {};
 
+  /** The latest audit of a profile's server (set by activation: the audit monitor's snapshot), for the tooltip. */
+  security: (p: LoadedProfile) => AuditSummary | undefined = () => undefined;
+
+  /** The tooltip's last line: `Security: grade C — Weak MAC offered (high) (checked 2 h ago)` (core escapes its server text; appendText the Markdown). */
+  private appendSecurity(md: vscode.MarkdownString, p: LoadedProfile): void {
+    md.appendText(`\n${securityLine(this.security(p))}`);
+  }
+
   /**
    * VS Code asks on hover (the tooltip is left undefined for SFTP profiles): the server the profile
    * really reaches once ~/.ssh/config is applied, `user@host:port` — resolved only then, so the tree
@@ -236,6 +245,7 @@ export class RemoteTreeProvider implements vscode.TreeDataProvider<RemoteNode>, 
       }
     }
     md.appendText(`From: ${p.source.location}\nState: ${STATE_LOOK[this.connections.state(p.name).status].label}`);
+    this.appendSecurity(md, p);
     return md;
   }
 
@@ -252,6 +262,7 @@ export class RemoteTreeProvider implements vscode.TreeDataProvider<RemoteNode>, 
       const md = new vscode.MarkdownString();
       md.appendText(`${serverUrl(p)}${p.remotePath ?? ''}\n`);
       md.appendText(`From: ${p.source.location}\nState: ${look.label}`);
+      this.appendSecurity(md, p);
       item.tooltip = md;
     }
     return item;

@@ -248,6 +248,7 @@ const ROWS: Row[] = [
       await f.wb.contextMenu(entry('hello.txt')(f), 'Compare with Remote');
       await f.wb.tab('hello.txt (demo ↔ local)').waitFor({ timeout: 30_000 });
       await f.wb.noErrorToast();
+      await f.wb.showContainer('Secure Transfer');
       await f.wb.runCommand('View: Close All Editors');
     },
   },
@@ -423,6 +424,34 @@ const ROWS: Row[] = [
     },
   },
   {
+    key: key('view/title', 'secureTransfer.showServerSecurity', false),
+    reach: 'Remote Files title bar → Show Server Security, then the demo row\'s "Audit now" in the table',
+    proof: 'the Server Security tab lists demo; Audit now audits it again (its "checked" time changes)',
+    run: async (f) => {
+      // Focus out of the report's webview (F1 would go to it), then close it: one webview on the page.
+      await f.wb.showContainer('Secure Transfer');
+      await f.wb.runCommand('View: Close All Editors');
+      await f.wb.viewTitleAction(RF, 'Show Server Security');
+      await f.wb.tab('Server Security').waitFor({ timeout: 30_000 });
+      const table = f.wb.page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
+      const demo = table.locator('tbody tr', { hasText: 'demo' });
+      await demo.waitFor({ timeout: 30_000 });
+      // The report just audited demo: its row has a time. A click on Audit now (the panel's own script) replaces it.
+      const checked = () => demo.locator('time.checked').getAttribute('datetime', { timeout: 5_000 }).catch(() => null);
+      const before = await checked();
+      assert.ok(before, 'the row says when demo was checked');
+      await demo.getByRole('button', { name: 'Audit now' }).click();
+      const deadline = Date.now() + 60_000;
+      while ((await checked()) === before) {
+        assert.ok(Date.now() < deadline, 'Audit now re-audited demo within 60 s');
+        await f.wb.page.waitForTimeout(300);
+      }
+      await f.wb.noErrorToast();
+      await f.wb.showContainer('Secure Transfer');
+      await f.wb.runCommand('View: Close All Editors');
+    },
+  },
+  {
     key: key('view/item/context', 'secureTransfer.replacePinnedKey', false),
     reach: 'right-click the profile → Replace Pinned Key…',
     proof: 'the dialog, whose focused button keeps the old key; Escape',
@@ -554,6 +583,7 @@ const ROWS: Row[] = [
       await f.wb.pickFromMenu(() => f.wb.page.locator('.editor-group-container.active .editor-actions .action-label[aria-label^="More Actions"]').first().click(), 'Compare with Remote');
       await f.wb.tab('page.html (demo ↔ local)').waitFor({ timeout: 30_000 });
       await f.wb.noErrorToast();
+      await f.wb.showContainer('Secure Transfer');
       await f.wb.runCommand('View: Close All Editors');
     },
   },

@@ -3,7 +3,8 @@
  * against a real OpenSSH sshd. One journey, in order: answer the host-key prompt, type the password,
  * browse, open a remote file, edit, save (checked on the server's disk), see changes made on the
  * server (the editor reloads, an expanded folder lists a new file), upload through the command
- * palette, cancel a long upload, review and run a sync plan. Screenshots go to .test-artifacts/screenshots/ (those README.md shows:
+ * palette, cancel a long upload, review and run a sync plan, grade every server in the Server Security
+ * overview (a second, deliberately weak sshd joins for it). Screenshots go to .test-artifacts/screenshots/ (those README.md shows:
  * test/e2e/workbench.ts DOC_SCREENSHOTS). Every menu entry is clicked in menus.test.ts.
  */
 import { after, before, describe, it } from 'node:test';
@@ -275,5 +276,42 @@ describe('Secure Transfer in the VS Code UI', { timeout: 300_000 }, () => {
     await page.getByRole('treeitem', { name: /sync site .*done/ }).waitFor({ timeout: 30_000 });
     await shot('12-sync-done');
     await wb.paneHeader('Remote Files').click();
+  });
+
+  it('grades every server in the Server Security overview: its title button, then Audit All in the table', async () => {
+    // A second server with legacy algorithms and an RSA-1024 key joins the shared profiles (the view reloads the file).
+    const weak = await startSshd({ variant: 'weak', hostKeyTypes: ['rsa1024', 'ed25519'] });
+    const file = path.join(workspace, '.vscode', 'secure-transfer.json');
+    const shared = JSON.parse(readFileSync(file, 'utf8')) as { profiles: Record<string, unknown>[] };
+    shared.profiles.push({ name: 'legacy-box', protocol: 'sftp', host: '127.0.0.1', port: weak.port, username: 'deploy' });
+    writeFileSync(file, JSON.stringify(shared, null, 2));
+    await runCommand('View: Close All Editors');
+    await runCommand('Notifications: Clear All Notifications');
+    const wb = new Workbench(page);
+    await wb.showContainer('Secure Transfer');
+    // Folded, so both profile rows show (the list draws only the rows that fit).
+    await wb.viewTitleAction('Remote Files', 'Collapse All');
+    await page.getByRole('treeitem', { name: /^legacy-box/ }).waitFor({ timeout: 30_000 }).catch(async (err) => {
+      await shot('13-server-security-FAILED');
+      throw err;
+    });
+    await wb.viewTitleAction('Remote Files', 'Show Server Security');
+    await wb.tab('Server Security').waitFor({ timeout: 30_000 });
+    const table = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
+    const legacy = table.locator('tbody tr', { hasText: 'legacy-box' });
+    await legacy.filter({ hasText: 'not checked yet' }).waitFor({ timeout: 30_000 });
+    await table.getByRole('button', { name: 'Audit All' }).click();
+    // Done when the table is drawn without a run in progress and both rows have a grade letter.
+    const graded = (row: string) => table.locator('tbody tr', { hasText: row }).locator('.grade:not(.none)');
+    await graded('legacy-box').waitFor({ timeout: 60_000 });
+    await graded('demo').waitFor({ timeout: 60_000 });
+    await table.locator('.progress').waitFor({ state: 'detached', timeout: 60_000 });
+    await table.locator('button[data-command="auditAll"]:not([disabled])').waitFor({ timeout: 60_000 });
+    const [demoGrade, legacyGrade] = [await graded('demo').innerText(), await graded('legacy-box').innerText()];
+    assert.ok(legacyGrade.trim() > demoGrade.trim(), `the weak server grades worse (${legacyGrade}) than the demo server (${demoGrade})`);
+    await runCommand('Notifications: Clear All Notifications');
+    await page.mouse.move(900, 650);
+    await page.waitForTimeout(500);
+    await shot('13-server-security');
   });
 });

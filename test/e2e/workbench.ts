@@ -21,6 +21,7 @@ export const DOC_SCREENSHOTS: Readonly<Record<string, string>> = {
   '08-upload-in-progress': 'upload-progress.png',
   '10-security-report': 'security-report.png',
   '11-sync-plan': 'sync-plan.png',
+  '13-server-security': 'server-security.png',
 };
 
 /** Copies the suite's screenshots that docs use into docs/screenshots/ (only when asked: they are committed files). */
