@@ -185,3 +185,11 @@ test('a finding carries its product\'s fix and source; without a product the gen
   assert.equal(generic.remediation, RULES.find((r) => r.id === 'ftp-cleartext-login')!.remediation);
   for (const r of RULES.filter((r) => /^(ftp|tls)-/.test(r.id))) assert.doesNotMatch(r.remediation, /vsftpd|ProFTPD|pure-ftpd|ssl_enable|TLSRequired|TLSEngine|ssl_ciphers|TLSCipherSuite/, `${r.id}: generic text names a product's option`);
 });
+
+test('the login-stage PROT C and CCC rules give the same product fix as their probe-stage rules', () => {
+  for (const product of ['vsftpd', 'proftpd', 'iis-ftp'] as const) {
+    assert.equal(remediationFor('ftp-login-prot-c', product)?.text, remediationFor('ftp-prot-c-accepted', product)!.text, product);
+  }
+  assert.equal(remediationFor('ftp-login-ccc', 'proftpd')?.text, remediationFor('ftp-ccc-offered', 'proftpd')!.text);
+  assert.equal(remediationFor('ftp-login-prot-c', undefined), undefined);
+});

@@ -261,6 +261,13 @@ export const REMEDIATIONS: readonly Remediation[] = [...IIS, ...VSFTPD, ...PROFT
 
 const BY_KEY = new Map(REMEDIATIONS.map((r) => [`${r.rule}\u0000${r.product}`, r]));
 
+/**
+ * Login-stage rules that find, inside the user's session, what a probe rule finds before login: the
+ * fix is the same setting, so they share the probe rule's rows.
+ */
+const SAME_FIX_AS: Readonly<Record<string, string>> = { 'ftp-login-prot-c': 'ftp-prot-c-accepted', 'ftp-login-ccc': 'ftp-ccc-offered' };
+
 export function remediationFor(rule: string, product: ProductId | undefined): Remediation | undefined {
-  return product ? BY_KEY.get(`${rule}\u0000${product}`) : undefined;
+  if (!product) return undefined;
+  return BY_KEY.get(`${rule}\u0000${product}`) ?? (SAME_FIX_AS[rule] ? BY_KEY.get(`${SAME_FIX_AS[rule]}\u0000${product}`) : undefined);
 }
