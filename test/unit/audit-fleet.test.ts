@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import Ajv from 'ajv';
-import { auditFleet, compareWithBaseline, fleetOf, MAX_FLEET_CONCURRENCY, type FleetReport } from '../../src/core/audit/fleet';
+import { auditFleet, compareWithBaseline, fleetOf, notAuditedSinceBaseline, MAX_FLEET_CONCURRENCY, type FleetReport } from '../../src/core/audit/fleet';
 import { renderFleetText } from '../../src/core/audit/report/fleetText';
 import { renderFleetJson, renderFleetSarif } from '../../src/core/audit/report/fleetJson';
 import { renderFleetMarkdown } from '../../src/core/audit/report/fleetMarkdown';
@@ -134,6 +134,20 @@ test('compareWithBaseline: a single-server JSON report is a baseline too; two pr
   assert.deepEqual(changes.map((c) => [c.name, c.finding.id]), [['one', 'ftp-ccc-offered']]);
   // fleetOf: a single report as a fleet of one.
   assert.deepEqual(compareWithBaseline(fleetOf('x', single), JSON.parse(renderJson(single))), []);
+});
+
+test('with a baseline, a server not audited counts only when the baseline did audit it (or did not have it)', () => {
+  const before = fleet([
+    { name: 'up', server: 'sftp://up:22', report: report('sftp://up:22', []) },
+    { name: 'down', server: 'sftp://down:22', error: 'Could not audit it.' },
+  ]);
+  const now = fleet([
+    { name: 'up', server: 'sftp://up:22', error: 'Could not audit it.' },
+    { name: 'down', server: 'SFTP://DOWN:22', error: 'Could not audit it.' },
+    { name: 'new', server: 'sftp://new:22', error: 'Could not audit it.' },
+  ]);
+  assert.deepEqual(notAuditedSinceBaseline(now, JSON.parse(renderFleetJson(before))).map((e) => e.name), ['up', 'new']);
+  assert.deepEqual(notAuditedSinceBaseline(now, JSON.parse(renderJson(report('sftp://up:22', [])))).map((e) => e.name), ['up', 'down', 'new']);
 });
 
 test('a damaged baseline is one sentence (usage, exit 2) saying what is wrong', async () => {

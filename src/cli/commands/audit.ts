@@ -12,8 +12,10 @@
  *    than in the baseline counts, and --fail-on defaults to info (the baseline already accepted what
  *    was known: any new finding is a change someone should look at);
  *  - 1: otherwise, when a server could not be audited (the report is printed first, that server as
- *    an error entry): a nightly job must not read an unreachable server as "all clear". A profile
- *    behind a jump host is reported as not probed but does not fail the run (it never can be probed);
+ *    an error entry): a nightly job must not read an unreachable server as "all clear". With
+ *    --baseline, only a server the baseline did audit (or did not have) counts: one it could not
+ *    audit either is known, like its findings. A profile behind a jump host is reported as not
+ *    probed but never fails the run (it can never be probed);
  *  - 2: bad usage, a damaged or unreadable baseline; 0 otherwise.
  *
  * Plain `ftp://` is accepted here, unlike everywhere else: an audit never sends a credential (only a
@@ -42,7 +44,7 @@ import { renderFleetText } from '../../core/audit/report/fleetText';
 import { renderFleetJson, renderFleetSarif } from '../../core/audit/report/fleetJson';
 import { renderFleetMarkdown } from '../../core/audit/report/fleetMarkdown';
 import { renderFleetHtml } from '../../core/audit/report/fleetHtml';
-import { auditFleet, checkBaseline, compareWithBaseline, DEFAULT_FLEET_CONCURRENCY, fleetOf, MAX_FLEET_CONCURRENCY, type BaselineChange, type FleetReport } from '../../core/audit/fleet';
+import { auditFleet, checkBaseline, compareWithBaseline, notAuditedSinceBaseline, DEFAULT_FLEET_CONCURRENCY, fleetOf, MAX_FLEET_CONCURRENCY, type BaselineChange, type FleetReport } from '../../core/audit/fleet';
 import { auditRoute, profileAuditRoute, type AuditProfileContext, type ProfileAuditRoute } from '../../core/auditProfile';
 import { profileFileIn } from '../../core/profiles/profileFile';
 import { loadProfileFile } from '../../core/profiles/load';
@@ -251,7 +253,9 @@ export const auditCommand: CliCommand = async (ctx, argv) => {
   const counted = changes ? changes.map((c) => c.finding) : report.entries.flatMap((e) => e.report?.findings ?? []);
   if (counted.some((f) => atLeast(f.severity, failOn))) return AUDIT_THRESHOLD_EXIT;
   // A profile behind a jump host can never be probed: reported, but it does not fail every night.
-  const failed = report.entries.filter((e) => e.error !== undefined && e.errorCode !== 'audit-behind-jump-host');
+  // With a baseline, a server it could not audit either is known (as its findings would be).
+  const unaudited = baseline !== undefined ? notAuditedSinceBaseline(report, baseline) : report.entries.filter((e) => !e.report);
+  const failed = unaudited.filter((e) => e.errorCode !== 'audit-behind-jump-host');
   if (failed.length > 0) {
     ctx.stderr.write(`${failed.length} of ${report.entries.length} servers could not be audited (${failed.map((e) => e.name).slice(0, 5).join(', ')}${failed.length > 5 ? ', …' : ''}): see the report.\n`);
     return 1;

@@ -94,6 +94,8 @@ interface BaselineIndex {
   /** key → the worst severity the baseline holds for it. */
   severities: Map<string, Severity>;
   grades: Map<string, Grade>;
+  /** Servers the baseline could not audit either (their entry held an error). */
+  notAudited: Set<string>;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -125,7 +127,7 @@ function indexReport(index: BaselineIndex, report: unknown, where: string): stri
  * is a UsageError saying what is wrong (the caller names the file).
  */
 function indexBaseline(baseline: unknown): BaselineIndex {
-  const index: BaselineIndex = { severities: new Map(), grades: new Map() };
+  const index: BaselineIndex = { severities: new Map(), grades: new Map(), notAudited: new Set() };
   let problem: string | undefined;
   if (isObject(baseline) && baseline.kind === FLEET_REPORT_KIND) {
     if (!Array.isArray(baseline.entries)) problem = 'it has no "entries" list';
@@ -133,6 +135,7 @@ function indexBaseline(baseline: unknown): BaselineIndex {
       for (const [i, e] of baseline.entries.entries()) {
         if (!isObject(e)) problem = `entry ${i + 1} is not an object`;
         else if (e.report !== undefined) problem = indexReport(index, e.report, `entry ${i + 1}'s report`);
+        else if (typeof e.server === 'string') index.notAudited.add(e.server.toLowerCase());
         if (problem) break;
       }
     }
@@ -171,6 +174,16 @@ export function compareWithBaseline(current: FleetReport, baseline: unknown): Ba
   }
   // Worst first, then in report order (stable sort).
   return changes.sort((a, b) => rank(a.finding.severity) - rank(b.finding.severity));
+}
+
+/**
+ * The entries that could not be audited now although the baseline audited them (or did not have
+ * them): lost sight of a server is news. One the baseline could not audit either is known, as its
+ * findings would be.
+ */
+export function notAuditedSinceBaseline(current: FleetReport, baseline: unknown): FleetEntry[] {
+  const index = indexBaseline(baseline);
+  return current.entries.filter((e) => !e.report && !index.notAudited.has(e.server.toLowerCase()));
 }
 
 /** Wraps a single-server report as a fleet of one (a single target compared with a baseline). */
