@@ -8,8 +8,8 @@
  * Jump hosts: reaching a target behind a bastion means logging in to the bastion, and an audit never
  * logs in anywhere. So such a target is NOT probed: auditProfile throws one sentence saying so (an
  * error entry of a fleet report, a warning of the background audit), naming the first jump host,
- * which can be audited on its own since it is reached without credentials (`profileAuditRoute` tells
- * callers which one). Probing the target's name directly instead would audit whatever that name means
+ * which can be audited on its own since it is reached without credentials (`firstHopRoute`: a fleet
+ * audit adds it as an entry of its own). Probing the target's name directly instead would audit whatever that name means
  * from here — often nothing, sometimes a different machine — and call it the profile's server.
  *
  * (Layer 9, above connect.ts, whose resolveServer, proxyCommandDial and knownHostsFilesFor it reuses.)
@@ -26,7 +26,7 @@ import { hostPort, serverOrigin } from './profiles/serverAddress';
 import type { Profile, ServerAddress } from './profiles/types';
 import { planRoute, type PlannedHop } from './session/routePlan';
 import { proxyFor } from './session/proxy';
-import type { SshConfigOptions } from './sshconfig/types';
+import type { SshConfigOptions, SshHostConfig } from './sshconfig/types';
 import { localUserName } from './sshconfig/localUser';
 import { loadKnownHosts, lookupHost } from './trust/knownHosts';
 import type { TrustStore } from './trust/trustStore';
@@ -95,15 +95,41 @@ export async function profileAuditRoute(profile: Profile, ctx: AuditProfileConte
   // a ProxyCommand already is the way out.
   const proxy = proxyCommand ? undefined : proxyFor({ host: first.host, port: first.port }, p.proxy, ctx.env ?? process.env);
   const pins = [...(p.fingerprints ?? []), ...(ctx.pinned ?? [])];
-  const known = async (): Promise<KnownIdentity[]> => {
-    const trustTarget = { ...target, host: resolved.trust.host, port: resolved.trust.port };
-    const fromStore = knownIdentities(trustTarget, await ctx.trustStore.all(), pins);
-    if (target.protocol !== 'sftp') return fromStore;
-    const files = await knownHostsFilesFor(ctx, resolved.sshHost);
-    const entries = lookupHost(await loadKnownHosts(files), resolved.trust.host, resolved.trust.port).keys;
-    return [...fromStore, ...entries.map((e) => ({ fingerprint: e.fingerprint, keyType: e.keyType, source: `${e.file}:${e.line}` }))];
-  };
+  const known = () => knownIdentitiesFor(ctx, target, resolved.trust, pins, resolved.sshHost);
   return { profile: p, target, server: serverOrigin(target), trust: resolved.trust, hops, ...(proxyCommand ? { proxyCommand } : {}), ...(proxy ? { proxy } : {}), known };
+}
+
+/** Pins, the trust store (under the server's trust name: HostKeyAlias) and, for SFTP, known_hosts. */
+async function knownIdentitiesFor(ctx: AuditProfileContext, target: AuditTarget, trust: { host: string; port: number }, pins: string[], sshHost?: SshHostConfig): Promise<KnownIdentity[]> {
+  const fromStore = knownIdentities({ ...target, host: trust.host, port: trust.port }, await ctx.trustStore.all(), pins);
+  if (target.protocol !== 'sftp') return fromStore;
+  const files = await knownHostsFilesFor(ctx, sshHost);
+  const entries = lookupHost(await loadKnownHosts(files), trust.host, trust.port).keys;
+  return [...fromStore, ...entries.map((e) => ({ fingerprint: e.fingerprint, keyType: e.keyType, source: `${e.file}:${e.line}` }))];
+}
+
+/**
+ * The first jump host's own audit route: unlike the target, it is reached without credentials
+ * (directly, through the proxy or through the ProxyCommand, as connect() reaches it), so a fleet audit
+ * probes it in the target's place. Its identities: the trust store and known_hosts (the profile's
+ * pins are the target's). Undefined when the profile has no jump host.
+ */
+export function firstHopRoute(route: ProfileAuditRoute, ctx: AuditProfileContext): ProfileAuditRoute | undefined {
+  const hop = route.hops[0];
+  if (!hop) return undefined;
+  const target: AuditTarget = { protocol: 'sftp', host: hop.server.host, port: hop.server.port, username: hop.server.username };
+  const alias = hop.sshConfig.hostKeyAlias;
+  const trust = alias ? { host: alias, port: 22 } : { host: target.host, port: target.port };
+  return {
+    profile: { name: `jump host of ${route.profile.name}`, protocol: 'sftp', host: target.host, port: target.port, username: hop.server.username },
+    target,
+    server: serverOrigin(target),
+    trust,
+    hops: [],
+    ...(route.proxyCommand ? { proxyCommand: route.proxyCommand } : {}),
+    ...(route.proxy ? { proxy: route.proxy } : {}),
+    known: () => knownIdentitiesFor(ctx, target, trust, [], hop.sshConfig),
+  };
 }
 
 /** The sentence for a target behind jump hosts (one sentence: what, why, what to do instead). */

@@ -4,7 +4,8 @@
  * pure-ftpd; several profiles per server under different names), one port nobody listens on, one
  * ~/.ssh/config alias resolved to the harness sshd, and one profile behind a jump host. Then the
  * nightly CI loop: the same run with --baseline of the first is green; a baseline missing one
- * finding fails with exit 4 naming exactly that finding; SARIF has one run per profile.
+ * finding fails with exit 4 naming exactly that finding; SARIF has one run per entry (the bastion,
+ * audited in its target's place, is an entry of its own).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -97,8 +98,10 @@ describe('audit --all: 20 profiles against real servers', () => {
     await fs.writeFile(path.join(home, '.ssh', 'config'), `Host fleet-alias\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User ${TEST_USER.name}\n`);
     profiles.push({ name: 'alias', protocol: 'sftp', host: 'fleet-alias', username: TEST_USER.name });
     expected.set('alias', `sftp://127.0.0.1:${sshd.port}`);
+    expected.set('jump host of behind-bastion', `sftp://localhost:${sshd.port}`);
     profiles.push({ name: 'unreachable', protocol: 'sftp', host: '127.0.0.1', port: unreachablePort, username: TEST_USER.name });
-    profiles.push({ name: 'behind-bastion', protocol: 'sftp', host: '10.255.255.1', port: 22, username: TEST_USER.name, jump: [`${TEST_USER.name}@127.0.0.1:${sshd.port}`] });
+    // Its bastion is the harness sshd under another name (localhost), so no other profile audits it already.
+    profiles.push({ name: 'behind-bastion', protocol: 'sftp', host: '10.255.255.1', port: 22, username: TEST_USER.name, jump: [`${TEST_USER.name}@localhost:${sshd.port}`] });
     assert.equal(profiles.length, 20);
     config = path.join(work, 'fleet.json');
     await fs.writeFile(config, JSON.stringify({ profiles }, null, 2));
@@ -107,9 +110,10 @@ describe('audit --all: 20 profiles against real servers', () => {
     first = JSON.parse(firstRun.stdout) as JsonFleet;
   });
 
-  test('one run, one entry per profile in file order: real addresses, grades, the unreachable and the bastion-bound ones as one sentence each', async () => {
+  test('one run, one entry per profile in file order (then the bastion): real addresses, grades, the unreachable and the bastion-bound ones as one sentence each', async () => {
     assert.equal(first.kind, 'secure-transfer-fleet-audit');
-    assert.deepEqual(first.entries.map((e) => e.name), profiles.map((p) => p.name));
+    // The target behind the bastion is not probed; the bastion, reached without credentials, is (its own entry, last).
+    assert.deepEqual(first.entries.map((e) => e.name), [...profiles.map((p) => p.name), 'jump host of behind-bastion']);
     for (const e of first.entries) {
       if (e.name === 'unreachable' || e.name === 'behind-bastion') continue;
       assert.ok(e.report, `${e.name} was audited: ${e.error}`);
@@ -127,14 +131,14 @@ describe('audit --all: 20 profiles against real servers', () => {
     assert.match(down.error!, new RegExp(`^Could not audit sftp://127\\.0\\.0\\.1:${unreachablePort}: .*; check the host, the port and that the server is running\\.$`));
     const bastion = first.entries.find((e) => e.name === 'behind-bastion')!;
     assert.equal(bastion.errorCode, 'audit-behind-jump-host');
-    assert.match(bastion.error!, /^sftp:\/\/10\.255\.255\.1:22 was not probed: it is reached through jump host 1 of 1 \(127\.0\.0\.1:\d+\), and probing it there would need a login to the jump host, which an audit never does; .*\.$/);
+    assert.match(bastion.error!, /^sftp:\/\/10\.255\.255\.1:22 was not probed: it is reached through jump host 1 of 1 \(localhost:\d+\), and probing it there would need a login to the jump host, which an audit never does; .*\.$/);
     // Findings at high or worse (the weak servers): exit 4, which wins over "a server could not be audited".
     assert.equal(firstRun.code, 4, firstRun.stderr);
     assert.equal(firstRun.stderr, '');
     // One 'audit' entry per server in the activity log.
     const log = (await fs.readFile(path.join(stateDir, 'activity', 'activity.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { action: string; result: string; server: string });
     const audits = log.filter((l) => l.action === 'audit');
-    assert.equal(audits.length, 20);
+    assert.equal(audits.length, 21);
     assert.equal(audits.filter((l) => l.result === 'failed').length, 2);
   });
 
@@ -180,14 +184,14 @@ describe('audit --all: 20 profiles against real servers', () => {
     assert.match(r.stderr, /^secure-transfer audit: The baseline .*cut\.json is not JSON \(damaged or cut short\?\): give the JSON report of an earlier run .*\.\n$/);
   });
 
-  test('--format sarif: one run per profile (the two not audited as failed invocations), written with --output', async () => {
+  test('--format sarif: one run per entry (the two not audited as failed invocations), written with --output', async () => {
     const out = path.join(work, 'fleet.sarif');
     const r = await cli(['audit', '--all', '--config', config, '--format', 'sarif', '--output', out, '--parallel', '6']);
     assert.equal(r.code, 4, r.stderr);
     assert.equal(r.stdout, '');
     const sarif = JSON.parse(await fs.readFile(out, 'utf8')) as { runs: Array<{ automationDetails: { id: string }; invocations: Array<{ executionSuccessful: boolean }>; results: unknown[] }> };
-    assert.equal(sarif.runs.length, 20);
-    assert.equal(new Set(sarif.runs.map((x) => x.automationDetails.id)).size, 20);
+    assert.equal(sarif.runs.length, 21);
+    assert.equal(new Set(sarif.runs.map((x) => x.automationDetails.id)).size, 21);
     assert.equal(sarif.runs.filter((x) => !x.invocations[0].executionSuccessful).length, 2);
     assert.ok(sarif.runs[3].results.length > 0, 'the weak sshd has results');
   });

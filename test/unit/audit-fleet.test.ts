@@ -261,3 +261,39 @@ test('docs/audit-grades.md and rules/grades.ts agree: every cap, every rule cap 
   assert.match(doc, new RegExp(`<!-- many-high -->${MANY_HIGH}<!-- /many-high -->`), 'the many-high count');
   assert.match(doc, new RegExp(GRADES.join('.*'), 's'));
 });
+
+test('profileAuditRoute: an ssh-config alias is probed at its HostName/Port, through the environment\'s proxy; behind a jump host the target is refused in one sentence and the first hop is offered', async () => {
+  const { mkdtemp, writeFile } = await import('node:fs/promises');
+  const os = await import('node:os');
+  const { TrustStore } = await import('../../src/core/trust/trustStore');
+  const { auditProfile, firstHopRoute, profileAuditRoute, TargetBehindJumpHost } = await import('../../src/core/auditProfile');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'st-auditprofile-'));
+  const sshConfig = path.join(dir, 'config');
+  await writeFile(sshConfig, 'Host box\n  HostName 192.0.2.7\n  Port 2200\n  User deploy\n');
+  const ctx = { trustStore: TrustStore.inDir(dir), sshConfig: { file: sshConfig, home: dir }, env: { ALL_PROXY: 'socks5://127.0.0.1:1080', NO_PROXY: 'internal.example' }, knownHostsFiles: [] };
+  const route = await profileAuditRoute({ name: 'box', protocol: 'sftp', host: 'box', port: 22, username: '', defaulted: { port: true } }, ctx);
+  assert.equal(route.server, 'sftp://192.0.2.7:2200');
+  assert.equal(route.target.username, 'deploy');
+  assert.equal(route.proxy, 'socks5://127.0.0.1:1080');
+  const direct = await profileAuditRoute({ name: 'i', protocol: 'ftpes', host: 'internal.example', port: 21, username: 'u' }, ctx);
+  assert.equal(direct.proxy, undefined, 'NO_PROXY honoured');
+  assert.equal(direct.server, 'ftpes://internal.example:21');
+
+  const behind = { name: 'app', protocol: 'sftp' as const, host: '10.0.0.5', port: 22, username: 'u', jump: ['admin@bastion.example:2222'], fingerprints: ['SHA256:' + 'A'.repeat(43)] };
+  await assert.rejects(auditProfile(behind, ctx), (err: unknown) => {
+    assert.ok(err instanceof TargetBehindJumpHost);
+    assert.equal(err.code, 'audit-behind-jump-host');
+    assert.equal(
+      err.message,
+      'sftp://10.0.0.5:22 was not probed: it is reached through jump host 1 of 1 (bastion.example:2222), and probing it there would need a login to the jump host, which an audit never does; audit the jump host itself (secure-transfer audit sftp://bastion.example:2222) or run the audit from a machine that reaches 10.0.0.5:22 directly.',
+    );
+    return true;
+  });
+  const hop = firstHopRoute(await profileAuditRoute(behind, ctx), ctx)!;
+  assert.equal(hop.server, 'sftp://bastion.example:2222');
+  assert.equal(hop.target.username, 'admin');
+  assert.equal(hop.hops.length, 0);
+  assert.equal(hop.proxy, 'socks5://127.0.0.1:1080', 'the first hop goes through the proxy, as connect() sends it');
+  assert.deepEqual(await hop.known(), [], "the target's pins are not the bastion's");
+  assert.equal(firstHopRoute(route, ctx), undefined);
+});

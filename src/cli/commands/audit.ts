@@ -45,7 +45,7 @@ import { renderFleetJson, renderFleetSarif } from '../../core/audit/report/fleet
 import { renderFleetMarkdown } from '../../core/audit/report/fleetMarkdown';
 import { renderFleetHtml } from '../../core/audit/report/fleetHtml';
 import { auditFleet, checkBaseline, compareWithBaseline, notAuditedSinceBaseline, DEFAULT_FLEET_CONCURRENCY, fleetOf, MAX_FLEET_CONCURRENCY, type BaselineChange, type FleetReport } from '../../core/audit/fleet';
-import { auditRoute, profileAuditRoute, type AuditProfileContext, type ProfileAuditRoute } from '../../core/auditProfile';
+import { auditRoute, firstHopRoute, profileAuditRoute, type AuditProfileContext, type ProfileAuditRoute } from '../../core/auditProfile';
 import { profileFileIn } from '../../core/profiles/profileFile';
 import { loadProfileFile } from '../../core/profiles/load';
 import { serverOrigin } from '../../core/profiles/serverAddress';
@@ -155,6 +155,8 @@ interface Item {
   name: string;
   server: string;
   run: () => Promise<AuditReport>;
+  /** A profile's route, when it could be worked out. */
+  route?: ProfileAuditRoute;
 }
 
 export const auditCommand: CliCommand = async (ctx, argv) => {
@@ -208,7 +210,7 @@ export const auditCommand: CliCommand = async (ctx, argv) => {
       if (!fleet) throw err;
       return { name: profile.name, server: serverOrigin(profile), run: () => Promise.reject(err) };
     }
-    return { name: profile.name, server: route.server, run: () => auditRoute(route, pctx) };
+    return { name: profile.name, server: route.server, run: () => auditRoute(route, pctx), route };
   };
   const urlItem = (text: string): Item => {
     const target = parseAuditTarget(text);
@@ -233,6 +235,18 @@ export const auditCommand: CliCommand = async (ctx, argv) => {
   // Every argument is checked (a typo'd profile name, a bad URL) before the first probe leaves.
   const chosen = [...(values.all ? profiles : []), ...positionals.map((t) => (/^profile:/i.test(t) ? findProfile(t) : t))];
   const items = await Promise.all(chosen.map((c) => (typeof c === 'string' ? urlItem(c) : profileItem(c))));
+  // A target behind a jump host is not probed (an audit never logs in to the bastion), but the first
+  // jump host is reached without credentials: the fleet audits it as an entry of its own, once, unless
+  // another entry already is that server.
+  if (fleet) {
+    const servers = new Set(items.map((i) => i.server.toLowerCase()));
+    for (const item of [...items]) {
+      const hop = item.route && firstHopRoute(item.route, pctx);
+      if (!hop || servers.has(hop.server.toLowerCase())) continue;
+      servers.add(hop.server.toLowerCase());
+      items.push({ name: hop.profile.name, server: hop.server, run: () => auditRoute(hop, pctx) });
+    }
+  }
 
   if (!fleet) {
     // One target: the single-server report as before; an unreachable server is the error it always was.
