@@ -42,7 +42,7 @@ const CORE_LAYERS = [
     never: [{ name: 'session', why: 'an import reads files and writes profiles and secrets; it never connects' }],
   },
   { name: 'connect', layer: 8, file: true, why: 'the only way to open a session: policy, audit before connect, trust, transports' },
-  { name: 'auditProfile', layer: 8, file: true, why: "a profile's audit target and probe route (ssh config, proxy, ProxyCommand), as connect() would reach it" },
+  { name: 'auditProfile', layer: 9, file: true, why: "a profile's audit target and probe route (ssh config, proxy, ProxyCommand), as connect() would reach it; above connect, whose resolveServer/proxyCommandDial it reuses" },
   { name: 'transfer', layer: 9, why: 'the engine and session pool; opens further sessions through connect()' },
   { name: 'sync', layer: 10, why: 'compare two trees, plan a sync, run it through the transfer engine, remember the last sync' },
 ];

@@ -27,9 +27,11 @@ Commands:
                                  the plan; --delete: also remove what the source lacks; --force:
                                  overwrite conflicts; --checksum: compare by the server's hash;
                                  --json; -p: keep modification times; --ignore GLOB (repeatable)
-  audit <url> [--format text|json|sarif] [--fail-on SEVERITY] [--no-anonymous]
+  audit <url> [--format text|json|sarif|markdown|html] [--fail-on SEVERITY] [--no-anonymous]
                                  check a server's security settings (FTP: tries an anonymous
                                  login, lists, never writes; --no-anonymous skips it)
+  audit --all | profile:NAME…    audit every profile (or these), --parallel N at once, into one
+                                 report; --baseline FILE: exit 4 only on new or worse findings
   test <url>                     try a connection step by step: config, policy, each jump host,
                                  the server's identity, the login, a listing
   secret set-password <url>      store a password in the OS keychain (read from stdin)

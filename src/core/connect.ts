@@ -281,7 +281,7 @@ async function proxyDial(proxyUrl: string): Promise<ProbeDial> {
  * activity log records once that it ran for the audit. The command connects where the config says
  * (its tokens were expanded for `first`), whatever host the probe names.
  */
-async function proxyCommandDial(command: string, first: ServerAddress, ctx: ConnectContext, log: Logger): Promise<ProbeDial> {
+export async function proxyCommandDial(command: string, first: ServerAddress, ctx: Pick<ConnectContext, 'activity'>, log: Logger): Promise<ProbeDial> {
   const [{ checkProxyCommandPlatform, spawnProxyCommand, proxyCommandText }, { boundedDial }] = await Promise.all([import('./session/proxyCommand'), import('./audit/auditServer')]);
   checkProxyCommandPlatform(); // its own sentence, not "could not audit"
   const text = proxyCommandText(command);
@@ -464,7 +464,7 @@ export function forbiddenAlgorithmsViolation(err: SecureTransferError<'no-common
  * UserKnownHostsFile entries that exist and are regular files — `UserKnownHostsFile /dev/null` is
  * common and simply adds nothing (it never means "trust anything" here).
  */
-async function knownHostsFilesFor(ctx: ConnectContext, sshHost?: SshHostConfig): Promise<string[] | undefined> {
+export async function knownHostsFilesFor(ctx: Pick<ConnectContext, 'knownHostsFiles'>, sshHost?: SshHostConfig): Promise<string[] | undefined> {
   const extra = sshHost?.userKnownHostsFiles ?? [];
   if (extra.length === 0) return ctx.knownHostsFiles;
   const { stat } = await import('node:fs/promises');
@@ -527,6 +527,8 @@ export interface ResolvedServer {
   server: ServerAddress;
   /** Where the trust store and known_hosts know its identity: HostKeyAlias (port 22) when the config names one. */
   trust: { host: string; port: number };
+  /** What the ssh config says about an SFTP profile's host (its route, its known_hosts files); absent for FTPS. */
+  sshHost?: SshHostConfig;
 }
 
 /**
@@ -537,15 +539,15 @@ export interface ResolvedServer {
  */
 export async function resolveServer(profile: Profile, opts?: SshConfigOptions, localUser?: () => string): Promise<ResolvedServer> {
   let resolved = profile;
-  let alias: string | undefined;
+  let cfg: SshHostConfig | undefined;
   if (profile.protocol === 'sftp') {
     const { resolveSshHost } = await import('./sshconfig/resolve');
-    const cfg = await resolveSshHost(profile.host, opts);
+    cfg = await resolveSshHost(profile.host, opts);
     resolved = withSshConfig(profile, cfg, localUser);
-    alias = cfg.hostKeyAlias;
   }
+  const alias = cfg?.hostKeyAlias;
   const server: ServerAddress = { protocol: resolved.protocol, host: resolved.host, port: resolved.port, username: resolved.username };
-  return { profile: resolved, server, trust: alias ? { host: alias, port: 22 } : { host: server.host, port: server.port } };
+  return { profile: resolved, server, trust: alias ? { host: alias, port: 22 } : { host: server.host, port: server.port }, ...(cfg ? { sshHost: cfg } : {}) };
 }
 
 

@@ -43,6 +43,7 @@ export const ERROR_CODES = {
   'bad-ssh-config': 'usage',
   'no-profile-file': 'usage',
   'bad-import-file': 'usage',
+  'bad-baseline': 'usage',
   'secret-in-url': 'usage',
   'empty-secret': 'usage',
   'stdin-too-long': 'usage',
@@ -97,6 +98,8 @@ export const ERROR_CODES = {
   connection: 'failure',
   'tls-failed': 'failure',
   'audit-unreachable': 'failure',
+  // A profile behind jump hosts: its target is not probed (an audit never logs in to a bastion).
+  'audit-behind-jump-host': 'failure',
   // A SOCKS5 / HTTP CONNECT proxy that could not be reached, or refused the tunnel (session/proxy.ts).
   'proxy-unreachable': 'failure',
   'proxy-refused': 'failure',

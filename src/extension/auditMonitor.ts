@@ -160,11 +160,11 @@ export class AuditMonitor implements vscode.Disposable {
   }
 
   private async probe(profile: LoadedProfile): Promise<AuditReport> {
-    const audit = await import('../core/audit');
-    const target = { protocol: profile.protocol, host: profile.host, port: profile.port, username: profile.username };
-    const known = audit.knownIdentities(target, await this.deps.trustStore.all(), profile.fingerprints ?? []);
-    // The probes take the session's route: the profile's proxy, else the environment's (NO_PROXY honoured).
-    return audit.auditServer(target, { known, proxy: audit.proxyFor(target, profile.proxy) });
+    // The server the profile really reaches (an ~/.ssh/config alias resolved, as connect() does), by
+    // the session's route: its proxy, else the environment's, or the user's ProxyCommand. Known
+    // identities: pins, the trust store and known_hosts. Behind a jump host: not probed (one sentence, logged).
+    const { auditProfile } = await import('../core/auditProfile');
+    return auditProfile(profile, { trustStore: this.deps.trustStore, activity: this.deps.activity, log: this.deps.log });
   }
 
   /**

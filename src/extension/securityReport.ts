@@ -43,11 +43,12 @@ export function defaultExportName(profile: Pick<LoadedProfile, 'host' | 'port'>,
 }
 
 async function runAudit(s: Services, profile: LoadedProfile): Promise<AuditReport> {
-  // Loaded on first use: the audit's probes are not needed at activation.
-  const audit = await import('../core/audit');
-  const target = { protocol: profile.protocol, host: profile.host, port: profile.port, username: profile.username };
-  const known = audit.knownIdentities(target, await s.trustStore.all(), profile.fingerprints ?? []);
-  const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Auditing ${profile.name}…` }, () => audit.auditServer(target, { known, proxy: audit.proxyFor(target, profile.proxy) }));
+  // Loaded on first use: the audit's probes are not needed at activation. The server the profile
+  // really reaches (ssh config applied), by the session's route (proxy or ProxyCommand).
+  const { auditProfile } = await import('../core/auditProfile');
+  const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Auditing ${profile.name}…` }, () =>
+    auditProfile(profile, { trustStore: s.trustStore, sshConfig: s.sshConfig, activity: s.activity, log: s.log }),
+  );
   // The user is reading this report: it becomes the baseline, and the server's alert is cleared.
   await s.audits.record(profile, report, { seen: true });
   return report;

@@ -25,7 +25,7 @@ test('audit targets: sftp/ftpes/ftps as parsed, plain ftp:// allowed for auditin
 test('bad arguments are one usage sentence and exit 2, before any connection', async () => {
   const format = await cli(['audit', 'sftp://127.0.0.1:1', '--format', 'xml']);
   assert.equal(format.code, 2);
-  assert.match(format.err, /--format xml is not a report format: use text, json or sarif\.\n$/);
+  assert.match(format.err, /--format xml is not a report format: use text, json, sarif, markdown or html\.\n$/);
   const failOn = await cli(['audit', 'sftp://127.0.0.1:1', '--fail-on', 'severe']);
   assert.equal(failOn.code, 2);
   assert.match(failOn.err, /--fail-on severe is not a severity/);
