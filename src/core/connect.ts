@@ -383,6 +383,7 @@ function withoutPasswords(c: CredentialProvider): CredentialProvider {
     keyboardInteractive: (server, name, instructions, prompts) => c.keyboardInteractive(server, name, instructions, prompts),
     ...(c.onAuthFailure ? { onAuthFailure: (server: ServerAddress) => c.onAuthFailure!(server) } : {}),
     ...(c.retryKeyboardInteractive ? { retryKeyboardInteractive: (server: ServerAddress) => c.retryKeyboardInteractive!(server) } : {}),
+    ...(c.promptKind ? { promptKind: (prompt: string) => c.promptKind!(prompt) } : {}),
   };
 }
 

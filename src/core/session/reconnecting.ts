@@ -26,6 +26,7 @@ import type {
   WriteFileOptions,
   WriteOptions,
 } from './remoteFileSystem';
+import type { LoginFacts, LoginFactsOptions } from './loginFacts';
 
 export type SessionOpener = () => Promise<RemoteFileSystem>;
 
@@ -221,6 +222,15 @@ export class ReconnectingFileSystem implements RemoteFileSystem {
    */
   hashFile(path: string, opts?: HashOptions): Promise<RemoteHash | undefined> {
     return this.once(opts?.signal, async (s) => s.hashFile?.(path, opts));
+  }
+
+  /**
+   * The login stage's facts of the current connection (asked once, read-only; after a reconnect they
+   * describe the login that reconnect made). A session without loginFacts gives none (empty facts).
+   * Without this pass-through the extension, whose sessions are all wrapped, would see nothing.
+   */
+  loginFacts(opts?: LoginFactsOptions): Promise<LoginFacts> {
+    return this.once(opts?.signal, async (s) => (s.loginFacts ? s.loginFacts(opts) : {}));
   }
 
   chmod(path: string, mode: number, opts?: OpOptions): Promise<void> {
