@@ -7,6 +7,9 @@
  */
 import type { AuditTarget, LoginAuditReport, LoginFacts, ProductId } from './types';
 import { serverOrigin } from '../profiles/serverAddress';
+import { DEFAULT_PORTS, type Profile } from '../profiles/types';
+import { effectivePolicy, type EffectivePolicy, type Policy } from '../policy';
+import type { RemoteFileSystem } from '../session/remoteFileSystem';
 import { findingOf, sortFindings } from './rules/evaluate';
 import { LOGIN_DETECTORS } from './rules/loginDetectors';
 import { RULES } from './rules/ruleTable';
@@ -34,4 +37,46 @@ export function auditLogin(facts: LoginFacts, context: LoginAuditContext): Login
     findings: sortFindings(findings),
     facts,
   };
+}
+
+/**
+ * Whether a login is expected to take a second factor: the profile plans one (mfa totp or prompt) or
+ * the policy requires one (policy.requireMfa; connect() refuses a profile without mfa under it).
+ */
+export function expectsMfa(profile: Pick<Profile, 'mfa'>, policy?: Policy | EffectivePolicy): boolean {
+  return (profile.mfa ?? 'none') !== 'none' || (policy !== undefined && effectivePolicy(policy).requireMfa);
+}
+
+export interface SessionLoginAudit {
+  /** The profile the session was opened for (its mfa, remotePath; protocol, host and port name the server). */
+  profile: Pick<Profile, 'protocol' | 'host' | 'port' | 'mfa' | 'remotePath'>;
+  policy?: Policy | EffectivePolicy;
+  product?: ProductId;
+  /** The folder the user starts in, when not the profile's remotePath (a test's folder). */
+  startFolder?: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * The login stage on an open session: its facts (one read-only look, no extra login) judged by
+ * auditLogin. Undefined for a session that cannot tell (no loginFacts). Rejects only when the session
+ * fails outright: callers run it in the background and log a failure, never show it as a connect error.
+ */
+export async function auditSessionLogin(rfs: Pick<RemoteFileSystem, 'loginFacts'>, opts: SessionLoginAudit): Promise<LoginAuditReport | undefined> {
+  if (!rfs.loginFacts) return undefined;
+  const startFolder = opts.startFolder ?? opts.profile.remotePath;
+  const facts = await rfs.loginFacts({ ...(opts.signal ? { signal: opts.signal } : {}), ...(startFolder ? { startFolder } : {}) });
+  const { protocol, host } = opts.profile;
+  return auditLogin(facts, {
+    target: { protocol, host, port: opts.profile.port ?? DEFAULT_PORTS[protocol] },
+    expectMfa: expectsMfa(opts.profile, opts.policy),
+    ...(opts.product ? { product: opts.product } : {}),
+  });
+}
+
+/** The activity log's one sentence for a login audit: how many findings, and which (ids and severities). */
+export function loginActivityDetail(report: LoginAuditReport): string {
+  if (report.findings.length === 0) return 'after login: no findings';
+  const named = report.findings.map((f) => `${f.id} (${f.severity})`).join(', ');
+  return `after login: ${report.findings.length} finding${report.findings.length === 1 ? '' : 's'}: ${named}`;
 }
