@@ -7,7 +7,10 @@ import assert from 'node:assert/strict';
 import type { AuthenticationType } from 'ssh2';
 import { auditLogin } from '../../src/core/audit/auditLogin';
 import { folderMode, secondFactorCompleted } from '../../src/core/audit/rules/loginDetectors';
-import type { AuditTarget, LoginFacts } from '../../src/core/audit/types';
+import type { AuditReport, AuditTarget, LoginAuditReport, LoginFacts } from '../../src/core/audit/types';
+import { renderReportHtml } from '../../src/core/audit/report/html';
+import { renderMarkdown } from '../../src/core/audit/report/markdown';
+import { renderJson } from '../../src/core/audit/report/json';
 import { createAuthSession } from '../../src/core/session/sftpAuth';
 import { createCredentialProvider } from '../../src/core/mfa/provider';
 import { memorySecretStore } from '../../src/core/secrets/memoryStore';
@@ -143,4 +146,50 @@ test('auth handler: a keyboard-interactive round whose code was rejected does no
   await answerRound(kbd, ['Verification code: ']);
   assert.equal((await step(['keyboard-interactive', 'password'], false)).type, 'password'); // the code failed
   assert.deepEqual(session.completed(), { methods: ['password'], secondFactorAnswered: false });
+});
+
+// ── The login section of the panel and the exports ─────────────────────────────────────────────
+
+const HOSTILE_PATH = '/srv/<script>alert(1)</script>`x`*[y](javascript:z)\u001b[31m';
+const RES = { cspSource: 'https://file+.vscode-resource.vscode-cdn.net', nonce: 'aBcDeFgHiJkLmNoPqRsTuV12', scriptUri: 'https://x/media/audit/audit.js', styleUri: 'https://x/media/audit/audit.css' };
+
+function probeReport(): AuditReport {
+  return { server: 'sftp://example.org:22', target: SFTP, probedAt: '2026-06-01T00:00:00.000Z', durationMs: 100, findings: [], facts: {} };
+}
+function hostileLogin(): LoginAuditReport {
+  return auditLogin(
+    { authMethods: ['password'], home: { path: HOSTILE_PATH, permissions: 0o777 }, notes: [`The permissions of the start folder ${HOSTILE_PATH} could not be read: <img src=x onerror=alert(2)>`] },
+    { target: SFTP, expectMfa: true, now: () => Date.parse('2026-06-01T00:05:00Z') },
+  );
+}
+
+test('the panel shows "Seen after logging in" with when it was checked, every finding and note escaped, the CSP unchanged', () => {
+  const html = renderReportHtml(probeReport(), { ...RES, now: Date.parse('2026-06-01T00:08:00Z') }, hostileLogin());
+  const section = html.slice(html.indexOf('<section class="login">'), html.indexOf('</section>', html.indexOf('<section class="login">')));
+  assert.match(section, /<h2>Seen after logging in <span class="count">2<\/span><\/h2>/);
+  assert.match(section, /Checked <time class="checked" datetime="2026-06-01T00:05:00.000Z"[^>]*>3 min ago<\/time>/);
+  assert.match(section, /Logged in with a single factor where MFA is expected/);
+  assert.match(section, /The login folder is world-writable/);
+  assert.ok(!/<script>alert|<img[^>]*onerror/i.test(html), 'nothing the server named is markup');
+  assert.ok(!html.includes('\u001b'), 'no raw escape character');
+  assert.match(section, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
+  assert.equal((html.match(/<script\b/g) ?? []).length, 1, 'only the nonce’d script');
+  // Without a login report there is no such section (and the probes' HTML is unchanged).
+  assert.equal(renderReportHtml(probeReport(), RES).includes('Seen after logging in'), false);
+  const none = renderReportHtml(probeReport(), RES, auditLogin({ authMethods: ['password'] }, { target: SFTP, expectMfa: false }));
+  assert.match(none, /No findings after logging in\./);
+});
+
+test('the Markdown and JSON exports carry the login findings, escaped, only when given', () => {
+  const md = renderMarkdown(probeReport(), hostileLogin());
+  assert.match(md, /\n## Seen after logging in\n\nChecked 2026-06-01T00:05:00\.000Z/);
+  assert.match(md, /### Logged in with a single factor where MFA is expected `login-single-factor` \(high\)/);
+  assert.ok(!/<script>|<img/i.test(md), md);
+  assert.ok(!md.includes('\u001b'));
+  assert.ok(!md.includes('](javascript:'), 'a link in a path is not a link');
+  assert.equal(renderMarkdown(probeReport()).includes('Seen after logging in'), false);
+  const json = JSON.parse(renderJson(probeReport(), hostileLogin())) as { login: { checkedAt: string; findings: Array<{ id: string }>; facts: LoginFacts } };
+  assert.deepEqual(json.login.findings.map((f) => f.id), ['login-single-factor', 'home-world-writable']);
+  assert.equal(json.login.facts.home?.path, HOSTILE_PATH);
+  assert.equal('login' in JSON.parse(renderJson(probeReport())), false);
 });

@@ -1,9 +1,11 @@
 /** The machine-readable report: `{ server, probedAt, findings: [{ id, severity, title, evidence, … }], facts }`. */
-import type { AuditReport } from '../types';
+import type { AuditReport, LoginAuditReport } from '../types';
 import { terminalSafeJson } from '../../displayText';
 
-export function renderJson(report: AuditReport): string {
+/** `login`: the server's last login-stage report, as the extra field `login` ({ checkedAt, findings, facts }). */
+export function renderJson(report: AuditReport, login?: LoginAuditReport): string {
   const { server, probedAt, durationMs, target, grade, product, findings, facts } = report;
+  const extra = login ? { login: { checkedAt: login.checkedAt, findings: login.findings, facts: login.facts } } : {};
   // Server text inside stays data (JSON-escaped), and the whole is safe to print on a terminal.
-  return terminalSafeJson(JSON.stringify({ server, probedAt, durationMs, target, grade, product, findings, facts }, null, 2)) + '\n';
+  return terminalSafeJson(JSON.stringify({ server, probedAt, durationMs, target, grade, product, findings, facts, ...extra }, null, 2)) + '\n';
 }
