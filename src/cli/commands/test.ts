@@ -10,28 +10,19 @@
  * the probes).
  */
 import { CONNECTION_OPTIONS, parseCommandArgs } from '../args';
-import type { CliContext, CliCommand } from '../context';
+import type { CliCommand } from '../context';
 import { connectContext, resolveTarget } from '../connection';
 import { stepLine, testConnection } from '../../core/connect';
 import { exitCodeFor } from '../../core/errors';
-import type { LoginAuditReport } from '../../core/audit/types';
-import { printable } from '../../core/audit/report/escape';
+import { loginFindingLines } from '../../core/audit/auditLogin';
 
 export const testCommand: CliCommand = async (ctx, argv) => {
   const { values, positionals } = parseCommandArgs('test', argv, CONNECTION_OPTIONS, { min: 1, max: 1, usage: 'test <url> [--jump HOPS]' });
   const target = await resolveTarget(ctx, positionals[0], values);
   const context = await connectContext(ctx, target, values);
   const { ok, error, login } = await testConnection(target.profile, context, target.path === '' ? undefined : target.path, (s) => ctx.stdout.write(stepLine(s) + '\n'));
-  if (login) writeLoginFindings(ctx, login);
+  const lines = login ? loginFindingLines(login) : [];
+  if (lines.length) ctx.stdout.write(lines.join('\n') + '\n');
   return ok ? 0 : exitCodeFor(error);
 };
 
-/** The login findings after the steps: a heading, then one line each (nothing at all when there are none). */
-function writeLoginFindings(ctx: CliContext, report: LoginAuditReport): void {
-  if (report.findings.length === 0) return;
-  const lines = [`Seen after logging in (${report.findings.length} finding${report.findings.length === 1 ? '' : 's'}):`];
-  for (const f of report.findings) {
-    lines.push(`  ${f.severity.toUpperCase()} ${printable(f.title)}: ${printable(f.evidence)} Fix: ${printable(f.remediation)}`);
-  }
-  ctx.stdout.write(lines.join('\n') + '\n');
-}

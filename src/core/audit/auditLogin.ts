@@ -13,6 +13,7 @@ import type { RemoteFileSystem } from '../session/remoteFileSystem';
 import { findingOf, sortFindings } from './rules/evaluate';
 import { LOGIN_DETECTORS } from './rules/loginDetectors';
 import { RULES } from './rules/ruleTable';
+import { printable } from './report/escape';
 
 export interface LoginAuditContext {
   target: AuditTarget;
@@ -79,4 +80,14 @@ export function loginActivityDetail(report: LoginAuditReport): string {
   if (report.findings.length === 0) return 'after login: no findings';
   const named = report.findings.map((f) => `${f.id} (${f.severity})`).join(', ');
   return `after login: ${report.findings.length} finding${report.findings.length === 1 ? '' : 's'}: ${named}`;
+}
+
+/**
+ * Test Connection's lines after its steps (CLI and extension): a heading and one line per finding
+ * (severity, title, evidence, fix), server text made printable; none at all when nothing was found.
+ */
+export function loginFindingLines(report: LoginAuditReport): string[] {
+  const n = report.findings.length;
+  if (n === 0) return [];
+  return [`Seen after logging in (${n} finding${n === 1 ? '' : 's'}):`, ...report.findings.map((f) => `  ${f.severity.toUpperCase()} ${printable(f.title)}: ${printable(f.evidence)} Fix: ${printable(f.remediation)}`)];
 }
