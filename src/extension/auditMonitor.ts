@@ -138,10 +138,18 @@ export class AuditMonitor implements vscode.Disposable {
   private readonly loginRunning = new Set<Promise<LoginAuditReport | undefined>>();
   /** Sessions already looked at: once per connection (a reconnect inside the wrapper is the same connection). */
   private readonly loginSeen = new WeakSet<RemoteFileSystem>();
+  /** This window's latest login report per server (storedOrigin()); globalState keeps the last one whose findings changed. */
+  private readonly loginReports = new Map<string, LoginAuditReport>();
 
   /** The last login-stage report of a server (`server`: storedOrigin() of the profile), for the Security Report. */
   lastLogin(server: string): LoginAuditReport | undefined {
-    return this.deps.state.get<LoginAuditReport>(LOGIN_STATE_PREFIX + server);
+    return this.loginReports.get(server) ?? this.deps.state.get<LoginAuditReport>(LOGIN_STATE_PREFIX + server);
+  }
+
+  /** Forgets a server's login reports (this window's and the stored one). */
+  async forgetLogin(server: string): Promise<void> {
+    this.loginReports.delete(server);
+    await this.deps.state.update(LOGIN_STATE_PREFIX + server, undefined);
   }
 
   /**
@@ -181,8 +189,16 @@ export class AuditMonitor implements vscode.Disposable {
     const server = serverOrigin(profile);
     const key = storedOrigin(profile);
     const asSnapshot = (r: LoginAuditReport | undefined): AuditSnapshot | undefined => r && snapshotOf({ probedAt: r.checkedAt, findings: r.findings, facts: {} } as unknown as AuditReport);
-    const reasons = alertReasons(asSnapshot(this.lastLogin(key)), asSnapshot(report)!, new Map(report.findings.map((f) => [f.id, f.title]))).map((r) => `${r} after logging in`);
-    await this.deps.state.update(LOGIN_STATE_PREFIX + key, report);
+    const previous = asSnapshot(this.lastLogin(key));
+    const current = asSnapshot(report)!;
+    const reasons = alertReasons(previous, current, new Map(report.findings.map((f) => [f.id, f.title]))).map((r) => `${r} after logging in`);
+    this.loginReports.set(key, report);
+    // Stored only when its findings changed, not after every connection: each globalState write
+    // races VS Code's echo of the one before (ExtensionMemento replaces its whole value with the
+    // echo), which can undo another key's update made in between. What the panel shows this
+    // session comes from memory, so "checked when" stays current.
+    const stored = asSnapshot(this.deps.state.get<LoginAuditReport>(LOGIN_STATE_PREFIX + key));
+    if (JSON.stringify(stored?.findings ?? {}) !== JSON.stringify(current.findings)) await this.deps.state.update(LOGIN_STATE_PREFIX + key, report);
     await this.deps.activity.append({ server, action: 'audit', result: 'ok', detail: loginActivityDetail(report) }).catch(() => undefined);
     if (reasons.length > 0) {
       // One alert per server: the probes' reasons (if still unseen) stay with the login's.

@@ -36,7 +36,7 @@ describe('login audit after connecting', function () {
     await exec('refresh');
     await exec('setPassword', P, config.user.password);
     await api.services.audits.idle();
-    await api.services.context.globalState.update(LOGIN_STATE, undefined);
+    await api.services.audits.forgetLogin(server);
     for (const a of api.services.audits.alerts) api.services.audits.clear(a.server);
   });
 
@@ -46,7 +46,7 @@ describe('login audit after connecting', function () {
     await api.services.connections.disconnect(P);
     await vscode.workspace.getConfiguration('secureTransfer').update('auditOnConnect', undefined, vscode.ConfigurationTarget.Global);
     // Later suites start from a server without this profile's login findings or alert.
-    await api.services.context.globalState.update(LOGIN_STATE, undefined);
+    await api.services.audits.forgetLogin(server);
     for (const a of api.services.audits.alerts) api.services.audits.clear(a.server);
     await fsp.rm(folder, { recursive: true, force: true });
   });
@@ -61,6 +61,8 @@ describe('login audit after connecting', function () {
     assert.deepEqual(login.findings.map((f) => f.id).sort(), ['home-world-writable', 'login-single-factor']);
     assert.deepEqual(login.facts.authMethods, ['password']);
     assert.equal(login.facts.startFolder?.path, folder);
+    const stored = api.services.context.globalState.get<{ findings: { id: string }[] }>(LOGIN_STATE);
+    assert.deepEqual(stored?.findings.map((f) => f.id).sort(), ['home-world-writable', 'login-single-factor'], 'kept in globalState');
     assert.equal(rec.inputs.length, 0, 'nothing was asked: no extra login');
     const alert = rec.notifications.find((n) => /after logging in/.test(n.message));
     assert.ok(alert, JSON.stringify(rec.notifications));
