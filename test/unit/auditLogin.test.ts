@@ -17,6 +17,8 @@ import { memorySecretStore } from '../../src/core/secrets/memoryStore';
 import { setPassword } from '../../src/core/secrets/secrets';
 import type { ServerAddress } from '../../src/core/profiles/types';
 import { folderFacts } from '../../src/core/session/loginFacts';
+import { ReconnectingFileSystem } from '../../src/core/session/reconnecting';
+import type { RemoteFileSystem } from '../../src/core/session/remoteFileSystem';
 
 const SFTP: AuditTarget = { protocol: 'sftp', host: 'example.org', port: 22 };
 const ids = (facts: LoginFacts, expectMfa: boolean) => auditLogin(facts, { target: SFTP, expectMfa }).findings.map((f) => f.id);
@@ -192,4 +194,26 @@ test('the Markdown and JSON exports carry the login findings, escaped, only when
   assert.deepEqual(json.login.findings.map((f) => f.id), ['login-single-factor', 'home-world-writable']);
   assert.equal(json.login.facts.home?.path, HOSTILE_PATH);
   assert.equal('login' in JSON.parse(renderJson(probeReport())), false);
+});
+
+// ── ReconnectingFileSystem passes loginFacts through, and never reconnects for them ──────────────
+
+test('the reconnecting wrapper asks the current session, and refuses (no login of its own) when the link is down', async () => {
+  let closeListener: ((err?: Error) => void) | undefined;
+  let opened = 0;
+  const fake = {
+    protocol: 'sftp',
+    homeDir: '/home/u',
+    connected: true,
+    capabilities: { atomicRename: false, hashes: [] },
+    onClose: (l: (err?: Error) => void) => (closeListener = l),
+    close: async () => undefined,
+    loginFacts: async () => ({ authMethods: ['password'], home: { path: '/home/u', permissions: 0o755 } }),
+  };
+  const wrapped = await ReconnectingFileSystem.connect(async () => (opened++, fake as unknown as RemoteFileSystem), { where: 'sftp://h:22' });
+  assert.deepEqual(await wrapped.loginFacts(), { authMethods: ['password'], home: { path: '/home/u', permissions: 0o755 } });
+  fake.connected = false;
+  closeListener?.(new Error('dropped'));
+  await assert.rejects(wrapped.loginFacts(), /sftp:\/\/h:22 is down: what its login shows was not checked/);
+  assert.equal(opened, 1, 'no reconnect (no new login) for the login facts');
 });

@@ -225,12 +225,18 @@ export class ReconnectingFileSystem implements RemoteFileSystem {
   }
 
   /**
-   * The login stage's facts of the current connection (asked once, read-only; after a reconnect they
-   * describe the login that reconnect made). A session without loginFacts gives none (empty facts).
-   * Without this pass-through the extension, whose sessions are all wrapped, would see nothing.
+   * The login stage's facts of the current connection (asked once, read-only). Never reconnects for
+   * them: the login stage makes no login of its own, so a link that is down is an error (the caller
+   * logs it). A session without loginFacts gives none (empty facts). Without this pass-through the
+   * extension, whose sessions are all wrapped, would see nothing.
    */
-  loginFacts(opts?: LoginFactsOptions): Promise<LoginFacts> {
-    return this.once(opts?.signal, async (s) => (s.loginFacts ? s.loginFacts(opts) : {}));
+  async loginFacts(opts?: LoginFactsOptions): Promise<LoginFacts> {
+    throwIfAborted(opts?.signal);
+    const s = this.current;
+    if (this.isClosed || this.reconnecting || !s.connected) {
+      throw new SecureTransferError(`The connection to ${this.describe()} is down: what its login shows was not checked (no login is made for that).`, 'failure', 'disconnected');
+    }
+    return s.loginFacts ? s.loginFacts(opts) : {};
   }
 
   chmod(path: string, mode: number, opts?: OpOptions): Promise<void> {

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ReportPanel } from '../../../src/extension/securityReport';
 import { SHOW_REPORT } from '../../../src/extension/auditMonitor';
+import type { TestConnectionResult } from '../../../src/extension/commands/testConnection';
 import { answerUi, config, getApi, testUserIds } from './helpers';
 
 const P = 'login-audit-mfa';
@@ -108,6 +109,17 @@ describe('login audit after connecting', function () {
     } finally {
       shown.panel.dispose();
     }
+  });
+
+  it('Test Connection lists the login findings after its steps', async () => {
+    const api = await getApi();
+    answerUi(api);
+    const result = await exec<TestConnectionResult>('testConnection', P);
+    assert.ok(result?.ok);
+    const at = result.lines.indexOf('Seen after logging in (2 findings):');
+    assert.ok(at > 0 && result.lines[at - 1] === '✓ Closed the connection.', result.lines.join('\n'));
+    assert.match(result.lines[at + 1], /^ {2}HIGH Logged in with a single factor where MFA is expected: .* Fix: /);
+    assert.ok(result.lines[at + 2].includes(`${folder} is drwxrwxrwx (0777)`));
   });
 
   it('with secureTransfer.auditOnConnect off, connecting looks at nothing', async () => {
