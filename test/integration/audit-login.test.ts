@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { clientKeys, scratchDir, startSshd, startVsftpd, stopAll, TEST_USER, type RunningServer } from '../harness';
+import { clientKeys, scratchDir, startProftpd, startSshd, startVsftpd, stopAll, TEST_USER, type RunningServer } from '../harness';
 import { tempDir } from '../harness/common';
 import { testUserIds } from '../harness/user';
 import { connectSftp, type SftpFileSystem } from '../../src/core/session/sftp';
@@ -165,6 +165,27 @@ describe('vsftpd (explicit FTPS)', () => {
     const closed = await audited(await ftpsLogin(), ftpProfile({ remotePath: remote }));
     assert.deepEqual(ids(closed), []);
     assert.equal(closed.facts.startFolder?.permissions, 0o755);
+  });
+});
+
+describe('ProFTPD mod_tls (modes from MLST unix.mode)', () => {
+  test('the login folder and a world-writable start folder get their modes from MLST; the start folder is a finding', async () => {
+    const ftp = await startProftpd({ mode: 'ftps' });
+    const workDir = await tempDir('login-audit-proftpd', 0o700);
+    const { remote } = await scratchDir('login-audit-proftpd-0777');
+    await fs.chmod(remote, 0o777);
+    const rfs = await connectFtps({
+      server: { protocol: ftp.protocol as 'ftps' | 'ftpes', host: ftp.host, port: ftp.port, username: TEST_USER.name },
+      credentials: staticCredentials(TEST_USER.password),
+      tls: { pinned: [ftp.cert!.fingerprint], trustStore: new TrustStore(path.join(workDir, 'trust.json')), decide: refuseUnknown },
+      connectTimeoutMs: 10_000,
+    });
+    const report = await audited(rfs, { name: 'pf', protocol: ftp.protocol as 'ftps' | 'ftpes', host: ftp.host, port: ftp.port, username: TEST_USER.name, remotePath: remote });
+    assert.deepEqual(report.facts.authMethods, ['password']);
+    assert.equal(report.facts.home?.path, TEST_USER.home);
+    assert.equal(report.facts.home?.permissions, (await fs.stat(TEST_USER.home)).mode & 0o777);
+    assert.deepEqual(ids(report), ['home-world-writable']);
+    assert.equal(report.findings[0].subject, remote);
   });
 });
 
