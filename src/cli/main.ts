@@ -33,7 +33,9 @@ Commands:
   audit --all | profile:NAME…    audit every profile (or these), --parallel N at once, into one
                                  report; --baseline FILE: exit 4 only on new or worse findings
   test <url>                     try a connection step by step: config, policy, each jump host,
-                                 the server's identity, the login, a listing
+                                 the server's identity, the login, a listing; then what the
+                                 login shows (single factor where MFA is expected, a world-
+                                 writable login folder, FTPS checks after login)
   secret set-password <url>      store a password in the OS keychain (read from stdin)
   secret set-passphrase <url>    store a private-key passphrase (read from stdin)
   secret set-totp <url>          store a TOTP seed or otpauth:// URI (read from stdin)

@@ -19,7 +19,7 @@ import { noCommonAlgorithmText } from './session/sftpErrors';
 import { CA_FILE, checkBoundedFile, expandHome, IDENTITY_FILE, KNOWN_HOSTS_FILE } from './fsutil';
 import { blocksAtSeverity, checkHostAllowed, effectivePolicy, effectiveMinTlsVersion, enforcePolicy, forbiddenAlgorithmEntry, PolicyViolation, type EffectivePolicy, type Policy } from './policy';
 import type { ActivityLog } from './audit/activityLog';
-import type { AuditReport, ProbeDial } from './audit/types';
+import type { AuditReport, LoginAuditReport, ProbeDial } from './audit/types';
 import type { SshConfigOptions, SshHostConfig } from './sshconfig/types';
 import { localUserName } from './sshconfig/localUser';
 import { defaultKnownHostsFiles } from './trust/knownHosts';
@@ -383,6 +383,7 @@ function withoutPasswords(c: CredentialProvider): CredentialProvider {
     keyboardInteractive: (server, name, instructions, prompts) => c.keyboardInteractive(server, name, instructions, prompts),
     ...(c.onAuthFailure ? { onAuthFailure: (server: ServerAddress) => c.onAuthFailure!(server) } : {}),
     ...(c.retryKeyboardInteractive ? { retryKeyboardInteractive: (server: ServerAddress) => c.retryKeyboardInteractive!(server) } : {}),
+    ...(c.promptKind ? { promptKind: (prompt: string) => c.promptKind!(prompt) } : {}),
   };
 }
 
@@ -630,9 +631,13 @@ export function stepLine(s: Pick<ConnectStep, 'ok' | 'text'>): string {
 /**
  * Test Connection (CLI `secure-transfer test`, the extension's command): connect() with every step
  * told to `onStep` (config, policy, each hop, the target's identity and login), then a listing of the
- * remote folder and the close. The first failing step says why and stops. Returns whether all passed and the first error.
+ * remote folder, what the login shows (the audit's login stage on this same session, never another
+ * login: `login`, also recorded in the activity log), and the close. The first failing step says why
+ * and stops. Returns whether all passed and the first error. What the login shows is no step: the
+ * connection works whatever it finds (a finding is about the server), so the caller shows it after
+ * the steps, and a look that fails is only logged.
  */
-export async function testConnection(profile: Profile, ctx: ConnectContext, remotePath: string | undefined, onStep: (step: ConnectStep) => void): Promise<{ ok: boolean; error?: unknown }> {
+export async function testConnection(profile: Profile, ctx: ConnectContext, remotePath: string | undefined, onStep: (step: ConnectStep) => void): Promise<{ ok: boolean; error?: unknown; login?: LoginAuditReport }> {
   let targetSeen = false;
   const tell = (s: ConnectStep) => {
     if (s.phase === 'target' && s.ok) targetSeen = true;
@@ -659,6 +664,7 @@ export async function testConnection(profile: Profile, ctx: ConnectContext, remo
     error = err;
     tell({ phase: 'target', ok: false, text: `Listing ${serverText(folder)} failed: ${describeError(err)}` });
   }
+  const login = ok ? await testLogin(rfs, profile, ctx, folder) : undefined;
   try {
     await rfs.close();
     if (ok) tell({ phase: 'target', ok: true, text: 'Closed the connection.' });
@@ -667,5 +673,21 @@ export async function testConnection(profile: Profile, ctx: ConnectContext, remo
     error ??= err;
     ok = false;
   }
-  return { ok, ...(error !== undefined ? { error } : {}) };
+  return { ok, ...(error !== undefined ? { error } : {}), ...(login ? { login } : {}) };
+}
+
+/** Test Connection's look at what the login shows (auditSessionLogin), recorded as an `audit` activity entry. */
+async function testLogin(rfs: RemoteFileSystem, profile: Profile, ctx: ConnectContext, folder: string): Promise<LoginAuditReport | undefined> {
+  const { auditSessionLogin, loginActivityDetail } = await import('./audit/auditLogin');
+  let report: LoginAuditReport | undefined;
+  try {
+    // The session is closed right after: the checks a server may answer by ending it run here too.
+    report = await auditSessionLogin(rfs, { profile, ...(ctx.policy ? { policy: ctx.policy } : {}), startFolder: folder, mayEndSession: true, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+  } catch (err) {
+    (ctx.log ?? silentLogger).warn(`What the login to ${serverOrigin(profile)} shows could not be checked: ${describeError(err)}`);
+    return undefined;
+  }
+  if (!report) return undefined;
+  await ctx.activity?.append({ server: serverOrigin(profile), action: 'audit', result: 'ok', detail: loginActivityDetail(report) }).catch(() => undefined);
+  return report;
 }

@@ -9,6 +9,9 @@
 import * as vscode from 'vscode';
 import type { AuditReport, Severity } from '../core/audit';
 import { summarizeReport, type AuditSummary } from '../core/audit/report/overview';
+import type { LoginAuditReport } from '../core/audit/types';
+import type { EffectivePolicy, Policy } from '../core/policy';
+import type { RemoteFileSystem } from '../core/session/remoteFileSystem';
 import type { ActivityLog } from '../core/audit/activityLog';
 import { describeError } from '../core/errors';
 import { SEVERITIES } from '../core/policy/types';
@@ -44,6 +47,8 @@ export const NOTIFY_AT: Severity = 'medium';
 export const EXPIRY_WARNING_DAYS = 30;
 export const AUDIT_MAX_AGE_MS = 6 * 60 * 60 * 1000;
 const STATE_PREFIX = 'secureTransfer.audit/';
+/** The last login-stage report of a server (LoginAuditReport), next to its probe snapshot. */
+const LOGIN_STATE_PREFIX = 'secureTransfer.auditLogin/';
 
 const rank = (s: Severity): number => SEVERITIES.indexOf(s);
 
@@ -156,7 +161,82 @@ export class AuditMonitor implements vscode.Disposable {
 
   /** Wait for the background audits in progress (tests, and a clean shutdown). */
   async idle(): Promise<void> {
-    await Promise.all([...this.running.values()]);
+    await Promise.all([...this.running.values(), ...this.loginRunning]);
+  }
+
+  // ── The login stage: what the session the user opened shows (never an extra login) ─────────────
+
+  private readonly loginRunning = new Set<Promise<LoginAuditReport | undefined>>();
+  /** Sessions already looked at: once per connection (a reconnect inside the wrapper is the same connection). */
+  private readonly loginSeen = new WeakSet<RemoteFileSystem>();
+  /** This window's latest login report per server (storedOrigin()); globalState keeps the last one whose findings changed. */
+  private readonly loginReports = new Map<string, LoginAuditReport>();
+
+  /** The last login-stage report of a server (`server`: storedOrigin() of the profile), for the Security Report. */
+  lastLogin(server: string): LoginAuditReport | undefined {
+    return this.loginReports.get(server) ?? this.deps.state.get<LoginAuditReport>(LOGIN_STATE_PREFIX + server);
+  }
+
+  /** Forgets a server's login reports (this window's and the stored one). */
+  async forgetLogin(server: string): Promise<void> {
+    this.loginReports.delete(server);
+    await this.deps.state.update(LOGIN_STATE_PREFIX + server, undefined);
+  }
+
+  /**
+   * After a successful connection, on that session: its login facts judged by auditLogin (single
+   * factor where MFA is expected, a world-writable login/start folder, the FTPS checks after login),
+   * once per connection, in the background — it waits for `probe` (the probe audit started for this
+   * connection, whose product words the fixes) and never for the user; a failure is only logged.
+   * Off with secureTransfer.auditOnConnect.
+   */
+  afterLogin(profile: LoadedProfile, fs: RemoteFileSystem, opts: { policy?: Policy | EffectivePolicy; probe?: Promise<AuditReport | undefined> } = {}): Promise<LoginAuditReport | undefined> {
+    if (!this.deps.enabled() || !fs.loginFacts || this.loginSeen.has(fs)) return Promise.resolve(undefined);
+    this.loginSeen.add(fs);
+    const run = (async () => {
+      const probed = await opts.probe?.catch(() => undefined);
+      if (!fs.connected) return undefined; // closed meanwhile: nothing to look at, and no new login for it
+      const { auditSessionLogin } = await import('../core/audit/auditLogin');
+      const report = await auditSessionLogin(fs, { profile, ...(opts.policy ? { policy: opts.policy } : {}), ...(probed?.product ? { product: probed.product.id } : {}) });
+      if (report) await this.recordLogin(profile, report);
+      return report;
+    })()
+      .catch((err: unknown) => {
+        this.deps.log.warn(`The check of what the login to ${serverOrigin(profile)} shows failed: ${describeError(err)}`);
+        return undefined;
+      })
+      .finally(() => this.loginRunning.delete(run));
+    this.loginRunning.add(run);
+    return run;
+  }
+
+  /**
+   * Remembers a login-stage report (globalState, next to the probe snapshot), writes an `audit`
+   * activity entry naming its findings, and alerts (like the probes) on a new or worse finding at or
+   * above NOTIFY_AT compared with the server's previous login report. Returns the alert's reasons.
+   */
+  async recordLogin(profile: LoadedProfile, report: LoginAuditReport): Promise<string[]> {
+    const { loginActivityDetail } = await import('../core/audit/auditLogin');
+    const server = serverOrigin(profile);
+    const key = storedOrigin(profile);
+    const asSnapshot = (r: LoginAuditReport | undefined): AuditSnapshot | undefined => r && snapshotOf({ probedAt: r.checkedAt, findings: r.findings, facts: {} } as unknown as AuditReport);
+    const previous = asSnapshot(this.lastLogin(key));
+    const current = asSnapshot(report)!;
+    const reasons = alertReasons(previous, current, new Map(report.findings.map((f) => [f.id, f.title]))).map((r) => `${r} after logging in`);
+    this.loginReports.set(key, report);
+    // Stored only when its findings changed, not after every connection: each globalState write
+    // races VS Code's echo of the one before (ExtensionMemento replaces its whole value with the
+    // echo), which can undo another key's update made in between. What the panel shows this
+    // session comes from memory, so "checked when" stays current.
+    const stored = asSnapshot(this.deps.state.get<LoginAuditReport>(LOGIN_STATE_PREFIX + key));
+    if (JSON.stringify(stored?.findings ?? {}) !== JSON.stringify(current.findings)) await this.deps.state.update(LOGIN_STATE_PREFIX + key, report);
+    await this.deps.activity.append({ server, action: 'audit', result: 'ok', detail: loginActivityDetail(report) }).catch(() => undefined);
+    if (reasons.length > 0) {
+      // One alert per server: the probes' reasons (if still unseen) stay with the login's.
+      const earlier = this.alertList.get(server)?.reasons ?? [];
+      this.raise({ server, profileName: profile.name, reasons: [...reasons, ...earlier.filter((r) => !reasons.includes(r))] });
+    }
+    return reasons;
   }
 
   private async probe(profile: LoadedProfile): Promise<AuditReport> {

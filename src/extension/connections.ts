@@ -29,8 +29,8 @@ export interface ConnectionDeps {
   credentials(profile: LoadedProfile): CredentialProvider;
   /** Connection failures that need more than a line in the tree (a changed key). */
   onConnectError(profile: LoadedProfile, err: unknown): void;
-  /** After every successful connection (the background audit starts here). */
-  onConnected?(profile: LoadedProfile): void;
+  /** After every successful connection (the background audits start here; `fs`: the new session, for the login stage). */
+  onConnected?(profile: LoadedProfile, fs: RemoteFileSystem): void;
 }
 
 /** The settings a live session depends on: where it goes, as whom, and what it trusts. */
@@ -97,7 +97,7 @@ export class ConnectionManager implements vscode.Disposable {
         if (s?.status === 'connected' && s.fs === fs) this.set(profile.name, { status: 'disconnected' });
       });
       this.set(profile.name, { status: 'connected', fs });
-      this.deps.onConnected?.(profile);
+      this.deps.onConnected?.(profile, fs);
       return fs;
     } catch (err) {
       const code = err instanceof SecureTransferError ? err.code : 'failure';

@@ -103,8 +103,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
       audits.identityChanged(profile, describeError(err));
       void showIdentityChanged(ui, err, profile.name);
     },
-    onConnected: (profile) => {
-      void audits.afterConnect(profile);
+    onConnected: (profile, fs) => {
+      const probe = audits.afterConnect(profile);
+      // What this session's login shows (single factor where MFA is expected, a world-writable
+      // folder, FTPS after login): on the session itself, after the probes, in the background.
+      void audits.afterLogin(profile, fs, { policy: profiles.policyFor(profile), probe });
       // The typed password is held under the server connect() reached (an ssh-config alias resolved).
       void resolveServer(profile, sshConfig)
         .then(({ server }) => offerToRemember({ ui, secrets, passwords, state: context.globalState, log }, server))

@@ -4,12 +4,17 @@
  * buttons post { command: 'rerun' } or { command: 'export', format } back here. Exports are offered
  * under a default name (security-report-<server>-<date>.<ext>) and opened on request: Markdown as
  * its rendered preview, JSON and SARIF as text.
+ *
+ * Below the probes' findings, "Seen after logging in": the server's last login-stage report, recorded
+ * by the AuditMonitor after a connection (no login is made for the report), with when it was checked;
+ * the Markdown and JSON exports carry it too (SARIF stays the probes' run).
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as vscode from 'vscode';
-import { hostPort } from '../core/profiles/serverAddress';
+import { hostPort, storedOrigin } from '../core/profiles/serverAddress';
+import type { LoginAuditReport } from '../core/audit/types';
 import { safeLocale } from './activityText';
 import type { AuditReport } from '../core/audit';
 import { describeError } from '../core/errors';
@@ -27,6 +32,8 @@ const EXPORT_FILTERS: Readonly<Record<ExportFormat, Record<string, string[]>>> =
 export interface ReportPanel {
   panel: vscode.WebviewPanel;
   report: AuditReport;
+  /** The server's last login-stage report shown under "Seen after logging in" (undefined: none yet). */
+  login?: LoginAuditReport;
   /** What the panel's export buttons do; `target` skips the save dialog. */
   exportAs(format: ExportFormat, target?: vscode.Uri): Promise<vscode.Uri | undefined>;
   /** The "Open" of the saved-report message: Markdown rendered (its preview), JSON and SARIF as text. */
@@ -54,21 +61,29 @@ async function runAudit(s: Services, profile: LoadedProfile): Promise<AuditRepor
   return report;
 }
 
-async function render(s: Services, panel: vscode.WebviewPanel, report: AuditReport): Promise<void> {
+async function render(s: Services, panel: vscode.WebviewPanel, report: AuditReport, login?: LoginAuditReport): Promise<void> {
   const { renderReportHtml } = await import('../core/audit');
   const media = vscode.Uri.joinPath(s.context.extensionUri, 'media', 'audit');
-  panel.webview.html = renderReportHtml(report, {
-    cspSource: panel.webview.cspSource,
-    nonce: randomBytes(18).toString('base64'),
-    scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'audit.js')).toString(),
-    styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'audit.css')).toString(),
-    locale: safeLocale(vscode.env.language),
-  });
+  panel.webview.html = renderReportHtml(
+    report,
+    {
+      cspSource: panel.webview.cspSource,
+      nonce: randomBytes(18).toString('base64'),
+      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'audit.js')).toString(),
+      styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'audit.css')).toString(),
+      locale: safeLocale(vscode.env.language),
+    },
+    login,
+  );
 }
 
-async function exportReport(s: Services, profile: LoadedProfile, report: AuditReport, format: ExportFormat, target?: vscode.Uri): Promise<vscode.Uri | undefined> {
+async function exportReport(s: Services, profile: LoadedProfile, report: AuditReport, format: ExportFormat, target?: vscode.Uri, login?: LoginAuditReport): Promise<vscode.Uri | undefined> {
   const audit = await import('../core/audit');
-  const renderers: Readonly<Record<ExportFormat, (r: AuditReport) => string>> = { md: audit.renderMarkdown, json: audit.renderJson, sarif: audit.renderSarif };
+  const renderers: Readonly<Record<ExportFormat, (r: AuditReport) => string>> = {
+    md: (r) => audit.renderMarkdown(r, login),
+    json: (r) => audit.renderJson(r, login),
+    sarif: audit.renderSarif,
+  };
   // Offered in the first workspace folder (else the home folder) under a name that says what and when.
   const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri ?? vscode.Uri.file(os.homedir());
   const defaultUri = vscode.Uri.joinPath(folder, defaultExportName(profile, report, format));
@@ -84,22 +99,24 @@ export async function showSecurityReport(s: Services, arg?: TargetArg): Promise<
   if (!r) return undefined;
   const state: ReportPanel = {
     report: await runAudit(s, r.profile),
+    login: s.audits.lastLogin(storedOrigin(r.profile)),
     panel: vscode.window.createWebviewPanel('secureTransfer.securityReport', `Security Report: ${r.profile.name}`, vscode.ViewColumn.Active, {
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(s.context.extensionUri, 'media')],
     }),
-    exportAs: (format, target) => exportReport(s, r.profile, state.report, format, target),
+    exportAs: (format, target) => exportReport(s, r.profile, state.report, format, target, state.login),
     openExport: async (uri) => {
       if (uri.path.endsWith('.md')) await vscode.commands.executeCommand('markdown.showPreview', uri);
       else await vscode.window.showTextDocument(uri, { preview: true });
     },
   };
-  await render(s, state.panel, state.report);
+  await render(s, state.panel, state.report, state.login);
   state.panel.webview.onDidReceiveMessage(async (msg: { command?: string; format?: string }) => {
     try {
       if (msg.command === 'rerun') {
         state.report = await runAudit(s, r.profile);
-        await render(s, state.panel, state.report);
+        state.login = s.audits.lastLogin(storedOrigin(r.profile));
+        await render(s, state.panel, state.report, state.login);
       } else if (msg.command === 'export' && msg.format && msg.format in EXPORT_FILTERS) {
         const uri = await state.exportAs(msg.format as ExportFormat);
         // Not awaited: the panel stays usable while the message is shown; its Open is state.openExport.

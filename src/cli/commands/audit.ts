@@ -65,9 +65,9 @@ const FORMATS: readonly Format[] = ['text', 'json', 'sarif', 'markdown', 'html']
 /** The single-server report as before (html: the standalone fleet page of one server: the panel's needs a webview). */
 const RENDERERS: Readonly<Record<Format, (r: AuditReport, name: string) => string>> = {
   text: renderText,
-  json: renderJson,
+  json: (r) => renderJson(r),
   sarif: renderSarif,
-  markdown: renderMarkdown,
+  markdown: (r) => renderMarkdown(r),
   html: (r, name) => renderFleetHtml(fleetOf(name, r)),
 };
 

@@ -198,6 +198,10 @@ export function createCredentialProvider(options: CredentialProviderOptions): Cr
       options.remembered?.forget(server);
     },
 
+    promptKind: (prompt) => classify(prompt),
+
+    appendsCodeToPassword: options.appendTotpToPassword === true && mfa !== 'none',
+
     retryKeyboardInteractive(server) {
       const issued = lastIssued;
       if (retried || !issued || issued.server !== serverUrl(server)) return false;

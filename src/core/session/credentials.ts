@@ -34,6 +34,17 @@ export interface CredentialProvider {
    * code rejected near the end of its 30-s window is retried with the next code).
    */
   retryKeyboardInteractive?(server: ServerAddress): boolean;
+  /**
+   * What a keyboard-interactive prompt asks for, as this provider judges it when answering (its
+   * one-time-code phrases): the session counts a round with an `otp` prompt that the server accepted
+   * as a second factor (LoginFacts.secondFactorAnswered). Optional: without it no round counts.
+   */
+  promptKind?(prompt: string): 'otp' | 'password' | 'other';
+  /**
+   * FTPS: password() returns the password with a one-time code appended (profile appendTotpToPassword
+   * with mfa totp/prompt), so a login it made proved a second factor.
+   */
+  readonly appendsCodeToPassword?: boolean;
 }
 
 /** A provider with fixed answers: the CLI's `--password-stdin` and tests. */

@@ -73,14 +73,16 @@ export async function connectFtps(opts: FtpsConnectOptions): Promise<FtpsFileSys
   const release = abortClosesClient(client, opts.signal);
   try {
     assertVerifiedTls(client, server);
-    await login(client, server, opts.credentials);
+    const passwordSent = await login(client, server, opts.credentials);
     const features = await client.features();
     await applySessionSettings(client, server, features);
     const homeDir = await client.pwd();
     const certificate = certificateFingerprint((client.ftp.socket as tls.TLSSocket).getPeerCertificate().raw);
     // From here on basic-ftp's timeout is the request deadline; it closes the client on expiry.
     (client.ftp as { timeout: number }).timeout = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT * 1000;
-    return new FtpsFileSystem(client, server.protocol, homeDir, parseFeatures(features), serverOrigin(server), sessionIdentity(server, certificate));
+    const fs = new FtpsFileSystem(client, server.protocol, homeDir, parseFeatures(features), serverOrigin(server), sessionIdentity(server, certificate));
+    fs.login = { passwordSent, codeAppended: passwordSent && opts.credentials.appendsCodeToPassword === true };
+    return fs;
   } catch (err) {
     client.close();
     if (opts.signal?.aborted) throw new CancelledError();
@@ -157,13 +159,28 @@ function assertVerifiedTls(client: Client, server: ServerAddress): void {
   }
 }
 
-async function login(client: Client, server: ServerAddress, credentials: CredentialProvider): Promise<void> {
+/**
+ * USER, then PASS when the server asks for it (331). Resolves whether PASS was sent: a server that
+ * answers USER with 230 let the user in without any secret (LoginFacts.authMethods is then empty).
+ * basic-ftp's own login() is the same exchange but does not tell which way it went.
+ */
+async function login(client: Client, server: ServerAddress, credentials: CredentialProvider): Promise<boolean> {
   const password = (await credentials.password(server)) ?? '';
   if (/[\r\n\0]/.test(password)) {
     throw new UsageError(`The password for ${serverLabel(server)} contains a line break or NUL character, which FTP cannot send: store the password without it.`, 'bad-password');
   }
+  let passwordSent = false;
   try {
-    await client.login(server.username, password);
+    await client.ftp.handle('USER ' + server.username, (res, task) => {
+      if (res instanceof Error) task.reject(res);
+      else if (res.code >= 200 && res.code < 300) task.resolve(res);
+      else if (res.code === 331) {
+        passwordSent = true;
+        // basic-ftp's send() logs "PASS ###", never the password.
+        client.ftp.send('PASS ' + password);
+      } else task.reject(new FTPError(res)); // also 332 (an account): FTP has no other way to ask for a code
+    });
+    return passwordSent;
   } catch (err) {
     if (!(err instanceof FTPError)) throw err;
     credentials.onAuthFailure?.(server);

@@ -13,12 +13,14 @@ import { PassThrough, Readable, Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { finished } from 'node:stream/promises';
 import { FTPError, type Client, type FTPResponse } from 'basic-ftp';
-import { CancelledError, NotFoundError, SecureTransferError, throwIfAborted } from '../errors';
+import { CancelledError, NotFoundError, SecureTransferError, describeError, throwIfAborted } from '../errors';
 import type { Protocol } from '../profiles/types';
 import { openLocalPartial } from '../localPartial';
 import { serverText } from '../displayText';
 import { assertSafeFtpPath, ftpError, ftpTimeoutError, mayBeNotFound, replyText, saysNotFound } from './ftpsErrors';
 import { parseMlstReply, parseMlsxTime, tolerantParseList, toRemoteEntries, toRemoteEntry } from './ftpsListing';
+import { folderFacts, type LoginFacts, type LoginFactsOptions } from './loginFacts';
+import { ftpsLoginChecks } from './ftpsLoginChecks';
 import { chooseFtpHash, parseFtpCommandHashReply, parseFtpHashReply, type FtpHashPlan, type RemoteHash } from './remoteHash';
 import type {
   FileTransferOptions,
@@ -104,6 +106,11 @@ export class FtpsFileSystem implements RemoteFileSystem {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
   private readonly closeListeners: ((err?: Error) => void)[] = [];
+  /**
+   * How the login went, set by connectFtps: whether PASS was sent (a server may let USER alone in)
+   * and whether the password carried a one-time code (appendTotpToPassword with mfa totp/prompt).
+   */
+  login?: { passwordSent: boolean; codeAppended: boolean };
 
   constructor(
     private readonly client: Client,
@@ -428,6 +435,32 @@ export class FtpsFileSystem implements RemoteFileSystem {
       const hex = await this.hashNow(path, plan);
       return hex === undefined ? undefined : { algorithm: plan.algorithm, hex };
     });
+  }
+
+  /**
+   * The login stage's facts (loginFacts.ts): `password` (+ `otp` when the accepted password carried
+   * a one-time code: FTP has no second prompt, so a code is only ever appended), the login folder
+   * (PWD) and the start folder with their modes where a listing tells them (MLST unix.mode, else the
+   * parent's LIST line), and the FTPS checks on the logged-in control connection (ftpsLoginChecks.ts,
+   * in this session's queue so no other command interleaves). Failures become notes.
+   */
+  async loginFacts(opts: LoginFactsOptions = {}): Promise<LoginFacts> {
+    const { home, startFolder, notes = [] } = await folderFacts((p, o) => this.stat(p, o), this.homeDir, opts, describeError);
+    let ftp: LoginFacts['ftp'];
+    try {
+      ftp = await this.run({ what: 'check the login of', subject: this.homeDir, signal: opts.signal }, [], () => ftpsLoginChecks(this.client, { signal: opts.signal, checkDataSessionReuse: opts.mayEndSession === true }));
+    } catch (err) {
+      if (opts.signal?.aborted) throw err;
+      notes.push(`The FTPS checks after login could not be made: ${describeError(err)}`);
+    }
+    const login = this.login;
+    return {
+      ...(login ? { authMethods: login.passwordSent ? (login.codeAppended ? ['password', 'otp'] : ['password']) : [], secondFactorAnswered: login.passwordSent && login.codeAppended } : {}),
+      ...(home ? { home } : {}),
+      ...(startFolder ? { startFolder } : {}),
+      ...(ftp ? { ftp } : {}),
+      ...(notes.length ? { notes } : {}),
+    };
   }
 
   // ---- internals (run inside the queue; they throw raw errors, `run` maps them) ----

@@ -26,6 +26,7 @@ import type {
   WriteFileOptions,
   WriteOptions,
 } from './remoteFileSystem';
+import type { LoginFacts, LoginFactsOptions } from './loginFacts';
 
 export type SessionOpener = () => Promise<RemoteFileSystem>;
 
@@ -221,6 +222,21 @@ export class ReconnectingFileSystem implements RemoteFileSystem {
    */
   hashFile(path: string, opts?: HashOptions): Promise<RemoteHash | undefined> {
     return this.once(opts?.signal, async (s) => s.hashFile?.(path, opts));
+  }
+
+  /**
+   * The login stage's facts of the current connection (asked once, read-only). Never reconnects for
+   * them: the login stage makes no login of its own, so a link that is down is an error (the caller
+   * logs it). A session without loginFacts gives none (empty facts). Without this pass-through the
+   * extension, whose sessions are all wrapped, would see nothing.
+   */
+  async loginFacts(opts?: LoginFactsOptions): Promise<LoginFacts> {
+    throwIfAborted(opts?.signal);
+    const s = this.current;
+    if (this.isClosed || this.reconnecting || !s.connected) {
+      throw new SecureTransferError(`The connection to ${this.describe()} is down: what its login shows was not checked (no login is made for that).`, 'failure', 'disconnected');
+    }
+    return s.loginFacts ? s.loginFacts(opts) : {};
   }
 
   chmod(path: string, mode: number, opts?: OpOptions): Promise<void> {

@@ -36,6 +36,7 @@ import { RequestDeadlines, formatSeconds } from './requestDeadline';
 import { DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT } from '../profiles/defaults';
 import { CHECK_FILE_ALGORITHMS, advertisesCheckFile, checkFileHash, mayOfferCheckFile } from './sftpCheckFile';
 import { createAuthSession } from './sftpAuth';
+import { folderFacts, type LoginFacts, type LoginFactsOptions } from './loginFacts';
 import { serverText } from '../displayText';
 import { mapConnectError, mapSftpError, recordOffer, type AlgorithmOffers } from './sftpErrors';
 import { CONCURRENCY, OPENSSH_MAX_REQUEST, SAFE_REQUEST, uploadBytesInFlight } from './sftpTransfer';
@@ -181,6 +182,8 @@ export interface SshConnection {
   offers: AlgorithmOffers;
   /** How the login succeeded (RemoteFileSystem.loginMethod). */
   loginMethod?: LoginMethod;
+  /** The methods that completed, in order, and whether a one-time code was answered (LoginFacts). */
+  auth?: { methods: string[]; secondFactorAnswered: boolean };
 }
 
 /**
@@ -286,14 +289,14 @@ export async function connectSsh(opts: SftpConnectOptions): Promise<SshConnectio
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }
-  return { client, hostKey: hostKey!, offers, loginMethod: auth.loginMethod() };
+  return { client, hostKey: hostKey!, offers, loginMethod: auth.loginMethod(), auth: auth.completed() };
 }
 
 export async function connectSftp(opts: SftpConnectOptions): Promise<SftpFileSystem> {
   const { server } = opts;
   const log = opts.log ?? silentLogger;
   const timeoutMs = opts.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const { client, hostKey, offers, loginMethod } = await connectSsh(opts);
+  const { client, hostKey, offers, loginMethod, auth } = await connectSsh(opts);
   opts.onLoggedIn?.();
 
   try {
@@ -307,6 +310,7 @@ export async function connectSftp(opts: SftpConnectOptions): Promise<SftpFileSys
     ]).finally(() => clearTimeout(channelTimer));
     const fs = new SftpFileSystem(client, sftp, server, hostKey, log, opts.requestTimeoutMs, opts.route);
     fs.loginMethod = loginMethod;
+    fs.auth = auth;
     await fs.init();
     return fs;
   } catch (err) {
@@ -335,6 +339,8 @@ export class SftpFileSystem implements RemoteFileSystem {
   capabilities: ServerCapabilities = { atomicRename: false, hashes: [] };
   /** How the login succeeded (RemoteFileSystem.loginMethod); set by connectSftp. */
   loginMethod?: LoginMethod;
+  /** Which auth methods completed and whether a one-time code was answered; set by connectSftp. */
+  auth?: { methods: string[]; secondFactorAnswered: boolean };
   /** Bytes per read/write request in whole-file transfers. */
   chunkSize = SAFE_REQUEST;
   /** Upload bytes in flight on this connection, shared by all its uploads. */
@@ -494,6 +500,19 @@ export class SftpFileSystem implements RemoteFileSystem {
   async stat(path: string, opts?: OpOptions): Promise<RemoteEntry> {
     const attrs = await this.call<Stats>('inspect', path, (cb) => this.sftp.stat(path, cb), opts?.signal);
     return toEntry(posix.basename(path) || '/', attrs);
+  }
+
+  /**
+   * The login stage's facts (loginFacts.ts): how the login went (recorded by the auth handler while
+   * logging in) and the login folder's (realpath '.') and the start folder's mode and owner, one
+   * stat each. Asks nothing of the user and changes nothing.
+   */
+  async loginFacts(opts: LoginFactsOptions = {}): Promise<LoginFacts> {
+    const folders = await folderFacts((p, o) => this.stat(p, o), this.homeDir, opts, describeError);
+    return {
+      ...(this.auth ? { authMethods: [...this.auth.methods], secondFactorAnswered: this.auth.secondFactorAnswered } : {}),
+      ...folders,
+    };
   }
 
   async lstat(path: string, opts?: OpOptions): Promise<RemoteEntry> {

@@ -38,7 +38,7 @@ import {
   type KeyOffer,
 } from './sshKeys';
 
-type Method = 'publickey' | 'keyboard-interactive' | 'password';
+export type Method = 'publickey' | 'keyboard-interactive' | 'password';
 
 const ORDER: readonly Method[] = ['publickey', 'keyboard-interactive', 'password'];
 
@@ -75,6 +75,12 @@ export interface AuthSession {
   failedError(): SecureTransferError;
   /** After a successful login: how it succeeded (RemoteFileSystem.loginMethod). */
   loginMethod(): LoginMethod | undefined;
+  /**
+   * After a successful login: the methods that completed, in order (each partial success, then the
+   * one that let the user in), and whether a keyboard-interactive round that completed answered a
+   * one-time-code prompt (LoginFacts.authMethods / secondFactorAnswered).
+   */
+  completed(): { methods: Method[]; secondFactorAnswered: boolean };
 }
 
 /**
@@ -186,9 +192,18 @@ export function createAuthSession(opts: AuthOptions): AuthSession {
   let keysHeldBack = 0;
   /** A step succeeded partly (AuthenticationMethods): the login then took more than a key alone. */
   let partlyDone = false;
+  /** Methods the server accepted as one step of the login (partial successes), in order. */
+  const stepsDone: Method[] = [];
+  /** The keyboard-interactive attempt under way asked (and we answered) a one-time-code prompt. */
+  let roundAskedCode = false;
+  /** A completed keyboard-interactive step answered a one-time code. */
+  let codeAccepted = false;
+  /** Our `none` re-ask after a stale list (an agent key): the list before it, to see what changed. */
+  let refreshFrom: string | undefined;
 
   const keyboardPrompt = (name: string, instructions: string, _lang: string, prompts: Prompt[], finish: (answers: string[]) => void) => {
     opts.onWaiting?.(true);
+    if (prompts.some((p) => credentials.promptKind?.(serverText(p.prompt)) === 'otp')) roundAskedCode = true;
     // Everything here is the server's text: escaped once, here, before any prompter or error sees it.
     credentials
       .keyboardInteractive(server, serverText(name), serverLines(instructions), prompts.map((p) => ({ prompt: serverText(p.prompt), echo: p.echo === true })))
@@ -250,6 +265,7 @@ export function createAuthSession(opts: AuthOptions): AuthSession {
       if (!REPEATS.has(m) || !method) attempted.add(m);
       if (method) {
         last = m;
+        roundAskedCode = false;
         if (m !== 'publickey') {
           lastWasAgent = false;
           tried.push(m);
@@ -269,6 +285,10 @@ export function createAuthSession(opts: AuthOptions): AuthSession {
     }
     // ssh2 passes the previous list again after an agent key failed (or partly succeeded): only a new list carries news.
     const fresh = methodsLeft !== lastList;
+    // The step just tried succeeded partly: it is one factor of the login (AuthenticationMethods).
+    if (partialSuccess && fresh && last !== undefined) stepDone(last);
+    else if (refreshFrom !== undefined && methodsLeft.join(',') !== refreshFrom && last === 'publickey') stepDone(last);
+    refreshFrom = undefined;
     lastList = methodsLeft;
     serverMethods = methodsLeft;
     if (partialSuccess) partlyDone = true;
@@ -278,6 +298,7 @@ export function createAuthSession(opts: AuthOptions): AuthSession {
     if (failedKeyboard && !keyboardRetried && serverMethods.includes('keyboard-interactive') && credentials.retryKeyboardInteractive?.(server)) {
       keyboardRetried = true;
       tried.push('keyboard-interactive (again)');
+      roundAskedCode = false;
       return proceed({ type: 'keyboard-interactive', username, prompt: keyboardPrompt });
     }
     pickNext().then(
@@ -287,6 +308,8 @@ export function createAuthSession(opts: AuthOptions): AuthSession {
         if (method === false && staleAfterAgent && !refreshed) {
           refreshed = true;
           lastWasAgent = false;
+          // ssh2 hides an agent key's partial success: a list that changes after this shows it.
+          refreshFrom = serverMethods.join(',');
           return proceed({ type: 'none', username });
         }
         proceed(method);
@@ -298,8 +321,19 @@ export function createAuthSession(opts: AuthOptions): AuthSession {
     );
   };
 
+  function stepDone(m: Method): void {
+    stepsDone.push(m);
+    if (m === 'keyboard-interactive' && roundAskedCode) codeAccepted = true;
+    roundAskedCode = false;
+  }
+
   const session: AuthSession = {
     handler,
+    // ssh2 calls no handler after the final success: the last method tried is the one that let us in.
+    completed: () => ({
+      methods: last === undefined ? [...stepsDone] : [...stepsDone, last],
+      secondFactorAnswered: codeAccepted || (last === 'keyboard-interactive' && roundAskedCode),
+    }),
     // A key alone only when nothing partly succeeded before it; else the last step names the method.
     loginMethod: () => (last === undefined ? undefined : last === 'publickey' ? (partlyDone ? undefined : 'key') : last),
     ignorable: (err) => (err as { level?: string }).level === 'agent' && session.fatal === undefined,

@@ -33,11 +33,13 @@ async function testConnectionCommand(s: Services, arg?: TargetArg): Promise<Test
   };
   write(`Testing ${r.profile.name} (${serverUrl(r.profile)}) — ${new Date().toLocaleString()}`);
   const ctx = s.connections.contextFor(r.profile);
-  const { ok } = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Testing the connection to ${r.profile.name}…`, cancellable: true }, (_p, token) => {
+  const { ok, login } = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Testing the connection to ${r.profile.name}…`, cancellable: true }, (_p, token) => {
     const abort = new AbortController();
     token.onCancellationRequested(() => abort.abort());
     return testConnection(r.profile, { ...ctx, signal: abort.signal }, undefined, (step) => write(stepLine(step)));
   });
+  // What the login showed (the same session, no extra login): only when it found something.
+  if (login) for (const line of (await import('../../core/audit/auditLogin')).loginFindingLines(login)) write(line);
   const failed = lines.find((l) => l.startsWith('✗ '));
   if (ok) s.ui.info(`Test Connection: ${r.profile.name} passed every step (details in the output panel).`);
   else s.ui.error(`Test Connection: ${r.profile.name} failed — ${failed?.slice(2) ?? 'see the output panel'}`);

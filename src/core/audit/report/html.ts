@@ -3,7 +3,7 @@
  * one nonce'd script from media/audit/, styles and fonts only from the webview's own source. Every
  * string from a server (banners, FEAT lines, certificate names, evidence) is escaped.
  */
-import type { AuditReport, Severity } from '../types';
+import type { AuditReport, LoginAuditReport, Severity } from '../types';
 import { escapeHtml } from './escape';
 import { groupFindings, relativeTime, type FindingGroup } from './groups';
 
@@ -76,13 +76,33 @@ function serverFacts(report: AuditReport): Array<[string, string]> {
 
 /** `checked 3 min ago`, the full local time on hover; `datetime` lets the panel's script keep it current. */
 function checkedHtml(report: AuditReport, res: HtmlResources): string {
-  const then = Date.parse(report.probedAt);
-  if (Number.isNaN(then)) return `Checked ${escapeHtml(report.probedAt)}`;
-  const full = new Date(then).toLocaleString(res.locale, { dateStyle: 'full', timeStyle: 'long' });
-  return `Checked <time class="checked" datetime="${escapeHtml(report.probedAt)}" title="${escapeHtml(full)}">${relativeTime(then, res.now ?? Date.now())}</time>`;
+  return checkedAt(report.probedAt, res);
 }
 
-export function renderReportHtml(report: AuditReport, res: HtmlResources): string {
+function checkedAt(iso: string, res: HtmlResources): string {
+  const then = Date.parse(iso);
+  if (Number.isNaN(then)) return `Checked ${escapeHtml(iso)}`;
+  const full = new Date(then).toLocaleString(res.locale, { dateStyle: 'full', timeStyle: 'long' });
+  return `Checked <time class="checked" datetime="${escapeHtml(iso)}" title="${escapeHtml(full)}">${relativeTime(then, res.now ?? Date.now())}</time>`;
+}
+
+/**
+ * "Seen after logging in": the last login-stage findings of this server (auditLogin on a session the
+ * user opened, never an extra login), worst first, each row like the probes' rows, and the checks
+ * that could not be made as notes. Everything but the rule table's words is escaped.
+ */
+function loginSectionHtml(login: LoginAuditReport, res: HtmlResources): string {
+  const rows = groupFindings(login.findings).flatMap((g) => g.groups.map(groupHtml));
+  const notes = login.facts.notes?.length ? `<ul class="notes">${login.facts.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>\n` : '';
+  return `<section class="login">
+<h2>Seen after logging in <span class="count">${login.findings.length}</span></h2>
+<p class="meta">${checkedAt(login.checkedAt, res)} on a session you opened (never an extra login)</p>
+${rows.length ? rows.join('\n') : '<p class="none">No findings after logging in.</p>'}
+${notes}</section>`;
+}
+
+/** `login`: the server's last login-stage report, shown in its own section (absent: no section). */
+export function renderReportHtml(report: AuditReport, res: HtmlResources, login?: LoginAuditReport): string {
   if (!NONCE.test(res.nonce)) throw new Error('renderReportHtml needs a random nonce of at least 16 base64 characters.');
   const csp = contentSecurityPolicy(res.cspSource, res.nonce);
   const groups = groupFindings(report.findings)
@@ -120,7 +140,7 @@ ${report.product ? `<p class="product">${escapeHtml(report.product.name + (repor
 </header>
 <main>
 ${groups || '<p class="none">No findings.</p>'}
-<section class="server">
+${login ? loginSectionHtml(login, res) + '\n' : ''}<section class="server">
 <h2>What the server said</h2>
 <dl>
 ${facts}
