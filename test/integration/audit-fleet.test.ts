@@ -52,7 +52,7 @@ interface JsonFinding {
 }
 interface JsonFleet {
   kind: string;
-  entries: Array<{ name: string; server: string; grade?: string; error?: string; errorCode?: string; report?: { server: string; grade: string; findings: JsonFinding[] } }>;
+  entries: Array<{ name: string; server: string; grade?: string; error?: string; errorCode?: string; report?: { server: string; probedAt: string; grade: string; findings: JsonFinding[] } }>;
   baseline?: { changes: Array<{ name: string; server: string; id: string; subject?: string; severity: string; before?: string }> };
 }
 
@@ -135,10 +135,14 @@ describe('audit --all: 20 profiles against real servers', () => {
     // Findings at high or worse (the weak servers): exit 4, which wins over "a server could not be audited".
     assert.equal(firstRun.code, 4, firstRun.stderr);
     assert.equal(firstRun.stderr, '');
-    // One 'audit' entry per server in the activity log.
+    // Profiles that reach one server the same way share one audit (one probe run, one report).
+    const probedAt = (names: string[]) => new Set(names.map((n) => first.entries.find((e) => e.name === n)!.report!.probedAt));
+    for (const group of [['openssh-1', 'openssh-2', 'openssh-3'], ['vsftpd-weak-1', 'vsftpd-weak-2', 'vsftpd-weak-3'], ['pure-ftpd-1', 'pure-ftpd-2']]) assert.equal(probedAt(group).size, 1, group.join(', '));
+    // One 'audit' entry per audit made in the activity log: one per shared report, one per failure.
     const log = (await fs.readFile(path.join(stateDir, 'activity', 'activity.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { action: string; result: string; server: string });
     const audits = log.filter((l) => l.action === 'audit');
-    assert.equal(audits.length, 21);
+    const made = new Set(first.entries.filter((e) => e.report).map((e) => `${e.report!.server} ${e.report!.probedAt}`));
+    assert.equal(audits.filter((l) => l.result !== 'failed').length, made.size);
     assert.equal(audits.filter((l) => l.result === 'failed').length, 2);
   });
 

@@ -199,6 +199,15 @@ export const auditCommand: CliCommand = async (ctx, argv) => {
     options,
   };
 
+  // Profiles (or URLs) that reach the same server the same way, knowing the same identities, share one
+  // audit: a fleet where ten profiles name one server probes it once, not ten times at once (which a
+  // server may answer by refusing connections, and which would only repeat the same report).
+  const audits = new Map<string, Promise<AuditReport>>();
+  const once = (key: string, run: () => Promise<AuditReport>) => (): Promise<AuditReport> => {
+    let audit = audits.get(key);
+    if (!audit) audits.set(key, (audit = run()));
+    return audit;
+  };
   const profileItem = async (profile: LoadedProfile): Promise<Item> => {
     // --proxy URL (or "none") replaces the profile's proxy and the environment's, as for every command.
     const p = values.proxy !== undefined ? { ...profile, proxy: values.proxy } : profile;
@@ -210,7 +219,8 @@ export const auditCommand: CliCommand = async (ctx, argv) => {
       if (!fleet) throw err;
       return { name: profile.name, server: serverOrigin(profile), run: () => Promise.reject(err) };
     }
-    return { name: profile.name, server: route.server, run: () => auditRoute(route, pctx), route };
+    const key = JSON.stringify(['route', route.server.toLowerCase(), route.hops.map((h) => serverOrigin(h.server)), route.proxy ?? null, route.proxyCommand ?? null, route.trust, [...(p.fingerprints ?? [])].sort()]);
+    return { name: profile.name, server: route.server, run: once(key, () => auditRoute(route, pctx)), route };
   };
   const urlItem = (text: string): Item => {
     const target = parseAuditTarget(text);
@@ -218,12 +228,12 @@ export const auditCommand: CliCommand = async (ctx, argv) => {
     return {
       name: text,
       server: serverOrigin(target),
-      run: async () => {
+      run: once(JSON.stringify(['url', serverOrigin(target).toLowerCase(), [...pins].sort()]), async () => {
         const known = await knownFor(ctx, target, pins, values['known-hosts']);
         // The probes take the route a session would: --proxy, else the environment's proxy (NO_PROXY honoured).
         const proxy = proxyFor(target, values.proxy, ctx.env);
         return auditServer(target, { ...options, known, ...(proxy ? { proxy } : {}) });
-      },
+      }),
     };
   };
   const findProfile = (ref: string): LoadedProfile => {
@@ -260,7 +270,13 @@ export const auditCommand: CliCommand = async (ctx, argv) => {
     return worst !== undefined && atLeast(worst, failOn) ? AUDIT_THRESHOLD_EXIT : 0;
   }
   const report = await auditFleet(items, (item) => item.run(), { concurrency: parallel });
-  for (const e of report.entries) await logAudit(ctx, e.server, e.report, e.error);
+  // One activity entry per audit made (profiles sharing an audit share its report).
+  const logged = new Set<AuditReport>();
+  for (const e of report.entries) {
+    if (e.report && logged.has(e.report)) continue;
+    if (e.report) logged.add(e.report);
+    await logAudit(ctx, e.server, e.report, e.error);
+  }
   const changes = baseline !== undefined ? compareWithBaseline(report, baseline) : undefined;
   await emit(ctx, values.output, FLEET_RENDERERS[format](report, changes));
 
