@@ -8,7 +8,7 @@
  */
 import * as vscode from 'vscode';
 import type { AuditReport, Severity } from '../core/audit';
-import { summarizeReport, type AuditSummary } from '../core/audit/report/overview';
+import { findingSeverities, summarizeReport, type AuditSummary } from '../core/audit/report/overview';
 import type { LoginAuditReport } from '../core/audit/types';
 import type { EffectivePolicy, Policy } from '../core/policy';
 import type { RemoteFileSystem } from '../core/session/remoteFileSystem';
@@ -53,8 +53,7 @@ const LOGIN_STATE_PREFIX = 'secureTransfer.auditLogin/';
 const rank = (s: Severity): number => SEVERITIES.indexOf(s);
 
 export function snapshotOf(report: AuditReport): AuditSnapshot {
-  const findings: Record<string, Severity> = {};
-  for (const f of report.findings) if (!findings[f.id] || rank(f.severity) < rank(findings[f.id])) findings[f.id] = f.severity;
+  const findings = findingSeverities(report.findings);
   const cert = report.facts.ftp?.tls?.certificate;
   const fingerprints = [...(report.facts.ssh?.hostKeys ?? []).map((k) => k.fingerprint), ...(cert ? [cert.fingerprint] : [])];
   return { ...summarizeReport(report), probedAt: report.probedAt, findings, fingerprints: [...new Set(fingerprints)].sort(), certificateDaysLeft: cert?.daysLeft };
@@ -219,7 +218,8 @@ export class AuditMonitor implements vscode.Disposable {
     const { loginActivityDetail } = await import('../core/audit/auditLogin');
     const server = serverOrigin(profile);
     const key = storedOrigin(profile);
-    const asSnapshot = (r: LoginAuditReport | undefined): AuditSnapshot | undefined => r && snapshotOf({ probedAt: r.checkedAt, findings: r.findings, facts: {} } as unknown as AuditReport);
+    // Login reports are compared as the probes' are (alertReasons), by their findings alone.
+    const asSnapshot = (r: LoginAuditReport | undefined): AuditSnapshot | undefined => r && { probedAt: r.checkedAt, findings: findingSeverities(r.findings), fingerprints: [] };
     const previous = asSnapshot(this.lastLogin(key));
     const current = asSnapshot(report)!;
     const reasons = alertReasons(previous, current, new Map(report.findings.map((f) => [f.id, f.title]))).map((r) => `${r} after logging in`);

@@ -4,7 +4,8 @@
  * from ones already known. Pure orchestration: how one server is audited is the caller's `run`.
  */
 import { describeError, UsageError } from '../errors';
-import { SEVERITIES, type AuditReport, type Finding, type Grade, type Severity } from './types';
+import { isSeverity, severityRank as rank } from './rules/evaluate';
+import type { AuditReport, Finding, Grade, Severity } from './types';
 
 /** One server of a fleet report: its report, or why it could not be audited. */
 export interface FleetEntry {
@@ -79,7 +80,6 @@ export async function auditFleet<T extends { name: string; server: string }>(ite
   return { kind: FLEET_REPORT_KIND, version: 1, generatedAt: new Date(started).toISOString(), durationMs: now() - started, entries };
 }
 
-const rank = (s: Severity): number => SEVERITIES.indexOf(s);
 
 /** The key a finding is compared by: the same rule about the same thing on the same server. */
 export function findingKey(server: string, f: Pick<Finding, 'id' | 'subject'>): string {
@@ -110,7 +110,7 @@ function indexReport(index: BaselineIndex, report: unknown, where: string): stri
   for (const [i, f] of report.findings.entries()) {
     const at = `finding ${i + 1} of ${where}`;
     if (!isObject(f) || typeof f.id !== 'string') return `${at} has no rule "id"`;
-    if (typeof f.severity !== 'string' || !(SEVERITIES as readonly string[]).includes(f.severity)) return `${at} has no valid "severity"`;
+    if (typeof f.severity !== 'string' || !isSeverity(f.severity)) return `${at} has no valid "severity"`;
     if (f.subject !== undefined && typeof f.subject !== 'string') return `${at} has a "subject" that is not text`;
     const key = keyOf(server, { id: f.id, subject: f.subject as string | undefined });
     const before = index.severities.get(key);

@@ -6,8 +6,9 @@
  * names come from shared profile files and products from servers: every string is escaped here.
  */
 import { serverText } from '../../displayText';
+import { severityRank } from '../rules/evaluate';
 import { capOf, gradeOf, GRADES } from '../rules/grades';
-import { SEVERITIES, type AuditReport, type Grade, type Severity } from '../types';
+import { SEVERITIES, type AuditReport, type Finding, type Grade, type Severity } from '../types';
 import { escapeHtml } from './escape';
 import { relativeTime } from './groups';
 import { contentSecurityPolicy } from './html';
@@ -29,7 +30,6 @@ export interface AuditSummary {
 
 /** A product name is short; whatever a server claims beyond this is cut. */
 const PRODUCT_MAX_CHARS = 80;
-const sevRank = (s: Severity) => SEVERITIES.indexOf(s);
 const gradeRank = (g: Grade) => GRADES.indexOf(g);
 
 /** The finding that explains the grade: the lowest cap first (grades.ts), then the worst severity, then report order. */
@@ -39,9 +39,16 @@ function worstOf<T extends { id: string; severity: Severity }>(findings: readonl
     if (!worst) worst = f;
     else {
       const byCap = gradeRank(capOf(f)) - gradeRank(capOf(worst));
-      if (byCap > 0 || (byCap === 0 && sevRank(f.severity) < sevRank(worst.severity))) worst = f;
+      if (byCap > 0 || (byCap === 0 && severityRank(f.severity) < severityRank(worst.severity))) worst = f;
     }
   }
+  return worst;
+}
+
+/** Rule id → the worst severity its findings had: what is remembered of an audit to tell "new or worse" next time. */
+export function findingSeverities(findings: readonly Pick<Finding, 'id' | 'severity'>[]): Record<string, Severity> {
+  const worst: Record<string, Severity> = {};
+  for (const f of findings) if (!worst[f.id] || severityRank(f.severity) < severityRank(worst[f.id])) worst[f.id] = f.severity;
   return worst;
 }
 

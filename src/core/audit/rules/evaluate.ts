@@ -6,6 +6,11 @@ import { RULES } from './ruleTable';
 
 const RANK: Readonly<Record<Severity, number>> = Object.fromEntries(SEVERITIES.map((s, i) => [s, i])) as Record<Severity, number>;
 
+/** A severity's place on the scale: 0 for critical, the worst; compare with `<` for "worse than". */
+export function severityRank(severity: Severity): number {
+  return RANK[severity];
+}
+
 /** True when `severity` is at least as bad as `threshold`. */
 export function atLeast(severity: Severity, threshold: Severity): boolean {
   return RANK[severity] <= RANK[threshold];

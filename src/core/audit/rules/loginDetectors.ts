@@ -5,7 +5,8 @@
  * SKELETON: filled in by the a-login branch (login-single-factor, home-world-writable) and the a-anon
  * branch (ftp-data-no-session-reuse, ftp-site-commands, ftp-login-prot-c, ftp-login-ccc).
  */
-import { SEVERITIES, type LoginFacts, type Severity } from '../types';
+import type { LoginFacts, Severity } from '../types';
+import { worstSeverity } from './evaluate';
 import type { FolderFact, FtpLoginFacts } from '../../session/loginFacts';
 import { formatFileMode, permissionLetters } from '../../syntax/fileMode';
 import type { Hit } from './detectors';
@@ -52,14 +53,12 @@ export function siteCommandRisk(name: string): SiteCommandRisk {
   return Object.hasOwn(SITE_COMMAND_RISKS, name.toUpperCase()) ? SITE_COMMAND_RISKS[name.toUpperCase()] : UNKNOWN_SITE_COMMAND;
 }
 
-const RANK: Readonly<Record<Severity, number>> = Object.fromEntries(SEVERITIES.map((s, i) => [s, i])) as Record<Severity, number>;
-
 /** One finding for the SITE commands a logged-in session is offered, as severe as the worst of them. */
 function siteCommands({ facts }: LoginDetectorInput): Hit[] {
   const site = facts.ftp?.site;
   if (!site || site.commands.length === 0) return [];
   const judged = site.commands.map((name) => ({ name, ...siteCommandRisk(name) }));
-  const worst = judged.reduce((a, b) => (RANK[b.severity] < RANK[a.severity] ? b : a)).severity;
+  const worst = worstSeverity(judged)!;
   const notable = judged.filter((c) => c.severity !== 'info');
   const details = notable.map((c) => `SITE ${c.name} ${c.what}`);
   return [
