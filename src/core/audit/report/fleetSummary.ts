@@ -3,8 +3,8 @@
  * counts), and the baseline's new or worse findings. Plain data; each renderer escapes for its format.
  */
 import { findingKey, type BaselineChange, type FleetEntry, type FleetReport } from '../fleet';
-import { SEVERITIES, type Finding } from '../types';
-import { groupFindings } from './groups';
+import type { Finding } from '../types';
+import { countsText, groupFindings } from './groups';
 
 export interface FleetSummaryRow {
   name: string;
@@ -16,11 +16,6 @@ export interface FleetSummaryRow {
   /** `1 critical, 2 high`, or `no findings`; the error sentence for a server not audited. */
   counts: string;
   error?: string;
-}
-
-export function countsText(findings: readonly Finding[]): string {
-  const counts = SEVERITIES.map((s) => [s, findings.filter((f) => f.severity === s).length] as const).filter(([, n]) => n > 0);
-  return counts.length ? counts.map(([s, n]) => `${n} ${s}`).join(', ') : 'no findings';
 }
 
 export function summaryRow(entry: FleetEntry): FleetSummaryRow {

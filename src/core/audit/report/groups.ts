@@ -67,3 +67,9 @@ export function gradeLine(report: Pick<AuditReport, 'grade' | 'product'>): strin
   const line = parts.filter(Boolean).join(' · ');
   return line || undefined;
 }
+
+/** `1 critical, 2 high`, or `no findings`: a report's findings counted per severity, worst first. */
+export function countsText(findings: readonly Pick<Finding, 'severity'>[]): string {
+  const counts = SEVERITIES.map((s) => [s, findings.filter((f) => f.severity === s).length] as const).filter(([, n]) => n > 0);
+  return counts.length ? counts.map(([s, n]) => `${n} ${s}`).join(', ') : 'no findings';
+}

@@ -1,13 +1,11 @@
 /** The terminal report: findings grouped by severity, worst first, each with its evidence and fix. */
 import { SEVERITIES, type AuditReport } from '../types';
 import { printable } from './escape';
-import { gradeLine } from './groups';
+import { countsText, gradeLine } from './groups';
 import { BASELINES } from '../rules/baselines';
 
 export function renderText(report: AuditReport): string {
-  const counts = SEVERITIES.map((s) => [s, report.findings.filter((f) => f.severity === s).length] as const).filter(([, n]) => n > 0);
-  const summary = counts.length ? counts.map(([s, n]) => `${n} ${s}`).join(', ') : 'no findings';
-  const lines = [`Audit of ${report.server} at ${report.probedAt} (${(report.durationMs / 1000).toFixed(1)} s): ${summary}`];
+  const lines = [`Audit of ${report.server} at ${report.probedAt} (${(report.durationMs / 1000).toFixed(1)} s): ${countsText(report.findings)}`];
   const about = gradeLine(report);
   if (about) lines.push(printable(about));
   for (const severity of SEVERITIES) {
