@@ -15,7 +15,7 @@
  * (Layer 9, above connect.ts, whose resolveServer, proxyCommandDial and knownHostsFilesFor it reuses.)
  */
 import { lookup } from 'node:dns/promises';
-import { auditServer, knownIdentities, type AuditOptions } from './audit/auditServer';
+import { auditServer, knownHostsIdentities, knownIdentities, type AuditOptions } from './audit/auditServer';
 import type { ActivityLog } from './audit/activityLog';
 import type { AuditReport, AuditTarget, KnownIdentity, ProbeDial } from './audit/types';
 import { knownHostsFilesFor, proxyCommandDial, resolveServer } from './connect';
@@ -28,7 +28,6 @@ import { planRoute, type PlannedHop } from './session/routePlan';
 import { proxyFor } from './session/proxy';
 import type { SshConfigOptions, SshHostConfig } from './sshconfig/types';
 import { localUserName } from './sshconfig/localUser';
-import { loadKnownHosts, lookupHost } from './trust/knownHosts';
 import type { TrustStore } from './trust/trustStore';
 
 export interface AuditProfileContext {
@@ -103,9 +102,7 @@ export async function profileAuditRoute(profile: Profile, ctx: AuditProfileConte
 async function knownIdentitiesFor(ctx: AuditProfileContext, target: AuditTarget, trust: { host: string; port: number }, pins: string[], sshHost?: SshHostConfig): Promise<KnownIdentity[]> {
   const fromStore = knownIdentities({ ...target, host: trust.host, port: trust.port }, await ctx.trustStore.all(), pins);
   if (target.protocol !== 'sftp') return fromStore;
-  const files = await knownHostsFilesFor(ctx, sshHost);
-  const entries = lookupHost(await loadKnownHosts(files), trust.host, trust.port).keys;
-  return [...fromStore, ...entries.map((e) => ({ fingerprint: e.fingerprint, keyType: e.keyType, source: `${e.file}:${e.line}` }))];
+  return [...fromStore, ...(await knownHostsIdentities(await knownHostsFilesFor(ctx, sshHost), trust.host, trust.port))];
 }
 
 /**

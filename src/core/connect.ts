@@ -475,7 +475,6 @@ export async function knownHostsFilesFor(ctx: Pick<ConnectContext, 'knownHostsFi
   return [...base, ...added];
 }
 
-
 /**
  * The profile with what ~/.ssh/config says filled in where the profile (or URL) is silent — OpenSSH's
  * rule that the command line beats the config, and the config beats the defaults:

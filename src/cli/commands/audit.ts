@@ -30,10 +30,9 @@ import { describeError, UsageError } from '../../core/errors';
 import { defaultStateDir } from '../../core/paths';
 import { parseUrl } from '../../core/profiles/url';
 import { normalizeFingerprint } from '../../core/syntax/fingerprint';
-import { loadKnownHosts, lookupHost } from '../../core/trust/knownHosts';
 import { TrustStore } from '../../core/trust/trustStore';
 import { activityLog, sshConfigOptions, stderrLogger } from '../connection';
-import { auditServer, knownIdentities, type AuditOptions } from '../../core/audit/auditServer';
+import { auditServer, knownHostsIdentities, knownIdentities, type AuditOptions } from '../../core/audit/auditServer';
 import { proxyFor } from '../../core/session/proxy';
 import { atLeast, isSeverity, worstSeverity } from '../../core/audit/rules/evaluate';
 import { renderJson } from '../../core/audit/report/json';
@@ -113,9 +112,7 @@ async function knownFor(ctx: CliContext, target: AuditTarget, pins: string[], kn
   const records = await TrustStore.inDir(defaultStateDir(ctx.env)).all();
   const known = knownIdentities(target, records, pins);
   if (target.protocol !== 'sftp') return known;
-  const files = knownHostsFiles?.map((f) => path.resolve(ctx.cwd, f));
-  const entries = lookupHost(await loadKnownHosts(files), target.host, target.port).keys;
-  return [...known, ...entries.map((e) => ({ fingerprint: e.fingerprint, keyType: e.keyType, source: `${e.file}:${e.line}` }))];
+  return [...known, ...(await knownHostsIdentities(knownHostsFiles?.map((f) => path.resolve(ctx.cwd, f)), target.host, target.port))];
 }
 
 /** `--parallel N`: 1 to MAX_FLEET_CONCURRENCY. */

@@ -4,6 +4,7 @@
  * `audit` command and the extension's panel call it directly.
  */
 import { SecureTransferError, describeError } from '../errors';
+import { loadKnownHosts, lookupHost } from '../trust/knownHosts';
 import type { TrustRecord } from '../trust/types';
 import { serverOrigin } from '../profiles/serverAddress';
 import { probeFtp } from './probes/ftpProbe';
@@ -126,4 +127,10 @@ export function knownIdentities(target: AuditTarget, records: readonly TrustReco
     .filter((r) => r.kind === kind && r.host === host && r.port === target.port)
     .map((r) => ({ fingerprint: r.fingerprint, keyType: kind === 'host-key' ? r.keyType : undefined, source: 'the trust store' }));
   return [...pins.map((fingerprint) => ({ fingerprint, source: 'the pinned fingerprint' })), ...fromStore];
+}
+
+/** The keys OpenSSH known_hosts files hold for host:port (default files when `files` is undefined), in the form the rules use. */
+export async function knownHostsIdentities(files: string[] | undefined, host: string, port: number): Promise<KnownIdentity[]> {
+  const entries = lookupHost(await loadKnownHosts(files), host, port).keys;
+  return entries.map((e) => ({ fingerprint: e.fingerprint, keyType: e.keyType, source: `${e.file}:${e.line}` }));
 }
