@@ -80,6 +80,12 @@ export interface FileTransferOptions extends OpOptions {
   onNote?: (note: string) => void;
 }
 
+/** One range of a ranged parallel transfer (transfer/ranged.ts). */
+export interface RangeOptions extends OpOptions {
+  /** Bytes of this range moved so far (contiguous from `start`). */
+  onProgress?: (bytes: number) => void;
+}
+
 export interface ServerCapabilities {
   /** `posix-rename@openssh.com`: rename that atomically replaces the target. */
   atomicRename: boolean;
@@ -143,6 +149,20 @@ export interface RemoteFileSystem {
   /** Fast paths for whole files (pipelined requests where the protocol allows). */
   downloadFile(remotePath: string, localPath: string, opts?: FileTransferOptions): Promise<void>;
   uploadFile(localPath: string, remotePath: string, opts?: FileTransferOptions): Promise<void>;
+
+  /**
+   * Ranged parallel transfers (transfer/ranged.ts; optional): bytes [start, end) of the remote file
+   * written into the open local descriptor `fd` at the same offsets. On failure rejects with a
+   * PartialTransferError (session/sftpPipeline.ts) whose `committed` is the contiguous bytes from
+   * `start` known written. Several ranges of one file run at once, each on its own session. An
+   * implementation that must end its session to stop at `end` (FTP) closes it itself.
+   */
+  downloadRange?(remotePath: string, fd: number, start: number, end: number, opts?: RangeOptions): Promise<void>;
+  /**
+   * Bytes [start, end) of the local file written to the existing remote file at the same offsets
+   * (the engine creates the file first), without truncating it; failures as downloadRange.
+   */
+  uploadRange?(localPath: string, remotePath: string, start: number, end: number, opts?: RangeOptions): Promise<void>;
 
   /** Creates the folder and any missing parents (mkdir -p); an existing folder is fine. */
   mkdir(path: string, opts?: OpOptions): Promise<void>;

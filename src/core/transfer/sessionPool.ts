@@ -82,25 +82,56 @@ export class SessionPool {
       if (this.closed) throw new SecureTransferError('The transfer was stopped: its connections are closed.', 'failure', 'pool-closed');
       this.dropDead();
       const free = this.members.filter((m) => m.rfs.connected && m.busy < this.shape.lanesPerSession).sort((a, b) => a.busy - b.busy)[0];
-      if (free) {
-        free.busy++;
-        let released = false;
-        return {
-          rfs: free.rfs,
-          release: () => {
-            if (released) return;
-            released = true;
-            free.busy--;
-            this.wakeAll();
-          },
-        };
-      }
+      if (free) return this.lease(free);
       if (this.canOpen()) {
         await this.openOne();
         continue;
       }
       await this.waitForChange(signal);
     }
+  }
+
+  /**
+   * Leases on up to `n` DIFFERENT sessions (ranged parallel transfers: one range per connection),
+   * opening sessions as the pool's limit allows; at least one. Fewer when the pool can't open more
+   * (no factory, a server limiting connections): the caller splits into as many ranges as it got.
+   */
+  async spread(n: number, signal?: AbortSignal): Promise<Array<{ rfs: RemoteFileSystem; release: () => void }>> {
+    const leases: Array<{ rfs: RemoteFileSystem; release: () => void }> = [await this.acquire(signal)];
+    try {
+      while (leases.length < n) {
+        if (signal?.aborted) throw new CancelledError();
+        this.dropDead();
+        const taken = new Set(leases.map((l) => l.rfs));
+        const other = this.members.find((m) => m.rfs.connected && !taken.has(m.rfs) && m.busy < this.shape.lanesPerSession);
+        if (other) {
+          leases.push(this.lease(other));
+          continue;
+        }
+        if (!this.canOpen()) break;
+        const before = this.members.length;
+        await this.openOne();
+        if (this.members.length === before && !this.canOpen()) break;
+      }
+    } catch (err) {
+      for (const l of leases) l.release();
+      throw err;
+    }
+    return leases;
+  }
+
+  private lease(m: Member): { rfs: RemoteFileSystem; release: () => void } {
+    m.busy++;
+    let released = false;
+    return {
+      rfs: m.rfs,
+      release: () => {
+        if (released) return;
+        released = true;
+        m.busy--;
+        this.wakeAll();
+      },
+    };
   }
 
   /** Closes the sessions the pool opened. */
