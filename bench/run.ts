@@ -622,10 +622,12 @@ async function main(): Promise<void> {
   for (const plan of plans) {
     const load = load1();
     console.log(`\n== ${plan.title} (load ${load.toFixed(2)})`);
+    const t0 = Date.now();
     const { scenario, notes } = await measure(plan, scratch);
+    const took = (Date.now() - t0) / 1000;
     const table = markdownTable(scenario) + notes.map((x) => `\nNote: ${x}\n`).join('');
     console.log(table);
-    sections.push(`### ${plan.title}\n\nLoad average (1 min) at the start of this scenario: ${load.toFixed(2)}.\n\n${table}`);
+    sections.push(`### ${plan.title}\n\nLoad average (1 min) at the start of this scenario: ${load.toFixed(2)}; the scenario took ${took.toFixed(0)} s (all tools, all rounds).\n\n${table}`);
     const vs = verdicts(scenario);
     summary.push(...vs);
     if (!CONFIG.profile) continue;
@@ -644,10 +646,11 @@ async function main(): Promise<void> {
   for (const plan of growthPlans) {
     const load = load1();
     console.log(`\n== growth: ${plan.title} (load ${load.toFixed(2)})`);
+    const t0 = Date.now();
     const { scenario, notes } = await measure(plan, scratch);
     console.log(markdownTable(scenario));
     growthScenarios.push(scenario);
-    growthLoads.push(`${plan.title}: ${load.toFixed(2)}`);
+    growthLoads.push(`${plan.title}: ${load.toFixed(2)} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
     for (const x of notes) growthLoads.push(`Note: ${x}`);
   }
 
@@ -696,7 +699,7 @@ async function main(): Promise<void> {
           `Time and peak RSS of our CLI and the reference as the work grows (${CONFIG.growthRounds} round(s) each; median). Goal: RSS flat with file size, ≤ 150 MB for 1 GiB.`,
           '',
           growthTable(growthScenarios),
-          `Load average (1 min) at the start of each growth row: ${growthLoads.join('; ')}.`,
+          `Load average (1 min) at the start of each growth row (and how long the row took): ${growthLoads.join('; ')}.`,
           '',
         ]
       : []),
