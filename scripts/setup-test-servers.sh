@@ -13,7 +13,7 @@ APT_OPTS=(-y -q -o DPkg::Lock::Timeout=300)
 
 PACKAGES=(openssh-server openssh-client libpam-google-authenticator vsftpd openssl ssh-audit sslscan lftp
   gnome-keyring libsecret-1-0 libsecret-tools dbus dbus-x11 libsodium23 libpcre2-posix3 libhiredis0.14
-  libmemcached11 libmemcachedutil2 procps microsocks tinyproxy)
+  libmemcached11 libmemcachedutil2 procps microsocks tinyproxy time)
 UNPACKED=(proftpd-core proftpd-mod-crypto pure-ftpd)
 
 step() { printf '[setup-test-servers] %s\n' "$*"; }
@@ -86,6 +86,7 @@ check google-authenticator bash -c 'test -x /usr/bin/google-authenticator && ls 
 check ssh-audit bash -c 'ssh-audit --help 2>&1 | grep -m1 -i "ssh-audit"'
 check sslscan bash -c 'sslscan --version 2>&1 | grep -m1 -iv "^$"'
 check lftp bash -c 'lftp --version | head -n 1'
+check time bash -c '/usr/bin/time --version 2>&1 | head -n 1'
 check gnome-keyring-daemon gnome-keyring-daemon --version
 check secret-tool bash -c 'command -v secret-tool'
 check dbus-run-session bash -c 'dbus-run-session --version | head -n 1'
