@@ -8,6 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, rmSync, promises as fs } from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { clientKeys, MiB, startSshd, stopAll, TEST_USER, writeRandomFile } from '../test/harness';
@@ -17,11 +18,32 @@ import { TrustStore } from '../src/core/trust/trustStore';
 import { refuseUnknown } from '../src/core/trust/types';
 import { download, upload } from '../src/core/transfer/engine';
 import { SessionPool } from '../src/core/transfer/sessionPool';
-import { RANGED_SESSIONS, RangeRecords } from '../src/core/transfer/ranged';
+import { RANGED_RULES, RangeRecords } from '../src/core/transfer/ranged';
 
 const MB = Number(process.env.BENCH_RANGED_MB ?? 256);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SESSIONS = (process.env.BENCH_SESSIONS ?? '1,2,3,4').split(',').map(Number);
+/** A round-trip time added by a relay in this process (half each way), as over a WAN: `BENCH_RTT_MS=20`. */
+const RTT_MS = Number(process.env.BENCH_RTT_MS ?? 0);
+
+/** Forwards to `port`, every chunk delayed by `oneWayMs` (timers of one delay fire in order). */
+async function delayRelay(port: number, oneWayMs: number): Promise<number> {
+  const server = net.createServer((client) => {
+    const upstream = net.connect(port, '127.0.0.1');
+    upstream.setNoDelay(true);
+    client.setNoDelay(true);
+    const pipe = (from: net.Socket, to: net.Socket) => {
+      from.on('data', (d) => void setTimeout(() => to.writable && to.write(d), oneWayMs));
+      from.on('end', () => void setTimeout(() => to.end(), oneWayMs));
+      from.on('error', () => to.destroy());
+    };
+    pipe(client, upstream);
+    pipe(upstream, client);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  server.unref();
+  return (server.address() as net.AddressInfo).port;
+}
 
 function spawnTimed(cmd: string, args: string[]): Promise<{ seconds: number; stdout: string }> {
   return new Promise((resolve, reject) => {
@@ -38,7 +60,8 @@ function spawnTimed(cmd: string, args: string[]): Promise<{ seconds: number; std
 
 /** One of our runs, in this process (the child): `sessions` 1 = the single-connection path. */
 async function child(dir: string, port: number, fingerprint: string, key: string, direction: string, sessions: number, from: string, to: string): Promise<void> {
-  (RANGED_SESSIONS as Record<string, number>).sftp = sessions;
+  // Spread whatever the round trip (the rule is what this measures).
+  Object.assign(RANGED_RULES.sftp, { sessions, minRoundTripMs: 0 });
   const trustStore = new TrustStore(path.join(dir, `trust-${process.pid}.json`));
   const open = () =>
     connectSftp({
@@ -55,7 +78,8 @@ async function child(dir: string, port: number, fingerprint: string, key: string
   } finally {
     await pool.close();
   }
-  process.stdout.write(JSON.stringify({ maxRssKiB: process.resourceUsage().maxRSS }));
+  const use = process.resourceUsage();
+  process.stdout.write(JSON.stringify({ maxRssKiB: use.maxRSS, cpuSeconds: (use.userCPUTime + use.systemCPUTime) / 1e6 }));
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -74,9 +98,10 @@ async function main(): Promise<void> {
   await new Promise((r) => spawn('chown', ['-R', `${TEST_USER.name}:`, remote]).on('close', r));
   const [sshd, keys] = await Promise.all([startSshd(), clientKeys()]);
   const key = keys.ed25519.privateKeyFile;
+  const port = RTT_MS > 0 ? await delayRelay(sshd.port, RTT_MS / 2) : sshd.port;
   const knownHosts = path.join(base, 'known_hosts');
   const hostKey = (await fs.readFile(sshd.hostKeys![0].publicKeyFile, 'utf8')).trim().split(' ').slice(0, 2).join(' ');
-  await fs.writeFile(knownHosts, `[127.0.0.1]:${sshd.port} ${hostKey}\n`);
+  await fs.writeFile(knownHosts, `[127.0.0.1]:${port} ${hostKey}\n`);
   const sshOptions = [
     ...['-o', 'Ciphers=aes128-gcm@openssh.com', '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'GlobalKnownHostsFile=/dev/null'],
     ...['-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-i', key],
@@ -86,15 +111,16 @@ async function main(): Promise<void> {
   const sftp = async (cmd: string) => {
     const batch = path.join(base, 'batch');
     await fs.writeFile(batch, cmd + '\n');
-    return spawnTimed('sftp', ['-q', '-P', String(sshd.port), ...sshOptions, '-b', batch, `${TEST_USER.name}@127.0.0.1`]);
+    return spawnTimed('sftp', ['-q', '-P', String(port), ...sshOptions, '-b', batch, `${TEST_USER.name}@127.0.0.1`]);
   };
   const ours = (direction: 'get' | 'put', n: number) =>
-    spawnTimed(process.execPath, [__filename, 'child', base, String(sshd.port), sshd.hostKeys![0].fingerprint, key, direction, String(n), direction === 'get' ? R('big.bin') : L('big.bin'), direction === 'get' ? L(`dl-${n}.bin`) : R(`up-${n}.bin`)]);
-  const rows = new Map<string, { s: number[]; rss: number[] }>();
-  const note = (name: string, seconds: number, rss = 0) => {
-    const row = rows.get(name) ?? { s: [], rss: [] };
+    spawnTimed(process.execPath, [__filename, 'child', base, String(port), sshd.hostKeys![0].fingerprint, key, direction, String(n), direction === 'get' ? R('big.bin') : L('big.bin'), direction === 'get' ? L(`dl-${n}.bin`) : R(`up-${n}.bin`)]);
+  const rows = new Map<string, { s: number[]; rss: number[]; cpu: number[] }>();
+  const note = (name: string, seconds: number, rss = 0, cpu = 0) => {
+    const row = rows.get(name) ?? { s: [], rss: [], cpu: [] };
     row.s.push(seconds);
     row.rss.push(rss);
+    row.cpu.push(cpu);
     rows.set(name, row);
   };
   const loads: number[] = [];
@@ -106,17 +132,18 @@ async function main(): Promise<void> {
       for (const n of SESSIONS) {
         await fs.rm(direction === 'get' ? L(`dl-${n}.bin`) : R(`up-${n}.bin`), { force: true });
         const r = await ours(direction, n);
-        note(`${direction} ours ×${n}`, r.seconds, (JSON.parse(r.stdout) as { maxRssKiB: number }).maxRssKiB / 1024);
+        const used = JSON.parse(r.stdout) as { maxRssKiB: number; cpuSeconds: number };
+        note(`${direction} ours ×${n}`, r.seconds, used.maxRssKiB / 1024, used.cpuSeconds);
       }
     }
   }
-  console.log(`${MB} MiB, ${ROUNDS} rounds, ${os.cpus().length} × ${os.cpus()[0]?.model}; load at round starts: ${loads.map((l) => l.toFixed(2)).join(', ')}`);
-  console.log('| run | MB/s median [min–max] | ratio to sftp | peak RSS MB |');
-  console.log('|---|---|---|---|');
+  console.log(`${MB} MiB, ${ROUNDS} rounds, added RTT ${RTT_MS} ms, ${os.cpus().length} × ${os.cpus()[0]?.model}; load at round starts: ${loads.map((l) => l.toFixed(2)).join(', ')}`);
+  console.log('| run | MB/s median [min–max] | ratio to sftp | peak RSS MB | client CPU s/GiB |');
+  console.log('|---|---|---|---|---|');
   for (const [name, row] of rows) {
     const base = rows.get(`${name.slice(0, 3)} sftp`)!;
     const rate = (s: number) => (MB * MiB) / 1e6 / s;
-    console.log(`| ${name} | ${rate(median(row.s)).toFixed(0)} [${rate(Math.max(...row.s)).toFixed(0)}–${rate(Math.min(...row.s)).toFixed(0)}] | ${(median(base.s) / median(row.s)).toFixed(2)} | ${row.rss[0] ? Math.max(...row.rss).toFixed(0) : '—'} |`);
+    console.log(`| ${name} | ${rate(median(row.s)).toFixed(0)} [${rate(Math.max(...row.s)).toFixed(0)}–${rate(Math.min(...row.s)).toFixed(0)}] | ${(median(base.s) / median(row.s)).toFixed(2)} | ${row.rss[0] ? Math.max(...row.rss).toFixed(0) : '—'} | ${row.cpu[0] ? ((median(row.cpu) * 1024) / MB).toFixed(2) : '—'} |`);
   }
 }
 

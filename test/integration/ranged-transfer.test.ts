@@ -20,7 +20,7 @@ import { CancelledError, SecureTransferError } from '../../src/core/errors';
 import { download, upload } from '../../src/core/transfer/engine';
 import { SessionPool } from '../../src/core/transfer/sessionPool';
 import { isPartialName } from '../../src/core/transfer/partialName';
-import { coveredBytes, parseRecord, RANGED_MIN_BYTES, RangeRecords } from '../../src/core/transfer/ranged';
+import { coveredBytes, parseRecord, RANGED_MIN_BYTES, RANGED_RULES, RangeRecords } from '../../src/core/transfer/ranged';
 
 after(stopAll);
 
@@ -80,10 +80,14 @@ function spied(rfs: RemoteFileSystem, id: number, spy: Spy, size: number, hooks:
 }
 
 describe('ranged parallel transfers over OpenSSH', { timeout: 240_000 }, () => {
+  after(() => void Object.assign(RANGED_RULES.sftp, loopbackRule));
   let server: RunningServer;
   let store: TrustStore;
 
+  const loopbackRule = { ...RANGED_RULES.sftp };
   before(async () => {
+    // Loopback is far below the round trip from which SFTP spreads by default: spread anyway here.
+    Object.assign(RANGED_RULES.sftp, { minRoundTripMs: 0 });
     server = await startSshd();
     const { local } = await scratchDir('ranged-trust');
     store = new TrustStore(path.join(local, 'trust.json'));
@@ -153,6 +157,25 @@ describe('ranged parallel transfers over OpenSSH', { timeout: 240_000 }, () => {
       assert.deepEqual((await fs.readdir(remote)).filter(isPartialName), []);
       assert.deepEqual(await fs.readdir(records.dir), []);
     } finally {
+      await close();
+    }
+  });
+
+  test('on loopback (a round trip far below the rule) SFTP keeps one session by default', async () => {
+    const { local, remote, records } = await setup('ranged-rtt');
+    const src = path.join(remote, 'big.bin');
+    const want = await writeRandomFile(src, SIZE);
+    const spy: Spy = { ranges: [], opened: 0 };
+    const { pool: p, close } = await pool(spy);
+    const saved = RANGED_RULES.sftp.minRoundTripMs;
+    Object.assign(RANGED_RULES.sftp, loopbackRule);
+    try {
+      await download(p, src, path.join(local, 'copy.bin'), { rangeRecords: records });
+      assert.deepEqual(spy.ranges, [], 'no range was asked for');
+      assert.equal(spy.opened, 1, 'no second session was opened');
+      assert.equal(await sha256File(path.join(local, 'copy.bin')), want);
+    } finally {
+      Object.assign(RANGED_RULES.sftp, { minRoundTripMs: saved });
       await close();
     }
   });

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { coveredBytes, mergeRanges, missingRanges, parseRecord, RangeRecords, splitWork, withRangeSessions } from '../../src/core/transfer/ranged';
 import { isOlderPartialOf, isPartialName, partialName, rangedPartialName } from '../../src/core/transfer/partialName';
 import { SessionPool } from '../../src/core/transfer/sessionPool';
@@ -86,10 +87,13 @@ test('the ranged partial has its own name: never taken for the prefix partial, s
   assert.ok(isOlderPartialOf(prefix, ranged));
 });
 
-function fakeSession(id: number, ranges: boolean): RemoteFileSystem {
+/** `rttMs`: how long its stat takes (the round trip ranged.ts measures). */
+function fakeSession(id: number, ranges: boolean, rttMs = 6): RemoteFileSystem {
   return {
     protocol: 'sftp',
     connected: true,
+    homeDir: '/',
+    stat: () => delay(rttMs),
     id,
     ...(ranges ? { downloadRange: async () => undefined } : {}),
   } as unknown as RemoteFileSystem;
@@ -112,4 +116,9 @@ test('one session, or sessions without ranges, keep the single-connection path',
   assert.equal(await seen(pool, false), 1);
   assert.equal(n, 0);
   assert.equal(await seen(pool), 2);
+  // A short round trip (loopback): one SFTP stream is CPU-bound, so no spreading, no extra login.
+  n = 0;
+  const near = new SessionPool({ seed: fakeSession(0, true, 0), factory: async () => fakeSession(++n, true, 0) });
+  assert.equal(await seen(near), 1);
+  assert.equal(n, 0);
 });

@@ -5,7 +5,7 @@
  * stream carries.
  *
  * When: the file has at least RANGED_MIN_BYTES, no prefix partial of it is waiting to be resumed, the
- * pool gives leases on two or more DIFFERENT sessions (SessionPool.spread) and every one of them
+ * link's round trip makes one stream latency-bound (RANGED_RULES), the pool gives leases on two or more DIFFERENT sessions (SessionPool.spread) and every one of them
  * offers the range operations. Otherwise the file moves over one session exactly as before. The pool
  * only has a factory where another login asks the user nothing (sessionReuse.ts), so "one session
  * where a login would ask again" holds here without a rule of its own.
@@ -45,8 +45,30 @@ const MiB = 1024 * 1024;
  */
 export const RANGED_MIN_BYTES = 64 * MiB;
 
-/** Sessions one large file is spread over, at most (measured; see docs/architecture.md). */
-export const RANGED_SESSIONS: Readonly<Record<Protocol, number>> = { sftp: 2, ftpes: 4, ftps: 4 };
+/**
+ * Per protocol: the sessions one large file is spread over, at most, and the round trip from which a
+ * single stream is latency-bound, so that spreading pays (measured: docs/architecture.md, "Ranged
+ * transfers"). One SSH stream carries at most its channel window per round trip (2 MiB: OpenSSH's
+ * sshd for uploads, ssh2's for downloads), and ssh2 is single-threaded: on loopback (≈0.1 ms) one
+ * session already runs at the CPU's limit and a second one cost 5–12%; from about 4 ms the window,
+ * not the CPU, is the limit (2 MiB / 4 ms ≈ 500 MB/s and falling), and each session adds its window.
+ */
+export const RANGED_RULES: Readonly<Record<Protocol, { sessions: number; minRoundTripMs: number }>> = {
+  sftp: { sessions: 2, minRoundTripMs: 4 },
+  ftpes: { sessions: 4, minRoundTripMs: 0 },
+  ftps: { sessions: 4, minRoundTripMs: 0 },
+};
+
+/** The fastest of three `stat`s of the login folder: the round trip, with little of the machine's load in it. */
+export async function roundTripMs(rfs: RemoteFileSystem, signal?: AbortSignal): Promise<number> {
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const t0 = process.hrtime.bigint();
+    await rfs.stat(rfs.homeDir, { signal });
+    best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return best;
+}
 
 /** Ranges start on MiB boundaries (page- and request-aligned; a record stays short). */
 const RANGE_ALIGN = MiB;
@@ -204,7 +226,10 @@ export async function withRangeSessions<T>(
 ): Promise<T> {
   if (!qualifies) return pool.use((rfs) => fn(rfs), signal);
   const first = await pool.any(signal);
-  const leases: Lease[] = await pool.spread(RANGED_SESSIONS[first.protocol], signal);
+  const rule = RANGED_RULES[first.protocol];
+  // A link so short that one stream is CPU-bound gains nothing from more sessions: one lane, as always.
+  if (rule.sessions < 2 || (rule.minRoundTripMs > 0 && (await roundTripMs(first, signal)) < rule.minRoundTripMs)) return pool.use((rfs) => fn(rfs), signal);
+  const leases: Lease[] = await pool.spread(rule.sessions, signal);
   try {
     const spread = leases.length >= 2 && leases.every((l) => offers(l.rfs)) ? leases.map((l) => l.rfs) : undefined;
     // Back to one session: the others' lanes are given back at once.
