@@ -132,6 +132,7 @@ async function main(): Promise<void> {
       for (const n of SESSIONS) {
         await fs.rm(direction === 'get' ? L(`dl-${n}.bin`) : R(`up-${n}.bin`), { force: true });
         const r = await ours(direction, n);
+        await fs.rm(direction === 'get' ? L(`dl-${n}.bin`) : R(`up-${n}.bin`), { force: true }); // tmpfs is RAM
         const used = JSON.parse(r.stdout) as { maxRssKiB: number; cpuSeconds: number };
         note(`${direction} ours ×${n}`, r.seconds, used.maxRssKiB / 1024, used.cpuSeconds);
       }

@@ -671,7 +671,9 @@ export class SftpFileSystem implements RemoteFileSystem {
   private rangeOptions(opts?: RangeOptions): PipelineOptions {
     return {
       chunkSize: this.chunkSize,
-      inFlight: CONCURRENCY,
+      // Half a whole file's: several ranges run at once, and a range's session is window-bound
+      // anyway (ranged.ts RANGED_RULES), so this keeps a 1 GiB transfer's memory flat.
+      inFlight: CONCURRENCY / 2,
       signal: opts?.signal,
       connectionLost: this.connectionLost.signal,
       deadlines: this.deadlines,

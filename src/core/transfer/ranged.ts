@@ -228,7 +228,7 @@ export async function withRangeSessions<T>(
   const first = await pool.any(signal);
   const rule = RANGED_RULES[first.protocol];
   // A link so short that one stream is CPU-bound gains nothing from more sessions: one lane, as always.
-  if (rule.sessions < 2 || (rule.minRoundTripMs > 0 && (await roundTripMs(first, signal)) < rule.minRoundTripMs)) return pool.use((rfs) => fn(rfs), signal);
+  if (rule.sessions < 2 || !offers(first) || (rule.minRoundTripMs > 0 && (await roundTripMs(first, signal)) < rule.minRoundTripMs)) return pool.use((rfs) => fn(rfs), signal);
   const leases: Lease[] = await pool.spread(rule.sessions, signal);
   try {
     const spread = leases.length >= 2 && leases.every((l) => offers(l.rfs)) ? leases.map((l) => l.rfs) : undefined;
