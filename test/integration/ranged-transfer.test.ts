@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { promises as fs, write } from 'node:fs';
 import { promisify } from 'node:util';
 import * as path from 'node:path';
-import { MiB, scratchDir, sha256File, startSshd, stopAll, TEST_USER, writeRandomFile, type RunningServer } from '../harness';
+import { MiB, scratchDir, sha256File, startSshd, startTcpProxy, stopAll, TEST_USER, writeRandomFile, type RunningServer } from '../harness';
 import { connectSftp } from '../../src/core/session/sftp';
 import { staticCredentials } from '../../src/core/session/credentials';
 import type { RangeOptions, RemoteFileSystem, RemoteHash } from '../../src/core/session/remoteFileSystem';
@@ -93,9 +93,9 @@ describe('ranged parallel transfers over OpenSSH', { timeout: 240_000 }, () => {
     store = new TrustStore(path.join(local, 'trust.json'));
   });
 
-  const open = () =>
+  const open = (port = server.port) =>
     connectSftp({
-      server: { protocol: 'sftp', host: server.host, port: server.port, username: TEST_USER.name },
+      server: { protocol: 'sftp', host: server.host, port, username: TEST_USER.name },
       credentials: staticCredentials(TEST_USER.password),
       trust: { pinned: server.hostKeys!.map((k) => k.fingerprint), knownHostsFiles: [], trustStore: store, decide: refuseUnknown },
       connectTimeoutMs: 10_000,
@@ -232,6 +232,35 @@ describe('ranged parallel transfers over OpenSSH', { timeout: 240_000 }, () => {
       assert.deepEqual((await fs.readdir(path.dirname(dest))).filter(isPartialName), []);
     });
   }
+
+  test('a connection dropped under one range: the rerun moves only what is missing', async () => {
+    const { local, remote, records } = await setup('ranged-drop');
+    const src = path.join(remote, 'big.bin');
+    const dest = path.join(local, 'copy.bin');
+    const want = await writeRandomFile(src, SIZE);
+    // The seed connects directly; the second session runs through a relay that cuts it mid-range.
+    const proxy = await startTcpProxy({ host: server.host, port: server.port }, { cutAfterBytes: 20 * MiB });
+    const seed = await open();
+    const cut = new SessionPool({ seed, factory: () => open(proxy.port) });
+    try {
+      await assert.rejects(download(cut, src, dest, { rangeRecords: records }), (err: unknown) => err instanceof SecureTransferError);
+    } finally {
+      await cut.close();
+      await proxy.stop();
+    }
+    await assert.rejects(fs.stat(dest), 'nothing in place after the drop');
+    const covered = await recordCovered(records);
+    assert.ok(covered > 0 && covered < SIZE, `the record holds part of the file (${covered})`);
+    const again = new SessionPool({ seed, factory: () => open() });
+    try {
+      const result = await download(again, src, dest, { rangeRecords: records });
+      assert.equal(result.movedBytes, SIZE - covered, 'only the missing bytes moved');
+    } finally {
+      await again.close();
+      await seed.close();
+    }
+    assert.equal(await sha256File(dest), want);
+  });
 
   test('a symlink planted at the ranged partial is not followed (download and upload)', async () => {
     const { local, remote, records } = await setup('ranged-plant');

@@ -378,7 +378,7 @@ export async function rangedDownload(sessions: RemoteFileSystem[], job: RangedJo
       fd = await openLocalPartial(partial, found.size).catch(() => undefined);
       const st = fd === undefined ? undefined : await fstat(fd);
       const reaches = Math.max(0, ...record.done.map((r) => r.end));
-      if (!st || st.ino !== record.ino || st.dev !== record.dev || st.size < reaches) {
+      if (!st || st.ino !== record.ino || st.dev !== record.dev || st.size < reaches || st.size > job.size) {
         if (fd !== undefined) await close(fd).catch(() => undefined);
         fd = undefined;
       }
@@ -450,7 +450,7 @@ export async function rangedUpload(sessions: RemoteFileSystem[], job: RangedJob,
   if (record) {
     // lstat: a link planted at the name shows as a link and is never written through.
     const there = await (rfs.lstat ? rfs.lstat(partial, opt) : rfs.stat(partial, opt)).catch((err: unknown) => (err instanceof NotFoundError ? undefined : Promise.reject(err)));
-    if (there?.type !== 'file' || there.size < Math.max(0, ...record.done.map((r) => r.end))) record = undefined;
+    if (there?.type !== 'file' || there.size < Math.max(0, ...record.done.map((r) => r.end)) || there.size > job.size) record = undefined;
   }
   if (!record) {
     await ctx.records.remove(key);
