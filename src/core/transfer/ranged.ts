@@ -40,8 +40,11 @@ import type { SessionPool } from './sessionPool';
 const MiB = 1024 * 1024;
 
 /**
- * Files from this size on are split (bench/README.md, notes: on loopback a 256 MiB SFTP download
- * over 2 sessions beat one; below ~64 MiB the extra logins and the hash check cost more than they win).
+ * Files from this size on are split. Spreading has fixed costs: another login (about ten round trips
+ * and 0.1–0.2 s of CPU on each side here), the round-trip probe, the record. On a link where it pays
+ * (RANGED_RULES: one stream ≤ 2 MiB per round trip, e.g. ~100 MB/s at 20 ms) a 64 MiB file takes
+ * ~0.6 s over one stream and ~0.3 s over two, so the second login (~0.2 s at 20 ms) just pays off;
+ * below that it doesn't (an estimate from those figures: no WAN here to measure it on).
  */
 export const RANGED_MIN_BYTES = 64 * MiB;
 
