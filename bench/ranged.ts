@@ -41,7 +41,6 @@ async function delayRelay(port: number, oneWayMs: number): Promise<number> {
     pipe(upstream, client);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  server.unref();
   return (server.address() as net.AddressInfo).port;
 }
 
@@ -59,13 +58,14 @@ function spawnTimed(cmd: string, args: string[]): Promise<{ seconds: number; std
 }
 
 /** One of our runs, in this process (the child): `sessions` 1 = the single-connection path. */
-async function child(dir: string, port: number, fingerprint: string, key: string, direction: string, sessions: number, from: string, to: string): Promise<void> {
+async function child(dir: string, ports: number[], fingerprint: string, key: string, direction: string, sessions: number, from: string, to: string): Promise<void> {
   // Spread whatever the round trip (the rule is what this measures).
   Object.assign(RANGED_RULES.sftp, { sessions, minRoundTripMs: 0 });
   const trustStore = new TrustStore(path.join(dir, `trust-${process.pid}.json`));
+  let opened = 0;
   const open = () =>
     connectSftp({
-      server: { protocol: 'sftp', host: '127.0.0.1', port, username: TEST_USER.name },
+      server: { protocol: 'sftp', host: '127.0.0.1', port: ports[opened++ % ports.length], username: TEST_USER.name },
       credentials: staticCredentials(),
       trust: { pinned: [fingerprint], knownHostsFiles: [], trustStore, decide: refuseUnknown },
       identityFile: key,
@@ -98,7 +98,10 @@ async function main(): Promise<void> {
   await new Promise((r) => spawn('chown', ['-R', `${TEST_USER.name}:`, remote]).on('close', r));
   const [sshd, keys] = await Promise.all([startSshd(), clientKeys()]);
   const key = keys.ed25519.privateKeyFile;
-  const port = RTT_MS > 0 ? await delayRelay(sshd.port, RTT_MS / 2) : sshd.port;
+  // One relay process per session (a relay is single-threaded: shared, it would be the limit).
+  const relays = RTT_MS > 0 ? await Promise.all(Array.from({ length: Math.max(...SESSIONS) }, () => startRelay(sshd.port, RTT_MS / 2))) : [];
+  const port = relays[0]?.port ?? sshd.port;
+  const ports = relays.length > 0 ? relays.map((r) => r.port).join(',') : String(port);
   const knownHosts = path.join(base, 'known_hosts');
   const hostKey = (await fs.readFile(sshd.hostKeys![0].publicKeyFile, 'utf8')).trim().split(' ').slice(0, 2).join(' ');
   await fs.writeFile(knownHosts, `[127.0.0.1]:${port} ${hostKey}\n`);
@@ -114,7 +117,7 @@ async function main(): Promise<void> {
     return spawnTimed('sftp', ['-q', '-P', String(port), ...sshOptions, '-b', batch, `${TEST_USER.name}@127.0.0.1`]);
   };
   const ours = (direction: 'get' | 'put', n: number) =>
-    spawnTimed(process.execPath, [__filename, 'child', base, String(port), sshd.hostKeys![0].fingerprint, key, direction, String(n), direction === 'get' ? R('big.bin') : L('big.bin'), direction === 'get' ? L(`dl-${n}.bin`) : R(`up-${n}.bin`)]);
+    spawnTimed(process.execPath, [__filename, 'child', base, ports, sshd.hostKeys![0].fingerprint, key, direction, String(n), direction === 'get' ? R('big.bin') : L('big.bin'), direction === 'get' ? L(`dl-${n}.bin`) : R(`up-${n}.bin`)]);
   const rows = new Map<string, { s: number[]; rss: number[]; cpu: number[] }>();
   const note = (name: string, seconds: number, rss = 0, cpu = 0) => {
     const row = rows.get(name) ?? { s: [], rss: [], cpu: [] };
@@ -148,9 +151,21 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[2] === 'child') {
+/** A relay in its own process; resolves with its port once it listens. */
+function startRelay(target: number, oneWayMs: number): Promise<{ port: number }> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [__filename, 'relay', String(target), String(oneWayMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    proc.stdout.once('data', (d) => resolve({ port: Number(String(d).trim()) }));
+    proc.on('error', reject);
+    process.on('exit', () => proc.kill());
+  });
+}
+
+if (process.argv[2] === 'relay') {
+  void delayRelay(Number(process.argv[3]), Number(process.argv[4])).then((p) => process.stdout.write(`${p}\n`));
+} else if (process.argv[2] === 'child') {
   const [, , , dir, port, fp, key, direction, n, from, to] = process.argv;
-  child(dir, Number(port), fp, key, direction, Number(n), from, to).then(
+  child(dir, port.split(',').map(Number), fp, key, direction, Number(n), from, to).then(
     () => process.exit(0),
     (err: unknown) => {
       console.error(err);
