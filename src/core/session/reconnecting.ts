@@ -18,6 +18,7 @@ import type {
   HashOptions,
   LoginMethod,
   OpOptions,
+  RangeOptions,
   ReadOptions,
   RemoteEntry,
   RemoteFileSystem,
@@ -85,6 +86,8 @@ export class ReconnectingFileSystem implements RemoteFileSystem {
     this.settings = { ...DEFAULTS, ...definedOnly(opts) };
     this.log = opts.log ?? silentLogger;
     this.watch(first);
+    if (first.downloadRange) this.downloadRange = (remotePath, fd, start, end, o) => this.once(o?.signal, (s) => s.downloadRange!(remotePath, fd, start, end, o));
+    if (first.uploadRange) this.uploadRange = (localPath, remotePath, start, end, o) => this.once(o?.signal, (s) => s.uploadRange!(localPath, remotePath, start, end, o));
   }
 
   /** Connects once (no retry: a first connection that fails is the user's to see) and wraps it. */
@@ -192,6 +195,13 @@ export class ReconnectingFileSystem implements RemoteFileSystem {
   uploadFile(localPath: string, remotePath: string, opts?: FileTransferOptions): Promise<void> {
     return this.once(opts?.signal, (s) => s.uploadFile(localPath, remotePath, opts));
   }
+
+  /**
+   * Ranged transfers, where the session offers them (checked on the first session: a reconnect opens
+   * the same kind). Never repeated after a drop: the engine's range record says what is missing.
+   */
+  downloadRange?: (remotePath: string, fd: number, start: number, end: number, opts?: RangeOptions) => Promise<void>;
+  uploadRange?: (localPath: string, remotePath: string, start: number, end: number, opts?: RangeOptions) => Promise<void>;
 
   mkdir(path: string, opts?: OpOptions): Promise<void> {
     return this.once(opts?.signal, (s) => s.mkdir(path, opts));

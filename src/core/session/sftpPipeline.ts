@@ -403,6 +403,68 @@ export async function pipelinedDownload(ch: SftpChannel, remotePath: string, loc
 }
 
 /**
+ * Ranged parallel transfers (transfer/ranged.ts): bytes [start, end) of `remotePath` read with
+ * `inFlight` requests and written into the open local descriptor `fd` at the same offsets. The file
+ * is never cut (other ranges of it are written at the same time); a failure reports the contiguous
+ * bytes from `start` known written in PartialTransferError.committed.
+ */
+export async function pipelinedDownloadRange(ch: SftpChannel, remotePath: string, fd: number, start: number, end: number, opts: PipelineOptions): Promise<void> {
+  if (opts.signal?.aborted) throw new CancelledError();
+  const lost = guardOf(opts, remotePath);
+  const handle = await call<Buffer>((cb) => ch.open(remotePath, 'r', cb), lost, 'OPEN');
+  try {
+    const writer = new GatheringWriter(fd);
+    const result = await pump(end, start, opts, (pos, len, buf, local) =>
+      call<number>((cb) => ch.read(handle, buf, 0, len, pos, cb), lost, 'READ').then(async (n) => {
+        if (n > 0) await local(() => writer.write(buf.subarray(0, n), pos));
+        return n;
+      }),
+    );
+    if (result.error !== undefined) throw new PartialTransferError(result.error, result.committed - start);
+  } finally {
+    await closeQuietly(ch, handle, lost);
+  }
+}
+
+/**
+ * Bytes [start, end) of `localPath` written to the EXISTING remote file at the same offsets (opened
+ * 'r+': never created, never truncated; the engine created it exclusively first). Resolves once the
+ * server acknowledged CLOSE; failures as pipelinedDownloadRange.
+ */
+export async function pipelinedUploadRange(ch: SftpChannel, localPath: string, remotePath: string, start: number, end: number, opts: PipelineOptions): Promise<void> {
+  if (opts.signal?.aborted) throw new CancelledError();
+  const fd = await fsOpen(localPath, 'r');
+  try {
+    const lost = guardOf(opts, remotePath);
+    const handle = await call<Buffer>((cb) => ch.open(remotePath, 'r+', cb), lost, 'OPEN');
+    let result: { committed: number; error?: unknown };
+    try {
+      result = await pump(end, start, opts, async (pos, len, buf, local) => {
+        const n = await local(() => new Promise<number>((resolve, reject) => fs.read(fd, buf, 0, len, pos, (err, got) => (err ? reject(err) : resolve(got)))));
+        if (n === 0) return 0;
+        await call<void>((cb) => ch.write(handle, buf, 0, n, pos, (err) => cb(err, undefined)), lost, 'WRITE');
+        return n;
+      });
+    } catch (err) {
+      await closeQuietly(ch, handle, lost);
+      throw err;
+    }
+    if (result.error !== undefined) {
+      await closeQuietly(ch, handle, lost);
+      throw new PartialTransferError(result.error, result.committed - start);
+    }
+    try {
+      await call<void>((cb) => ch.close(handle, (err) => cb(err, undefined)), lost, 'CLOSE');
+    } catch (err) {
+      // Every write was acknowledged, but the server did not confirm the file: nothing is known safe.
+      throw new PartialTransferError(err, 0);
+    }
+  } finally {
+    await fsClose(fd).catch(() => undefined);
+  }
+}
+
+/**
  * Uploads `localPath` into `remotePath` from `offset`. A failure reports the completed prefix in
  * PartialTransferError.committed; bytes past it may have landed too (servers may reorder writes).
  * With `mode`, resolves modeSet: false when the server refused to set it.

@@ -26,6 +26,7 @@ import { runBounded } from './queue';
 import { ConflictError, sameVersion, versionOf, type RemoteStateStore } from './remoteState';
 import { remote, safeLocalJoin } from './remotePath';
 import { SessionPool } from './sessionPool';
+import { keepRangedPartial, offersDownloadRanges, offersUploadRanges, RANGED_MIN_BYTES, RangeRecords, rangedDownload, rangedUpload, withRangeSessions } from './ranged';
 import { isWithin, linkChainInFolder, MAX_FOLLOWED_LINKS, SKIP_REASONS, wouldLoop, type SkippedEntry, type WalkedDir } from './symlinks';
 
 export type { SkippedEntry } from './symlinks';
@@ -66,6 +67,8 @@ export interface TransferOptions {
    * links to files inside the tree are copied, every other link is skipped with a note). See symlinks.ts.
    */
   followSymlinks?: boolean;
+  /** Where ranged transfers of large files keep their resume records (ranged.ts; default: the state folder). */
+  rangeRecords?: RangeRecords;
 }
 
 export interface TransferResult {
@@ -229,6 +232,11 @@ async function matchesServerHash(mover: FileMover): Promise<boolean | undefined>
   return (await hashLocalFile(mover.localFile(), theirs.algorithm)) === theirs.hex;
 }
 
+/** What a ranged transfer (ranged.ts) needs of the engine. */
+function rangedContext(opts: TransferOptions, session: RemoteFileSystem, onBytes: (bytes: number) => void) {
+  return { signal: opts.signal, records: opts.rangeRecords ?? RangeRecords.inStateDir(), origin: originOf(session), onBytes, hashLocal: hashLocalFile };
+}
+
 /** Best effort: a stale partial that can't be deleted now is retried by the next transfer. */
 async function deleteStale(job: FileJob, remove: (p: string) => Promise<void>): Promise<void> {
   for (const p of job.stale) await remove(p).catch(() => undefined);
@@ -303,7 +311,8 @@ async function runJobs(
   jobs: FileJob[],
   opts: TransferOptions,
   skipped: SkippedEntry[],
-  one: (rfs: RemoteFileSystem, job: FileJob, note: (text: string) => void, onBytes: (n: number) => void) => Promise<void>,
+  one: (rfs: RemoteFileSystem, job: FileJob, note: (text: string) => void, onBytes: (n: number) => void, spread?: RemoteFileSystem[]) => Promise<void>,
+  offersRanges?: (rfs: RemoteFileSystem) => boolean,
 ): Promise<TransferResult> {
   // Every job in flight listens to the caller's signal: many listeners are expected, not a leak.
   if (opts.signal) setMaxListeners(0, opts.signal);
@@ -319,7 +328,8 @@ async function runJobs(
     ordered,
     opts.concurrency ?? pool.capacity,
     (job) =>
-      pool.use(async (rfs) => {
+      // A large file may spread over several sessions (ranged.ts); every other one takes one lane.
+      withRangeSessions(pool, offersRanges !== undefined && job.size >= RANGED_MIN_BYTES && job.offset === 0, offersRanges ?? (() => false), opts.signal, async (rfs, spread) => {
         let seen = 0;
         const note = (text: string): void => {
           if (!result.notes.includes(text)) result.notes.push(text);
@@ -332,7 +342,7 @@ async function runJobs(
             result.movedBytes += bytes - seen;
             seen = bytes;
             onFile?.({ type: 'progress', file: job, bytes: Math.min(job.size, job.offset + bytes) });
-          });
+          }, spread);
         } catch (err) {
           onFile?.({ type: 'failed', file: job, error: err });
           throw err;
@@ -344,7 +354,7 @@ async function runJobs(
         if (job.verified) result.verifiedByHash++;
         meter.fileDone();
         opts.onFileDone?.(job.to, job.size);
-      }, opts.signal),
+      }),
     opts.signal,
   );
   meter.finish();
@@ -429,11 +439,13 @@ async function downloadPlanned(
     const skipped: SkippedEntry[] = [];
     const jobs: FileJob[] = [];
     await plan(pool, rfs, jobs, skipped);
-    return await runJobs(pool, jobs, opts, skipped, async (session, job, note, onBytes) => {
+    return await runJobs(pool, jobs, opts, skipped, async (session, job, note, onBytes, spread) => {
+      if (spread) keepRangedPartial(job, path.join, path.dirname, path.basename);
       await deleteStale(job, (p) => fs.rm(p, { force: true }));
       const get = (offset: number, onMoved: (bytes: number) => void) =>
         session.downloadFile(job.from, job.partial, { offset, size: job.size, signal: opts.signal, onProgress: (p) => onMoved(p.bytes) });
-      await moveChecked(
+      if (spread) await rangedDownload(spread, job, rangedContext(opts, session, onBytes));
+      else await moveChecked(
         job,
         {
           transfer: (offset, onMoved) =>
@@ -456,7 +468,7 @@ async function downloadPlanned(
       // Checked again by descriptor, given the target's mode (or the remote one for a new file) and time, renamed.
       await placeLocalPartial(job.partial, job.to, job.remoteMode, mtime || undefined);
       if (job.version) await opts.remoteState?.set(job.from, job.version);
-    });
+    }, offersDownloadRanges);
   } finally {
     if (owned) await pool.close();
   }
@@ -820,7 +832,8 @@ async function uploadPlanned(
     }
     throwIfAborted(opts.signal);
 
-    return await runJobs(pool, jobs, opts, skipped, async (session, job, note, onBytes) => {
+    return await runJobs(pool, jobs, opts, skipped, async (session, job, note, onBytes, spread) => {
+      if (spread) keepRangedPartial(job, remote.join, remote.dirname, remote.basename);
       await deleteStale(job, (p) => session.delete(p, { signal: opts.signal }));
       const mode = await finalUploadMode(session, job, opts.signal);
       const put = (offset: number, onMoved: (bytes: number) => void) =>
@@ -831,7 +844,10 @@ async function uploadPlanned(
           ...(mode !== undefined ? { mode, ...(job.targetGid !== undefined ? { gid: job.targetGid } : {}) } : {}),
           onNote: note,
         });
-      await moveChecked(
+      if (spread) {
+        const gid = mode !== undefined ? job.targetGid : undefined;
+        await rangedUpload(spread, job, { ...rangedContext(opts, session, onBytes), mode, gid, note, join: remote.join, dirname: remote.dirname, basename: remote.basename });
+      } else await moveChecked(
         job,
         {
           transfer: (offset, onMoved) =>
@@ -853,7 +869,7 @@ async function uploadPlanned(
       if (opts.preserveTimes && job.mtimeMs !== undefined && !(await session.setTimes?.(job.partial, job.mtimeMs, { signal: opts.signal }))) note(TIMES_NOT_SET.upload);
       await session.rename(job.partial, job.to, { overwrite: true, signal: opts.signal });
       if (opts.remoteState) await opts.remoteState.set(job.to, versionOf(await session.stat(job.to, { signal: opts.signal })));
-    });
+    }, offersUploadRanges);
   } finally {
     if (owned) await pool.close();
   }

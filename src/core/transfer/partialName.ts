@@ -68,6 +68,16 @@ export function freshPartialName(partial: string): string {
   return `${stemOf(partial)}${randomBytes(VERSION_ID_HEX / 2).toString('hex')}${SUFFIX}`;
 }
 
+/**
+ * The partial name of a ranged parallel transfer (transfer/ranged.ts) of the same target and source
+ * version as `partial`: it has holes until every range is in, so it must never be found as a prefix
+ * partial by a single-connection run (another name), yet it shares the stem, so such a run deletes it
+ * as an older partial of the same target. Only its resume record (ranged.ts) makes it resumable.
+ */
+export function rangedPartialName(partial: string): string {
+  return `${stemOf(partial)}${hexId(VERSION_ID_HEX, partial, 'ranged')}${SUFFIX}`;
+}
+
 /** Everything but the version id: the same for every partial of one target. */
 function stemOf(partial: string): string {
   return partial.slice(0, partial.length - SUFFIX.length - VERSION_ID_HEX);
