@@ -8,7 +8,8 @@
 // (errors are ours), so splitting them off can't break an `instanceof`. The .vsix still ships
 // without node_modules.
 import * as esbuild from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -57,6 +58,72 @@ const vendorPlugin = {
   },
 };
 
+/**
+ * `import * as vscode from 'vscode'` in each of our modules would copy the whole API object again
+ * (esbuild's __toESM), ~40 times at activation. Through one re-exporting module, it is copied once.
+ */
+const SHARED_NAMESPACE = 'secure-transfer-vscode';
+const sharedImports = {
+  name: 'shared-vscode-import',
+  setup(build) {
+    build.onResolve({ filter: /^vscode$/ }, (args) =>
+      args.namespace === SHARED_NAMESPACE ? { path: args.path, external: true } : { path: args.path, namespace: SHARED_NAMESPACE },
+    );
+    build.onLoad({ filter: /.*/, namespace: SHARED_NAMESPACE }, (args) => ({ contents: `export * from ${JSON.stringify(args.path)};`, loader: 'js' }));
+  },
+};
+
+/**
+ * Node modules that cost milliseconds to load (node:crypto ~5 ms) and that activation itself doesn't
+ * call: our modules import them at the top, so each is a module object whose members load it on
+ * first use. A member used at a module's top level just loads it then.
+ */
+const LAZY_BUILTINS = ['node:crypto', 'node:dns/promises', 'node:timers/promises'];
+const LAZY_BUILTIN_NAMESPACE = 'secure-transfer-lazy-builtin';
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(build) {
+    const require = createRequire(import.meta.url);
+    build.onResolve({ filter: new RegExp(`^(${LAZY_BUILTINS.map(escapeRegExp).join('|')})$`) }, (args) =>
+      args.namespace === LAZY_BUILTIN_NAMESPACE ? { path: args.path, external: true } : { path: args.path, namespace: LAZY_BUILTIN_NAMESPACE },
+    );
+    build.onLoad({ filter: /.*/, namespace: LAZY_BUILTIN_NAMESPACE }, (args) => ({
+      contents: [
+        `let loaded;`,
+        `const load = () => (loaded ??= require(${JSON.stringify(args.path)}));`,
+        `for (const name of ${JSON.stringify(Object.keys(require(args.path)))}) Object.defineProperty(exports, name, { get: () => load()[name], enumerable: true });`,
+      ].join('\n'),
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * ajv's generated profile validator (~90 KiB with its schema) is needed only once there is a profile
+ * to check: it is a file of its own, dist/profile-validator.js, required on first use. It holds
+ * plain functions (no classes of ours), so a separate copy can't break an `instanceof`.
+ */
+const PROFILE_VALIDATOR = { source: 'src/core/profiles/profileSchema.generated.ts', file: 'profile-validator.js' };
+const LAZY_LOCAL_NAMESPACE = 'secure-transfer-lazy-local';
+const lazyProfileValidator = {
+  name: 'lazy-profile-validator',
+  setup(build) {
+    build.onResolve({ filter: /\/profileSchema\.generated$/ }, () => ({ path: PROFILE_VALIDATOR.file, namespace: LAZY_LOCAL_NAMESPACE }));
+    build.onLoad({ filter: /.*/, namespace: LAZY_LOCAL_NAMESPACE }, () => {
+      const names = [...readFileSync(path.join(ROOT, PROFILE_VALIDATOR.source), 'utf8').matchAll(/^export const (\w+)/gm)].map((m) => m[1]);
+      return {
+        contents: [
+          'let loaded;',
+          `const load = () => (loaded ??= require(${JSON.stringify(`./${PROFILE_VALIDATOR.file}`)}));`,
+          `for (const name of ${JSON.stringify(names)}) Object.defineProperty(exports, name, { get: () => load()[name], enumerable: true });`,
+        ].join('\n'),
+        loader: 'js',
+      };
+    });
+    build.onResolve({ filter: new RegExp(`^\\./${escapeRegExp(PROFILE_VALIDATOR.file)}$`), namespace: LAZY_LOCAL_NAMESPACE }, (args) => ({ path: args.path, external: true }));
+  },
+};
+
 /** A vendor file's entry: one loader per specifier, so a subpath doesn't run the whole package. */
 function vendorEntry(specifiers) {
   const loaders = specifiers.map((s) => `  ${JSON.stringify(s)}: () => require(${JSON.stringify(s)}),`).join('\n');
@@ -64,30 +131,103 @@ function vendorEntry(specifiers) {
 }
 
 /**
- * esbuild options of the extension bundle and of each vendor bundle.
+ * esbuild options of the extension bundle and of each vendor bundle. The extension's options are
+ * those of the first stage (ESM with code splitting, see buildExtension).
  * @param {{ outdir?: string, entry?: string, minify?: boolean, sourcemap?: boolean }} options
  */
 export function extensionBuildOptions({ outdir = path.join(ROOT, 'dist'), entry = path.join(ROOT, 'src/extension/extension.ts'), minify = false, sourcemap = true } = {}) {
   const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify, sourcemap, logLevel: 'warning', absWorkingDir: ROOT, define: versionDefine() };
   return {
-    extension: { ...common, entryPoints: [entry], outfile: path.join(outdir, 'extension.js'), external: EXTERNAL, plugins: [vendorPlugin] },
-    vendor: Object.entries(VENDOR_BUNDLES).map(([file, specifiers]) => ({
-      ...common,
-      stdin: { contents: vendorEntry(specifiers), resolveDir: ROOT, sourcefile: `vendor/${file}.js`, loader: 'js' },
-      outfile: path.join(outdir, 'vendor', `${file}.js`),
-      external: NATIVE_EXTERNALS,
-    })),
+    extension: {
+      ...common, format: 'esm', splitting: true, minify: false, sourcemap: sourcemap ? 'inline' : false, write: false, metafile: true,
+      entryPoints: { extension: entry }, outdir, chunkNames: 'chunk-[hash]', external: EXTERNAL, plugins: [sharedImports, lazyBuiltins, lazyProfileValidator, vendorPlugin],
+    },
+    vendor: [
+      ...Object.entries(VENDOR_BUNDLES).map(([file, specifiers]) => ({
+        ...common,
+        stdin: { contents: vendorEntry(specifiers), resolveDir: ROOT, sourcefile: `vendor/${file}.js`, loader: 'js' },
+        outfile: path.join(outdir, 'vendor', `${file}.js`),
+        external: NATIVE_EXTERNALS,
+      })),
+      { ...common, entryPoints: [path.join(ROOT, PROFILE_VALIDATOR.source)], outfile: path.join(outdir, PROFILE_VALIDATOR.file) },
+    ],
   };
 }
 
+const CHUNK = /^chunk-[A-Z0-9]+\.js$/;
+const STAGE1 = 'secure-transfer-stage1';
+/** The extension.js export through which later chunks reach the chunks bundled into it. */
+const STATIC_CHUNKS = '__secureTransferChunks';
+
 /**
- * Builds dist/extension.js and dist/vendor/*.js. With `watch`, the extension is rebuilt on change
- * (the vendor files only change with node_modules).
+ * The second stage: the first (ESM, code-split) stage's files become CommonJS, as VS Code's extension
+ * host loads it. extension.js takes in every chunk activation imports statically (one file to read,
+ * not ~25); each chunk activation doesn't need (what only a command, a connection or an audit uses)
+ * stays a file of its own, dist/chunk-*.js, required on first use (a dynamic `import()` becomes a
+ * `require` in a promise), so V8 neither reads nor parses it at activation. Such a chunk reaches the
+ * code it shares with activation through extension.js (one instance of every module and class).
+ * Source maps chain through the first stage's inline maps back to src/.
+ */
+async function commonJsStage(stage1, { outdir, minify, sourcemap }) {
+  const files = new Map(stage1.outputFiles.map((f) => [path.basename(f.path), f.text]));
+  // The chunks extension.js imports statically, directly or through one another.
+  const outputs = new Map(Object.entries(stage1.metafile.outputs).map(([file, meta]) => [path.basename(file), meta]));
+  const inEntry = new Set();
+  for (const stack = ['extension.js']; stack.length; ) {
+    for (const { path: imported, kind, external } of outputs.get(stack.pop())?.imports ?? []) {
+      const name = path.basename(imported);
+      if (external || kind !== 'import-statement' || !CHUNK.test(name) || inEntry.has(name)) continue;
+      inEntry.add(name);
+      stack.push(name);
+    }
+  }
+  const fromStage1 = (bundlingEntry) => ({
+    name: 'stage1-files',
+    setup(build) {
+      build.onResolve({ filter: /^stage1:/ }, (args) => ({ path: args.path.slice('stage1:'.length), namespace: STAGE1 }));
+      build.onResolve({ filter: /^\.\/chunk-[A-Z0-9]+\.js$/, namespace: STAGE1 }, (args) => {
+        const name = args.path.slice(2);
+        if (!inEntry.has(name)) return { path: args.path, external: true }; // a file of its own, next to this one
+        return bundlingEntry ? { path: name, namespace: STAGE1 } : { path: name, namespace: `${STAGE1}-via-entry` };
+      });
+      build.onResolve({ filter: /^\.\/vendor\/[^/]+\.js$/, namespace: STAGE1 }, (args) => ({ path: args.path, external: true }));
+      build.onResolve({ filter: /^\.\/extension\.js$/, namespace: `${STAGE1}-via-entry` }, (args) => ({ path: args.path, external: true }));
+      // ESM output calls require() through esbuild's `__require` shim; a vendor request is a plain require() again.
+      build.onLoad({ filter: /.*/, namespace: STAGE1 }, (args) => ({ contents: files.get(args.path).replace(/\b__require\((?="\.\/vendor\/)/g, 'require('), loader: 'js', resolveDir: ROOT }));
+      build.onLoad({ filter: /.*/, namespace: `${STAGE1}-via-entry` }, (args) => ({ contents: `module.exports = require("./extension.js").${STATIC_CHUNKS}[${JSON.stringify(args.path)}];`, loader: 'js' }));
+      build.onLoad({ filter: /^entry$/, namespace: `${STAGE1}-entry` }, () => ({
+        contents: [
+          'export * from "stage1:extension.js";',
+          ...[...inEntry].map((name, i) => `import * as chunk${i} from ${JSON.stringify(`stage1:${name}`)};`),
+          `export const ${STATIC_CHUNKS} = { ${[...inEntry].map((name, i) => `${JSON.stringify(name)}: chunk${i}`).join(', ')} };`,
+        ].join('\n'),
+        loader: 'js',
+        resolveDir: ROOT,
+      }));
+      build.onResolve({ filter: /^entry$/ }, () => ({ path: 'entry', namespace: `${STAGE1}-entry` }));
+    },
+  });
+  const common = { outdir, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify, sourcemap, logLevel: 'warning', absWorkingDir: ROOT, external: EXTERNAL, supported: { 'dynamic-import': false } };
+  const lazy = [...files.keys()].filter((name) => name !== 'extension.js' && !inEntry.has(name));
+  await Promise.all([
+    esbuild.build({ ...common, entryPoints: { extension: 'entry' }, plugins: [fromStage1(true), vendorPlugin] }),
+    lazy.length && esbuild.build({ ...common, entryPoints: Object.fromEntries(lazy.map((name) => [name.replace(/\.js$/, ''), `stage1:${name}`])), plugins: [fromStage1(false), vendorPlugin] }),
+  ]);
+  // Chunks of earlier builds (their names are content hashes) would otherwise pile up and ship.
+  for (const stale of readdirSync(outdir).filter((f) => CHUNK.test(f.replace(/\.map$/, '')) && !lazy.includes(f.replace(/\.map$/, '')))) rmSync(path.join(outdir, stale), { force: true });
+}
+
+/**
+ * Builds dist/extension.js, its chunks dist/chunk-*.js and dist/vendor/*.js. With `watch`, the
+ * extension is rebuilt on change (the vendor files only change with node_modules).
  * @param {{ outdir?: string, entry?: string, minify?: boolean, sourcemap?: boolean, watch?: boolean }} options
  */
 export async function buildExtension(options = {}) {
   const { extension, vendor } = extensionBuildOptions(options);
+  const { outdir = path.join(ROOT, 'dist'), minify = false, sourcemap = true } = options;
   await Promise.all(vendor.map((v) => esbuild.build(v)));
-  if (options.watch) await (await esbuild.context(extension)).watch();
-  else await esbuild.build(extension);
+  const second = { name: 'commonjs-stage', setup: (build) => build.onEnd((result) => (result.errors.length ? undefined : commonJsStage(result, { outdir, minify, sourcemap }))) };
+  const options1 = { ...extension, plugins: [...extension.plugins, second] };
+  if (options.watch) await (await esbuild.context(options1)).watch();
+  else await esbuild.build(options1);
 }
