@@ -124,6 +124,35 @@ const lazyProfileValidator = {
   },
 };
 
+/**
+ * esbuild's code splitting turns `await import('some-commonjs-package')` into a chunk that exports only
+ * `default`, so `const { lock } = await import('proper-lockfile')` would find nothing. A package
+ * imported dynamically goes through a module that exports its names (read from the package at build
+ * time): the chunk exports those.
+ */
+const DYNAMIC_PACKAGE_NAMESPACE = 'secure-transfer-dynamic-package';
+const dynamicPackageImports = {
+  name: 'dynamic-package-imports',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) =>
+      args.kind === 'dynamic-import' && !args.path.startsWith('node:') && args.namespace === 'file'
+        ? { path: args.path, namespace: DYNAMIC_PACKAGE_NAMESPACE, pluginData: { resolveDir: args.resolveDir } }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: DYNAMIC_PACKAGE_NAMESPACE }, (args) => {
+      const { resolveDir } = args.pluginData;
+      const spec = JSON.stringify(args.path);
+      let names;
+      try {
+        names = Object.keys(createRequire(path.join(resolveDir, 'x.js'))(args.path)).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'default');
+      } catch {
+        return { contents: `export * from ${spec};`, loader: 'js', resolveDir }; // an ESM-only package: its names are static
+      }
+      return { contents: `import * as m from ${spec};\nexport const { ${names.join(', ')} } = m;`, loader: 'js', resolveDir };
+    });
+  },
+};
+
 /** A vendor file's entry: one loader per specifier, so a subpath doesn't run the whole package. */
 function vendorEntry(specifiers) {
   const loaders = specifiers.map((s) => `  ${JSON.stringify(s)}: () => require(${JSON.stringify(s)}),`).join('\n');
@@ -132,15 +161,15 @@ function vendorEntry(specifiers) {
 
 /**
  * esbuild options of the extension bundle and of each vendor bundle. The extension's options are
- * those of the first stage (ESM with code splitting, see buildExtension).
+ * those of the first stage (buildSplit makes it ESM with code splitting, then CommonJS).
  * @param {{ outdir?: string, entry?: string, minify?: boolean, sourcemap?: boolean }} options
  */
 export function extensionBuildOptions({ outdir = path.join(ROOT, 'dist'), entry = path.join(ROOT, 'src/extension/extension.ts'), minify = false, sourcemap = true } = {}) {
   const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify, sourcemap, logLevel: 'warning', absWorkingDir: ROOT, define: versionDefine() };
   return {
     extension: {
-      ...common, format: 'esm', splitting: true, minify: false, sourcemap: sourcemap ? 'inline' : false, write: false, metafile: true,
-      entryPoints: { extension: entry }, outdir, chunkNames: 'chunk-[hash]', external: EXTERNAL, plugins: [sharedImports, lazyBuiltins, lazyProfileValidator, vendorPlugin],
+      bundle: true, platform: 'node', target: 'node20', logLevel: 'warning', absWorkingDir: ROOT, define: versionDefine(),
+      entryPoints: { extension: entry }, external: EXTERNAL, plugins: [dynamicPackageImports, sharedImports, lazyBuiltins, lazyProfileValidator, vendorPlugin],
     },
     vendor: [
       ...Object.entries(VENDOR_BUNDLES).map(([file, specifiers]) => ({
@@ -154,67 +183,82 @@ export function extensionBuildOptions({ outdir = path.join(ROOT, 'dist'), entry 
   };
 }
 
-const CHUNK = /^chunk-[A-Z0-9]+\.js$/;
 const STAGE1 = 'secure-transfer-stage1';
-/** The extension.js export through which later chunks reach the chunks bundled into it. */
+/** The entry's export through which later chunks reach the chunks bundled into it. */
 const STATIC_CHUNKS = '__secureTransferChunks';
 
 /**
  * The second stage: the first (ESM, code-split) stage's files become CommonJS, as VS Code's extension
- * host loads it. extension.js takes in every chunk activation imports statically (one file to read,
- * not ~25); each chunk activation doesn't need (what only a command, a connection or an audit uses)
- * stays a file of its own, dist/chunk-*.js, required on first use (a dynamic `import()` becomes a
- * `require` in a promise), so V8 neither reads nor parses it at activation. Such a chunk reaches the
- * code it shares with activation through extension.js (one instance of every module and class).
- * Source maps chain through the first stage's inline maps back to src/.
+ * host and Node load it. The entry (extension.js, cli.js) takes in every chunk it imports statically
+ * (one file to read, not ~25); each chunk it doesn't import statically (what only a command, a
+ * connection or an audit uses) stays a file of its own, <prefix>-<hash>.js, required on first use (a
+ * dynamic `import()` becomes a `require` in a promise), so V8 neither reads nor parses it at start.
+ * Such a chunk reaches the code it shares with the entry through the entry (one instance of every
+ * module and class). Source maps chain through the first stage's inline maps back to src/.
  */
-async function commonJsStage(stage1, { outdir, minify, sourcemap }) {
-  const files = new Map(stage1.outputFiles.map((f) => [path.basename(f.path), f.text]));
-  // The chunks extension.js imports statically, directly or through one another.
+async function commonJsStage(stage1, { name, chunkPrefix, outdir, minify, sourcemap, external, banner }) {
+  const CHUNK = new RegExp(`^${chunkPrefix}-[A-Z0-9]+\\.js$`);
+  const entryFile = `${name}.js`;
+  const files = new Map(stage1.outputFiles.filter((f) => f.path.endsWith('.js')).map((f) => [path.basename(f.path), f.text]));
+  // The chunks the entry imports statically, directly or through one another.
   const outputs = new Map(Object.entries(stage1.metafile.outputs).map(([file, meta]) => [path.basename(file), meta]));
   const inEntry = new Set();
-  for (const stack = ['extension.js']; stack.length; ) {
-    for (const { path: imported, kind, external } of outputs.get(stack.pop())?.imports ?? []) {
-      const name = path.basename(imported);
-      if (external || kind !== 'import-statement' || !CHUNK.test(name) || inEntry.has(name)) continue;
-      inEntry.add(name);
-      stack.push(name);
+  for (const stack = [entryFile]; stack.length; ) {
+    for (const { path: imported, kind, external: outside } of outputs.get(stack.pop())?.imports ?? []) {
+      const chunk = path.basename(imported);
+      if (outside || kind !== 'import-statement' || !CHUNK.test(chunk) || inEntry.has(chunk)) continue;
+      inEntry.add(chunk);
+      stack.push(chunk);
     }
   }
   const fromStage1 = (bundlingEntry) => ({
     name: 'stage1-files',
     setup(build) {
       build.onResolve({ filter: /^stage1:/ }, (args) => ({ path: args.path.slice('stage1:'.length), namespace: STAGE1 }));
-      build.onResolve({ filter: /^\.\/chunk-[A-Z0-9]+\.js$/, namespace: STAGE1 }, (args) => {
-        const name = args.path.slice(2);
-        if (!inEntry.has(name)) return { path: args.path, external: true }; // a file of its own, next to this one
-        return bundlingEntry ? { path: name, namespace: STAGE1 } : { path: name, namespace: `${STAGE1}-via-entry` };
+      build.onResolve({ filter: new RegExp(`^\\./${chunkPrefix}-[A-Z0-9]+\\.js$`), namespace: STAGE1 }, (args) => {
+        const chunk = args.path.slice(2);
+        if (!inEntry.has(chunk)) return { path: args.path, external: true }; // a file of its own, next to this one
+        return bundlingEntry ? { path: chunk, namespace: STAGE1 } : { path: chunk, namespace: `${STAGE1}-via-entry` };
       });
       build.onResolve({ filter: /^\.\/vendor\/[^/]+\.js$/, namespace: STAGE1 }, (args) => ({ path: args.path, external: true }));
-      build.onResolve({ filter: /^\.\/extension\.js$/, namespace: `${STAGE1}-via-entry` }, (args) => ({ path: args.path, external: true }));
+      build.onResolve({ filter: /^\.\/[\w-]+\.js$/, namespace: `${STAGE1}-via-entry` }, (args) => ({ path: args.path, external: true }));
       // ESM output calls require() through esbuild's `__require` shim; a vendor request is a plain require() again.
       build.onLoad({ filter: /.*/, namespace: STAGE1 }, (args) => ({ contents: files.get(args.path).replace(/\b__require\((?="\.\/vendor\/)/g, 'require('), loader: 'js', resolveDir: ROOT }));
-      build.onLoad({ filter: /.*/, namespace: `${STAGE1}-via-entry` }, (args) => ({ contents: `module.exports = require("./extension.js").${STATIC_CHUNKS}[${JSON.stringify(args.path)}];`, loader: 'js' }));
+      build.onLoad({ filter: /.*/, namespace: `${STAGE1}-via-entry` }, (args) => ({ contents: `module.exports = require(${JSON.stringify(`./${entryFile}`)}).${STATIC_CHUNKS}[${JSON.stringify(args.path)}];`, loader: 'js' }));
+      build.onResolve({ filter: /^entry$/ }, () => ({ path: 'entry', namespace: `${STAGE1}-entry` }));
       build.onLoad({ filter: /^entry$/, namespace: `${STAGE1}-entry` }, () => ({
         contents: [
-          'export * from "stage1:extension.js";',
-          ...[...inEntry].map((name, i) => `import * as chunk${i} from ${JSON.stringify(`stage1:${name}`)};`),
-          `export const ${STATIC_CHUNKS} = { ${[...inEntry].map((name, i) => `${JSON.stringify(name)}: chunk${i}`).join(', ')} };`,
+          `export * from ${JSON.stringify(`stage1:${entryFile}`)};`,
+          ...[...inEntry].map((chunk, i) => `import * as chunk${i} from ${JSON.stringify(`stage1:${chunk}`)};`),
+          `export const ${STATIC_CHUNKS} = { ${[...inEntry].map((chunk, i) => `${JSON.stringify(chunk)}: chunk${i}`).join(', ')} };`,
         ].join('\n'),
         loader: 'js',
         resolveDir: ROOT,
       }));
-      build.onResolve({ filter: /^entry$/ }, () => ({ path: 'entry', namespace: `${STAGE1}-entry` }));
     },
   });
-  const common = { outdir, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify, sourcemap, logLevel: 'warning', absWorkingDir: ROOT, external: EXTERNAL, supported: { 'dynamic-import': false } };
-  const lazy = [...files.keys()].filter((name) => name !== 'extension.js' && !inEntry.has(name));
+  const common = { outdir, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify, sourcemap, logLevel: 'warning', absWorkingDir: ROOT, external, supported: { 'dynamic-import': false } };
+  const lazy = [...files.keys()].filter((file) => file !== entryFile && !inEntry.has(file));
   await Promise.all([
-    esbuild.build({ ...common, entryPoints: { extension: 'entry' }, plugins: [fromStage1(true), vendorPlugin] }),
-    lazy.length && esbuild.build({ ...common, entryPoints: Object.fromEntries(lazy.map((name) => [name.replace(/\.js$/, ''), `stage1:${name}`])), plugins: [fromStage1(false), vendorPlugin] }),
+    esbuild.build({ ...common, entryPoints: { [name]: 'entry' }, plugins: [fromStage1(true), vendorPlugin], ...(banner ? { banner } : {}) }),
+    lazy.length && esbuild.build({ ...common, entryPoints: Object.fromEntries(lazy.map((file) => [file.replace(/\.js$/, ''), `stage1:${file}`])), plugins: [fromStage1(false), vendorPlugin] }),
   ]);
   // Chunks of earlier builds (their names are content hashes) would otherwise pile up and ship.
   for (const stale of readdirSync(outdir).filter((f) => CHUNK.test(f.replace(/\.map$/, '')) && !lazy.includes(f.replace(/\.map$/, '')))) rmSync(path.join(outdir, stale), { force: true });
+}
+
+/**
+ * Builds `stage1` (esbuild options with one entry, `name`) as CommonJS split into `name`.js and
+ * on-demand chunks `chunkPrefix`-<hash>.js in `outdir` (see commonJsStage).
+ */
+export async function buildSplit(stage1, { name, chunkPrefix, outdir, minify = false, sourcemap = true, external = [], banner, watch = false }) {
+  const second = { name: 'commonjs-stage', setup: (build) => build.onEnd((result) => (result.errors.length ? undefined : commonJsStage(result, { name, chunkPrefix, outdir, minify, sourcemap, external, banner }))) };
+  const options = {
+    ...stage1, format: 'esm', splitting: true, minify: false, sourcemap: sourcemap ? 'inline' : false, write: false, metafile: true,
+    outdir, chunkNames: `${chunkPrefix}-[hash]`, plugins: [...(stage1.plugins ?? []), second],
+  };
+  if (watch) await (await esbuild.context(options)).watch();
+  else await esbuild.build(options);
 }
 
 /**
@@ -224,10 +268,7 @@ async function commonJsStage(stage1, { outdir, minify, sourcemap }) {
  */
 export async function buildExtension(options = {}) {
   const { extension, vendor } = extensionBuildOptions(options);
-  const { outdir = path.join(ROOT, 'dist'), minify = false, sourcemap = true } = options;
+  const { outdir = path.join(ROOT, 'dist'), minify = false, sourcemap = true, watch = false } = options;
   await Promise.all(vendor.map((v) => esbuild.build(v)));
-  const second = { name: 'commonjs-stage', setup: (build) => build.onEnd((result) => (result.errors.length ? undefined : commonJsStage(result, { outdir, minify, sourcemap }))) };
-  const options1 = { ...extension, plugins: [...extension.plugins, second] };
-  if (options.watch) await (await esbuild.context(options1)).watch();
-  else await esbuild.build(options1);
+  await buildSplit(extension, { name: 'extension', chunkPrefix: 'chunk', outdir, minify, sourcemap, external: EXTERNAL, watch });
 }
