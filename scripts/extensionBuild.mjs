@@ -220,7 +220,9 @@ async function commonJsStage(stage1, { name, chunkPrefix, outdir, minify, source
         if (!inEntry.has(chunk)) return { path: args.path, external: true }; // a file of its own, next to this one
         return bundlingEntry ? { path: chunk, namespace: STAGE1 } : { path: chunk, namespace: `${STAGE1}-via-entry` };
       });
-      build.onResolve({ filter: /^\.\/vendor\/[^/]+\.js$/, namespace: STAGE1 }, (args) => ({ path: args.path, external: true }));
+      // Everything else the first stage left outside (packages, Node's modules, vendor files) stays outside:
+      // the CLI's packages keep loading from node_modules (ssh2 with its native addon).
+      build.onResolve({ filter: /.*/, namespace: STAGE1 }, (args) => ({ path: args.path, external: true }));
       build.onResolve({ filter: /^\.\/[\w-]+\.js$/, namespace: `${STAGE1}-via-entry` }, (args) => ({ path: args.path, external: true }));
       // ESM output calls require() through esbuild's `__require` shim; a vendor request is a plain require() again.
       build.onLoad({ filter: /.*/, namespace: STAGE1 }, (args) => ({ contents: files.get(args.path).replace(/\b__require\((?="\.\/vendor\/)/g, 'require('), loader: 'js', resolveDir: ROOT }));
@@ -240,8 +242,8 @@ async function commonJsStage(stage1, { name, chunkPrefix, outdir, minify, source
   const common = { outdir, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify, sourcemap, logLevel: 'warning', absWorkingDir: ROOT, external, supported: { 'dynamic-import': false } };
   const lazy = [...files.keys()].filter((file) => file !== entryFile && !inEntry.has(file));
   await Promise.all([
-    esbuild.build({ ...common, entryPoints: { [name]: 'entry' }, plugins: [fromStage1(true), vendorPlugin], ...(banner ? { banner } : {}) }),
-    lazy.length && esbuild.build({ ...common, entryPoints: Object.fromEntries(lazy.map((file) => [file.replace(/\.js$/, ''), `stage1:${file}`])), plugins: [fromStage1(false), vendorPlugin] }),
+    esbuild.build({ ...common, entryPoints: { [name]: 'entry' }, plugins: [fromStage1(true)], ...(banner ? { banner } : {}) }),
+    lazy.length && esbuild.build({ ...common, entryPoints: Object.fromEntries(lazy.map((file) => [file.replace(/\.js$/, ''), `stage1:${file}`])), plugins: [fromStage1(false)] }),
   ]);
   // Chunks of earlier builds (their names are content hashes) would otherwise pile up and ship.
   for (const stale of readdirSync(outdir).filter((f) => CHUNK.test(f.replace(/\.map$/, '')) && !lazy.includes(f.replace(/\.map$/, '')))) rmSync(path.join(outdir, stale), { force: true });
