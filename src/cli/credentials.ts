@@ -10,10 +10,19 @@ import { credentialsFor } from '../core/mfa/provider';
 import type { CliContext } from './context';
 import { askLine } from './tty';
 
-/** The OS keychain, loaded on first use: the native binding is not needed for --help or usage errors. */
+/**
+ * The OS keychain, its native binding loaded on the first question: not for --help, usage errors, nor
+ * a login with a key that needs no passphrase.
+ */
 export async function cliSecretStore(ctx: CliContext): Promise<SecretStore> {
-  const { KeyringSecretStore } = await import('./keyringStore');
-  return new KeyringSecretStore(ctx.env);
+  let loaded: Promise<SecretStore> | undefined;
+  const store = (): Promise<SecretStore> => (loaded ??= import('./keyringStore').then(({ KeyringSecretStore }) => new KeyringSecretStore(ctx.env)));
+  return {
+    get: async (key) => (await store()).get(key),
+    set: async (key, value) => (await store()).set(key, value),
+    delete: async (key) => (await store()).delete(key),
+    keys: async () => (await store()).keys(),
+  };
 }
 
 export async function cliCredentials(ctx: CliContext, profile: Profile, password?: string): Promise<CredentialProvider> {

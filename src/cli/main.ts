@@ -8,7 +8,6 @@ import { VERSION } from '../core/version';
 import type { CliCommand, CliContext } from './context';
 import { PROFILE_FILE_PATH } from '../core/profiles/profileFile';
 import { DEFAULT_REQUEST_TIMEOUT } from '../core/profiles/defaults';
-import { chmodCommand, getCommand, lsCommand, mkdirCommand, mvCommand, putCommand, rmCommand } from './commands/files';
 
 const USAGE = `Usage: secure-transfer <command> [options]
 
@@ -75,14 +74,15 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 refused for security, 4 audit threshold 
 `;
 
 
+/** Each command's code loads when it runs: --version and --help parse none of it, `ls` no transfer code. */
 const COMMANDS: Record<string, () => Promise<CliCommand>> = {
-  ls: async () => lsCommand,
-  get: async () => getCommand,
-  put: async () => putCommand,
-  mkdir: async () => mkdirCommand,
-  rm: async () => rmCommand,
-  mv: async () => mvCommand,
-  chmod: async () => chmodCommand,
+  ls: async () => (await import('./commands/files')).lsCommand,
+  get: async () => (await import('./commands/files')).getCommand,
+  put: async () => (await import('./commands/files')).putCommand,
+  mkdir: async () => (await import('./commands/files')).mkdirCommand,
+  rm: async () => (await import('./commands/files')).rmCommand,
+  mv: async () => (await import('./commands/files')).mvCommand,
+  chmod: async () => (await import('./commands/files')).chmodCommand,
   sync: async () => (await import('./commands/sync')).syncCommand,
   audit: async () => (await import('./commands/audit')).auditCommand,
   test: async () => (await import('./commands/test')).testCommand,

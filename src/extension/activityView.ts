@@ -47,10 +47,9 @@ export class ActivityViewProvider implements vscode.TreeDataProvider<ActivityEnt
   private readonly unsubscribe: () => void;
   private disposed = false;
 
-  constructor(
-    private readonly log: ActivityLog,
-    private readonly locale: string | undefined = safeLocale(vscode.env.language),
-  ) {
+  private readonly locale = displayLocale();
+
+  constructor(private readonly log: ActivityLog) {
     this.unsubscribe = log.onAppend(() => this.refresh());
     void this.watchFolder();
   }
@@ -98,8 +97,8 @@ export class ActivityViewProvider implements vscode.TreeDataProvider<ActivityEnt
 
   getTreeItem(e: ActivityEntry): vscode.TreeItem {
     const item = new vscode.TreeItem(entryLabel(e), vscode.TreeItemCollapsibleState.None);
-    item.description = entryDescription(e, new Date(), this.locale);
-    item.tooltip = entryTooltip(e, this.locale);
+    item.description = entryDescription(e, new Date(), this.locale());
+    item.tooltip = entryTooltip(e, this.locale());
     const color = FAILED.has(e.result) ? new vscode.ThemeColor('errorForeground') : e.result === 'cancelled' ? new vscode.ThemeColor('disabledForeground') : undefined;
     item.iconPath = new vscode.ThemeIcon(ICONS[e.action] ?? 'circle-outline', color);
     item.contextValue = `activity.${e.action}`;
@@ -140,10 +139,9 @@ export class ActivityDocuments implements vscode.TextDocumentContentProvider, vs
   readonly onDidChange = this.changed.event;
   private readonly unsubscribe: () => void;
 
-  constructor(
-    private readonly log: ActivityLog,
-    private readonly locale: string | undefined = safeLocale(vscode.env.language),
-  ) {
+  private readonly locale = displayLocale();
+
+  constructor(private readonly log: ActivityLog) {
     this.unsubscribe = log.onAppend(() => {
       for (const doc of vscode.workspace.textDocuments) if (doc.uri.scheme === ACTIVITY_SCHEME) this.changed.fire(doc.uri);
     });
@@ -153,13 +151,22 @@ export class ActivityDocuments implements vscode.TextDocumentContentProvider, vs
     const filter = filterOf(uri);
     const entries = (await this.log.read()).filter((e) => matchesFilter(e, filter));
     const title = `Secure Transfer activity — ${describeFilter(filter)} (${entries.length} entries, oldest first, local times)`;
-    return [title, '', ...entries.map((e) => formatEntry(e, this.locale)), ''].join('\n');
+    return [title, '', ...entries.map((e) => formatEntry(e, this.locale())), ''].join('\n');
   }
 
   dispose(): void {
     this.unsubscribe();
     this.changed.dispose();
   }
+}
+
+/**
+ * VS Code's display language when Intl knows it, asked on first use: checking it sets up ICU's
+ * date formats, which would cost activation several milliseconds for a view that may never show.
+ */
+function displayLocale(): () => string | undefined {
+  let known: { locale: string | undefined } | undefined;
+  return () => (known ??= { locale: safeLocale(vscode.env.language) }).locale;
 }
 
 export function activityUri(filter: ActivityFilter): vscode.Uri {

@@ -64,6 +64,14 @@ export interface ProbeOptions {
 
 const MARK = 'ACTIVATION-PROBE ';
 
+/**
+ * The extension's own files: the bundle and the chunks next to it (scripts/extensionBuild.mjs splits
+ * what activation doesn't need into dist/chunk-*.js); dist/vendor/ holds the transports.
+ */
+export function isBundleFile(bundle: string, file: string): boolean {
+  return file === bundle || (path.dirname(file) === path.dirname(bundle) && /^chunk-[A-Z0-9]+\.js$/.test(path.basename(file)));
+}
+
 /** Runs one activation in a new Node process. */
 export function probeActivation(bundle: string, options: ProbeOptions = {}): Promise<ProbeResult> {
   return new Promise((resolve, reject) => {
@@ -232,7 +240,7 @@ async function child(bundle: string, options: ProbeOptions): Promise<ProbeResult
   const load = loader._load;
   loader._load = function (request, parent, isMain) {
     if (request === 'vscode') return vscode;
-    if (parent?.filename !== bundle) return load.call(this, request, parent, isMain);
+    if (!parent?.filename || !isBundleFile(bundle, parent.filename)) return load.call(this, request, parent, isMain);
     const t0 = performance.now();
     try {
       return load.call(this, request, parent, isMain);
@@ -282,14 +290,22 @@ async function child(bundle: string, options: ProbeOptions): Promise<ProbeResult
   // Stop measuring first: reading the source map is not activation.
   const coverage = options.coverage ? (await post<{ result: Array<{ url: string; functions: CoverageFunction[] }> }>(session, 'Profiler.takePreciseCoverage')).result : undefined;
   const profile = options.profile ? (await post<{ profile: CpuProfile }>(session, 'Profiler.stop')).profile : undefined;
-  const locate = coverage || profile ? sourceLocator(bundle) : () => 'bundle';
-  const url = `file://${bundle}`;
+  const locators = new Map<string, ReturnType<typeof sourceLocator>>();
+  const fileOf = (url: string): string | undefined => (url.startsWith('file://') && isBundleFile(bundle, url.slice('file://'.length)) ? url.slice('file://'.length) : undefined);
+  const locate = (file: string, at: Parameters<ReturnType<typeof sourceLocator>>[0]): string => {
+    if (!locators.has(file)) locators.set(file, sourceLocator(file));
+    return locators.get(file)!(at);
+  };
   if (coverage) {
     const executed = new Set<string>();
-    for (const fn of coverage.find((s) => s.url === url)?.functions ?? []) {
-      const [whole] = fn.ranges;
-      // Offset 0 is the bundle's own top level (esbuild's wrapper): it always runs and names no module.
-      if (whole && whole.count > 0 && whole.startOffset > 0) executed.add(locate({ offset: whole.startOffset }));
+    for (const script of coverage) {
+      const file = fileOf(script.url);
+      if (!file) continue;
+      for (const fn of script.functions) {
+        const [whole] = fn.ranges;
+        // Offset 0 is the file's own top level (esbuild's wrapper): it always runs and names no module.
+        if (whole && whole.count > 0 && whole.startOffset > 0) executed.add(locate(file, { offset: whole.startOffset }));
+      }
     }
     result.executed = [...executed].sort();
   }
@@ -298,7 +314,8 @@ async function child(bundle: string, options: ProbeOptions): Promise<ProbeResult
     const self = new Map<string, number>();
     profile.samples.forEach((id, i) => {
       const frame = byNode.get(id)?.callFrame;
-      const what = !frame ? '?' : frame.url === url ? locate({ line: frame.lineNumber, column: frame.columnNumber }) : frame.url ? `node:${frame.functionName}` : frame.functionName || '(native)';
+      const file = frame && fileOf(frame.url);
+      const what = !frame ? '?' : file ? locate(file, { line: frame.lineNumber, column: frame.columnNumber }) : frame.url ? `node:${frame.functionName}` : frame.functionName || '(native)';
       self.set(what, (self.get(what) ?? 0) + (profile.timeDeltas[i + 1] ?? 0) / 1000);
     });
     self.delete('(idle)');

@@ -6,12 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { buildSandbox, lazyViolations, probeActivation, REPO, type ProbeResult } from './activationProbe';
+import { buildSandbox, isBundleFile, lazyViolations, probeActivation, REPO, type ProbeResult } from './activationProbe';
 
 let sandbox: ReturnType<typeof buildSandbox> | undefined;
 let result: ProbeResult;
@@ -37,9 +37,14 @@ test('activation loads no transport: ssh2 (and its native addon), basic-ftp, otp
   assert.deepEqual(lazyViolations(result), [], `loaded at activation: ${lazyViolations(result).join(', ')}; every package that ran: ${result.executed?.join(', ')}`);
 });
 
-test('the transports live in dist/vendor/, not in dist/extension.js (so activation does not parse them)', () => {
+/** dist/extension.js and the chunks it loads on demand (dist/chunk-*.js): the extension's own code. */
+function bundleFiles(dist: string): string[] {
+  return readdirSync(dist).filter((f) => f.endsWith('.js') && isBundleFile(path.join(dist, 'extension.js'), path.join(dist, f))).map((f) => path.join(dist, f));
+}
+
+test('the transports live in dist/vendor/, not in dist/extension.js or its chunks (so they are parsed on first use only)', () => {
   const dist = path.join(sandbox!.dir, 'dist');
-  const sources = (JSON.parse(readFileSync(path.join(dist, 'extension.js.map'), 'utf8')) as { sources: string[] }).sources;
+  const sources = bundleFiles(dist).flatMap((f) => (JSON.parse(readFileSync(`${f}.map`, 'utf8')) as { sources: string[] }).sources);
   const inlined = sources.filter((s) => /node_modules\/(ssh2|basic-ftp|otplib|@otplib|@noble|tweetnacl|bcrypt-pbkdf|asn1|ajv\/dist\/(compile|core|vocabularies)|fast-uri)\//.test(s));
   assert.deepEqual(inlined, [], 'bundled into dist/extension.js instead of a vendor file');
   for (const file of ['ssh2.js', 'basic-ftp.js', 'otplib.js']) assert.ok(existsSync(path.join(dist, 'vendor', file)), `dist/vendor/${file} missing`);
@@ -47,7 +52,7 @@ test('the transports live in dist/vendor/, not in dist/extension.js (so activati
 
 test("every vendor request of the bundle resolves next to it and yields the package's real exports", () => {
   const dist = path.join(sandbox!.dir, 'dist');
-  const bundle = readFileSync(path.join(dist, 'extension.js'), 'utf8');
+  const bundle = bundleFiles(dist).map((f) => readFileSync(f, 'utf8')).join('\n');
   const requests = [...bundle.matchAll(/require\("(\.\/vendor\/[^"]+)"\)\("([^"]+)"\)/g)].map(([, file, specifier]) => ({ file, specifier }));
   assert.deepEqual([...new Set(requests.map((r) => r.specifier))].sort(), ['@otplib/uri', 'basic-ftp', 'otplib', 'ssh2', 'ssh2/lib/protocol/constants']);
   for (const { file, specifier } of requests) {

@@ -197,6 +197,22 @@ test('partial names are hidden, recognisable and the same for the same source an
   assert.ok(Buffer.byteLength(partialName('é'.repeat(127), 's', 't')) <= 255);
 });
 
+test('versions remembered by many transfer lanes at once all persist (the record is read once, not once per lane)', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'st-remote-state-'));
+  const server = { protocol: 'sftp' as const, host: 'example.com', port: 22, username: 'deploy' };
+  const before = FileRemoteState.inDir(dir, server);
+  await before.set('/srv/old.txt', { size: 1, mtime: 1_000 });
+  await before.flush();
+  const store = FileRemoteState.inDir(dir, server);
+  const paths = Array.from({ length: 32 }, (_, i) => `/srv/f${i}.txt`);
+  await Promise.all(paths.map((p, i) => store.set(p, { size: i, mtime: 2_000 })));
+  await store.flush();
+  const again = FileRemoteState.inDir(dir, server);
+  for (const [i, p] of paths.entries()) assert.deepEqual(await again.get(p), { size: i, mtime: 2_000 }, p);
+  assert.deepEqual(await again.get('/srv/old.txt'), { size: 1, mtime: 1_000 });
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
 test('remembered remote versions persist per server and tell a changed file from the same one', async () => {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'st-remote-state-'));
   const server = { protocol: 'sftp' as const, host: 'example.com', port: 22, username: 'deploy' };

@@ -11,7 +11,8 @@ import { PROFILE_FILE_PATH } from '../profiles/profileFile';
 /** Always skipped, on upload and download. Matched against `/`-separated relative paths. */
 export const ALWAYS_IGNORED: readonly string[] = ['**/.git', '**/.git/**', `**/${PROFILE_FILE_PATH}`];
 
-const alwaysIgnored = ALWAYS_IGNORED.map((g) => new Minimatch(g, { dot: true }));
+/** Compiled on first use: not at the extension's activation or a CLI command that transfers nothing. */
+let alwaysIgnored: Minimatch[] | undefined;
 
 /**
  * The one rule for "never upload it", whatever the globs and wherever the transfer root is: a
@@ -21,7 +22,7 @@ const alwaysIgnored = ALWAYS_IGNORED.map((g) => new Minimatch(g, { dot: true }))
  */
 export function isNeverUploaded(localPath: string): boolean {
   const whole = path.resolve(localPath).split(path.sep).join('/').replace(/^\//, '');
-  return alwaysIgnored.some((g) => g.match(whole));
+  return (alwaysIgnored ??= ALWAYS_IGNORED.map((g) => new Minimatch(g, { dot: true }))).some((g) => g.match(whole));
 }
 
 /** Throws the one sentence for a local path that is never uploaded. */

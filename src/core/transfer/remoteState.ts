@@ -81,6 +81,7 @@ export class RemoteVersions {
  */
 export class FileRemoteState implements RemoteStateStore {
   private data?: Record<string, RemoteVersion>;
+  private loading?: Promise<Record<string, RemoteVersion>>;
   private dirty = false;
 
   constructor(
@@ -96,8 +97,18 @@ export class FileRemoteState implements RemoteStateStore {
     return remoteVersionKey(this.server, p);
   }
 
-  private async load(): Promise<Record<string, RemoteVersion>> {
-    if (this.data) return this.data;
+  /**
+   * Read once, however many transfer lanes ask at the same moment: each read used to parse the whole
+   * file again, and a late read replaced the record the others had already written versions into.
+   */
+  private load(): Promise<Record<string, RemoteVersion>> {
+    return (this.loading ??= this.read().catch((err: unknown) => {
+      this.loading = undefined; // an unreadable record is read again next time
+      throw err;
+    }));
+  }
+
+  private async read(): Promise<Record<string, RemoteVersion>> {
     try {
       const parsed: unknown = JSON.parse(await fs.readFile(this.file, 'utf8'));
       this.data = parsed && typeof parsed === 'object' ? (parsed as Record<string, RemoteVersion>) : {};
