@@ -44,15 +44,19 @@ const ms = (v: number): string => (v >= 10 ? v.toFixed(0) : v.toFixed(1));
 const kib = (bytes: number): string => `${Math.round(bytes / 1024)} KiB`;
 const met = (ok: boolean): string => (ok ? 'met' : '**not met**');
 
-/** Bytes of the unminified bundle per package or src folder, from esbuild's `// path` markers. */
-function bundleComposition(bundle: string): Array<{ what: string; bytes: number }> {
+/**
+ * What the activation bundle is made of, per package or src folder: the sources its source map lists
+ * (`sourcesContent` lengths, so source bytes, not minified bytes). The split build (extensionBuild.mjs)
+ * drops esbuild's `// path` comments, so the map is the one record of what went in.
+ */
+export function bundleComposition(bundle: string): Array<{ what: string; bytes: number }> {
+  const map = JSON.parse(readFileSync(`${bundle}.map`, 'utf8')) as { sources: string[]; sourcesContent?: Array<string | null> };
   const sizes = new Map<string, number>();
-  let current = "esbuild's runtime";
-  for (const line of readFileSync(bundle, 'utf8').split('\n')) {
-    const marker = /^\/\/ (?:.*?\/)?(node_modules\/(?:@[^/]+\/)?[^/]+|src\/[^/]+(?:\/[^/.]+(?=\/))?)\//.exec(line);
-    if (marker) current = marker[1].replace(/^node_modules\//, '');
-    sizes.set(current, (sizes.get(current) ?? 0) + line.length + 1);
-  }
+  map.sources.forEach((source, i) => {
+    const marker = /(?:^|\/)(node_modules\/(?:@[^/]+\/)?[^/]+|src\/[^/]+(?:\/[^/.]+(?=\/))?)\//.exec(source);
+    const what = marker ? marker[1].replace(/^node_modules\//, '') : "esbuild's runtime and glue";
+    sizes.set(what, (sizes.get(what) ?? 0) + (map.sourcesContent?.[i]?.length ?? 0));
+  });
   return [...sizes].map(([what, bytes]) => ({ what, bytes })).sort((a, b) => b.bytes - a.bytes);
 }
 
@@ -66,7 +70,8 @@ export async function extensionStartup(options: StartupOptions): Promise<Startup
     // Keep the shipped (minified) bundle: build.mjs below writes its own dist/extension.js.
     const shipped = path.join(sandbox.dir, 'shipped', 'dist', 'extension.js');
     mkdirSync(path.dirname(shipped), { recursive: true });
-    copyFileSync(path.join(sandbox.dir, 'dist', 'extension.js'), shipped);
+    // Every .js the package ships next to it: the split build's chunks and the profile validator too.
+    for (const f of readdirSync(path.join(sandbox.dir, 'dist')).filter((f) => f.endsWith('.js'))) copyFileSync(path.join(sandbox.dir, 'dist', f), path.join(path.dirname(shipped), f));
     cpSync(path.join(sandbox.dir, 'dist', 'vendor'), path.join(path.dirname(shipped), 'vendor'), { recursive: true });
     const vendorFiles = readdirSync(path.join(path.dirname(shipped), 'vendor')).filter((f) => f.endsWith('.js'));
     const vendorSizes = vendorFiles.map((f) => `${f} ${kib(statSync(path.join(path.dirname(shipped), 'vendor', f)).size)}`).join(', ');
@@ -135,7 +140,7 @@ export async function extensionStartup(options: StartupOptions): Promise<Startup
         '',
         `Node modules the bundle requires at run time (first load, mean inclusive time): ${topRequests.map(([r, t]) => `${r} ${ms(t)} ms`).join(', ')}.`,
         '',
-        `#### What the bundle is made of (unminified build, ${kib(devBytes)}: all of it is read and parsed at activation)`,
+        `#### What the activation bundle is made of (source bytes per package, from the unminified build's source map, ${kib(devBytes)}; chunks loaded on first use are not counted)`,
         '',
         '| bytes | share | package or source folder |',
         '|---:|---:|---|',
