@@ -1,17 +1,16 @@
 // Bundles bench/extensionTransfer.ts with the shipped extension's esbuild options
-// (scripts/extensionBuild.mjs extensionBuildOptions) into a scratch folder: <outdir>/extension.js and
+// (scripts/extensionBuild.mjs buildExtension) into a scratch folder: <outdir>/extension.js, its chunks and
 // <outdir>/vendor/*.js, as in the .vsix, plus a small stub of the `vscode` module under
 // <outdir>/node_modules/vscode (the extension host provides the real one). Usage: node bench/buildDriver.mjs OUTDIR
-import * as esbuild from 'esbuild';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { extensionBuildOptions } from '../scripts/extensionBuild.mjs';
+import { buildExtension } from '../scripts/extensionBuild.mjs';
 
 const outdir = path.resolve(process.argv[2] ?? '');
 const entry = path.join(path.dirname(fileURLToPath(import.meta.url)), 'extensionTransfer.ts');
-const { extension, vendor } = extensionBuildOptions({ entry, outdir, minify: true, sourcemap: false });
-await Promise.all([...vendor, extension].map((o) => esbuild.build(o)));
+// The same two-stage split build as the shipped extension: <outdir>/extension.js, its chunks, vendor/.
+await buildExtension({ entry, outdir, minify: true, sourcemap: false });
 
 const stub = `// What TransferService uses of the vscode API, doing nothing visible.
 class EventEmitter {
