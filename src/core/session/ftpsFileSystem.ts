@@ -21,11 +21,14 @@ import { assertSafeFtpPath, ftpError, ftpTimeoutError, mayBeNotFound, replyText,
 import { parseMlstReply, parseMlsxTime, tolerantParseList, toRemoteEntries, toRemoteEntry } from './ftpsListing';
 import { folderFacts, type LoginFacts, type LoginFactsOptions } from './loginFacts';
 import { ftpsLoginChecks } from './ftpsLoginChecks';
+import { ShortRangeError, retrRange } from './ftpsRanges';
+import { PartialTransferError } from './sftpPipeline';
 import { chooseFtpHash, parseFtpCommandHashReply, parseFtpHashReply, type FtpHashPlan, type RemoteHash } from './remoteHash';
 import type {
   FileTransferOptions,
   HashOptions,
   OpOptions,
+  RangeOptions,
   ReadOptions,
   RemoteEntry,
   RemoteFileSystem,
@@ -273,6 +276,33 @@ export class FtpsFileSystem implements RemoteFileSystem {
       }
     });
   }
+
+  /**
+   * Bytes [start, end) into `fd` at their offsets: `REST start` + `RETR`, the data connection closed
+   * once the range has its bytes (ftpsRanges.ts): the server's late replies are consumed, or the
+   * session closed when it doesn't answer (the pool then replaces it). No SIZE first: the caller
+   * knows the file from a stat.
+   */
+  downloadRange(remotePath: string, fd: number, start: number, end: number, opts?: RangeOptions): Promise<void> {
+    const progress = { committed: 0 };
+    return this.run({ what: 'download', subject: remotePath, probe: remotePath, signal: opts?.signal }, [remotePath], async () => {
+      if (end <= start) return;
+      try {
+        await retrRange(this.client, remotePath, fd, start, end, progress, opts?.onProgress);
+      } catch (err) {
+        if (!(err instanceof ShortRangeError)) throw err;
+        throw new SecureTransferError(`Could not download ${remotePath} from ${this.where}: ${err.message}; it changed on the server, so download it again.`, 'failure', 'remote-changed');
+      }
+    }).catch((err: unknown) => {
+      throw new PartialTransferError(err, progress.committed);
+    });
+  }
+
+  // No uploadRange: `REST n` + `STOR` into one file from several sessions is not safe on the servers
+  // tried (2026-12, test/integration/ftps-ranges.test.ts): vsftpd truncates the file at the end of
+  // each range (and lock_upload_files, on by default, runs them one after another), pure-ftpd
+  // truncates likewise, ProFTPD (AllowStoreRestart on) drops the session for an offset past the end
+  // of the file. The engine, finding no uploadRange, uploads in one stream.
 
   uploadFile(localPath: string, remotePath: string, opts?: FileTransferOptions): Promise<void> {
     return this.run({ what: 'upload to', subject: remotePath, signal: opts?.signal }, [remotePath], async () => {
