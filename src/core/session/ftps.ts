@@ -102,9 +102,10 @@ async function openSecureControl(server: ServerAddress, tlsOptions: tls.Connecti
     if (proxy) useProxyForData(client, proxy, target);
     // Through a proxy the tunnel is opened first; TLS (implicit) or FTP (explicit) then runs over it.
     if (proxy) tunnel = await openProxiedStream(proxy, target, { timeoutMs: timeout, signal });
+    const secure = { ...tlsOptions, secureContext: sharedSecureContext(tlsOptions) };
     if (server.protocol === 'ftps') {
-      const opened = await openTls({ ...tlsOptions, ...(tunnel ? { socket: tunnel } : target) }, timeout, signal);
-      adoptTls(client, opened, tlsOptions);
+      const opened = await openTls({ ...secure, ...(tunnel ? { socket: tunnel } : target) }, timeout, signal);
+      adoptTls(client, opened, secure);
       await expectWelcome(client);
     } else {
       if (tunnel) {
@@ -120,8 +121,8 @@ async function openSecureControl(server: ServerAddress, tlsOptions: tls.Connecti
           'ftps-not-offered',
         );
       }
-      const opened = await openTls({ ...tlsOptions, socket: client.ftp.socket }, timeout, signal);
-      adoptTls(client, opened, tlsOptions);
+      const opened = await openTls({ ...secure, socket: client.ftp.socket }, timeout, signal);
+      adoptTls(client, opened, secure);
     }
     return client;
   } catch (err) {
@@ -133,13 +134,28 @@ async function openSecureControl(server: ServerAddress, tlsOptions: tls.Connecti
   }
 }
 
-/** Hands a verified TLS socket to basic-ftp; data connections reuse its options and TLS session. */
+/**
+ * The CA list and minimum version built into a context once per process, not per connection:
+ * every session (a pool opens 4) and every file's data connection uses it (parsing ~140 root
+ * certificates cost ~30 ms a file, and ~100 ms of CPU a session). Verification is unchanged: the
+ * same CAs, and the connection's own checkServerIdentity (pins, names).
+ */
+function sharedSecureContext(options: tls.ConnectionOptions): tls.SecureContext {
+  const key = `${options.minVersion ?? ''}\0${Array.isArray(options.ca) ? options.ca.join('\0') : String(options.ca ?? '')}`;
+  let context = SECURE_CONTEXTS.get(key);
+  if (!context) {
+    context = tls.createSecureContext({ ca: options.ca, minVersion: options.minVersion });
+    if (SECURE_CONTEXTS.size >= 8) SECURE_CONTEXTS.delete(SECURE_CONTEXTS.keys().next().value!);
+    SECURE_CONTEXTS.set(key, context);
+  }
+  return context;
+}
+const SECURE_CONTEXTS = new Map<string, tls.SecureContext>();
+
+/** Hands a verified TLS socket to basic-ftp; data connections reuse its options (and context) and TLS session. */
 function adoptTls(client: Client, opened: OpenedTls, tlsOptions: tls.ConnectionOptions): void {
   client.ftp.socket = opened.socket;
-  // Every file opens a TLS data connection: build the CA list into a context once, not per file
-  // (parsing ~140 root certificates each time cost ~30 ms a file). Verification is unchanged.
-  const secureContext = tls.createSecureContext({ ca: tlsOptions.ca, minVersion: tlsOptions.minVersion });
-  client.ftp.tlsOptions = { ...tlsOptions, secureContext };
+  client.ftp.tlsOptions = tlsOptions;
   client.ftp.tlsSessionStore ??= opened.latestSession();
 }
 

@@ -7,7 +7,8 @@
  * reliable way to stop one transfer and keep the control connection in a known state. Pools must
  * replace a session whose `connected` turned false.
  */
-import { promises as fs, createReadStream, createWriteStream } from 'node:fs';
+import { promises as fs, close, createReadStream, createWriteStream } from 'node:fs';
+import { promisify } from 'node:util';
 import * as posix from 'node:path/posix';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -21,11 +22,14 @@ import { assertSafeFtpPath, ftpError, ftpTimeoutError, mayBeNotFound, replyText,
 import { parseMlstReply, parseMlsxTime, tolerantParseList, toRemoteEntries, toRemoteEntry } from './ftpsListing';
 import { folderFacts, type LoginFacts, type LoginFactsOptions } from './loginFacts';
 import { ftpsLoginChecks } from './ftpsLoginChecks';
+import { ShortRangeError, retrRange } from './ftpsRanges';
+import { PartialTransferError } from './sftpPipeline';
 import { chooseFtpHash, parseFtpCommandHashReply, parseFtpHashReply, type FtpHashPlan, type RemoteHash } from './remoteHash';
 import type {
   FileTransferOptions,
   HashOptions,
   OpOptions,
+  RangeOptions,
   ReadOptions,
   RemoteEntry,
   RemoteFileSystem,
@@ -33,6 +37,8 @@ import type {
   WriteFileOptions,
   WriteOptions,
 } from './remoteFileSystem';
+
+const closeFd = promisify(close);
 
 /** Local write buffer for downloads: 1 MiB measured 1.75× faster than the 64 KiB default. */
 const DOWNLOAD_HIGH_WATER_MARK = 1024 * 1024;
@@ -261,6 +267,21 @@ export class FtpsFileSystem implements RemoteFileSystem {
       // Opened first: a local error must not reach basic-ftp, which would close the session for it.
       // Never through a planted symlink; a fresh partial is 0600 and exclusively ours (localPartial.ts).
       const fd = await openLocalPartial(localPath, offset);
+      if (size !== undefined && size >= offset) {
+        // The size is known: REST + RETR to exactly that size, written by batches at their offsets
+        // (ftpsRanges.ts; measured faster than basic-ftp's pipe into a write stream).
+        const total = size - offset;
+        const onProgress = opts?.onProgress;
+        try {
+          await retrRange(this.client, remotePath, fd, offset, size, { committed: 0 }, onProgress && ((bytes) => onProgress({ bytes, total })));
+        } catch (err) {
+          if (!(err instanceof ShortRangeError)) throw err;
+          throw new SecureTransferError(`Could not download ${remotePath} from ${this.where}: ${err.message}; it changed on the server, so download it again.`, 'failure', 'remote-changed');
+        } finally {
+          await closeFd(fd);
+        }
+        return;
+      }
       const file = createWriteStream('', { fd, start: offset, highWaterMark: DOWNLOAD_HIGH_WATER_MARK });
       const written = finished(file);
       written.catch(() => undefined);
@@ -273,6 +294,33 @@ export class FtpsFileSystem implements RemoteFileSystem {
       }
     });
   }
+
+  /**
+   * Bytes [start, end) into `fd` at their offsets: `REST start` + `RETR`, the data connection closed
+   * once the range has its bytes (ftpsRanges.ts): the server's late replies are consumed, or the
+   * session closed when it doesn't answer (the pool then replaces it). No SIZE first: the caller
+   * knows the file from a stat.
+   */
+  downloadRange(remotePath: string, fd: number, start: number, end: number, opts?: RangeOptions): Promise<void> {
+    const progress = { committed: 0 };
+    return this.run({ what: 'download', subject: remotePath, probe: remotePath, signal: opts?.signal }, [remotePath], async () => {
+      if (end <= start) return;
+      try {
+        await retrRange(this.client, remotePath, fd, start, end, progress, opts?.onProgress);
+      } catch (err) {
+        if (!(err instanceof ShortRangeError)) throw err;
+        throw new SecureTransferError(`Could not download ${remotePath} from ${this.where}: ${err.message}; it changed on the server, so download it again.`, 'failure', 'remote-changed');
+      }
+    }).catch((err: unknown) => {
+      throw new PartialTransferError(err, progress.committed);
+    });
+  }
+
+  // No uploadRange: `REST n` + `STOR` into one file from several sessions is not safe on the servers
+  // tried (2026-12, test/integration/ftps-ranges.test.ts): vsftpd truncates the file at the end of
+  // each range (and lock_upload_files, on by default, runs them one after another), pure-ftpd
+  // truncates likewise, ProFTPD (AllowStoreRestart on) drops the session for an offset past the end
+  // of the file. The engine, finding no uploadRange, uploads in one stream.
 
   uploadFile(localPath: string, remotePath: string, opts?: FileTransferOptions): Promise<void> {
     return this.run({ what: 'upload to', subject: remotePath, signal: opts?.signal }, [remotePath], async () => {
@@ -511,11 +559,20 @@ export class FtpsFileSystem implements RemoteFileSystem {
       if (mayBeNotFound(new FTPError(res))) return undefined;
       throw new FTPError(res);
     }
+    // vsftpd: `STAT <file>` answers the file's LIST line (size, mode) on the control connection and
+    // MDTM its time to the second: two round trips where SIZE + MDTM + STAT took three.
+    const listed = await this.lstatViaStat(abs);
+    if (listed?.type === 'file') {
+      const mdtm = await this.client.sendIgnoringError('MDTM ' + abs);
+      const mtime = mdtm.code === 213 ? this.parseMdtm(mdtm.message) : 0;
+      return { name, type: 'file', size: listed.size, mtime, ...(listed.permissions !== undefined ? { permissions: listed.permissions } : {}) };
+    }
     const size = await this.client.sendIgnoringError('SIZE ' + abs);
     if (size.code === 213) {
       const mdtm = await this.client.sendIgnoringError('MDTM ' + abs);
       const mtime = mdtm.code === 213 ? this.parseMdtm(mdtm.message) : 0;
-      const permissions = await this.permissionsViaStat(abs);
+      // A link (listed as one) follows to its file, whose mode STAT can't tell.
+      const permissions = listed === undefined ? await this.permissionsViaStat(abs) : undefined;
       return { name, type: 'file', size: parseInt(size.message.slice(4), 10) || 0, mtime, ...(permissions !== undefined ? { permissions } : {}) };
     }
     if (await this.isDirectory(abs)) return { ...((await this.statFromParent(abs)) ?? { name, size: 0, mtime: 0 }), type: 'directory' };
