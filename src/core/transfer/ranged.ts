@@ -55,11 +55,19 @@ export const RANGED_MIN_BYTES = 64 * MiB;
  * sshd for uploads, ssh2's for downloads), and ssh2 is single-threaded: on loopback (≈0.1 ms) one
  * session already runs at the CPU's limit and a second one cost 5–12%; from about 4 ms the window,
  * not the CPU, is the limit (2 MiB / 4 ms ≈ 500 MB/s and falling), and each session adds its window.
+ *
+ * FTPS downloads range the way lftp's `pget -n 4` does (uploads never: REST+STOR into one file from
+ * several connections truncates or fails on vsftpd, pure-ftpd and ProFTPD — ftpsFileSystem.ts). On
+ * loopback it lost too (vsftpd, 512 MiB, load ~5.7: one stream 222–331 MB/s, two 237–281, four
+ * ~195): the client is single-threaded and the TLS decryption is the limit. A plain TCP data
+ * connection is bounded by the kernel's receive window (autotuned to a few MiB) per round trip, so a
+ * single stream becomes latency-bound later than SSH's 2 MiB window: 10 ms, a decision, not a WAN
+ * measurement (the probe's `stat` is one or two FTP commands, so it spreads from ~5–10 ms).
  */
 export const RANGED_RULES: Readonly<Record<Protocol, { sessions: number; minRoundTripMs: number }>> = {
   sftp: { sessions: 2, minRoundTripMs: 4 },
-  ftpes: { sessions: 4, minRoundTripMs: 0 },
-  ftps: { sessions: 4, minRoundTripMs: 0 },
+  ftpes: { sessions: 4, minRoundTripMs: 10 },
+  ftps: { sessions: 4, minRoundTripMs: 10 },
 };
 
 /** The fastest of three `stat`s of the login folder: the round trip, with little of the machine's load in it. */
