@@ -81,6 +81,8 @@ export class RemoteVersions {
  */
 export class FileRemoteState implements RemoteStateStore {
   private data?: Record<string, RemoteVersion>;
+  /** The one read of the file: every file of a transfer asks at once, and each parse of a big record costs megabytes. */
+  private loading?: Promise<Record<string, RemoteVersion>>;
   private dirty = false;
 
   constructor(
@@ -96,8 +98,15 @@ export class FileRemoteState implements RemoteStateStore {
     return remoteVersionKey(this.server, p);
   }
 
-  private async load(): Promise<Record<string, RemoteVersion>> {
-    if (this.data) return this.data;
+  private load(): Promise<Record<string, RemoteVersion>> {
+    if (!this.loading) {
+      this.loading = this.read();
+      this.loading.catch(() => (this.loading = undefined)); // a failed read is tried again
+    }
+    return this.loading;
+  }
+
+  private async read(): Promise<Record<string, RemoteVersion>> {
     try {
       const parsed: unknown = JSON.parse(await fs.readFile(this.file, 'utf8'));
       this.data = parsed && typeof parsed === 'object' ? (parsed as Record<string, RemoteVersion>) : {};
