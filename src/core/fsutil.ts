@@ -5,8 +5,11 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { SecureTransferError, UsageError, type ErrorCode } from './errors';
 
-/** Writes a file by writing a temporary sibling and renaming it over, so readers never see half a file. */
-export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
+/**
+ * Writes a file by writing a temporary sibling and renaming it over, so readers never see half a file.
+ * `data` may come in pieces (an iterable of strings), so a large file is never one string in memory.
+ */
+export async function writeFileAtomic(file: string, data: string | Uint8Array | Iterable<string>, mode = 0o600): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   try {

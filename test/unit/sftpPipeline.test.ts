@@ -147,3 +147,29 @@ test('downloads with answers out of order write every byte in place, several and
     await fs.rm(dir, { recursive: true, force: true });
   }
 });
+
+test("a small file's requests use buffers of its size, not of the server's largest request", async () => {
+  const dir = await scratch();
+  try {
+    // Every 4 KiB file of a tree holding 255 KiB per request in flight was most of a transfer's memory.
+    const sizes: number[] = [];
+    const ch = new MemoryChannel();
+    const read = ch.read.bind(ch);
+    const write = ch.write.bind(ch);
+    ch.read = (h, buf, off, len, pos, cb) => (sizes.push(buf.length), read(h, buf, off, len, pos, cb));
+    ch.write = (h, buf, off, len, pos, cb) => (sizes.push(buf.length), write(h, buf, off, len, pos, cb));
+    const data = randomBytes(4096);
+    ch.files.set('/small', data);
+    await pipelinedDownload(ch, '/small', path.join(dir, 'small'), { chunkSize: 255 * 1024 });
+    assert.deepEqual(await fs.readFile(path.join(dir, 'small')), data);
+    await pipelinedUpload(ch, path.join(dir, 'small'), '/up', { chunkSize: 255 * 1024 });
+    assert.deepEqual(ch.files.get('/up'), data);
+    // A resumed file: only what is left to move.
+    await fs.writeFile(path.join(dir, 'part'), data.subarray(0, 1000));
+    await pipelinedDownload(ch, '/small', path.join(dir, 'part'), { chunkSize: 255 * 1024, offset: 1000 });
+    assert.deepEqual(await fs.readFile(path.join(dir, 'part')), data);
+    assert.deepEqual(sizes, [4096, 4096, 3096]);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});

@@ -241,6 +241,32 @@ test('remembered remote versions persist per server and tell a changed file from
   assert.equal(err.code, 'remote-changed');
 });
 
+test('the remembered versions are read from their file once, however many files of a transfer ask at once', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'st-remote-state-'));
+  const server = { protocol: 'sftp' as const, host: 'example.com', port: 22, username: 'deploy' };
+  const first = FileRemoteState.inDir(dir, server);
+  await first.set('/srv/a.txt', { size: 10, mtime: 1_700_000_000_000 });
+  await first.flush();
+  const file = path.join(dir, 'remote-versions.json');
+  const readFile = fs.readFile;
+  let reads = 0;
+  fs.readFile = ((p: Parameters<typeof readFile>[0], ...rest: unknown[]) => {
+    if (p === file) reads++;
+    return (readFile as (...a: unknown[]) => unknown)(p, ...rest);
+  }) as typeof readFile;
+  try {
+    // A transfer's lanes all finish their first file together: 64 parses of a big record were hundreds of MB.
+    const store = FileRemoteState.inDir(dir, server);
+    const seen = await Promise.all(Array.from({ length: 64 }, (_, i) => (i % 2 ? store.get('/srv/a.txt') : store.set(`/srv/${i}.txt`, { size: i, mtime: 0 }).then(() => store.get('/srv/a.txt')))));
+    assert.equal(reads, 1);
+    assert.ok(seen.every((v) => v?.size === 10));
+    await store.flush();
+  } finally {
+    fs.readFile = readFile;
+  }
+  assert.equal((await FileRemoteState.inDir(dir, server).get('/srv/62.txt'))?.size, 62, 'every set of the concurrent ones was kept');
+});
+
 test('trust is decided once: later sessions accept exactly what the first accepted and refuse the rest', async () => {
   const asked: string[] = [];
   const q = (fingerprint: string): TrustQuestion => ({ kind: 'host-key', server: { protocol: 'sftp', host: 'h', port: 22 }, fingerprint, keyType: 'ssh-ed25519', reason: 'unknown' });

@@ -133,9 +133,27 @@ export class FileRemoteState implements RemoteStateStore {
 
   async flush(): Promise<void> {
     if (!this.dirty || !this.data) return;
-    await writeFileAtomic(this.file, JSON.stringify(this.data, null, 1) + '\n');
+    await writeFileAtomic(this.file, jsonLines(this.data));
     this.dirty = false;
   }
+}
+
+/**
+ * The record as JSON, one entry a line, in pieces of about 64 KiB: one string of the whole record
+ * (and its UTF-8 copy) was megabytes at the end of every transfer once it held many files.
+ */
+function* jsonLines(data: Record<string, RemoteVersion>): Generator<string> {
+  let piece = '{';
+  let first = true;
+  for (const key of Object.keys(data)) {
+    piece += `${first ? '' : ','}\n${JSON.stringify(key)}:${JSON.stringify(data[key])}`;
+    first = false;
+    if (piece.length >= 64 * 1024) {
+      yield piece;
+      piece = '';
+    }
+  }
+  yield piece + '\n}\n';
 }
 
 /** The remote file changed since it was last read: overwriting it would lose somebody's work. */
