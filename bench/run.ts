@@ -185,6 +185,12 @@ interface Tool {
 
 const FLAKY_ATTEMPTS = 4;
 
+/**
+ * Before each run of ours: an empty state folder (set by main), so a row isn't charged for the
+ * remembered versions the rows before it left (the record grows with every distinct path).
+ */
+let freshOurState: () => Promise<void> = async () => undefined;
+
 interface Plan {
   key: string;
   title: string;
@@ -206,6 +212,7 @@ async function measure(plan: Plan, scratch: string): Promise<{ scenario: Scenari
     for (const [i, tool] of plan.tools.entries()) {
       for (let attempt = 1; ; attempt++) {
         await tool.reset();
+        if (tool.node) await freshOurState();
         try {
           await tool.prepare?.();
           const r = await timed(tool.spawn(), scratch);
@@ -234,6 +241,7 @@ async function cpuProfile(tool: Tool, title: string, scratch: string): Promise<s
   const dir = await fs.mkdtemp(path.join(scratch, 'prof-'));
   try {
     await tool.reset();
+    if (tool.node) await freshOurState();
     await tool.prepare?.();
     const s = tool.spawn();
     const r = await exec(s.cmd, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...s.args], s);
@@ -352,6 +360,10 @@ async function main(): Promise<void> {
 
   // Ours: the CLI from dist/, as installed; HOME and the state folder are scratch (no ~/.ssh, no keychain: no D-Bus).
   const cliEnv: NodeJS.ProcessEnv = { PATH: env.PATH, HOME: home, SECURE_TRANSFER_STATE_DIR: state };
+  freshOurState = async () => {
+    await fs.rm(state, { recursive: true, force: true });
+    await fs.mkdir(state, { recursive: true, mode: 0o700 });
+  };
   const sftpUrl = (p: string) => `sftp://${TEST_USER.name}@127.0.0.1:${sshd.port}${p}`;
   const ftpsUrl = (p: string) => `ftpes://${TEST_USER.name}@127.0.0.1:${vsftpd.port}${p}`;
   /** SFTP: the same known_hosts file OpenSSH checks, the same key; FTPS: the CA file lftp checks, the password on stdin. */
