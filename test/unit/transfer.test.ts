@@ -14,7 +14,7 @@ import { SessionPool } from '../../src/core/transfer/sessionPool';
 import { ProgressMeter, type TransferProgressSnapshot } from '../../src/core/transfer/progress';
 import { ignoreMatcher } from '../../src/core/transfer/ignore';
 import { isPartialName, partialName } from '../../src/core/transfer/partialName';
-import { ConflictError, FileRemoteState, RemoteVersions, sameVersion } from '../../src/core/transfer/remoteState';
+import { ConflictError, FileRemoteState, REMOTE_VERSIONS_LIMITS, RemoteVersions, sameVersion } from '../../src/core/transfer/remoteState';
 import { replaceRemoteFile, savePartialName } from '../../src/core/transfer/replaceRemote';
 import { trustOnceFactory } from '../../src/core/transfer/sessionFactory';
 import { landingPath } from '../../src/core/transfer/engine';
@@ -211,6 +211,30 @@ test('versions remembered by many transfer lanes at once all persist (the record
   for (const [i, p] of paths.entries()) assert.deepEqual(await again.get(p), { size: i, mtime: 2_000 }, p);
   assert.deepEqual(await again.get('/srv/old.txt'), { size: 1, mtime: 1_000 });
   await fs.rm(dir, { recursive: true, force: true });
+});
+
+test('the record of remote versions is bounded: the least recently transferred go first, an oversized file is not parsed', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'st-remote-state-'));
+  const server = { protocol: 'sftp' as const, host: 'example.com', port: 22, username: 'deploy' };
+  const saved = { ...REMOTE_VERSIONS_LIMITS };
+  Object.assign(REMOTE_VERSIONS_LIMITS, { entries: 3, fileBytes: 4096 });
+  try {
+    const store = FileRemoteState.inDir(dir, server);
+    for (const name of ['a', 'b', 'c']) await store.set(`/srv/${name}`, { size: 1, mtime: 1_000 });
+    await store.set('/srv/a', { size: 2, mtime: 2_000 }); // transferred again: now the most recent
+    await store.set('/srv/d', { size: 1, mtime: 1_000 });
+    await store.flush();
+    const again = FileRemoteState.inDir(dir, server);
+    assert.equal(await again.get('/srv/b'), undefined, 'the least recently set went');
+    assert.deepEqual(await again.get('/srv/a'), { size: 2, mtime: 2_000 });
+    assert.ok(await again.get('/srv/c'));
+    assert.ok(await again.get('/srv/d'));
+    await fs.writeFile(path.join(dir, 'remote-versions.json'), `{"x":"${'y'.repeat(5000)}"}`);
+    assert.equal(await FileRemoteState.inDir(dir, server).get('/srv/a'), undefined, 'a record over the size bound is not read');
+  } finally {
+    Object.assign(REMOTE_VERSIONS_LIMITS, saved);
+    await fs.rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('remembered remote versions persist per server and tell a changed file from the same one', async () => {

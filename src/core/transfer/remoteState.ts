@@ -76,8 +76,16 @@ export class RemoteVersions {
 }
 
 /**
- * A JSON file (in the CLI's state folder) keyed by server and path. Writes are batched: call
- * `flush()` when the transfer ends.
+ * How many remembered versions the CLI's record keeps, and how large a record it reads. Every
+ * transferred path adds one and nothing else removes them, so without a bound the record (read and
+ * written by every transfer) would only grow; past the bound the least recently transferred go first
+ * (an upload over one of those asks nothing more than over any file never seen: `replacesUnknown`).
+ */
+export const REMOTE_VERSIONS_LIMITS = { entries: 100_000, fileBytes: 32 * 1024 * 1024 };
+
+/**
+ * A JSON file (in the CLI's state folder) keyed by server and path, least recently set first. Writes
+ * are batched: call `flush()` when the transfer ends.
  */
 export class FileRemoteState implements RemoteStateStore {
   private data?: Record<string, RemoteVersion>;
@@ -110,6 +118,8 @@ export class FileRemoteState implements RemoteStateStore {
 
   private async read(): Promise<Record<string, RemoteVersion>> {
     try {
+      // Larger than any record this class writes: not ours to parse (a damaged record only costs conflict detection).
+      if ((await fs.stat(this.file)).size > REMOTE_VERSIONS_LIMITS.fileBytes) return (this.data = {});
       const parsed: unknown = JSON.parse(await fs.readFile(this.file, 'utf8'));
       this.data = parsed && typeof parsed === 'object' ? (parsed as Record<string, RemoteVersion>) : {};
     } catch (err) {
@@ -127,12 +137,18 @@ export class FileRemoteState implements RemoteStateStore {
   }
 
   async set(p: string, v: RemoteVersion): Promise<void> {
-    (await this.load())[this.key(p)] = versionOf(v);
+    const data = await this.load();
+    const key = this.key(p);
+    // Deleted first, so the key moves to the end: the order is least recently set first.
+    delete data[key];
+    data[key] = versionOf(v);
     this.dirty = true;
   }
 
   async flush(): Promise<void> {
     if (!this.dirty || !this.data) return;
+    const keys = Object.keys(this.data);
+    for (const key of keys.slice(0, Math.max(0, keys.length - REMOTE_VERSIONS_LIMITS.entries))) delete this.data[key];
     await writeFileAtomic(this.file, jsonLines(this.data));
     this.dirty = false;
   }
