@@ -132,6 +132,33 @@ describe('hostile SFTP server', () => {
     }
   });
 
+  faultTest('READDIR pipelined: batches of mixed sizes, answered out of order, one early EOF: every name exactly once, requests bounded', async () => {
+    const N = 2345;
+    const names = Array.from({ length: N }, (_, i) => `n-${String(i).padStart(5, '0')}`);
+    const sizes = [1, 7, 100, 3, 250, 64];
+    const s = await serve({
+      root: dir([['many', dir(names.map((n): [string, HostileNode] => [n, file('')]))]]),
+      batch: (i) => sizes[i % sizes.length],
+      earlyEof: (i) => i === 5, // names remain after it: a client that trusts it loses them
+      replyDelayMs: (i) => (i % 3 === 0 ? 3 : 0),
+    });
+    const rfs = await open(s);
+    try {
+      const listed = (await within(rfs.list('/many'), 30_000, 'listing')).map((e) => e.name);
+      assert.equal(listed.length, N, 'no name lost, none twice');
+      assert.deepEqual([...listed].sort(), names);
+      const { requests, maxWaiting } = s.readdirs();
+      // One READDIR per batch, the early EOF, then at most a window of requests answered EOF and the one confirming the end.
+      let batches = 0; // requests that carry names, and the early EOF
+      for (let left = N; left > 0; batches++) left -= batches === 5 ? 0 : sizes[batches % sizes.length];
+      assert.ok(requests <= batches + 16 + 1, `${requests} READDIR requests for ${batches} batches`);
+      assert.ok(maxWaiting > 1, 'READDIR requests were pipelined');
+      assert.ok(maxWaiting <= 16, `${maxWaiting} READDIR requests in flight at once`);
+    } finally {
+      await rfs.close();
+    }
+  });
+
   faultTest('a huge greeting before the SSH version line: refused or survived, never a crash or hang', async (t) => {
     const s = await serve({ root: hostileTree(), greeting: 'Welcome to a chatty server\r\n'.repeat(40_000) });
     count('hostileInputsTried');

@@ -19,8 +19,12 @@ export interface HostileSftpOptions {
   greeting?: string;
   /** SSH_MSG_USERAUTH_BANNER text. */
   banner?: string;
-  /** READDIR batch size. */
-  batch?: number;
+  /** READDIR batch size, or the size for the i-th READDIR of the connection (from 0). */
+  batch?: number | ((i: number) => number);
+  /** The i-th READDIR is answered EOF though names remain (a server that ends a pipelined listing early). */
+  earlyEof?: (i: number) => boolean;
+  /** The i-th READDIR's answer (its names taken in order) is sent after this many ms: answers come out of order. */
+  replyDelayMs?: (i: number) => number;
   /**
    * Log in with keyboard-interactive instead of a password: the server sends this name,
    * instructions and prompts (whatever the test says) and accepts any non-empty answers.
@@ -44,6 +48,8 @@ export interface HostileSftpServer {
   fingerprint: string;
   /** How many entries were sent in listings (hostile inputs tried). */
   entriesSent(): number;
+  /** READDIR requests received, and the most that were waiting for an answer at once. */
+  readdirs(): { requests: number; maxWaiting: number };
   close(): Promise<void>;
 }
 
@@ -76,7 +82,13 @@ function lookup(root: HostileNode, path: string): HostileNode | undefined {
 
 type OpenHandle = { kind: 'dir'; iterator: Iterator<[string, HostileNode]>; done: boolean } | { kind: 'file'; content: Buffer };
 
-function serve(sftp: SFTPWrapper, opts: HostileSftpOptions, onEntries: (n: number) => void): void {
+interface ReaddirCount {
+  requests: number;
+  waiting: number;
+  maxWaiting: number;
+}
+
+function serve(sftp: SFTPWrapper, opts: HostileSftpOptions, onEntries: (n: number) => void, counted: ReaddirCount): void {
   const handles = new Map<number, OpenHandle>();
   let next = 0;
   const handleBuf = (h: OpenHandle): Buffer => {
@@ -87,7 +99,7 @@ function serve(sftp: SFTPWrapper, opts: HostileSftpOptions, onEntries: (n: numbe
     return b;
   };
   const get = (b: Buffer) => handles.get(b.readUInt32BE(0));
-  const batch = opts.batch ?? 200;
+  const batchOf = (i: number) => (typeof opts.batch === 'function' ? opts.batch(i) : (opts.batch ?? 200));
   if (opts.silent) {
     const silent = opts.silent;
     const on = sftp.on.bind(sftp) as (event: string, fn: (reqid: number, ...args: unknown[]) => void) => SFTPWrapper;
@@ -111,18 +123,31 @@ function serve(sftp: SFTPWrapper, opts: HostileSftpOptions, onEntries: (n: numbe
     sftp.handle(reqid, handleBuf({ kind: 'dir', iterator: node.entries()[Symbol.iterator](), done: false }));
   });
   sftp.on('READDIR', (reqid, handle: Buffer) => {
+    const i = counted.requests++;
+    counted.maxWaiting = Math.max(counted.maxWaiting, ++counted.waiting);
+    const delay = opts.replyDelayMs?.(i) ?? 0;
+    const reply = (send: () => void) => {
+      const go = () => {
+        counted.waiting--;
+        send();
+      };
+      if (delay > 0) setTimeout(go, delay);
+      else go();
+    };
     const h = get(handle);
-    if (h?.kind !== 'dir') return sftp.status(reqid, STATUS.FAILURE, 'Bad handle');
+    if (h?.kind !== 'dir') return reply(() => sftp.status(reqid, STATUS.FAILURE, 'Bad handle'));
+    if (opts.earlyEof?.(i)) return reply(() => sftp.status(reqid, STATUS.EOF));
     const out: FileEntry[] = [];
+    const batch = batchOf(i);
     while (out.length < batch) {
       const r = h.iterator.next();
       if (r.done) break;
       const [name, child] = r.value;
       out.push({ filename: name, longname: `-rw-r--r-- 1 u g 0 Jan 1 00:00 ${name}`, attrs: attrsOf(child) });
     }
-    if (out.length === 0) return sftp.status(reqid, STATUS.EOF);
+    if (out.length === 0) return reply(() => sftp.status(reqid, STATUS.EOF));
     onEntries(out.length);
-    sftp.name(reqid, out);
+    reply(() => sftp.name(reqid, out));
   });
   sftp.on('OPEN', (reqid, path: string, flags: number) => {
     const node = lookup(opts.root, path);
@@ -158,6 +183,7 @@ export async function startHostileSftpServer(opts: HostileSftpOptions): Promise<
   const parsed = utils.parseKey(keys.public);
   const blob = (Array.isArray(parsed) ? parsed[0] : parsed) as { getPublicSSH(): Buffer };
   let entries = 0;
+  const counted: ReaddirCount = { requests: 0, waiting: 0, maxWaiting: 0 };
   const connections = new Set<Connection>();
   const config: ServerConfig = { hostKeys: [keys.private], ...(opts.greeting !== undefined ? { greeting: opts.greeting } : {}), ...(opts.banner !== undefined ? { banner: opts.banner } : {}), ...(opts.algorithms ? { algorithms: opts.algorithms } : {}) };
   const server = new Server(config, (client) => {
@@ -174,7 +200,7 @@ export async function startHostileSftpServer(opts: HostileSftpOptions): Promise<
     });
     client.on('ready', () => {
       client.on('session', (accept) => {
-        accept().on('sftp', (acceptSftp) => serve(acceptSftp(), opts, (n) => (entries += n)));
+        accept().on('sftp', (acceptSftp) => serve(acceptSftp(), opts, (n) => (entries += n), counted));
       });
     });
     client.on('error', () => undefined);
@@ -187,6 +213,7 @@ export async function startHostileSftpServer(opts: HostileSftpOptions): Promise<
     ...HOSTILE_USER,
     fingerprint: sha256Fingerprint(blob.getPublicSSH()),
     entriesSent: () => entries,
+    readdirs: () => ({ requests: counted.requests, maxWaiting: counted.maxWaiting }),
     close: () =>
       new Promise<void>((resolve) => {
         for (const c of connections) c.end();

@@ -158,6 +158,15 @@ for (const { name, start } of SERVERS) {
       assert.ok((await fs.readFile(partial)).equals(data));
     });
 
+    test('a folder of 3,000 entries (many READDIR batches, several in flight): every name listed exactly once', async () => {
+      const names = Array.from({ length: 3000 }, (_, i) => `many-${String(i).padStart(4, '0')}`);
+      await fs.mkdir(`${remote}/many`);
+      for (const n of names) await fs.writeFile(`${remote}/many/${n}`, '');
+      const listed = (await sftp.list(`${remote}/many`)).map((e) => e.name);
+      assert.equal(listed.length, names.length);
+      assert.deepEqual(listed.sort(), names);
+    });
+
     test('mkdir -p, list types, stat, realpath, rename with and without overwrite, delete, rmdir -r', async () => {
       await sftp.mkdir(`${remote}/a/b/c`);
       await sftp.mkdir(`${remote}/a/b`); // existing: fine

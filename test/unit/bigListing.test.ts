@@ -21,6 +21,28 @@ test('ls --json in chunks is exactly JSON.stringify(entries, null, 2)', () => {
   }
 });
 
+test('ls lines: remembered minute texts and mode letters give what formatting each entry afresh gives', () => {
+  const perms = [0o777, 0o000, 0o644, 0o755, 0o4755 & 0o777, 0o1, 0o640];
+  const times = [0, 1, 59_999, 60_000, 61_234, -1, -60_001, 1_700_000_000_000, 1_700_000_059_999, 4_294_967_295_000];
+  const entries: RemoteEntry[] = [];
+  for (let i = 0; i < 9000; i++) {
+    // More distinct minutes than the cache holds, so it is emptied and refilled on the way.
+    const mtime = i < 5000 ? i * 60_000 + (i % 7) * 1000 : times[i % times.length];
+    const type = (['file', 'directory', 'symlink', 'other'] as const)[i % 4];
+    entries.push({ name: `e${i}`, type, size: i, mtime, ...(i % 5 ? { permissions: perms[i % perms.length] } : {}) });
+  }
+  const letters = (m: number) => [0o400, 0o200, 0o100, 0o40, 0o20, 0o10, 0o4, 0o2, 0o1].map((b, i) => (m & b ? 'rwx'[i % 3] : '-')).join('');
+  const typeChar = { directory: 'd', file: '-', symlink: 'l', other: '?' };
+  const width = String(8999).length;
+  const expected = entries
+    .map((e) => {
+      const when = e.mtime ? new Date(e.mtime).toISOString().slice(0, 16).replace('T', ' ') : ' '.repeat(16);
+      return `${typeChar[e.type]}${e.permissions === undefined ? '?????????' : letters(e.permissions)} ${String(e.size).padStart(width)} ${when} ${e.name}\n`;
+    })
+    .join('');
+  assert.equal(formatEntries(entries), expected);
+});
+
 test('the tree shows the first 5,000 of 200,000 entries, folders first then by name, and says how many more', () => {
   const entries: RemoteEntry[] = Array.from({ length: 200_000 }, (_, i) => ({ name: `n${String(199_999 - i).padStart(6, '0')}`, type: i % 50 === 0 ? 'directory' : 'file', size: 0, mtime: 0 }));
   const { shown, hidden } = firstEntries(entries);

@@ -69,15 +69,35 @@ export function formatEntries(entries: RemoteEntry[]): string {
 export function* formatEntryChunks(entries: RemoteEntry[], perChunk = 2000): Generator<string> {
   // Not Math.max(...sizes): spreading 200,000 arguments overflows the call stack.
   const width = entries.reduce((w, e) => Math.max(w, String(e.size).length), 1);
+  const when = minuteText();
   for (let i = 0; i < entries.length; i += perChunk) {
     let chunk = '';
-    for (const e of entries.slice(i, i + perChunk)) {
-      const when = e.mtime ? new Date(e.mtime).toISOString().slice(0, 16).replace('T', ' ') : '                ';
+    for (let j = i, end = Math.min(entries.length, i + perChunk); j < end; j++) {
+      const e = entries[j];
       const link = e.target ? ` -> ${printableName(e.target)}` : '';
-      chunk += `${mode(e)} ${String(e.size).padStart(width)} ${when} ${printableName(e.name)}${link}\n`;
+      chunk += `${mode(e)} ${String(e.size).padStart(width)} ${when(e.mtime)} ${printableName(e.name)}${link}\n`;
     }
     yield chunk;
   }
+}
+
+/**
+ * "YYYY-MM-DD HH:MM" (UTC) of a time in ms, blank for none. Entries of one folder share few
+ * minutes: each minute's text is made once (a bounded cache, emptied when it fills).
+ */
+function minuteText(): (ms: number) => string {
+  const cache = new Map<number, string>();
+  return (ms) => {
+    if (!ms) return '                ';
+    const minute = Math.floor(ms / 60_000);
+    let text = cache.get(minute);
+    if (text === undefined) {
+      if (cache.size >= 4096) cache.clear();
+      text = new Date(minute * 60_000).toISOString().slice(0, 16).replace('T', ' ');
+      cache.set(minute, text);
+    }
+    return text;
+  };
 }
 
 /** `--json`: the same array JSON.stringify(entries, null, 2) gives, written in chunks. */
@@ -103,8 +123,9 @@ async function writeChunks(out: NodeJS.WritableStream, chunks: Iterable<string>)
   }
 }
 
+/** Sorted in place (list() returns a fresh array): the tree's order, folders first, then by name. */
 function sortEntries(entries: RemoteEntry[]): RemoteEntry[] {
-  return [...entries].sort(compareEntries); // the tree's order: folders first, then by name
+  return entries.sort(compareEntries);
 }
 
 export const lsCommand: CliCommand = async (ctx, argv) => {

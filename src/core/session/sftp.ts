@@ -125,6 +125,9 @@ export interface SftpHostKey {
 const DEFAULT_TIMEOUT_MS = DEFAULT_CONNECT_TIMEOUT * 1000;
 /** close() waits this long at most for the server's goodbye, then drops the connection. */
 const CLOSE_WAIT_MS = 5_000;
+/** READDIR requests kept in flight on one folder handle (list()). */
+const READDIR_IN_FLIGHT = 8;
+const SFTP_EOF = 1; // SSH_FX_EOF
 const DEFAULT_IDLE_TIMEOUT_MS = 120_000;
 /** ssh2 gives up after this many unanswered keepalives, i.e. after (count + 1) intervals. */
 const KEEPALIVE_COUNT_MAX = 3;
@@ -149,15 +152,18 @@ function isSafeName(name: string): boolean {
 }
 
 function toEntry(name: string, attrs: Partial<Stats>): RemoteEntry {
-  return {
-    name,
-    type: entryType(attrs.mode),
-    size: attrs.size ?? 0,
-    mtime: (attrs.mtime ?? 0) * 1000,
-    ...(attrs.mode !== undefined ? { permissions: attrs.mode & 0o777 } : {}),
-    ...(attrs.mode !== undefined && (attrs.mode & 0o7000) !== 0 ? { specialBits: attrs.mode & 0o7000 } : {}),
-    ...(attrs.uid !== undefined && attrs.gid !== undefined ? { uid: attrs.uid, gid: attrs.gid } : {}),
-  };
+  // Assigned, not spread: one object per entry (a listing makes 100,000 of them), same key order.
+  const mode = attrs.mode;
+  const e: RemoteEntry = { name, type: entryType(mode), size: attrs.size ?? 0, mtime: (attrs.mtime ?? 0) * 1000 };
+  if (mode !== undefined) {
+    e.permissions = mode & 0o777;
+    if ((mode & 0o7000) !== 0) e.specialBits = mode & 0o7000;
+  }
+  if (attrs.uid !== undefined && attrs.gid !== undefined) {
+    e.uid = attrs.uid;
+    e.gid = attrs.gid;
+  }
+  return e;
 }
 
 /** A timer that pauses while the user is being asked something (trust, passwords, codes). */
@@ -487,8 +493,7 @@ export class SftpFileSystem implements RemoteFileSystem {
   }
 
   async list(path: string, opts?: OpOptions): Promise<RemoteEntry[]> {
-    const items = await this.call<FileEntryWithStats[]>('list', path, (cb) => this.sftp.readdir(path, cb), opts?.signal, true);
-    const entries = items.filter((i) => isSafeName(i.filename)).map((i) => toEntry(i.filename, i.attrs));
+    const entries = await this.readFolder(path, opts?.signal);
     await Promise.all(
       entries
         .filter((e) => e.type === 'symlink')
@@ -497,6 +502,55 @@ export class SftpFileSystem implements RemoteFileSystem {
           if (e.target === undefined) delete e.target;
         }),
     );
+    return entries;
+  }
+
+  /**
+   * A folder's safe entries: OPENDIR once, then up to READDIR_IN_FLIGHT READDIR requests pipelined
+   * on the handle (ssh2's readdir(path) waits for each batch before asking for the next: one round
+   * trip per ~100 names). Batches are taken in whatever order they come (the listing is sorted by
+   * its users); the first EOF stops new requests, the ones in flight are drained, and one last
+   * READDIR confirms the end, so a server that answers a pipelined request with an early EOF loses
+   * no names. Each request has the connection's deadline; names are filtered as they arrive.
+   */
+  private async readFolder(path: string, signal?: AbortSignal): Promise<RemoteEntry[]> {
+    const handle = await this.call<Buffer>('list', path, (cb) => this.sftp.opendir(path, cb), signal);
+    const entries: RemoteEntry[] = [];
+    const take = (items: FileEntryWithStats[] | null): boolean => {
+      if (items === null) return false;
+      for (const i of items) if (isSafeName(i.filename)) entries.push(toEntry(i.filename, i.attrs));
+      return true;
+    };
+    // null: EOF. ssh2 drops '.' and '..' itself; isSafeName drops them again.
+    const readdir = () =>
+      this.call<FileEntryWithStats[] | null>('list', path, (cb) => this.sftp.readdir(handle, (err, list) => (err && (err as { code?: unknown }).code === SFTP_EOF ? cb(undefined, null) : cb(err, list))), signal);
+    try {
+      let more = true;
+      let failure: unknown;
+      const worker = async (): Promise<void> => {
+        while (more && failure === undefined) {
+          try {
+            if (!take(await readdir())) more = false;
+          } catch (err) {
+            failure ??= err;
+          }
+        }
+      };
+      for (;;) {
+        await Promise.all(Array.from({ length: READDIR_IN_FLIGHT }, worker));
+        if (failure !== undefined) throw failure;
+        // Every request in flight is answered: a last one asked alone says whether the end was real.
+        // A server that refuses a READDIR after its EOF ends the listing as the one-at-a-time loop did.
+        const last = await readdir().catch((err: unknown) => {
+          if (signal?.aborted || !this.connected) throw err;
+          return null;
+        });
+        if (!take(last)) break;
+        more = true;
+      }
+    } finally {
+      await this.call<void>('list', path, (cb) => this.sftp.close(handle, (err) => cb(err, undefined))).catch(() => undefined);
+    }
     return entries;
   }
 

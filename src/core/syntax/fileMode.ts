@@ -95,5 +95,8 @@ export function formatFileMode(mode: number): string {
 
 /** `rwxr-x---` for 0o750: the nine permission bits as `ls -l` writes them (the CLI's ls, Change Permissions…). */
 export function permissionLetters(mode: number): string {
-  return [0o400, 0o200, 0o100, 0o40, 0o20, 0o10, 0o4, 0o2, 0o1].map((b, i) => (mode & b ? 'rwx'[i % 3] : '-')).join('');
+  // A listing asks this for every entry: the 512 answers are made once.
+  LETTERS ??= Array.from({ length: 0o1000 }, (_, m) => [0o400, 0o200, 0o100, 0o40, 0o20, 0o10, 0o4, 0o2, 0o1].map((b, i) => (m & b ? 'rwx'[i % 3] : '-')).join(''));
+  return LETTERS[mode & 0o777];
 }
+let LETTERS: string[] | undefined;
