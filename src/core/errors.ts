@@ -130,6 +130,8 @@ export const ERROR_CODES = {
   'ftp-bad-reply': 'failure',
   'ftp-reply-too-large': 'failure',
   'listing-format': 'failure',
+  // A listing longer than LISTING_LIMITS (session/remoteFileSystem.ts): a server that never ends one.
+  'listing-too-large': 'failure',
   // Transfers.
   'local-file': 'failure',
   'local-file-changed': 'failure',

@@ -14,6 +14,7 @@ import { staticCredentials } from '../../src/core/session/credentials';
 import { TrustStore } from '../../src/core/trust/trustStore';
 import { refuseUnknown } from '../../src/core/trust/types';
 import { SecureTransferError } from '../../src/core/errors';
+import { LISTING_LIMITS } from '../../src/core/session/remoteFileSystem';
 import { download } from '../../src/core/transfer/engine';
 import { printableName } from '../../src/cli/commands/files';
 import { dir, file, startHostileSftpServer, type HostileNode, type HostileSftpOptions, type HostileSftpServer } from '../hostile/hostileSftpServer';
@@ -155,6 +156,33 @@ describe('hostile SFTP server', () => {
       assert.ok(maxWaiting > 1, 'READDIR requests were pipelined');
       assert.ok(maxWaiting <= 16, `${maxWaiting} READDIR requests in flight at once`);
     } finally {
+      await rfs.close();
+    }
+  });
+
+  faultTest('a listing that never ends is stopped at LISTING_LIMITS with one sentence, and the session still works', async () => {
+    const saved = LISTING_LIMITS.entries;
+    LISTING_LIMITS.entries = 5_000;
+    const s = await serve({ root: hostileTree(), batch: 250, endless: true });
+    const rfs = await open(s);
+    try {
+      count('hostileInputsTried');
+      const err = await within(
+        rfs.list('/').then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+        30_000,
+        'an endless listing',
+      );
+      assert.ok(err instanceof SecureTransferError && err.code === 'listing-too-large', `expected listing-too-large, got ${String(err)}`);
+      assertOneSentence(err.message);
+      assert.match(err.message, /more than 5,000 entries/);
+      assert.ok(s.readdirs().requests < 5_000 / 250 + 20, `${s.readdirs().requests} READDIR requests: the client stopped asking`);
+      assert.ok(rfs.connected, 'the session is still up');
+      await rfs.stat('/');
+    } finally {
+      LISTING_LIMITS.entries = saved;
       await rfs.close();
     }
   });

@@ -23,6 +23,8 @@ export interface HostileSftpOptions {
   batch?: number | ((i: number) => number);
   /** The i-th READDIR is answered EOF though names remain (a server that ends a pipelined listing early). */
   earlyEof?: (i: number) => boolean;
+  /** Every READDIR is answered with a full batch of new names: a listing that never ends. */
+  endless?: boolean;
   /** The i-th READDIR's answer (its names taken in order) is sent after this many ms: answers come out of order. */
   replyDelayMs?: (i: number) => number;
   /**
@@ -139,6 +141,9 @@ function serve(sftp: SFTPWrapper, opts: HostileSftpOptions, onEntries: (n: numbe
     if (opts.earlyEof?.(i)) return reply(() => sftp.status(reqid, STATUS.EOF));
     const out: FileEntry[] = [];
     const batch = batchOf(i);
+    if (opts.endless) {
+      for (let k = 0; k < batch; k++) out.push({ filename: `endless-${i}-${k}`, longname: `-rw-r--r-- 1 u g 0 Jan 1 00:00 endless-${i}-${k}`, attrs: attrsOf({ kind: 'file', content: Buffer.alloc(0) }) });
+    }
     while (out.length < batch) {
       const r = h.iterator.next();
       if (r.done) break;

@@ -36,6 +36,12 @@ export interface RemoteEntry {
   target?: string;
 }
 
+/**
+ * The most entries one listing may hold: a server that keeps sending names (and never the end) is
+ * stopped here instead of filling memory. Far above real folders (100,000 entries list in ~2 s).
+ */
+export const LISTING_LIMITS = { entries: 1_000_000 };
+
 export interface OpOptions {
   signal?: AbortSignal;
 }

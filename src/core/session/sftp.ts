@@ -33,6 +33,7 @@ import type {
   WriteFileOptions,
   WriteOptions,
 } from './remoteFileSystem';
+import { LISTING_LIMITS } from './remoteFileSystem';
 import { RequestDeadlines, formatSeconds } from './requestDeadline';
 import { DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT } from '../profiles/defaults';
 import { CHECK_FILE_ALGORITHMS, advertisesCheckFile, checkFileHash, mayOfferCheckFile } from './sftpCheckFile';
@@ -519,6 +520,13 @@ export class SftpFileSystem implements RemoteFileSystem {
     const take = (items: FileEntryWithStats[] | null): boolean => {
       if (items === null) return false;
       for (const i of items) if (isSafeName(i.filename)) entries.push(toEntry(i.filename, i.attrs));
+      if (entries.length > LISTING_LIMITS.entries) {
+        throw new SecureTransferError(
+          `${serverText(path)} on the server listed more than ${LISTING_LIMITS.entries.toLocaleString('en-US')} entries, so the listing was stopped: list a subfolder, or check the server.`,
+          'failure',
+          'listing-too-large',
+        );
+      }
       return true;
     };
     // null: EOF. ssh2 drops '.' and '..' itself; isSafeName drops them again.
