@@ -23,6 +23,8 @@ import type { ProbeReport } from './processProbe';
 
 const MiB = 1024 * 1024;
 const REPO = path.resolve(__dirname, '../..');
+/** The hand-written part of results.md: what was tried for the rows below target, and what it changed. */
+const TRIED = path.join(REPO, 'bench', 'tried.md');
 const CLI = path.join(REPO, 'dist', 'cli.js');
 const GNU_TIME = '/usr/bin/time';
 const env = process.env;
@@ -718,7 +720,8 @@ async function main(): Promise<void> {
     ...(profiles.length ? ['## Rows below target: CPU profiles', '', ...profiles] : []),
     '## What was tried and what it changed',
     '',
-    '(Written by hand after a run: the changes made for the rows above and what each moved. The benchmark leaves this heading empty.)',
+    // Kept by hand in bench/tried.md (what was changed for the rows above and what each moved), so a new run keeps it.
+    existsSync(TRIED) ? (await fs.readFile(TRIED, 'utf8')).trim() : '(Nothing written yet: bench/tried.md holds it.)',
     '',
   ].join('\n');
   await fs.writeFile(CONFIG.out, md);
