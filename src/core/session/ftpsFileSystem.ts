@@ -559,20 +559,13 @@ export class FtpsFileSystem implements RemoteFileSystem {
       if (mayBeNotFound(new FTPError(res))) return undefined;
       throw new FTPError(res);
     }
-    // vsftpd: `STAT <file>` answers the file's LIST line (size, mode) on the control connection and
-    // MDTM its time to the second: two round trips where SIZE + MDTM + STAT took three.
-    const listed = await this.lstatViaStat(abs);
-    if (listed?.type === 'file') {
-      const mdtm = await this.client.sendIgnoringError('MDTM ' + abs);
-      const mtime = mdtm.code === 213 ? this.parseMdtm(mdtm.message) : 0;
-      return { name, type: 'file', size: listed.size, mtime, ...(listed.permissions !== undefined ? { permissions: listed.permissions } : {}) };
-    }
+    // SIZE first: only a file answers it. `STAT <path>` of a folder lists the whole folder on the
+    // control connection (vsftpd), so it is asked only once SIZE said this is a file.
     const size = await this.client.sendIgnoringError('SIZE ' + abs);
     if (size.code === 213) {
       const mdtm = await this.client.sendIgnoringError('MDTM ' + abs);
       const mtime = mdtm.code === 213 ? this.parseMdtm(mdtm.message) : 0;
-      // A link (listed as one) follows to its file, whose mode STAT can't tell.
-      const permissions = listed === undefined ? await this.permissionsViaStat(abs) : undefined;
+      const permissions = await this.permissionsViaStat(abs);
       return { name, type: 'file', size: parseInt(size.message.slice(4), 10) || 0, mtime, ...(permissions !== undefined ? { permissions } : {}) };
     }
     if (await this.isDirectory(abs)) return { ...((await this.statFromParent(abs)) ?? { name, size: 0, mtime: 0 }), type: 'directory' };

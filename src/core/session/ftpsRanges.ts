@@ -133,7 +133,9 @@ export async function retrRange(
     const fail = (err: unknown): void => {
       if (ftp.dataSocket) ftp.dataSocket = undefined;
       dataDone(client);
-      task.reject(err);
+      // What arrived before the failure is written first: the caller keeps it (a resume continues after it).
+      flush();
+      void writing.then(() => task.reject(err));
     };
     const finish = (): void => {
       // Both the data (or our stop) and the control reply are in: wait for the local writes.
