@@ -439,12 +439,7 @@ export async function pipelinedUploadRange(ch: SftpChannel, localPath: string, r
     const handle = await call<Buffer>((cb) => ch.open(remotePath, 'r+', cb), lost, 'OPEN');
     let result: { committed: number; error?: unknown };
     try {
-      result = await pump(end, start, opts, async (pos, len, buf, local) => {
-        const n = await local(() => new Promise<number>((resolve, reject) => fs.read(fd, buf, 0, len, pos, (err, got) => (err ? reject(err) : resolve(got)))));
-        if (n === 0) return 0;
-        await call<void>((cb) => ch.write(handle, buf, 0, n, pos, (err) => cb(err, undefined)), lost, 'WRITE');
-        return n;
-      });
+      result = await pump(end, start, opts, writeStep(ch, fd, handle, lost));
     } catch (err) {
       await closeQuietly(ch, handle, lost);
       throw err;
@@ -462,6 +457,16 @@ export async function pipelinedUploadRange(ch: SftpChannel, localPath: string, r
   } finally {
     await fsClose(fd).catch(() => undefined);
   }
+}
+
+/** One upload step of pump(): read `len` bytes of the local file at `pos`, WRITE them there on the server. */
+function writeStep(ch: SftpChannel, fd: number, handle: Buffer, lost: RequestGuard) {
+  return async (pos: number, len: number, buf: Buffer, local: <T>(io: () => Promise<T>) => Promise<T>): Promise<number> => {
+    const n = await local(() => new Promise<number>((resolve, reject) => fs.read(fd, buf, 0, len, pos, (err, got) => (err ? reject(err) : resolve(got)))));
+    if (n === 0) return 0;
+    await call<void>((cb) => ch.write(handle, buf, 0, n, pos, (err) => cb(err, undefined)), lost, 'WRITE');
+    return n;
+  };
 }
 
 /**
@@ -483,12 +488,7 @@ export async function pipelinedUpload(ch: SftpChannel, localPath: string, remote
     try {
       // A partial left by an older version may be wider: private again before more bytes go in.
       if (offset > 0) await call<void>((cb) => ch.fsetstat(handle, { mode: 0o600 }, (err) => cb(err, undefined)), lost, 'FSETSTAT').catch(() => undefined);
-      result = await pump(size, offset, opts, async (pos, len, buf, local) => {
-        const n = await local(() => new Promise<number>((resolve, reject) => fs.read(fd, buf, 0, len, pos, (err, got) => (err ? reject(err) : resolve(got)))));
-        if (n === 0) return 0;
-        await call<void>((cb) => ch.write(handle, buf, 0, n, pos, (err) => cb(err, undefined)), lost, 'WRITE');
-        return n;
-      });
+      result = await pump(size, offset, opts, writeStep(ch, fd, handle, lost));
     } catch (err) {
       await closeQuietly(ch, handle, lost);
       throw err;
